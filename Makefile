@@ -1,0 +1,87 @@
+# provledger - build, test, demo and benchmark.
+#
+#   make            build build/provledger and build/libprovledger.a
+#   make test       install missing dependencies, build, run every test
+#   make test SAN=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo       run the examples/ scenario end to end
+#   make bench      benchmarks, each figure beside its reference
+#   make deps       install missing Debian packages with apt-get (sudo when not root)
+
+BUILD_PKGS := build-essential pkg-config libgit2-dev libssl-dev libsqlite3-dev zlib1g-dev \
+	libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev
+TEST_PKGS := git openssh-client openssl coreutils zstd gzip tar python3 python3-cryptography \
+	golang-go golang-golang-x-mod-dev
+DEMO_PKGS := graphviz
+LIBS_PC := libgit2 openssl sqlite3 zlib libzstd libxxhash libutf8proc jansson
+
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1
+else
+BUILD ?= build
+SANFLAGS :=
+OPT := -O2
+endif
+
+CC ?= cc
+PKG_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
+CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) -g -Wall -Wextra -Werror \
+	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -pthread \
+	-Ihashing -Iledger -Icli -Itests $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) -pthread $(LDFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lm $(LDLIBS)
+
+LIB_SRC := $(sort $(wildcard hashing/*.c) $(wildcard ledger/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c)) tests/harness.c
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+HEADERS := $(wildcard hashing/*.h ledger/*.h cli/*.h tests/*.h)
+
+LIB := $(BUILD)/libprovledger.a
+BIN := $(BUILD)/provledger
+UNIT := $(BUILD)/test_unit
+
+.PHONY: all deps test unit cli-test demo bench clean format format-check
+
+all: deps
+	@$(MAKE) --no-print-directory $(BIN) $(UNIT)
+
+# Installs only what is missing; does nothing when everything is present.
+deps:
+	@./scripts/deps.sh $(BUILD_PKGS) $(TEST_PKGS) $(DEMO_PKGS)
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_ALL)
+
+$(UNIT): $(UNIT_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(LIB) $(LDLIBS_ALL)
+
+test: all
+	@PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) ./tests/run.sh $(T)
+
+demo: all
+	@PROVLEDGER=$(abspath $(BIN)) ./examples/demo.sh
+
+bench: all
+	@PROVLEDGER=$(abspath $(BIN)) ./bench/run.sh
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(HEADERS)
+
+format-check:
+	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(HEADERS)
+
+clean:
+	rm -rf build

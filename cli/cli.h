@@ -1,0 +1,66 @@
+/*
+ * cli.h - what the commands share: global options, exit codes, the command
+ * table, error reporting, JSON output and the progress bar. cli/ is the only
+ * part of provledger that prints or exits.
+ */
+#ifndef PL_CLI_H
+#define PL_CLI_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pl_common.h"
+
+enum {
+	PL_EXIT_OK = 0,      /* success; check: no match; verify: all verified */
+	PL_EXIT_FINDING = 1, /* check found matches; verify found a problem */
+	PL_EXIT_USAGE = 2,   /* unknown command or flag, missing argument */
+	PL_EXIT_ERROR = 3    /* bad input or runtime error */
+};
+
+typedef struct {
+	const char *ledger; /* --ledger, PROVLEDGER_DIR, or ./.provledger */
+	int json;
+	int quiet;
+	int progress; /* stderr is a terminal and not --quiet */
+} pl_cli;
+
+typedef struct pl_cli_cmd {
+	const char *name; /* "hash", or "key gen" for a two-word command */
+	int (*fn)(pl_cli *g, const struct pl_cli_cmd *cmd, int argc, char **argv);
+	const char *synopsis; /* one line: arguments */
+	const char *summary;  /* one line: what it does */
+	const char *help;     /* the rest of the help page */
+} pl_cli_cmd;
+
+/* Print "provledger: <pl_error_last()>" and map a library code to an exit code. */
+int pl_cli_fail(int code);
+
+/* Print "provledger: <cmd>: <message>" and the synopsis hint; return PL_EXIT_USAGE. */
+int pl_cli_usage(const pl_cli_cmd *cmd, const char *fmt, ...) PL_PRINTF(2, 3);
+
+/* Print "provledger: <message>" on stderr. */
+void pl_cli_err(const char *fmt, ...) PL_PRINTF(1, 2);
+
+/* Print one JSON document (indented) to stdout; steals the reference. */
+void pl_cli_json_print(json_t *doc);
+
+/* getopt_long loop helper: report an unknown option or missing argument. */
+int pl_cli_bad_option(const pl_cli_cmd *cmd, int optopt_c, const char *arg);
+
+/* Progress bar on stderr: bytes done of total (0: unknown), with the rate. */
+typedef struct {
+	int enabled;
+	uint64_t total;
+	double start, last;
+	const char *label;
+} pl_progress;
+void pl_progress_start(pl_progress *p, const pl_cli *g, const char *label, uint64_t total);
+void pl_progress_update(pl_progress *p, uint64_t done);
+void pl_progress_end(pl_progress *p);
+
+/* Parse a decimal unsigned integer; PL_EINVALID unless the whole string is one. */
+int pl_cli_parse_u64(uint64_t *out, const char *s);
+
+#endif

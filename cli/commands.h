@@ -1,0 +1,8 @@
+/* commands.h - every command's table entry; one cmd_<name>.c defines each. */
+#ifndef PL_COMMANDS_H
+#define PL_COMMANDS_H
+
+#include "cli.h"
+
+
+#endif

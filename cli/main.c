@@ -1,0 +1,166 @@
+/*
+ * main.c - provledger's entry point: global options, the command table,
+ * help and version.
+ *
+ *   provledger [--ledger DIR] [--json] [--quiet] COMMAND [ARGS]
+ *
+ * Global options may also stand after the command; they are lifted out of
+ * argv before the command parses its own options.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+
+#define PL_VERSION "0.1.0"
+
+/* The command table, in the order 'provledger --help' lists them. */
+static const pl_cli_cmd *const commands[] = {
+	NULL, /* end */
+};
+
+
+static void print_overview(FILE *f)
+{
+	fprintf(f, "usage: provledger [--ledger DIR] [--json] [--quiet] COMMAND [ARGS]\n\n"
+		   "A liability and copyright provenance ledger for AI training data.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; commands[i]; i++)
+		fprintf(f, "  %-20s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f, "\nGlobal options:\n"
+		   "  --ledger DIR   the ledger directory (default $PROVLEDGER_DIR or ./.provledger)\n"
+		   "  --json         print one JSON document on stdout instead of text\n"
+		   "  --quiet        no progress bar\n"
+		   "  --version      print the version\n\n"
+		   "Exit codes: 0 success or no finding; 1 a finding (matches, failed verification);\n"
+		   "2 usage error; 3 bad input or runtime error.\n"
+		   "'provledger help COMMAND' shows a command's page.\n");
+}
+
+static void print_help(const pl_cli_cmd *c)
+{
+	printf("usage: provledger %s %s\n\n%s\n", c->name, c->synopsis, c->summary);
+	if (c->help && *c->help)
+		printf("\n%s", c->help);
+}
+
+/* Find the command named by argv[0] (and argv[1] for two-word commands).
+ * *words receives how many argv slots the name used. */
+static const pl_cli_cmd *find_command(int argc, char **argv, int *words)
+{
+	for (size_t i = 0; commands[i]; i++) {
+		const char *n = commands[i]->name, *sp = strchr(n, ' ');
+		if (!sp && strcmp(n, argv[0]) == 0) {
+			*words = 1;
+			return commands[i];
+		}
+		if (sp && argc >= 2 && strncmp(n, argv[0], (size_t)(sp - n)) == 0 &&
+		    argv[0][sp - n] == '\0' && strcmp(sp + 1, argv[1]) == 0) {
+			*words = 2;
+			return commands[i];
+		}
+	}
+	return NULL;
+}
+
+/* List the sub-commands of a group ("key") when only the group is named. */
+static int group_usage(const char *group)
+{
+	size_t len = strlen(group);
+	int found = 0;
+	for (size_t i = 0; commands[i]; i++) {
+		const char *n = commands[i]->name;
+		if (strncmp(n, group, len) == 0 && n[len] == ' ') {
+			if (!found)
+				fprintf(stderr, "usage:\n");
+			fprintf(stderr, "  provledger %s %s\n", n, commands[i]->synopsis);
+			found = 1;
+		}
+	}
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	pl_cli g = {0};
+	char **args = calloc((size_t)argc + 1, sizeof(char *));
+	int nargs = 0, words = 0, rc, dashdash = 0;
+	const pl_cli_cmd *cmd;
+
+	if (!args)
+		return PL_EXIT_ERROR;
+	g.ledger = getenv("PROVLEDGER_DIR");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!dashdash && strcmp(a, "--") == 0) {
+			dashdash = 1;
+			args[nargs++] = argv[i];
+		} else if (!dashdash && strcmp(a, "--json") == 0) {
+			g.json = 1;
+		} else if (!dashdash && (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)) {
+			g.quiet = 1;
+		} else if (!dashdash && strcmp(a, "--ledger") == 0) {
+			if (i + 1 >= argc) {
+				pl_cli_err("--ledger needs a directory");
+				free(args);
+				return PL_EXIT_USAGE;
+			}
+			g.ledger = argv[++i];
+		} else if (!dashdash && strncmp(a, "--ledger=", 9) == 0) {
+			g.ledger = a + 9;
+		} else {
+			args[nargs++] = argv[i];
+		}
+	}
+	if (!g.ledger || !*g.ledger)
+		g.ledger = ".provledger";
+	g.progress = !g.quiet && isatty(STDERR_FILENO);
+
+	if (nargs == 0) {
+		print_overview(stderr);
+		free(args);
+		return PL_EXIT_USAGE;
+	}
+	if (strcmp(args[0], "--version") == 0 || strcmp(args[0], "version") == 0) {
+		printf("provledger %s\n", PL_VERSION);
+		free(args);
+		return PL_EXIT_OK;
+	}
+	if (strcmp(args[0], "--help") == 0 || strcmp(args[0], "-h") == 0 ||
+	    strcmp(args[0], "help") == 0) {
+		rc = PL_EXIT_OK;
+		if (nargs == 1) {
+			print_overview(stdout);
+		} else if ((cmd = find_command(nargs - 1, args + 1, &words)) != NULL) {
+			print_help(cmd);
+		} else if (group_usage(args[1])) {
+			rc = PL_EXIT_OK;
+		} else {
+			pl_cli_err("no such command: %s", args[1]);
+			rc = PL_EXIT_USAGE;
+		}
+		free(args);
+		return rc;
+	}
+	if ((cmd = find_command(nargs, args, &words)) == NULL) {
+		if (!group_usage(args[0]))
+			pl_cli_err("unknown command '%s' (see 'provledger --help')", args[0]);
+		free(args);
+		return PL_EXIT_USAGE;
+	}
+	for (int i = words; i < nargs; i++) {
+		if (strcmp(args[i], "--") == 0)
+			break;
+		if (strcmp(args[i], "--help") == 0 || strcmp(args[i], "-h") == 0) {
+			print_help(cmd);
+			free(args);
+			return PL_EXIT_OK;
+		}
+	}
+	/* The command sees argv[0] = its name, then its own arguments. */
+	rc = cmd->fn(&g, cmd, nargs - words + 1, args + words - 1);
+	free(args);
+	return rc;
+}

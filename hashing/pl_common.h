@@ -1,0 +1,89 @@
+/*
+ * pl_common.h - return codes, the thread-local error slot, growable buffers and
+ * the small encoders (hex, base64) that every layer of provledger shares.
+ *
+ * Error model (after libgit2): every fallible function returns int, PL_OK (0) or
+ * a negative PL_E* code, and leaves a one-line message naming the file, the
+ * record and what is wrong in a thread-local slot read with pl_error_last().
+ * The library never prints and never exits.
+ */
+#ifndef PL_COMMON_H
+#define PL_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PL_OK 0
+#define PL_ERROR -1     /* runtime failure (I/O, library error) */
+#define PL_ENOTFOUND -2 /* a named thing does not exist */
+#define PL_EINVALID -3  /* bad input: corrupt, malformed, out of range */
+#define PL_EVERIFY -4   /* a verification found a problem (a finding, not a crash) */
+#define PL_ECONFLICT -5 /* lost a compare-and-swap, or a duplicate registration */
+#define PL_ENOMEM -6    /* out of memory */
+#define PL_EUSAGE -7    /* caller misuse: bad arguments */
+#define PL_ELIMIT -8    /* input exceeds a configured limit */
+
+#define PL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Set the thread-local error message; returns code so callers can write
+ * `return pl_error_set(PL_EINVALID, "...")`. */
+int pl_error_set(int code, const char *fmt, ...) PL_PRINTF(2, 3);
+
+/* Prefix the current message with "<prefix>: " (adds context on the way up). */
+int pl_error_prefix(int code, const char *fmt, ...) PL_PRINTF(2, 3);
+
+/* The last message set on this thread, or "" when none. Borrowed. */
+const char *pl_error_last(void);
+
+/* The code passed with the last message (0 when none). */
+int pl_error_code(void);
+
+void pl_error_clear(void);
+
+/* Growable byte buffer. Zero-initialise (PL_BUF_INIT); free with pl_buf_free.
+ * The content is always NUL-terminated after any successful append. */
+typedef struct {
+	char *ptr;
+	size_t len;
+	size_t cap;
+} pl_buf;
+
+#define PL_BUF_INIT {NULL, 0, 0}
+
+int pl_buf_grow(pl_buf *b, size_t extra);
+int pl_buf_put(pl_buf *b, const void *data, size_t len);
+int pl_buf_puts(pl_buf *b, const char *s);
+int pl_buf_putc(pl_buf *b, char c);
+int pl_buf_printf(pl_buf *b, const char *fmt, ...) PL_PRINTF(2, 3);
+int pl_buf_vprintf(pl_buf *b, const char *fmt, va_list ap);
+void pl_buf_clear(pl_buf *b);
+/* Hand the allocation to the caller (free() it) and reset b. */
+char *pl_buf_detach(pl_buf *b);
+void pl_buf_free(pl_buf *b); /* NULL-safe */
+
+/* Lowercase hex of n bytes into out (2n+1 bytes, NUL-terminated). */
+void pl_hex(char *out, const unsigned char *in, size_t n);
+/* Decode exactly n bytes of hex (either case); PL_EINVALID otherwise. */
+int pl_unhex(unsigned char *out, size_t n, const char *hex, size_t hexlen);
+
+/* Standard base64 with padding, appended to out. */
+int pl_base64_encode(pl_buf *out, const unsigned char *in, size_t n);
+/* Strict decode: standard alphabet, padding required, canonical only (unused
+ * bits zero); appends to out. PL_EINVALID on anything else. */
+int pl_base64_decode(pl_buf *out, const char *in, size_t n);
+
+/* Overflow-checked size arithmetic: 0 on success, -1 on overflow. */
+static inline int pl_add_ovf(size_t *out, size_t a, size_t b)
+{
+	return __builtin_add_overflow(a, b, out) ? -1 : 0;
+}
+
+/* Read a whole file into out, refusing files larger than max bytes. */
+int pl_read_file(pl_buf *out, const char *path, size_t max);
+
+/* Write data to path atomically (temp file in the same directory, fsync,
+ * rename) with the given mode. */
+int pl_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+#endif

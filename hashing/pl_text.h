@@ -1,0 +1,65 @@
+/*
+ * pl_text.h - normalization, tokenization and winnow-v1 fingerprints
+ * (SPEC §8 steps 1-3). Both `hash` (token counts, normalized SHA-256) and
+ * matching (`check`, `work register`) use this one implementation.
+ */
+#ifndef PL_TEXT_H
+#define PL_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pl_common.h"
+
+/* Flags for pl_tokenize. */
+#define PL_TOK_LOSSY 0x1   /* invalid UTF-8 becomes U+FFFD instead of an error */
+#define PL_TOK_NO_TEXT 0x2 /* do not build the normalized text (faster) */
+
+/* The tokens of one record. Reuse one pl_tokens across records: arrays keep
+ * their capacity. Zero-initialise; free with pl_tokens_free. */
+typedef struct {
+	size_t count;
+	uint64_t *hash; /* XXH3-64 (seed 0) of each token's normalized UTF-8 */
+	uint32_t *off;  /* byte offset of each token in the record text */
+	uint32_t *len;  /* byte length of each token in the record text */
+	size_t cap;
+	pl_buf text;        /* normalized text: tokens joined by U+0020 (unless PL_TOK_NO_TEXT) */
+	uint64_t bad_offset; /* on PL_EINVALID: byte offset of the offending input in the record */
+} pl_tokens;
+
+/* Normalize and tokenize text[0..len) as SPEC §8 step 1: NFKC + case folding
+ * (utf8proc), Cf and Cc dropped, tokens are maximal runs of L* and N* (marks
+ * continue a token), each Thai/Lao/Myanmar/Khmer/kana/CJK code point is a token
+ * of its own. Records larger than UINT32_MAX bytes are refused (PL_ELIMIT).
+ * Errors: PL_EINVALID "invalid UTF-8" or "NUL byte in text", with
+ * out->bad_offset set; the caller adds the file and record to the message. */
+int pl_tokenize(pl_tokens *out, const char *text, size_t len, unsigned flags);
+void pl_tokens_free(pl_tokens *t); /* NULL-safe */
+
+/* XXH3-64 (seed 0) of a token's normalized bytes. */
+uint64_t pl_token_hash(const void *data, size_t len);
+
+/* One winnowed fingerprint: a shingle hash and the index of its first token. */
+typedef struct {
+	uint64_t hash;
+	uint32_t pos;
+} pl_fp;
+
+typedef struct {
+	pl_fp *v;
+	size_t count, cap;
+} pl_fps;
+
+#define PL_WINNOW_K 13
+#define PL_WINNOW_W 38
+#define PL_WINNOW_ROBUST_K 8
+#define PL_WINNOW_ROBUST_W 17
+
+/* SPEC §8 steps 2-3: shingle hash = XXH3-64(seed 0) over the k token hashes
+ * (8 bytes little-endian each); in each window of w consecutive shingles keep
+ * the minimum, the rightmost on ties, once per position. Fewer than k tokens:
+ * no fingerprints. Replaces out's contents; sorted by position. */
+int pl_winnow(pl_fps *out, const uint64_t *token_hashes, size_t ntokens, unsigned k, unsigned w);
+void pl_fps_free(pl_fps *f); /* NULL-safe */
+
+#endif

@@ -1,0 +1,56 @@
+# lib.sh - helpers for CLI tests: run the real binary in a temp dir and assert.
+# Source it; call `finish` at the end to print "N passed, N failed, N skipped".
+set -u
+PL=${PROVLEDGER:?set PROVLEDGER to the provledger binary}
+FIX=${PL_FIXTURES:?}
+T=$(mktemp -d "${TMPDIR:-/tmp}/plcli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 2
+_pass=0 _fail=0 _skip=0
+OUT="$T/.out" ERR="$T/.err"
+
+ok() { _pass=$((_pass + 1)); echo "ok   $1"; }
+bad() {
+	_fail=$((_fail + 1))
+	echo "FAIL $1"
+	shift
+	for m in "$@"; do echo "    $m"; done
+	if [ -s "$ERR" ]; then echo "    stderr: $(head -c 600 "$ERR")"; fi
+}
+skip() { _skip=$((_skip + 1)); echo "skip $1${2:+ ($2)}"; }
+
+# run CMD...: runs, capturing stdout in $OUT, stderr in $ERR, exit code in $RC.
+run() {
+	"$@" >"$OUT" 2>"$ERR" </dev/null
+	RC=$?
+}
+# pl ARGS...: run provledger
+pl() { run "$PL" "$@"; }
+
+# expect NAME CODE [STDERR_SUBSTRING]: assert the last run's exit code (and message).
+expect() {
+	local name=$1 code=$2 msg=${3:-}
+	if [ "$RC" -ne "$code" ]; then
+		bad "$name" "exit $RC, expected $code"
+		return 1
+	fi
+	if [ -n "$msg" ] && ! grep -qF -- "$msg" "$ERR"; then
+		bad "$name" "stderr lacks: $msg"
+		return 1
+	fi
+	ok "$name"
+}
+# expect_out NAME SUBSTRING: stdout of the last run holds SUBSTRING.
+expect_out() {
+	if grep -qF -- "$2" "$OUT"; then ok "$1"; else bad "$1" "stdout lacks: $2" "stdout: $(head -c 600 "$OUT")"; fi
+}
+# check NAME COMMAND...: a shell condition
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else bad "$name" "condition failed: $*"; fi
+}
+finish() {
+	echo "$_pass passed, $_fail failed, $_skip skipped"
+	[ "$_fail" -eq 0 ]
+}
