@@ -1,0 +1,51 @@
+/*
+ * pl_dsse.h - canonical JSON (SPEC §6), strict JSON parsing, and DSSE
+ * envelopes (PAE, sign, parse, verify) over jansson.
+ */
+#ifndef PL_DSSE_H
+#define PL_DSSE_H
+
+#include <jansson.h>
+
+#include "pl_common.h"
+#include "pl_key.h"
+
+#define PL_INTOTO_TYPE "application/vnd.in-toto+json"
+
+/* SPEC §6 canonical serialisation: compact, keys sorted bytewise, raw UTF-8
+ * with only '"', '\\' and U+0000-U+001F escaped; integers only (a real is
+ * PL_EINVALID). Same bytes as Python json.dumps(sort_keys=True,
+ * separators=(",",":"), ensure_ascii=False). Appends to out. */
+int pl_json_canonical(pl_buf *out, const json_t *v);
+
+/* Strict parse of exactly one JSON value: duplicate keys, trailing bytes,
+ * invalid UTF-8 and NUL in strings are PL_EINVALID; what names the input in
+ * the message ("entry 12", "bundle.json"). */
+int pl_json_parse(json_t **out, const char *data, size_t len, const char *what);
+
+/* PAE(type, payload) = "DSSEv1 <len(type)> <type> <len(payload)> <payload>". */
+int pl_dsse_pae(pl_buf *out, const char *type, const void *payload, size_t len);
+
+/* Sign payload as a DSSE envelope with one signature whose keyid is k's
+ * OpenSSH fingerprint; out receives the envelope as canonical JSON
+ * {"payload","payloadType","signatures":[{"keyid","sig"}]}. */
+int pl_dsse_sign(pl_buf *out, const pl_key *k, const char *type, const void *payload, size_t len);
+
+/* A parsed envelope (exactly one signature). Zero-initialise; pl_dsse_clear. */
+typedef struct {
+	pl_buf payload; /* decoded */
+	pl_buf type;
+	char keyid[128];
+	unsigned char sig[64];
+} pl_dsse;
+
+/* Strict parse: the exact three keys, one signature, canonical base64, and
+ * the envelope bytes must be the canonical serialisation. PL_EINVALID. */
+int pl_dsse_parse(pl_dsse *out, const char *env, size_t len);
+
+/* PL_OK when d's signature verifies under k (and keyid matches k), else PL_EVERIFY. */
+int pl_dsse_verify(const pl_dsse *d, const pl_key *k);
+
+void pl_dsse_clear(pl_dsse *d);
+
+#endif
