@@ -1,0 +1,564 @@
+/*
+ * ledger.c - the git side of the ledger (libgit2): init, open, append with
+ * compare-and-swap, index catch-up, entries, checkpoints, proofs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ledger_internal.h"
+#include "pl_note.h"
+#include "pl_sshsig.h"
+
+#define REF_MAIN "refs/heads/main"
+
+static int git_ready;
+
+int pl_ledger__git_error(int code, const char *what)
+{
+	const git_error *e = git_error_last();
+	(void)code;
+	return pl_error_set(PL_ERROR, "git: %s: %s", what, e && e->message ? e->message : "failed");
+}
+
+static void ensure_git(void)
+{
+	if (!git_ready) {
+		git_libgit2_init();
+		git_ready = 1;
+	}
+}
+
+int64_t pl_ledger_now(void)
+{
+	const char *t = getenv("PROVLEDGER_TIME");
+	if (t && *t)
+		return strtoll(t, NULL, 10);
+	return (int64_t)time(NULL);
+}
+
+void pl_rfc3339(char out[32], int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void pl_ledger__entry_path(char out[64], uint64_t seq)
+{
+	char digits[32];
+	int nd = 9, pos = 0;
+	uint64_t lim = 1000000000ull;
+	while (nd < 18 && seq >= lim) {
+		nd += 3;
+		lim *= 1000;
+	}
+	snprintf(digits, sizeof(digits), "%0*llu", nd, (unsigned long long)seq);
+	pos = snprintf(out, 64, "entries");
+	for (int i = 0; i < nd; i += 3)
+		pos += snprintf(out + pos, (size_t)(64 - pos), "/%.3s", digits + i);
+	snprintf(out + pos, (size_t)(64 - pos), ".json");
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+static int path_join(pl_buf *out, const char *dir, const char *name)
+{
+	pl_buf_clear(out);
+	return pl_buf_printf(out, "%s/%s", dir, name);
+}
+
+static int read_config(pl_ledger *l)
+{
+	pl_buf path = PL_BUF_INIT, data = PL_BUF_INIT;
+	json_t *cfg = NULL;
+	const char *origin, *pub, *kp, *name;
+	int error;
+
+	if ((error = path_join(&path, l->dir, "config")) < 0)
+		goto done;
+	if ((error = pl_read_file(&data, path.ptr, 1 << 20)) < 0) {
+		if (error == PL_ENOTFOUND)
+			error = pl_error_set(PL_ENOTFOUND, "no ledger at %s (run 'provledger init')",
+					     l->dir);
+		goto done;
+	}
+	if ((error = pl_json_parse(&cfg, data.ptr, data.len, path.ptr)) < 0)
+		goto done;
+	origin = json_string_value(json_object_get(cfg, "origin"));
+	pub = json_string_value(json_object_get(cfg, "operator_public_key"));
+	kp = json_string_value(json_object_get(cfg, "operator_key"));
+	name = json_string_value(json_object_get(cfg, "operator_name"));
+	if (!origin || !pub || !kp || !name || strlen(origin) >= sizeof(l->origin) ||
+	    strlen(name) >= sizeof(l->op_name)) {
+		error = pl_error_set(PL_EINVALID, "%s: missing or invalid fields", path.ptr);
+		goto done;
+	}
+	strcpy(l->origin, origin);
+	strcpy(l->op_name, name);
+	if ((error = pl_key_from_openssh(&l->op, NULL, pub, strlen(pub))) < 0) {
+		pl_error_prefix(error, "%s: operator_public_key", path.ptr);
+		goto done;
+	}
+	if ((l->op_key_path = strdup(kp)) == NULL)
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+done:
+	json_decref(cfg);
+	pl_buf_free(&path);
+	pl_buf_free(&data);
+	return error;
+}
+
+/* ---- locking ------------------------------------------------------------ */
+
+int pl_ledger__lock(pl_ledger *l)
+{
+	pl_buf path = PL_BUF_INIT;
+	struct flock fl = {0};
+	int error = PL_OK;
+
+	if ((error = path_join(&path, l->dir, "lock")) < 0)
+		return error;
+	if ((l->lockfd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		error = pl_error_set(PL_ERROR, "%s: %s", path.ptr, strerror(errno));
+		goto done;
+	}
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	while (fcntl(l->lockfd, F_SETLKW, &fl) < 0) {
+		if (errno == EINTR)
+			continue;
+		error = pl_error_set(PL_ERROR, "%s: lock: %s", path.ptr, strerror(errno));
+		close(l->lockfd);
+		l->lockfd = -1;
+		goto done;
+	}
+done:
+	pl_buf_free(&path);
+	return error;
+}
+
+void pl_ledger__unlock(pl_ledger *l)
+{
+	if (l->lockfd >= 0) {
+		close(l->lockfd); /* releases the fcntl lock */
+		l->lockfd = -1;
+	}
+}
+
+/* ---- reading git -------------------------------------------------------- */
+
+int pl_ledger__read_path(pl_ledger *l, pl_buf *out, const git_commit *c, const char *path)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	int error, rc;
+
+	if ((rc = git_commit_tree(&tree, c)) < 0) {
+		error = pl_ledger__git_error(rc, "commit tree");
+		goto done;
+	}
+	if ((rc = git_tree_entry_bypath(&te, tree, path)) < 0) {
+		error = rc == GIT_ENOTFOUND ? pl_error_set(PL_ENOTFOUND, "%s: not in the tree", path)
+					    : pl_ledger__git_error(rc, path);
+		goto done;
+	}
+	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB) {
+		error = pl_error_set(PL_EINVALID, "%s: not a file", path);
+		goto done;
+	}
+	if ((rc = git_blob_lookup(&blob, l->repo, git_tree_entry_id(te))) < 0) {
+		error = pl_ledger__git_error(rc, path);
+		goto done;
+	}
+	pl_buf_clear(out);
+	error = pl_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+done:
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	git_tree_free(tree);
+	return error;
+}
+
+/* "seq: N" from a commit message. */
+int pl_ledger__message_seq(uint64_t *out, const char *msg)
+{
+	const char *p = strstr(msg, "\n\nseq: ");
+	char *end;
+	if (!p)
+		return pl_error_set(PL_EINVALID, "commit message lacks \"seq:\"");
+	*out = strtoull(p + 7, &end, 10);
+	if (*end != '\n')
+		return pl_error_set(PL_EINVALID, "commit message has a malformed \"seq:\"");
+	return PL_OK;
+}
+
+static int read_head(pl_ledger *l, git_oid *out, int *has)
+{
+	int rc = git_reference_name_to_id(out, l->repo, REF_MAIN);
+	if (rc == GIT_ENOTFOUND) {
+		*has = 0;
+		return PL_OK;
+	}
+	if (rc < 0)
+		return pl_ledger__git_error(rc, REF_MAIN);
+	*has = 1;
+	return PL_OK;
+}
+
+/* Apply commits from the index's head (exclusive) to git's head (inclusive). */
+int pl_ledger__refresh(pl_ledger *l)
+{
+	git_oid head, *chain = NULL;
+	size_t n = 0, cap = 0;
+	int has = 0, error, rc;
+	pl_buf ih = PL_BUF_INIT, env = PL_BUF_INIT, size = PL_BUF_INIT;
+	git_oid index_head;
+	int index_has = 0;
+	git_commit *c = NULL;
+
+	if ((error = read_head(l, &head, &has)) < 0)
+		goto done;
+	error = pl_index__meta_get(l->db, "head", &ih);
+	if (error == PL_OK) {
+		index_has = 1;
+		if (git_oid_fromstr(&index_head, ih.ptr) < 0) {
+			error = pl_error_set(PL_EINVALID, "index: bad head; run 'provledger reindex'");
+			goto done;
+		}
+	} else if (error != PL_ENOTFOUND) {
+		goto done;
+	}
+	if ((error = pl_index__meta_get(l->db, "size", &size)) == PL_OK)
+		l->size = strtoull(size.ptr, NULL, 10);
+	else if (error == PL_ENOTFOUND)
+		l->size = 0;
+	else
+		goto done;
+	if ((error = pl_index__load_builder(l)) < 0)
+		goto done;
+	if (!has) {
+		error = index_has ? pl_error_set(PL_EINVALID, "%s: git has no entries but the index "
+							      "has; run 'provledger reindex'",
+						 l->dir)
+				  : PL_OK;
+		l->has_head = 0;
+		goto done;
+	}
+	/* Walk back from git's head to the index's head. */
+	git_oid cur = head;
+	for (;;) {
+		if (index_has && git_oid_equal(&cur, &index_head))
+			break;
+		if (n == cap) {
+			git_oid *p;
+			cap = cap ? cap * 2 : 64;
+			if ((p = realloc(chain, cap * sizeof(*chain))) == NULL) {
+				error = pl_error_set(PL_ENOMEM, "out of memory");
+				goto done;
+			}
+			chain = p;
+		}
+		chain[n++] = cur;
+		if ((rc = git_commit_lookup(&c, l->repo, &cur)) < 0) {
+			error = pl_ledger__git_error(rc, "commit");
+			goto done;
+		}
+		if (git_commit_parentcount(c) == 0) {
+			git_commit_free(c);
+			c = NULL;
+			if (index_has) {
+				error = pl_error_set(PL_EINVALID,
+						     "%s: the index does not match the git history "
+						     "(rewritten?); run 'provledger verify', then "
+						     "'provledger reindex'",
+						     l->dir);
+				goto done;
+			}
+			break;
+		}
+		cur = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+		c = NULL;
+	}
+	if (n == 0) {
+		l->head = head;
+		l->has_head = 1;
+		goto done;
+	}
+	if ((error = pl_index__exec(l->db, "BEGIN IMMEDIATE")) < 0)
+		goto done;
+	while (n > 0) {
+		const git_oid *id = &chain[--n];
+		uint64_t seq = 0;
+		char path[64], num[32];
+		unsigned char leaf[PL_HASH_LEN];
+		pl_entry e;
+
+		if ((rc = git_commit_lookup(&c, l->repo, id)) < 0) {
+			error = pl_ledger__git_error(rc, "commit");
+			goto rollback;
+		}
+		if ((error = pl_ledger__message_seq(&seq, git_commit_message(c))) < 0)
+			goto rollback;
+		if (seq != l->size) {
+			error = pl_error_set(PL_EINVALID,
+					     "commit %.7s has seq %llu, expected %llu; run "
+					     "'provledger verify'",
+					     git_oid_tostr_s(id), (unsigned long long)seq,
+					     (unsigned long long)l->size);
+			goto rollback;
+		}
+		pl_ledger__entry_path(path, seq);
+		if ((error = pl_ledger__read_path(l, &env, c, path)) < 0)
+			goto rollback;
+		pl_merkle_leaf(leaf, env.ptr, env.len);
+		if ((error = pl_entry__decode(&e, env.ptr, env.len)) < 0) {
+			pl_error_prefix(error, "seq %llu", (unsigned long long)seq);
+			goto rollback;
+		}
+		error = pl_index__apply(l, seq, id, &e, leaf);
+		pl_entry__clear(&e);
+		if (error < 0)
+			goto rollback;
+		l->size++;
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)l->size);
+		if ((error = pl_index__meta_set(l->db, "size", num)) < 0)
+			goto rollback;
+		git_commit_free(c);
+		c = NULL;
+	}
+	if ((error = pl_index__exec(l->db, "COMMIT")) < 0)
+		goto rollback;
+	l->head = head;
+	l->has_head = 1;
+	goto done;
+rollback:
+	pl_index__exec(l->db, "ROLLBACK");
+	{
+		/* back to what the index holds */
+		pl_buf s2 = PL_BUF_INIT;
+		l->size = pl_index__meta_get(l->db, "size", &s2) == PL_OK
+				  ? strtoull(s2.ptr, NULL, 10)
+				  : 0;
+		pl_buf_free(&s2);
+		pl_index__load_builder(l);
+	}
+done:
+	git_commit_free(c);
+	free(chain);
+	pl_buf_free(&ih);
+	pl_buf_free(&env);
+	pl_buf_free(&size);
+	return error;
+}
+
+/* ---- open / init -------------------------------------------------------- */
+
+int pl_ledger__open(pl_ledger **out, const char *dir, int do_catch_up)
+{
+	pl_ledger *l;
+	pl_buf path = PL_BUF_INIT;
+	int error, rc;
+
+	ensure_git();
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	l->lockfd = -1;
+	if ((l->dir = strdup(dir)) == NULL) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((error = read_config(l)) < 0)
+		goto done;
+	if ((error = path_join(&path, dir, "repo.git")) < 0)
+		goto done;
+	if ((rc = git_repository_open_bare(&l->repo, path.ptr)) < 0) {
+		error = pl_ledger__git_error(rc, path.ptr);
+		goto done;
+	}
+	if ((error = path_join(&path, dir, "index.sqlite")) < 0 ||
+	    (error = pl_index__open(&l->db, path.ptr)) < 0)
+		goto done;
+	if (do_catch_up) {
+		if ((error = pl_ledger__refresh(l)) < 0)
+			goto done;
+	} else {
+		error = read_head(l, &l->head, &l->has_head);
+	}
+done:
+	pl_buf_free(&path);
+	if (error < 0)
+		pl_ledger_free(l);
+	else
+		*out = l;
+	return error;
+}
+
+int pl_ledger_open(pl_ledger **out, const char *dir) { return pl_ledger__open(out, dir, 1); }
+
+void pl_ledger_free(pl_ledger *l)
+{
+	if (!l)
+		return;
+	pl_ledger__unlock(l);
+	sqlite3_finalize(l->node_get);
+	if (l->db)
+		sqlite3_close(l->db);
+	git_repository_free(l->repo);
+	pl_key_free(l->op);
+	pl_key_free(l->op_priv);
+	free(l->op_key_path);
+	free(l->dir);
+	free(l);
+}
+
+const char *pl_ledger_origin(const pl_ledger *l) { return l->origin; }
+uint64_t pl_ledger_size(const pl_ledger *l) { return l->size; }
+const pl_key *pl_ledger_operator(const pl_ledger *l) { return l->op; }
+
+static int write_config(const char *dir, const char *origin, const char *pub, const char *kp,
+			const char *name)
+{
+	json_t *cfg = json_pack("{s:s, s:s, s:s, s:s}", "origin", origin, "operator_public_key", pub,
+				"operator_key", kp, "operator_name", name);
+	pl_buf path = PL_BUF_INIT;
+	char *s = NULL;
+	int error;
+	if (!cfg || (s = json_dumps(cfg, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((error = path_join(&path, dir, "config")) < 0)
+		goto done;
+	error = pl_write_file_atomic(path.ptr, s, strlen(s), 0644);
+done:
+	free(s);
+	json_decref(cfg);
+	pl_buf_free(&path);
+	return error;
+}
+
+int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const char *operator_key,
+		   const char *operator_name)
+{
+	pl_buf path = PL_BUF_INIT, pub = PL_BUF_INIT, kp = PL_BUF_INIT, org = PL_BUF_INIT;
+	pl_key *key = NULL;
+	pl_ledger *l = NULL;
+	git_repository *repo = NULL;
+	git_repository_init_options opts;
+	struct stat st;
+	int error, rc;
+	char host[200];
+	json_t *subj = NULL, *pred = NULL;
+	unsigned char raw[32];
+	char hex[65], created[32];
+
+	ensure_git();
+	if (!operator_name || !*operator_name)
+		operator_name = "operator";
+	if (!origin || !*origin) {
+		if (gethostname(host, sizeof(host)) < 0)
+			strcpy(host, "localhost");
+		host[sizeof(host) - 1] = '\0';
+		pl_buf_printf(&org, "provledger/%s", host);
+		origin = org.ptr;
+	}
+	if (strchr(origin, '\n') || strchr(origin, ' ') || strlen(origin) >= 256) {
+		error = pl_error_set(PL_EINVALID, "origin '%s': must be one word under 256 bytes",
+				     origin);
+		goto done;
+	}
+	if ((error = path_join(&path, dir, "config")) < 0)
+		goto done;
+	if (stat(path.ptr, &st) == 0) {
+		error = pl_error_set(PL_ECONFLICT, "%s: a ledger already exists here", dir);
+		goto done;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		error = pl_error_set(PL_ERROR, "%s: %s", dir, strerror(errno));
+		goto done;
+	}
+	if (operator_key) {
+		if ((error = pl_key_load_private(&key, operator_key)) < 0)
+			goto done;
+		if (operator_key[0] == '/') {
+			error = pl_buf_puts(&kp, operator_key);
+		} else {
+			char cwd[4096];
+			if (!getcwd(cwd, sizeof(cwd))) {
+				error = pl_error_set(PL_ERROR, "getcwd: %s", strerror(errno));
+				goto done;
+			}
+			error = pl_buf_printf(&kp, "%s/%s", cwd, operator_key);
+		}
+		if (error < 0)
+			goto done;
+	} else {
+		if ((error = path_join(&path, dir, "keys")) < 0)
+			goto done;
+		if (mkdir(path.ptr, 0700) < 0 && errno != EEXIST) {
+			error = pl_error_set(PL_ERROR, "%s: %s", path.ptr, strerror(errno));
+			goto done;
+		}
+		if ((error = pl_key_generate(&key)) < 0 ||
+		    (error = pl_buf_printf(&kp, "%s/keys/operator.key", dir)) < 0 ||
+		    (error = pl_key_save_private(key, kp.ptr)) < 0)
+			goto done;
+	}
+	if ((error = pl_key_openssh(&pub, key, operator_name)) < 0)
+		goto done;
+	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+	opts.initial_head = "main";
+	if ((error = path_join(&path, dir, "repo.git")) < 0)
+		goto done;
+	if ((rc = git_repository_init_ext(&repo, path.ptr, &opts)) < 0) {
+		error = pl_ledger__git_error(rc, path.ptr);
+		goto done;
+	}
+	if ((error = write_config(dir, origin, pub.ptr, kp.ptr, operator_name)) < 0)
+		goto done;
+	if ((error = pl_ledger_open(&l, dir)) < 0)
+		goto done;
+	/* Entry 0: the operator's key, self-signed. */
+	pl_key_raw(key, raw);
+	pl_hex(hex, raw, 32);
+	pl_rfc3339(created, pl_ledger_now());
+	{
+		pl_buf sname = PL_BUF_INIT;
+		pl_buf_printf(&sname, "key:%s", operator_name);
+		subj = json_pack("[{s:s, s:{s:s}}]", "name", sname.ptr, "digest", "sha256", hex);
+		pl_buf_free(&sname);
+	}
+	pred = json_pack("{s:s, s:s, s:s, s:s}", "created", created, "name", operator_name, "role",
+			 "operator", "public_key", pub.ptr);
+	if (!subj || !pred) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	error = pl_ledger_append_statement(l, NULL, key, "key", subj, pred, NULL, 0);
+	subj = pred = NULL;
+	if (error < 0)
+		goto done;
+	*out = l;
+	l = NULL;
+done:
+	json_decref(subj);
+	json_decref(pred);
+	pl_ledger_free(l);
+	git_repository_free(repo);
+	pl_key_free(key);
+	pl_buf_free(&path);
+	pl_buf_free(&pub);
+	pl_buf_free(&kp);
+	pl_buf_free(&org);
+	return error;
+}

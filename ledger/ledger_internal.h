@@ -1,0 +1,78 @@
+/* ledger_internal.h - state shared by ledger.c, index.c, entry.c, verify.c. */
+#ifndef PL_LEDGER_INTERNAL_H
+#define PL_LEDGER_INTERNAL_H
+
+#include <git2.h>
+#include <sqlite3.h>
+
+#include "pl_dsse.h"
+#include "pl_ledger.h"
+
+struct pl_ledger {
+	char *dir;
+	git_repository *repo;
+	sqlite3 *db;
+	sqlite3_stmt *node_get;
+	pl_key *op;      /* operator public key (from config) */
+	pl_key *op_priv; /* loaded on first append */
+	char *op_key_path;
+	char origin[256];
+	char op_name[128];
+	uint64_t size;
+	git_oid head;
+	int has_head;
+	pl_merkle_builder mb;
+	int lockfd;
+};
+
+/* A decoded entry. */
+typedef struct {
+	pl_dsse dsse;
+	json_t *statement;
+	char type[32];    /* from predicateType https://provledger.dev/<type>/v1 */
+	const char *name; /* subject[0].name (borrowed from statement), or "-" */
+	const char *created;
+} pl_entry;
+
+int pl_entry__decode(pl_entry *out, const char *env, size_t len);
+void pl_entry__clear(pl_entry *e);
+/* Sign a statement; subjects and predicate are stolen. */
+int pl_entry__sign(pl_buf *env, const pl_key *k, const char *type, json_t *subjects,
+		   json_t *predicate);
+
+/* "entries/000/000/012.json" for seq 12. */
+void pl_ledger__entry_path(char out[64], uint64_t seq);
+
+/* Translate the last libgit2 / SQLite error into ours. */
+int pl_ledger__git_error(int code, const char *what);
+int pl_ledger__db_error(sqlite3 *db, const char *what);
+
+/* index.c */
+int pl_index__open(sqlite3 **out, const char *path);
+int pl_index__exec(sqlite3 *db, const char *sql);
+int pl_index__meta_get(sqlite3 *db, const char *k, pl_buf *v);
+int pl_index__meta_set(sqlite3 *db, const char *k, const char *v);
+/* Record entry seq in the index and add its leaf to l->mb. */
+int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_entry *e,
+		    const unsigned char leaf[PL_HASH_LEN]);
+int pl_index__node(pl_ledger *l, unsigned level, uint64_t idx, unsigned char out[PL_HASH_LEN]);
+/* Rebuild l->mb for l->size from stored nodes. */
+int pl_index__load_builder(pl_ledger *l);
+
+/* Read a blob at path in commit's tree. PL_ENOTFOUND when absent. */
+int pl_ledger__read_path(pl_ledger *l, pl_buf *out, const git_commit *c, const char *path);
+
+/* The ledger lock (DIR/lock, fcntl, exclusive): serialises appends. */
+int pl_ledger__lock(pl_ledger *l);
+void pl_ledger__unlock(pl_ledger *l);
+
+/* Bring the index (and l->size, l->mb, l->head) up to git's head. */
+int pl_ledger__refresh(pl_ledger *l);
+
+/* The seq a commit message names ("\n\nseq: N\n"). */
+int pl_ledger__message_seq(uint64_t *out, const char *msg);
+
+/* Open without catching the index up (for verify). */
+int pl_ledger__open(pl_ledger **out, const char *dir, int catch_up);
+
+#endif

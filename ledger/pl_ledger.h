@@ -1,0 +1,129 @@
+/*
+ * pl_ledger.h - the ledger: a bare git repository (the source of truth, one
+ * SSHSIG-signed commit per entry, an RFC 6962 tree over the entries and a
+ * signed C2SP checkpoint in every commit) and a derived SQLite index.
+ *
+ * Appends serialise on an exclusive lock (DIR/lock) and move refs/heads/main
+ * by compare-and-swap; a crash leaves the old or the new state and the index
+ * catches up from git on the next open.
+ */
+#ifndef PL_LEDGER_H
+#define PL_LEDGER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "pl_common.h"
+#include "pl_hash.h"
+#include "pl_key.h"
+
+typedef struct pl_ledger pl_ledger;
+
+/* A reference to an appended entry: {"seq": N, "leaf": "<hex>"} in JSON. */
+typedef struct {
+	uint64_t seq;
+	unsigned char leaf[PL_HASH_LEN];
+	char commit[41];
+} pl_entry_ref;
+
+/* An attachment, stored at blobs/<sha256 hex of data>. */
+typedef struct {
+	const void *data;
+	size_t len;
+} pl_attachment;
+
+/* Create a ledger in dir (which must not already hold one): the bare repo, the
+ * index, the config, the operator key (generated into dir/keys/operator.key
+ * unless operator_key names a PEM file) and entry 0, the operator's key entry.
+ * origin NULL means "provledger/<hostname>". */
+int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const char *operator_key,
+		   const char *operator_name);
+
+/* Open an existing ledger; the index catches up with git if it is behind.
+ * PL_ENOTFOUND with "no ledger at DIR (run 'provledger init')" when absent. */
+int pl_ledger_open(pl_ledger **out, const char *dir);
+
+void pl_ledger_free(pl_ledger *l); /* NULL-safe */
+
+const char *pl_ledger_origin(const pl_ledger *l);
+uint64_t pl_ledger_size(const pl_ledger *l);
+/* The operator's public key (borrowed). */
+const pl_key *pl_ledger_operator(const pl_ledger *l);
+
+/* Append one signed entry (DSSE envelope bytes, verbatim) with attachments.
+ * Refused (PL_EINVALID / PL_EVERIFY) when the envelope is malformed, its
+ * signer is not registered or revoked, or its attachments are not named by it.
+ * out (may be NULL) receives the reference. */
+int pl_ledger_append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t len,
+		     const pl_attachment *att, size_t natt);
+
+/* Sign a statement (subjects and predicate are stolen) as signer and append it. */
+int pl_ledger_append_statement(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
+			       const char *type, json_t *subjects, json_t *predicate,
+			       const pl_attachment *att, size_t natt);
+
+/* The envelope bytes of entry seq, as stored in git. */
+int pl_ledger_entry(pl_ledger *l, pl_buf *out, uint64_t seq);
+
+/* The statement (decoded payload) of entry seq, from the index. */
+int pl_ledger_statement(pl_ledger *l, json_t **out, uint64_t seq);
+
+/* The bytes of attachment blobs/<hex> from git. */
+int pl_ledger_attachment(pl_ledger *l, pl_buf *out, const char *sha256_hex);
+
+/* The latest signed checkpoint note, as stored in the head commit's tree. */
+int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out);
+
+/* RFC 6962 root of the first size entries (size <= the ledger's size). */
+int pl_ledger_root(pl_ledger *l, unsigned char out[PL_HASH_LEN], uint64_t size);
+
+/* RFC 9162 proofs over the ledger (32-byte hashes appended to out). */
+int pl_ledger_prove_inclusion(pl_ledger *l, pl_buf *out, uint64_t seq, uint64_t size);
+int pl_ledger_prove_consistency(pl_ledger *l, pl_buf *out, uint64_t old_size, uint64_t size);
+
+/* Rebuild dir/index.sqlite from git alone. */
+int pl_ledger_reindex(const char *dir);
+
+/* Entry summaries for `log`: calls fn for each entry (newest first when
+ * reverse), filtered by type (NULL: all), at most limit (0: no limit). */
+typedef struct {
+	uint64_t seq;
+	const char *type, *name, *keyid, *created, *commit;
+	const unsigned char *leaf;
+} pl_entry_info;
+typedef int (*pl_entry_fn)(void *ctx, const pl_entry_info *e);
+int pl_ledger_list(pl_ledger *l, const char *type, uint64_t limit, int reverse, pl_entry_fn fn,
+		   void *ctx);
+int pl_ledger_entry_info(pl_ledger *l, uint64_t seq, pl_entry_fn fn, void *ctx);
+
+/* Registered keys. */
+typedef struct {
+	const char *keyid, *name, *role, *public_key;
+	uint64_t seq;
+	int64_t revoked_seq; /* -1: not revoked */
+} pl_key_info;
+typedef int (*pl_key_fn)(void *ctx, const pl_key_info *k);
+int pl_ledger_keys(pl_ledger *l, pl_key_fn fn, void *ctx);
+/* Look a key up by keyid; PL_ENOTFOUND when not registered. */
+int pl_ledger_key(pl_ledger *l, pl_key **out, pl_buf *role, const char *keyid);
+
+/* The time source for entries and commits (tests may pin it with
+ * PROVLEDGER_TIME=<unix seconds>). */
+int64_t pl_ledger_now(void);
+/* RFC 3339 UTC of t ("2026-11-28T18:00:00Z"). */
+void pl_rfc3339(char out[32], int64_t t);
+
+/* `verify` (SPEC §5.5). Every problem is appended to problems as one line
+ * "seq N (commit abcdef0): what is wrong"; returns PL_OK when there are
+ * none, PL_EVERIFY when there are, another code when verification could not
+ * run. since: an old signed checkpoint note (may be NULL). */
+typedef struct {
+	pl_buf problems;
+	size_t nproblems;
+	uint64_t size;
+	unsigned char root[PL_HASH_LEN];
+} pl_verify_report;
+int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_t since_len);
+void pl_verify_report_free(pl_verify_report *r);
+
+#endif

@@ -1,0 +1,266 @@
+/* read.c - reading the ledger: entries, statements, attachments, the
+ * checkpoint, roots and proofs over the indexed tree, listings, reindex. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ledger_internal.h"
+
+static int head_commit(pl_ledger *l, git_commit **out)
+{
+	int rc;
+	if (!l->has_head)
+		return pl_error_set(PL_ENOTFOUND, "the ledger is empty");
+	if ((rc = git_commit_lookup(out, l->repo, &l->head)) < 0)
+		return pl_ledger__git_error(rc, "head commit");
+	return PL_OK;
+}
+
+static int no_entry(pl_ledger *l, uint64_t seq)
+{
+	return pl_error_set(PL_ENOTFOUND, "no entry %llu (the ledger has %llu)",
+			    (unsigned long long)seq, (unsigned long long)l->size);
+}
+
+int pl_ledger_entry(pl_ledger *l, pl_buf *out, uint64_t seq)
+{
+	git_commit *c = NULL;
+	char path[64];
+	int error;
+	if (seq >= l->size)
+		return no_entry(l, seq);
+	if ((error = head_commit(l, &c)) < 0)
+		return error;
+	pl_ledger__entry_path(path, seq);
+	error = pl_ledger__read_path(l, out, c, path);
+	git_commit_free(c);
+	return error;
+}
+
+int pl_ledger_statement(pl_ledger *l, json_t **out, uint64_t seq)
+{
+	sqlite3_stmt *st = NULL;
+	int error;
+	if (sqlite3_prepare_v2(l->db, "SELECT statement FROM entries WHERE seq = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "entries");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		error = pl_json_parse(out, s, strlen(s), "index statement");
+	} else {
+		error = no_entry(l, seq);
+	}
+	sqlite3_finalize(st);
+	return error;
+}
+
+int pl_ledger_attachment(pl_ledger *l, pl_buf *out, const char *sha256_hex)
+{
+	git_commit *c = NULL;
+	char path[128];
+	unsigned char d[PL_HASH_LEN];
+	char hex[65];
+	int error;
+	if (strlen(sha256_hex) != 64)
+		return pl_error_set(PL_EINVALID, "'%s' is not a SHA-256", sha256_hex);
+	if ((error = head_commit(l, &c)) < 0)
+		return error;
+	snprintf(path, sizeof(path), "blobs/%s", sha256_hex);
+	if ((error = pl_ledger__read_path(l, out, c, path)) == PL_OK) {
+		pl_sha256(d, out->ptr, out->len);
+		pl_hex(hex, d, PL_HASH_LEN);
+		if (strcmp(hex, sha256_hex) != 0)
+			error = pl_error_set(PL_EVERIFY, "attachment %s: content does not match",
+					     sha256_hex);
+	}
+	git_commit_free(c);
+	return error;
+}
+
+int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out)
+{
+	git_commit *c = NULL;
+	int error;
+	if ((error = head_commit(l, &c)) < 0)
+		return error;
+	error = pl_ledger__read_path(l, out, c, "checkpoint");
+	git_commit_free(c);
+	return error;
+}
+
+/* MTH(D[start:end]) from stored complete subtrees. */
+static int subtree(void *ctx, uint64_t start, uint64_t end, unsigned char out[PL_HASH_LEN])
+{
+	pl_ledger *l = ctx;
+	uint64_t n = end - start;
+	int error;
+	if ((n & (n - 1)) == 0 && start % n == 0) {
+		unsigned level = 0;
+		while ((1ull << level) < n)
+			level++;
+		return pl_index__node(l, level, start >> level, out);
+	} else {
+		unsigned char left[PL_HASH_LEN], right[PL_HASH_LEN];
+		uint64_t k = pl_merkle_split(n);
+		if ((error = subtree(ctx, start, start + k, left)) < 0 ||
+		    (error = subtree(ctx, start + k, end, right)) < 0)
+			return error;
+		pl_merkle_node(out, left, right);
+		return PL_OK;
+	}
+}
+
+static int check_size(pl_ledger *l, uint64_t size)
+{
+	if (size > l->size)
+		return pl_error_set(PL_EINVALID, "size %llu is beyond the ledger's %llu entries",
+				    (unsigned long long)size, (unsigned long long)l->size);
+	return PL_OK;
+}
+
+int pl_ledger_root(pl_ledger *l, unsigned char out[PL_HASH_LEN], uint64_t size)
+{
+	int error;
+	if ((error = check_size(l, size)) < 0)
+		return error;
+	if (size == 0) {
+		pl_merkle_empty(out);
+		return PL_OK;
+	}
+	return subtree(l, 0, size, out);
+}
+
+int pl_ledger_prove_inclusion(pl_ledger *l, pl_buf *out, uint64_t seq, uint64_t size)
+{
+	int error;
+	if ((error = check_size(l, size)) < 0)
+		return error;
+	if (seq >= size)
+		return pl_error_set(PL_EINVALID, "entry %llu is not in a tree of size %llu",
+				    (unsigned long long)seq, (unsigned long long)size);
+	return pl_merkle_inclusion_proof(out, seq, size, subtree, l);
+}
+
+int pl_ledger_prove_consistency(pl_ledger *l, pl_buf *out, uint64_t old_size, uint64_t size)
+{
+	int error;
+	if ((error = check_size(l, size)) < 0)
+		return error;
+	if (old_size > size)
+		return pl_error_set(PL_EINVALID, "old size %llu is larger than size %llu",
+				    (unsigned long long)old_size, (unsigned long long)size);
+	return pl_merkle_consistency_proof(out, old_size, size, subtree, l);
+}
+
+static int row_info(sqlite3_stmt *st, pl_entry_fn fn, void *ctx)
+{
+	pl_entry_info e;
+	e.seq = (uint64_t)sqlite3_column_int64(st, 0);
+	e.leaf = sqlite3_column_blob(st, 1);
+	e.commit = (const char *)sqlite3_column_text(st, 2);
+	e.type = (const char *)sqlite3_column_text(st, 3);
+	e.name = (const char *)sqlite3_column_text(st, 4);
+	e.keyid = (const char *)sqlite3_column_text(st, 5);
+	e.created = (const char *)sqlite3_column_text(st, 6);
+	return fn(ctx, &e);
+}
+
+int pl_ledger_list(pl_ledger *l, const char *type, uint64_t limit, int reverse, pl_entry_fn fn,
+		   void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[256];
+	int rc, error = PL_OK;
+	snprintf(sql, sizeof(sql),
+		 "SELECT seq, leaf, commit_id, type, name, keyid, created FROM entries"
+		 " WHERE (?1 IS NULL OR type = ?1) ORDER BY seq %s LIMIT ?2",
+		 reverse ? "DESC" : "ASC");
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "entries");
+	if (type)
+		sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((error = row_info(st, fn, ctx)) != 0)
+			break;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		error = pl_ledger__db_error(l->db, "entries");
+	sqlite3_finalize(st);
+	return error;
+}
+
+int pl_ledger_entry_info(pl_ledger *l, uint64_t seq, pl_entry_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int error;
+	if (sqlite3_prepare_v2(l->db,
+			       "SELECT seq, leaf, commit_id, type, name, keyid, created FROM entries"
+			       " WHERE seq = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "entries");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		error = row_info(st, fn, ctx);
+	else
+		error = no_entry(l, seq);
+	sqlite3_finalize(st);
+	return error;
+}
+
+int pl_ledger_keys(pl_ledger *l, pl_key_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, error = PL_OK;
+	if (sqlite3_prepare_v2(l->db,
+			       "SELECT keyid, name, role, public_key, seq, revoked_seq FROM keys"
+			       " ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "keys");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		pl_key_info k;
+		k.keyid = (const char *)sqlite3_column_text(st, 0);
+		k.name = (const char *)sqlite3_column_text(st, 1);
+		k.role = (const char *)sqlite3_column_text(st, 2);
+		k.public_key = (const char *)sqlite3_column_text(st, 3);
+		k.seq = (uint64_t)sqlite3_column_int64(st, 4);
+		k.revoked_seq = sqlite3_column_int64(st, 5);
+		if ((error = fn(ctx, &k)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return error;
+}
+
+int pl_ledger_reindex(const char *dir)
+{
+	pl_buf path = PL_BUF_INIT, tmp = PL_BUF_INIT;
+	pl_ledger *l = NULL;
+	int error;
+	static const char *const sfx[] = {"", "-wal", "-shm"};
+
+	/* Hold the lock while the index is replaced, so no append interleaves. */
+	if ((error = pl_ledger__open(&l, dir, 0)) < 0)
+		goto done;
+	if ((error = pl_ledger__lock(l)) < 0)
+		goto done;
+	sqlite3_finalize(l->node_get);
+	l->node_get = NULL;
+	sqlite3_close(l->db);
+	l->db = NULL;
+	for (int i = 0; i < 3; i++) {
+		pl_buf_clear(&path);
+		pl_buf_printf(&path, "%s/index.sqlite%s", dir, sfx[i]);
+		unlink(path.ptr);
+	}
+	pl_buf_clear(&path);
+	pl_buf_printf(&path, "%s/index.sqlite", dir);
+	if ((error = pl_index__open(&l->db, path.ptr)) < 0)
+		goto done;
+	error = pl_ledger__refresh(l);
+done:
+	pl_ledger_free(l);
+	pl_buf_free(&path);
+	pl_buf_free(&tmp);
+	return error;
+}

@@ -1,0 +1,487 @@
+/*
+ * verify.c - `verify` (SPEC §5.5): an audit of the whole ledger from git
+ * alone, trusting nothing in the index. Every problem is reported with its
+ * sequence number and commit; verification goes on after a problem so that
+ * one run lists them all (up to a cap).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger_internal.h"
+#include "pl_note.h"
+#include "pl_sshsig.h"
+
+#define MAX_REPORTED 200
+
+typedef struct {
+	char keyid[128];
+	pl_key *key;
+	char role[32];
+	int64_t revoked_seq;
+} vkey;
+
+typedef struct {
+	pl_ledger *l;
+	pl_verify_report *r;
+	vkey *keys;
+	size_t nkeys, capkeys;
+	pl_buf opfp;
+} vstate;
+
+static void problem(vstate *v, int64_t seq, const git_oid *commit, const char *fmt, ...)
+	PL_PRINTF(4, 5);
+
+static void problem(vstate *v, int64_t seq, const git_oid *commit, const char *fmt, ...)
+{
+	va_list ap;
+	char cid[GIT_OID_HEXSZ + 1] = "-";
+	v->r->nproblems++;
+	if (v->r->nproblems > MAX_REPORTED)
+		return;
+	if (commit)
+		git_oid_tostr(cid, 8, commit);
+	if (seq >= 0)
+		pl_buf_printf(&v->r->problems, "seq %lld (commit %s): ", (long long)seq, cid);
+	else
+		pl_buf_printf(&v->r->problems, "commit %s: ", cid);
+	va_start(ap, fmt);
+	pl_buf_vprintf(&v->r->problems, fmt, ap);
+	va_end(ap);
+	pl_buf_putc(&v->r->problems, '\n');
+}
+
+static vkey *find_key(vstate *v, const char *keyid)
+{
+	for (size_t i = 0; i < v->nkeys; i++)
+		if (strcmp(v->keys[i].keyid, keyid) == 0)
+			return &v->keys[i];
+	return NULL;
+}
+
+static int add_key(vstate *v, pl_key *k, const char *keyid, const char *role)
+{
+	if (v->nkeys == v->capkeys) {
+		size_t cap = v->capkeys ? v->capkeys * 2 : 16;
+		vkey *p = realloc(v->keys, cap * sizeof(*p));
+		if (!p)
+			return pl_error_set(PL_ENOMEM, "out of memory");
+		v->keys = p;
+		v->capkeys = cap;
+	}
+	memset(&v->keys[v->nkeys], 0, sizeof(vkey));
+	snprintf(v->keys[v->nkeys].keyid, sizeof(v->keys[0].keyid), "%s", keyid);
+	snprintf(v->keys[v->nkeys].role, sizeof(v->keys[0].role), "%s", role);
+	v->keys[v->nkeys].key = k;
+	v->keys[v->nkeys].revoked_seq = -1;
+	v->nkeys++;
+	return PL_OK;
+}
+
+/* Rule 3: the entry's DSSE signature under the keys registered so far. */
+static void check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_entry *e)
+{
+	vkey *s;
+	if (strcmp(e->type, "key") == 0) {
+		json_t *pred = json_object_get(e->statement, "predicate");
+		const char *pub = json_string_value(json_object_get(pred, "public_key"));
+		const char *role = json_string_value(json_object_get(pred, "role"));
+		const char *revokes = json_string_value(json_object_get(pred, "revokes"));
+		pl_key *k = NULL;
+		pl_buf fp = PL_BUF_INIT;
+		if (!pub || !role || pl_key_from_openssh(&k, NULL, pub, strlen(pub)) < 0 ||
+		    pl_key_fingerprint(&fp, k) < 0) {
+			problem(v, (int64_t)seq, cid, "key entry has no valid public_key");
+			pl_key_free(k);
+			pl_buf_free(&fp);
+			return;
+		}
+		if (seq == 0 && (strcmp(fp.ptr, v->opfp.ptr) != 0 || strcmp(role, "operator") != 0))
+			problem(v, (int64_t)seq, cid, "entry 0 is not the operator's key");
+		if (revokes) {
+			vkey *target = find_key(v, revokes);
+			s = find_key(v, e->dsse.keyid);
+			if (!target)
+				problem(v, (int64_t)seq, cid, "revokes unknown key %s", revokes);
+			else if (!s || (strcmp(e->dsse.keyid, revokes) != 0 &&
+					strcmp(e->dsse.keyid, v->opfp.ptr) != 0))
+				problem(v, (int64_t)seq, cid,
+					"revocation of %s not signed by that key or the operator",
+					revokes);
+			else if (pl_dsse_verify(&e->dsse, s->key) < 0)
+				problem(v, (int64_t)seq, cid, "DSSE signature: %s", pl_error_last());
+			else if (target->revoked_seq < 0)
+				target->revoked_seq = (int64_t)seq;
+		} else if (strcmp(e->dsse.keyid, fp.ptr) != 0) {
+			problem(v, (int64_t)seq, cid, "key entry is not self-signed (signed by %s)",
+				e->dsse.keyid);
+		} else if (pl_dsse_verify(&e->dsse, k) < 0) {
+			problem(v, (int64_t)seq, cid, "DSSE signature: %s", pl_error_last());
+		}
+		if (find_key(v, fp.ptr)) {
+			problem(v, (int64_t)seq, cid, "key %s registered twice", fp.ptr);
+			pl_key_free(k);
+		} else if (add_key(v, k, fp.ptr, role) < 0) {
+			pl_key_free(k);
+		}
+		pl_buf_free(&fp);
+		return;
+	}
+	if ((s = find_key(v, e->dsse.keyid)) == NULL) {
+		problem(v, (int64_t)seq, cid, "signed by %s, which no earlier entry registers",
+			e->dsse.keyid);
+		return;
+	}
+	if (s->revoked_seq >= 0) {
+		problem(v, (int64_t)seq, cid, "signed by %s after its revocation at seq %lld",
+			e->dsse.keyid, (long long)s->revoked_seq);
+		return;
+	}
+	if (pl_dsse_verify(&e->dsse, s->key) < 0)
+		problem(v, (int64_t)seq, cid, "DSSE signature: %s", pl_error_last());
+}
+
+/* Every path in the head tree: entries/… exactly 0..n-1, blobs/<sha256> whose
+ * bytes hash to their name, the checkpoint; nothing else. */
+static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n);
+
+static int walk_entries(vstate *v, git_tree *t, const char *prefix, uint64_t *count,
+			const git_oid *cid, uint64_t n, int depth)
+{
+	size_t cnt = git_tree_entrycount(t);
+	for (size_t i = 0; i < cnt; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(t, i);
+		char path[256];
+		snprintf(path, sizeof(path), "%s/%s", prefix, git_tree_entry_name(te));
+		if (git_tree_entry_type(te) == GIT_OBJECT_TREE && depth < 6) {
+			git_tree *sub = NULL;
+			if (git_tree_lookup(&sub, v->l->repo, git_tree_entry_id(te)) < 0) {
+				problem(v, -1, cid, "%s: unreadable tree", path);
+				continue;
+			}
+			walk_entries(v, sub, path, count, cid, n, depth + 1);
+			git_tree_free(sub);
+		} else {
+			/* Must be the canonical path of some seq < n. */
+			uint64_t seq = 0;
+			int ok = 1;
+			const char *p = path + strlen("entries");
+			int digits = 0;
+			for (; *p && ok; p++) {
+				if (*p == '/')
+					continue;
+				if (*p == '.')
+					break;
+				if (*p < '0' || *p > '9')
+					ok = 0;
+				else {
+					seq = seq * 10 + (uint64_t)(*p - '0');
+					digits++;
+				}
+			}
+			char want[64];
+			if (ok)
+				pl_ledger__entry_path(want, seq);
+			if (!ok || strcmp(want, path) != 0 || seq >= n)
+				problem(v, -1, cid, "unexpected path %s in the tree", path);
+			else
+				(*count)++;
+			(void)digits;
+		}
+	}
+	return PL_OK;
+}
+
+static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n)
+{
+	size_t cnt = git_tree_entrycount(tree);
+	uint64_t count = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(tree, i);
+		const char *name = git_tree_entry_name(te);
+		git_tree *sub = NULL;
+		if (strcmp(name, "checkpoint") == 0 && git_tree_entry_type(te) == GIT_OBJECT_BLOB)
+			continue;
+		if ((strcmp(name, "entries") != 0 && strcmp(name, "blobs") != 0) ||
+		    git_tree_entry_type(te) != GIT_OBJECT_TREE) {
+			problem(v, -1, cid, "unexpected path %s in the tree", name);
+			continue;
+		}
+		if (git_tree_lookup(&sub, v->l->repo, git_tree_entry_id(te)) < 0) {
+			problem(v, -1, cid, "%s: unreadable tree", name);
+			continue;
+		}
+		if (strcmp(name, "entries") == 0) {
+			walk_entries(v, sub, "entries", &count, cid, n, 0);
+		} else {
+			size_t bc = git_tree_entrycount(sub);
+			for (size_t j = 0; j < bc; j++) {
+				const git_tree_entry *be = git_tree_entry_byindex(sub, j);
+				git_blob *blob = NULL;
+				unsigned char d[PL_HASH_LEN];
+				char hex[65];
+				if (git_tree_entry_type(be) != GIT_OBJECT_BLOB ||
+				    git_blob_lookup(&blob, v->l->repo, git_tree_entry_id(be)) < 0) {
+					problem(v, -1, cid, "blobs/%s: unreadable",
+						git_tree_entry_name(be));
+					continue;
+				}
+				pl_sha256(d, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+				pl_hex(hex, d, PL_HASH_LEN);
+				if (strcmp(hex, git_tree_entry_name(be)) != 0)
+					problem(v, -1, cid,
+						"attachment blobs/%s: its bytes hash to %s",
+						git_tree_entry_name(be), hex);
+				git_blob_free(blob);
+			}
+		}
+		git_tree_free(sub);
+	}
+	if (count != n)
+		problem(v, -1, cid, "the tree holds %llu entries, the history %llu",
+			(unsigned long long)count, (unsigned long long)n);
+	return PL_OK;
+}
+
+static int check_checkpoint(vstate *v, const char *note, size_t len, const git_oid *cid,
+			    int64_t seq, uint64_t want_size, const unsigned char *want_root,
+			    pl_checkpoint *cp)
+{
+	pl_buf text = PL_BUF_INIT;
+	int error;
+	if ((error = pl_note_verify(&text, note, len, v->l->origin, v->l->op)) < 0) {
+		problem(v, seq, cid, "checkpoint: %s", pl_error_last());
+		goto done;
+	}
+	if ((error = pl_checkpoint_parse(cp, text.ptr, text.len)) < 0) {
+		problem(v, seq, cid, "checkpoint: %s", pl_error_last());
+		goto done;
+	}
+	if (strcmp(cp->origin, v->l->origin) != 0)
+		problem(v, seq, cid, "checkpoint origin '%s' is not '%s'", cp->origin,
+			v->l->origin);
+	if (want_root && cp->size != want_size)
+		problem(v, seq, cid, "checkpoint size %llu, expected %llu",
+			(unsigned long long)cp->size, (unsigned long long)want_size);
+	else if (want_root && memcmp(cp->root, want_root, PL_HASH_LEN) != 0)
+		problem(v, seq, cid, "checkpoint root does not match the entries");
+done:
+	pl_buf_free(&text);
+	return error;
+}
+
+int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_t since_len)
+{
+	vstate v = {0};
+	git_oid *chain = NULL, head;
+	size_t n = 0, cap = 0;
+	git_commit *c = NULL, *headc = NULL;
+	git_tree *headtree = NULL;
+	pl_buf env = PL_BUF_INIT, cpnote = PL_BUF_INIT, sigbuf = PL_BUF_INIT;
+	pl_merkle_builder mb;
+	pl_checkpoint since_cp;
+	unsigned char since_root[PL_HASH_LEN];
+	int have_since = 0, since_root_known = 0, error = PL_OK, has, rc;
+
+	memset(r, 0, sizeof(*r));
+	v.l = l;
+	v.r = r;
+	pl_merkle_builder_init(&mb);
+	if ((error = pl_key_fingerprint(&v.opfp, l->op)) < 0)
+		goto done;
+	if (since) {
+		pl_buf text = PL_BUF_INIT;
+		if (pl_note_verify(&text, since, since_len, l->origin, l->op) < 0 ||
+		    pl_checkpoint_parse(&since_cp, text.ptr, text.len) < 0) {
+			problem(&v, -1, NULL, "--since checkpoint: %s", pl_error_last());
+		} else {
+			have_since = 1;
+		}
+		pl_buf_free(&text);
+	}
+	if ((rc = git_reference_name_to_id(&head, l->repo, "refs/heads/main")) < 0) {
+		has = 0;
+		if (rc != GIT_ENOTFOUND) {
+			error = pl_ledger__git_error(rc, "refs/heads/main");
+			goto done;
+		}
+	} else {
+		has = 1;
+	}
+	if (!has) {
+		problem(&v, -1, NULL, "the ledger has no commits");
+		goto finish;
+	}
+	/* Walk back to the root; merges break linearity. */
+	for (git_oid cur = head;;) {
+		if (n == cap) {
+			git_oid *p;
+			cap = cap ? cap * 2 : 1024;
+			if ((p = realloc(chain, cap * sizeof(*chain))) == NULL) {
+				error = pl_error_set(PL_ENOMEM, "out of memory");
+				goto done;
+			}
+			chain = p;
+		}
+		chain[n++] = cur;
+		if ((rc = git_commit_lookup(&c, l->repo, &cur)) < 0) {
+			problem(&v, -1, &cur, "unreadable commit: %s", git_error_last()->message);
+			goto finish;
+		}
+		if (git_commit_parentcount(c) > 1)
+			problem(&v, -1, &cur, "merge commit: the history is not linear");
+		if (git_commit_parentcount(c) == 0) {
+			git_commit_free(c);
+			c = NULL;
+			break;
+		}
+		cur = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+		c = NULL;
+	}
+	if ((rc = git_commit_lookup(&headc, l->repo, &head)) < 0 ||
+	    (rc = git_commit_tree(&headtree, headc)) < 0) {
+		error = pl_ledger__git_error(rc, "head");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const git_oid *cid = &chain[n - 1 - i];
+		uint64_t seq = i, mseq;
+		char path[64], lhex[65];
+		unsigned char leaf[PL_HASH_LEN], root[PL_HASH_LEN];
+		const char *msg, *lp;
+		pl_entry e;
+		git_buf sig = GIT_BUF_INIT, signed_data = GIT_BUF_INIT;
+		git_tree *tree = NULL;
+		git_tree_entry *te_here = NULL, *te_head = NULL;
+
+		if ((rc = git_commit_lookup(&c, l->repo, cid)) < 0) {
+			problem(&v, (int64_t)seq, cid, "unreadable commit");
+			continue;
+		}
+		/* Rule 2: the operator's SSHSIG over the commit. */
+		rc = git_commit_extract_signature(&sig, &signed_data, l->repo, (git_oid *)cid,
+						  "gpgsig");
+		if (rc < 0)
+			problem(&v, (int64_t)seq, cid, "commit is not signed");
+		else if (pl_sshsig_verify(NULL, l->op, sig.ptr, sig.size, "git", signed_data.ptr,
+					  signed_data.size) < 0)
+			problem(&v, (int64_t)seq, cid, "commit signature: %s", pl_error_last());
+		git_buf_dispose(&sig);
+		git_buf_dispose(&signed_data);
+		/* Rule 1: the sequence number and the path. */
+		msg = git_commit_message(c);
+		if (pl_ledger__message_seq(&mseq, msg) < 0)
+			problem(&v, (int64_t)seq, cid, "commit message: %s", pl_error_last());
+		else if (mseq != seq)
+			problem(&v, (int64_t)seq, cid,
+				"commit says seq %llu: entries are missing, extra or reordered",
+				(unsigned long long)mseq);
+		pl_ledger__entry_path(path, seq);
+		if (git_commit_tree(&tree, c) < 0 || git_tree_entry_bypath(&te_here, tree, path) < 0) {
+			problem(&v, (int64_t)seq, cid, "%s is missing", path);
+			goto next;
+		}
+		if (git_tree_entry_bypath(&te_head, headtree, path) < 0 ||
+		    !git_oid_equal(git_tree_entry_id(te_here), git_tree_entry_id(te_head)))
+			problem(&v, (int64_t)seq, cid, "%s was changed or removed by a later commit",
+				path);
+		if (pl_ledger__read_path(l, &env, c, path) < 0) {
+			problem(&v, (int64_t)seq, cid, "%s: %s", path, pl_error_last());
+			goto next;
+		}
+		pl_merkle_leaf(leaf, env.ptr, env.len);
+		pl_hex(lhex, leaf, PL_HASH_LEN);
+		if ((lp = strstr(msg, "\nleaf: ")) == NULL || strncmp(lp + 7, lhex, 64) != 0)
+			problem(&v, (int64_t)seq, cid, "the entry's leaf hash is not the one the "
+						       "commit message names");
+		pl_merkle_builder_add(&mb, leaf);
+		if (have_since && mb.size == since_cp.size) {
+			pl_merkle_builder_root(&mb, since_root);
+			since_root_known = 1;
+		}
+		/* Rule 3. */
+		if (pl_entry__decode(&e, env.ptr, env.len) < 0) {
+			problem(&v, (int64_t)seq, cid, "entry: %s", pl_error_last());
+		} else {
+			check_signer(&v, seq, cid, &e);
+			pl_entry__clear(&e);
+		}
+		/* Rule 4 for every commit: its checkpoint covers exactly 0..seq. The
+		 * signature is checked once, on the latest (the commit signature
+		 * already covers each tree). */
+		pl_merkle_builder_root(&mb, root);
+		if (pl_ledger__read_path(l, &cpnote, c, "checkpoint") < 0) {
+			problem(&v, (int64_t)seq, cid, "checkpoint is missing");
+		} else if (i + 1 == n) {
+			pl_checkpoint cp;
+			check_checkpoint(&v, cpnote.ptr, cpnote.len, cid, (int64_t)seq, seq + 1, root,
+					 &cp);
+		} else {
+			pl_checkpoint cp;
+			const char *sep = strstr(cpnote.ptr, "\n\n");
+			if (!sep || pl_checkpoint_parse(&cp, cpnote.ptr,
+							(size_t)(sep + 1 - cpnote.ptr)) < 0)
+				problem(&v, (int64_t)seq, cid, "checkpoint is malformed");
+			else if (cp.size != seq + 1 || memcmp(cp.root, root, PL_HASH_LEN) != 0)
+				problem(&v, (int64_t)seq, cid,
+					"checkpoint does not match the entries");
+		}
+	next:
+		git_tree_entry_free(te_here);
+		git_tree_entry_free(te_head);
+		git_tree_free(tree);
+		git_commit_free(c);
+		c = NULL;
+	}
+	check_tree(&v, headtree, &head, n);
+	r->size = mb.size;
+	pl_merkle_builder_root(&mb, r->root);
+	/* Rule 5: the old checkpoint is a prefix of today's tree. */
+	if (have_since) {
+		if (since_cp.size > n)
+			problem(&v, -1, NULL,
+				"--since checkpoint has %llu entries; the ledger only %zu: history "
+				"was truncated",
+				(unsigned long long)since_cp.size, n);
+		else if (since_cp.size == 0) {
+			unsigned char empty[PL_HASH_LEN];
+			pl_merkle_empty(empty);
+			if (memcmp(empty, since_cp.root, PL_HASH_LEN) != 0)
+				problem(&v, -1, NULL, "--since checkpoint: bad empty root");
+		} else if (!since_root_known ||
+			   memcmp(since_root, since_cp.root, PL_HASH_LEN) != 0)
+			problem(&v, -1, NULL,
+				"--since checkpoint (size %llu) is not a prefix of this ledger: "
+				"recorded history was rewritten",
+				(unsigned long long)since_cp.size);
+	}
+finish:
+	error = r->nproblems ? PL_EVERIFY : PL_OK;
+	if (r->nproblems > MAX_REPORTED)
+		pl_buf_printf(&r->problems, "... and %zu more problems\n",
+			      r->nproblems - MAX_REPORTED);
+	if (error == PL_EVERIFY)
+		pl_error_set(PL_EVERIFY, "verification failed: %zu problem%s", r->nproblems,
+			     r->nproblems == 1 ? "" : "s");
+done:
+	git_commit_free(c);
+	git_tree_free(headtree);
+	git_commit_free(headc);
+	free(chain);
+	for (size_t i = 0; i < v.nkeys; i++)
+		pl_key_free(v.keys[i].key);
+	free(v.keys);
+	pl_buf_free(&v.opfp);
+	pl_buf_free(&env);
+	pl_buf_free(&cpnote);
+	pl_buf_free(&sigbuf);
+	return error;
+}
+
+void pl_verify_report_free(pl_verify_report *r)
+{
+	if (r)
+		pl_buf_free(&r->problems);
+}
