@@ -63,4 +63,16 @@ void pl_progress_end(pl_progress *p);
 /* Parse a decimal unsigned integer; PL_EINVALID unless the whole string is one. */
 int pl_cli_parse_u64(uint64_t *out, const char *s);
 
+/* Open the ledger named by --ledger; on failure prints the error and returns
+ * the exit code (non-zero), else 0. */
+struct pl_ledger;
+int pl_cli_open(const pl_cli *g, struct pl_ledger **out);
+
+/* {"seq": N, "leaf": "<hex>"} */
+json_t *pl_cli_ref(uint64_t seq, const unsigned char leaf[32]);
+
+/* Load a private key given with --key; prints and returns an exit code on failure. */
+struct pl_key;
+int pl_cli_load_key(struct pl_key **out, const char *path);
+
 #endif

@@ -5,4 +5,16 @@
 #include "cli.h"
 
 
+extern const pl_cli_cmd pl_cmd_init;
+extern const pl_cli_cmd pl_cmd_key_gen;
+extern const pl_cli_cmd pl_cmd_key_register;
+extern const pl_cli_cmd pl_cmd_key_list;
+extern const pl_cli_cmd pl_cmd_key_allowed_signers;
+extern const pl_cli_cmd pl_cmd_log;
+extern const pl_cli_cmd pl_cmd_show;
+extern const pl_cli_cmd pl_cmd_checkpoint;
+extern const pl_cli_cmd pl_cmd_prove;
+extern const pl_cli_cmd pl_cmd_verify;
+extern const pl_cli_cmd pl_cmd_reindex;
+
 #endif

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pl_key.h"
+#include "pl_ledger.h"
 
 void pl_cli_err(const char *fmt, ...)
 {
@@ -115,4 +117,23 @@ int pl_cli_parse_u64(uint64_t *out, const char *s)
 		return pl_error_set(PL_EINVALID, "'%s' is not a non-negative integer", s);
 	*out = v;
 	return PL_OK;
+}
+
+int pl_cli_open(const pl_cli *g, pl_ledger **out)
+{
+	int error = pl_ledger_open(out, g->ledger);
+	return error < 0 ? pl_cli_fail(error) : 0;
+}
+
+json_t *pl_cli_ref(uint64_t seq, const unsigned char leaf[32])
+{
+	char hex[65];
+	pl_hex(hex, leaf, 32);
+	return json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "leaf", hex);
+}
+
+int pl_cli_load_key(pl_key **out, const char *path)
+{
+	int error = pl_key_load_private(out, path);
+	return error < 0 ? pl_cli_fail(error) : 0;
 }

@@ -404,6 +404,11 @@ done:
 
 int pl_ledger_open(pl_ledger **out, const char *dir) { return pl_ledger__open(out, dir, 1); }
 
+int pl_ledger_open_for_verify(pl_ledger **out, const char *dir)
+{
+	return pl_ledger__open(out, dir, 0);
+}
+
 void pl_ledger_free(pl_ledger *l)
 {
 	if (!l)

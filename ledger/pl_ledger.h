@@ -43,6 +43,10 @@ int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const c
  * PL_ENOTFOUND with "no ledger at DIR (run 'provledger init')" when absent. */
 int pl_ledger_open(pl_ledger **out, const char *dir);
 
+/* Open for `verify`: git and the config only; the index is not caught up,
+ * so a ledger whose history was rewritten can still be audited. */
+int pl_ledger_open_for_verify(pl_ledger **out, const char *dir);
+
 void pl_ledger_free(pl_ledger *l); /* NULL-safe */
 
 const char *pl_ledger_origin(const pl_ledger *l);
@@ -73,6 +77,10 @@ int pl_ledger_attachment(pl_ledger *l, pl_buf *out, const char *sha256_hex);
 
 /* The latest signed checkpoint note, as stored in the head commit's tree. */
 int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out);
+
+/* The signed checkpoint for tree size `size` (1..size), as stored in the
+ * commit that appended entry size-1. */
+int pl_ledger_checkpoint_at(pl_ledger *l, pl_buf *out, uint64_t size);
 
 /* RFC 6962 root of the first size entries (size <= the ledger's size). */
 int pl_ledger_root(pl_ledger *l, unsigned char out[PL_HASH_LEN], uint64_t size);

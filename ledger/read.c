@@ -89,6 +89,35 @@ int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out)
 	return error;
 }
 
+int pl_ledger_checkpoint_at(pl_ledger *l, pl_buf *out, uint64_t size)
+{
+	sqlite3_stmt *st = NULL;
+	git_commit *c = NULL;
+	git_oid id;
+	int error, rc;
+	if (size == 0 || size > l->size)
+		return pl_error_set(PL_EINVALID, "no checkpoint for size %llu (the ledger has %llu)",
+				    (unsigned long long)size, (unsigned long long)l->size);
+	if (sqlite3_prepare_v2(l->db, "SELECT commit_id FROM entries WHERE seq = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "entries");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(size - 1));
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    git_oid_fromstr(&id, (const char *)sqlite3_column_text(st, 0)) < 0) {
+		error = no_entry(l, size - 1);
+		goto done;
+	}
+	if ((rc = git_commit_lookup(&c, l->repo, &id)) < 0) {
+		error = pl_ledger__git_error(rc, "commit");
+		goto done;
+	}
+	error = pl_ledger__read_path(l, out, c, "checkpoint");
+done:
+	git_commit_free(c);
+	sqlite3_finalize(st);
+	return error;
+}
+
 /* MTH(D[start:end]) from stored complete subtrees. */
 static int subtree(void *ctx, uint64_t start, uint64_t end, unsigned char out[PL_HASH_LEN])
 {
