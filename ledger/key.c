@@ -390,6 +390,8 @@ int pl_key_openssh(pl_buf *out, const pl_key *k, const char *comment)
 	pl_buf blob = PL_BUF_INIT;
 	int error;
 
+	if (comment && strpbrk(comment, "\r\n"))
+		return pl_error_set(PL_EINVALID, "OpenSSH public key: comment holds a line break");
 	if ((error = pl_ssh__pubkey_blob(&blob, k)) < 0 ||
 	    (error = pl_buf_puts(out, KEY_TYPE " ")) < 0 ||
 	    (error = pl_base64_encode(out, (unsigned char *)blob.ptr, blob.len)) < 0)

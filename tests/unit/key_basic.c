@@ -29,6 +29,7 @@ PL_TEST(key, load_matches_openssh_line_and_fingerprint)
 	CHECK_STR(
 	    line.ptr,
 	    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGXMmpnU2E4EXZNJJKrq1/omzm+a8gfrI/2j2k0Opa+D");
+	CHECK_ERR(pl_key_openssh(&line, k, "two\nlines"), PL_EINVALID);
 	pl_buf_free(&line);
 	pl_buf_free(&want);
 	pl_buf_free(&fp);
@@ -160,6 +161,15 @@ PL_TEST(key, save_load_round_trip)
 	CHECK_OK(pl_key_save_private(k, path));
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
 	CHECK_ERR(pl_key_save_private(k, path), PL_ECONFLICT);
+	{
+		pl_key *pub = NULL;
+		char p2[4096];
+		CHECK_OK(pl_key_public(&pub, k));
+		snprintf(p2, sizeof(p2), "%s/pub.key", pl_tmpdir());
+		CHECK_ERR(pl_key_save_private(pub, p2), PL_EUSAGE);
+		CHECK(access(p2, F_OK) != 0);
+		pl_key_free(pub);
+	}
 	CHECK_OK(pl_key_load_private(&k2, path));
 	pl_key_raw(k, r1);
 	pl_key_raw(k2, r2);
