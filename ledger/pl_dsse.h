@@ -13,9 +13,12 @@
 #define PL_INTOTO_TYPE "application/vnd.in-toto+json"
 
 /* SPEC §6 canonical serialisation: compact, keys sorted bytewise, raw UTF-8
- * with only '"', '\\' and U+0000-U+001F escaped; integers only (a real is
- * PL_EINVALID). Same bytes as Python json.dumps(sort_keys=True,
- * separators=(",",":"), ensure_ascii=False). Appends to out. */
+ * with only '"', '\\' and U+0000-U+001F escaped (\b \f \n \r \t, else
+ * \u00xx lowercase); integers only. Same bytes as Python json.dumps(
+ * sort_keys=True, separators=(",",":"), ensure_ascii=False). Appends to out;
+ * on failure out is as it was. PL_EINVALID for a real, an integer beyond
+ * +-(2^53-1) (SPEC: such numbers are decimal strings) or invalid UTF-8;
+ * PL_ELIMIT past 128 levels of nesting. */
 int pl_json_canonical(pl_buf *out, const json_t *v);
 
 /* Strict parse of exactly one JSON value: duplicate keys, trailing bytes,
@@ -23,12 +26,12 @@ int pl_json_canonical(pl_buf *out, const json_t *v);
  * the message ("entry 12", "bundle.json"). */
 int pl_json_parse(json_t **out, const char *data, size_t len, const char *what);
 
-/* PAE(type, payload) = "DSSEv1 <len(type)> <type> <len(payload)> <payload>". */
+/* Append PAE(type, payload) = "DSSEv1 <len(type)> <type> <len(payload)> <payload>". */
 int pl_dsse_pae(pl_buf *out, const char *type, const void *payload, size_t len);
 
 /* Sign payload as a DSSE envelope with one signature whose keyid is k's
- * OpenSSH fingerprint; out receives the envelope as canonical JSON
- * {"payload","payloadType","signatures":[{"keyid","sig"}]}. */
+ * OpenSSH fingerprint; out receives (appended) the envelope as canonical JSON
+ * {"payload","payloadType","signatures":[{"keyid","sig"}]}, no final newline. */
 int pl_dsse_sign(pl_buf *out, const pl_key *k, const char *type, const void *payload, size_t len);
 
 /* A parsed envelope (exactly one signature). Zero-initialise; pl_dsse_clear. */
@@ -46,6 +49,6 @@ int pl_dsse_parse(pl_dsse *out, const char *env, size_t len);
 /* PL_OK when d's signature verifies under k (and keyid matches k), else PL_EVERIFY. */
 int pl_dsse_verify(const pl_dsse *d, const pl_key *k);
 
-void pl_dsse_clear(pl_dsse *d);
+void pl_dsse_clear(pl_dsse *d); /* NULL-safe; frees the buffers and zeroes d */
 
 #endif

@@ -11,22 +11,29 @@
 #include "pl_hash.h"
 #include "pl_key.h"
 
-/* Key ID = SHA-256(name || "\n" || 0x01 || pub32)[:4], big-endian. */
+/* Key ID = SHA-256(name || "\n" || 0x01 || pub32)[:4], big-endian. Names are
+ * non-empty UTF-8 without '+', control characters or Unicode spaces. */
 uint32_t pl_note_keyid(const char *name, const pl_key *k);
 
-/* "NAME+HEX8(keyid)+BASE64(0x01 || pub32)". */
+/* Append "NAME+HEX8(keyid)+BASE64(0x01 || pub32)"; PL_EINVALID for a bad name. */
 int pl_note_verifier_key(pl_buf *out, const char *name, const pl_key *k);
 
-/* Parse a verifier key string; name receives NAME. PL_EINVALID if malformed. */
+/* Parse a verifier key string (a final newline is allowed); name (may be NULL)
+ * is replaced by NAME. PL_EINVALID if malformed, not Ed25519, or when the key
+ * ID does not match the name and key. */
 int pl_note_parse_verifier_key(pl_key **out, pl_buf *name, const char *vkey, size_t len);
 
-/* Sign text (UTF-8, must end in "\n", no blank... per C2SP) as name; out
- * receives text, "\n", and the line "— NAME BASE64(keyid||sig)\n". */
+/* Sign text as name; out receives (appended) text, "\n", and the line
+ * "— NAME BASE64(keyid||sig)\n". text must be non-empty UTF-8 ending in "\n"
+ * with no control character but "\n" (PL_EINVALID otherwise). */
 int pl_note_sign(pl_buf *out, const char *text, size_t len, const char *name, const pl_key *k);
 
-/* Verify that note carries a valid signature by (name, k); other signature
- * lines are ignored. text (may be NULL) receives the signed text. PL_EINVALID
- * for a malformed note, PL_EVERIFY when no valid signature by that key. */
+/* Verify that note carries a valid signature by (name, k); signature lines of
+ * other names or key IDs are ignored (at most 100 lines). text (may be NULL)
+ * is replaced by the signed text. PL_EINVALID for a malformed note (no final
+ * newline, no blank line, no signature line, a line not "— NAME BASE64" with
+ * canonical base64); PL_EVERIFY when no signature by that key, or when a line
+ * with its name and key ID does not verify. */
 int pl_note_verify(pl_buf *text, const char *note, size_t len, const char *name, const pl_key *k);
 
 /* A checkpoint body: "<origin>\n<size>\n<base64 root>\n". */
@@ -36,11 +43,14 @@ typedef struct {
 	unsigned char root[PL_HASH_LEN];
 } pl_checkpoint;
 
+/* Append the checkpoint body; PL_EINVALID for an empty, multi-line or
+ * over-long (>= 256 bytes) origin. */
 int pl_checkpoint_format(pl_buf *out, const char *origin, uint64_t size,
-			 const unsigned char root[PL_HASH_LEN]);
+                         const unsigned char root[PL_HASH_LEN]);
 
-/* Parse a checkpoint body (the note text; extension lines after the root are
- * allowed and ignored). PL_EINVALID if malformed. */
+/* Parse a checkpoint body (the note text; non-empty extension lines after the
+ * root are allowed and ignored). PL_EINVALID if malformed: size must be
+ * decimal without leading zeros, root canonical base64 of exactly 32 bytes. */
 int pl_checkpoint_parse(pl_checkpoint *out, const char *text, size_t len);
 
 #endif
