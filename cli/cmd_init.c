@@ -8,9 +8,9 @@
 static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {{"origin", required_argument, NULL, 'o'},
-					     {"operator-key", required_argument, NULL, 'k'},
-					     {"name", required_argument, NULL, 'n'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"operator-key", required_argument, NULL, 'k'},
+	                                     {"name", required_argument, NULL, 'n'},
+	                                     {NULL, 0, NULL, 0}};
 	const char *origin = NULL, *keyfile = NULL, *name = "operator";
 	pl_ledger *l = NULL;
 	pl_buf fp = PL_BUF_INIT, pub = PL_BUF_INIT;
@@ -19,10 +19,17 @@ static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': origin = optarg; break;
-		case 'k': keyfile = optarg; break;
-		case 'n': name = optarg; break;
-		default: return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+		case 'o':
+			origin = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		default:
+			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -34,10 +41,10 @@ static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	if (g->json) {
 		unsigned char root[32];
 		pl_ledger_root(l, root, 1);
-		pl_cli_json_print(json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:I}", "ledger", g->ledger,
-					    "origin", pl_ledger_origin(l), "operator", "name", name,
-					    "keyid", fp.ptr, "public_key", pub.ptr, "size",
-					    (json_int_t)pl_ledger_size(l)));
+		pl_cli_json_print(json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:I}", "ledger",
+		                            g->ledger, "origin", pl_ledger_origin(l), "operator",
+		                            "name", name, "keyid", fp.ptr, "public_key", pub.ptr,
+		                            "size", (json_int_t)pl_ledger_size(l)));
 	} else {
 		printf("Initialised ledger %s\n  origin:   %s\n  operator: %s (%s)\n", g->ledger,
 		       pl_ledger_origin(l), fp.ptr, name);
@@ -52,19 +59,19 @@ static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 }
 
 const pl_cli_cmd pl_cmd_init = {
-	"init", cmd_init, "[--origin NAME] [--operator-key FILE] [--name NAME]",
-	"create a ledger: a bare git repository, its index and the operator's key",
-	"Creates the ledger directory (--ledger DIR, $PROVLEDGER_DIR, or ./.provledger):\n"
-	"  DIR/repo.git      bare git repository; refs/heads/main is the log\n"
-	"  DIR/index.sqlite  derived index, rebuilt by 'provledger reindex'\n"
-	"  DIR/config        origin, operator public key, operator key path\n"
-	"  DIR/keys/         the generated operator key (0600)\n"
-	"and appends entry 0, the operator's self-signed key entry.\n\n"
-	"Options:\n"
-	"  --origin NAME        checkpoint origin (default provledger/<hostname>)\n"
-	"  --operator-key FILE  use this PEM PKCS#8 Ed25519 key instead of generating one\n"
-	"  --name NAME          the operator's name in commits and its key entry "
-	"(default operator)\n\n"
-	"Errors (exit 3): a ledger already exists in DIR; the key file is missing, not\n"
-	"Ed25519, or readable by group or others.\n\n"
-	"Example:\n  provledger --ledger /srv/ledger init --origin ledger.example.org\n"};
+    "init", cmd_init, "[--origin NAME] [--operator-key FILE] [--name NAME]",
+    "create a ledger: a bare git repository, its index and the operator's key",
+    "Creates the ledger directory (--ledger DIR, $PROVLEDGER_DIR, or ./.provledger):\n"
+    "  DIR/repo.git      bare git repository; refs/heads/main is the log\n"
+    "  DIR/index.sqlite  derived index, rebuilt by 'provledger reindex'\n"
+    "  DIR/config        origin, operator public key, operator key path\n"
+    "  DIR/keys/         the generated operator key (0600)\n"
+    "and appends entry 0, the operator's self-signed key entry.\n\n"
+    "Options:\n"
+    "  --origin NAME        checkpoint origin (default provledger/<hostname>)\n"
+    "  --operator-key FILE  use this PEM PKCS#8 Ed25519 key instead of generating one\n"
+    "  --name NAME          the operator's name in commits and its key entry "
+    "(default operator)\n\n"
+    "Errors (exit 3): a ledger already exists in DIR; the key file is missing, not\n"
+    "Ed25519, or readable by group or others.\n\n"
+    "Example:\n  provledger --ledger /srv/ledger init --origin ledger.example.org\n"};

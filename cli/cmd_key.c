@@ -11,7 +11,7 @@
 static int valid_role(const char *r)
 {
 	static const char *const roles[] = {"operator",  "lab",     "rights-holder", "authority",
-					    "evaluator", "witness", "auditor",       NULL};
+	                                    "evaluator", "witness", "auditor",       NULL};
 	for (int i = 0; roles[i]; i++)
 		if (strcmp(r, roles[i]) == 0)
 			return 1;
@@ -31,9 +31,9 @@ static int valid_name(const char *n)
 static int cmd_key_gen(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
-					     {"role", required_argument, NULL, 'r'},
-					     {"out", required_argument, NULL, 'o'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"role", required_argument, NULL, 'r'},
+	                                     {"out", required_argument, NULL, 'o'},
+	                                     {NULL, 0, NULL, 0}};
 	const char *name = NULL, *role = NULL, *prefix = NULL;
 	pl_key *k = NULL;
 	pl_buf path = PL_BUF_INIT, pub = PL_BUF_INIT, fp = PL_BUF_INIT, meta = PL_BUF_INIT;
@@ -43,10 +43,17 @@ static int cmd_key_gen(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': name = optarg; break;
-		case 'r': role = optarg; break;
-		case 'o': prefix = optarg; break;
-		default: return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+		case 'n':
+			name = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'o':
+			prefix = optarg;
+			break;
+		default:
+			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -56,9 +63,10 @@ static int cmd_key_gen(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	if (!valid_name(name))
 		return pl_cli_usage(cmd, "--name must be one word without quotes");
 	if (!valid_role(role))
-		return pl_cli_usage(cmd, "unknown role '%s' (operator, lab, rights-holder, authority, "
-					 "evaluator, witness, auditor)",
-				    role);
+		return pl_cli_usage(cmd,
+		                    "unknown role '%s' (operator, lab, rights-holder, authority, "
+		                    "evaluator, witness, auditor)",
+		                    role);
 	pl_buf_printf(&path, "%s.pub", prefix);
 	if (stat(path.ptr, &st) == 0) {
 		pl_cli_err("%s already exists; not overwriting", path.ptr);
@@ -68,7 +76,8 @@ static int cmd_key_gen(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	pl_buf_clear(&path);
 	pl_buf_printf(&path, "%s.key", prefix);
 	if ((error = pl_key_generate(&k)) < 0 || (error = pl_key_save_private(k, path.ptr)) < 0 ||
-	    (error = pl_key_openssh(&pub, k, name)) < 0 || (error = pl_key_fingerprint(&fp, k)) < 0) {
+	    (error = pl_key_openssh(&pub, k, name)) < 0 ||
+	    (error = pl_key_fingerprint(&fp, k)) < 0) {
 		rc = pl_cli_fail(error);
 		goto done;
 	}
@@ -90,8 +99,8 @@ static int cmd_key_gen(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	if (g->json) {
 		pub.ptr[--pub.len] = '\0';
 		pl_cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", name, "role", role,
-					    "keyid", fp.ptr, "public_key", pub.ptr, "private_key",
-					    prefix));
+		                            "keyid", fp.ptr, "public_key", pub.ptr, "private_key",
+		                            prefix));
 	} else {
 		printf("%s.key  private key (PEM PKCS#8 Ed25519, mode 0600)\n%s.pub  public key\n"
 		       "keyid  %s\n",
@@ -108,12 +117,10 @@ done:
 
 static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
-					     {"role", required_argument, NULL, 'r'},
-					     {"name", required_argument, NULL, 'n'},
-					     {"contact", required_argument, NULL, 'c'},
-					     {"revokes", required_argument, NULL, 'R'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"key", required_argument, NULL, 'k'},     {"role", required_argument, NULL, 'r'},
+	    {"name", required_argument, NULL, 'n'},    {"contact", required_argument, NULL, 'c'},
+	    {"revokes", required_argument, NULL, 'R'}, {NULL, 0, NULL, 0}};
 	const char *keyfile = NULL, *role = NULL, *name = NULL, *contact = NULL, *revokes = NULL;
 	pl_key *signer = NULL, *k = NULL;
 	pl_ledger *l = NULL;
@@ -128,12 +135,23 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': keyfile = optarg; break;
-		case 'r': role = optarg; break;
-		case 'n': name = optarg; break;
-		case 'c': contact = optarg; break;
-		case 'R': revokes = optarg; break;
-		default: return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'c':
+			contact = optarg;
+			break;
+		case 'R':
+			revokes = optarg;
+			break;
+		default:
+			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
 		}
 	}
 	if (optind + 1 != argc)
@@ -150,7 +168,8 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 	if (!name)
 		name = comment.len ? comment.ptr : NULL;
 	if (!name || !valid_name(name)) {
-		rc = pl_cli_usage(cmd, "the key needs a one-word name (--name, or the .pub comment)");
+		rc = pl_cli_usage(cmd,
+		                  "the key needs a one-word name (--name, or the .pub comment)");
 		goto done;
 	}
 	if (!role) {
@@ -185,7 +204,7 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 	pl_buf_printf(&sname, "key:%s", name);
 	subj = json_pack("[{s:s, s:{s:s}}]", "name", sname.ptr, "digest", "sha256", hex);
 	pred = json_pack("{s:s, s:s, s:s, s:s}", "created", created, "name", name, "role", role,
-			 "public_key", pub.ptr);
+	                 "public_key", pub.ptr);
 	if (contact)
 		json_object_set_new(pred, "contact", json_string(contact));
 	if (revokes)
@@ -198,7 +217,7 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 	}
 	if (g->json) {
 		pl_cli_json_print(json_pack("{s:s, s:s, s:s, s:o}", "keyid", fp.ptr, "name", name,
-					    "role", role, "entry", pl_cli_ref(ref.seq, ref.leaf)));
+		                            "role", role, "entry", pl_cli_ref(ref.seq, ref.leaf)));
 	} else {
 		printf("registered %s key %s (%s) as entry %llu\n", role, name, fp.ptr,
 		       (unsigned long long)ref.seq);
@@ -234,12 +253,12 @@ static int list_one(void *vctx, const pl_key_info *k)
 		/* git verify-commit matches by key; the principal is the key's name */
 		printf("%s namespaces=\"git\" %s\n", k->name, k->public_key);
 	} else if (ctx->g->json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "keyid", k->keyid, "name", k->name,
-				      "role", k->role, "public_key", k->public_key, "seq",
-				      (json_int_t)k->seq);
-		json_object_set_new(o, "revoked_seq", k->revoked_seq >= 0
-							    ? json_integer(k->revoked_seq)
-							    : json_null());
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "keyid", k->keyid, "name",
+		                      k->name, "role", k->role, "public_key", k->public_key, "seq",
+		                      (json_int_t)k->seq);
+		json_object_set_new(o, "revoked_seq",
+		                    k->revoked_seq >= 0 ? json_integer(k->revoked_seq)
+		                                        : json_null());
 		json_array_append_new(ctx->arr, o);
 	} else {
 		if (!ctx->header) {
@@ -289,42 +308,41 @@ static int cmd_key_allowed(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **ar
 }
 
 const pl_cli_cmd pl_cmd_key_gen = {
-	"key gen", cmd_key_gen, "--name NAME --role ROLE --out PREFIX",
-	"generate an Ed25519 key pair",
-	"Writes PREFIX.key (PEM PKCS#8 Ed25519, mode 0600), PREFIX.pub (an OpenSSH line\n"
-	"'ssh-ed25519 AAAA... NAME') and PREFIX.role (the role, read by 'key register').\n"
-	"Prints the keyid: the OpenSSH SHA256 fingerprint, as 'ssh-keygen -lf' shows it.\n\n"
-	"Roles: operator, lab, rights-holder, authority, evaluator, witness, auditor.\n"
-	"Refuses to overwrite an existing PREFIX.key or PREFIX.pub (exit 3).\n\n"
-	"Example:\n  provledger key gen --name acme-lab --role lab --out keys/acme\n"};
+    "key gen", cmd_key_gen, "--name NAME --role ROLE --out PREFIX", "generate an Ed25519 key pair",
+    "Writes PREFIX.key (PEM PKCS#8 Ed25519, mode 0600), PREFIX.pub (an OpenSSH line\n"
+    "'ssh-ed25519 AAAA... NAME') and PREFIX.role (the role, read by 'key register').\n"
+    "Prints the keyid: the OpenSSH SHA256 fingerprint, as 'ssh-keygen -lf' shows it.\n\n"
+    "Roles: operator, lab, rights-holder, authority, evaluator, witness, auditor.\n"
+    "Refuses to overwrite an existing PREFIX.key or PREFIX.pub (exit 3).\n\n"
+    "Example:\n  provledger key gen --name acme-lab --role lab --out keys/acme\n"};
 
 const pl_cli_cmd pl_cmd_key_register = {
-	"key register", cmd_key_register,
-	"PREFIX.pub --key PREFIX.key [--role ROLE] [--name NAME] [--contact C] [--revokes KEYID]",
-	"append a key entry (self-signed: proves possession of the private key)",
-	"The key entry (SPEC 6.1) names the key, its role and its OpenSSH public line.\n"
-	"It is signed by --key, which must be the private half of PREFIX.pub, so that\n"
-	"only the holder of a key can register it.\n\n"
-	"Options:\n"
-	"  --key FILE       the signing key\n"
-	"  --role ROLE      default: PREFIX.role written by 'key gen'\n"
-	"  --name NAME      default: the comment of PREFIX.pub\n"
-	"  --contact TEXT   how to reach the key's owner\n"
-	"  --revokes KEYID  revoke an earlier key (a rotation). Such an entry is signed by\n"
-	"                   the revoked key itself or by the operator's key; entries signed\n"
-	"                   by the revoked key after this one are refused and fail 'verify'.\n\n"
-	"Errors (exit 3): the key is already registered; --key is not the key being\n"
-	"registered; the revoked key is unknown or already revoked.\n"};
+    "key register", cmd_key_register,
+    "PREFIX.pub --key PREFIX.key [--role ROLE] [--name NAME] [--contact C] [--revokes KEYID]",
+    "append a key entry (self-signed: proves possession of the private key)",
+    "The key entry (SPEC 6.1) names the key, its role and its OpenSSH public line.\n"
+    "It is signed by --key, which must be the private half of PREFIX.pub, so that\n"
+    "only the holder of a key can register it.\n\n"
+    "Options:\n"
+    "  --key FILE       the signing key\n"
+    "  --role ROLE      default: PREFIX.role written by 'key gen'\n"
+    "  --name NAME      default: the comment of PREFIX.pub\n"
+    "  --contact TEXT   how to reach the key's owner\n"
+    "  --revokes KEYID  revoke an earlier key (a rotation). Such an entry is signed by\n"
+    "                   the revoked key itself or by the operator's key; entries signed\n"
+    "                   by the revoked key after this one are refused and fail 'verify'.\n\n"
+    "Errors (exit 3): the key is already registered; --key is not the key being\n"
+    "registered; the revoked key is unknown or already revoked.\n"};
 
 const pl_cli_cmd pl_cmd_key_list = {"key list", cmd_key_list, "",
-				    "list registered keys with their role and status",
-				    "Columns: seq of the key entry, role, name, keyid, status.\n"};
+                                    "list registered keys with their role and status",
+                                    "Columns: seq of the key entry, role, name, keyid, status.\n"};
 
 const pl_cli_cmd pl_cmd_key_allowed_signers = {
-	"key allowed-signers", cmd_key_allowed, "",
-	"print a git allowed_signers file for 'git verify-commit'",
-	"One line per registered key: '<name> namespaces=\"git\" ssh-ed25519 AAAA...'.\n"
-	"Every ledger commit is signed by the operator key, so\n"
-	"  provledger key allowed-signers > signers\n"
-	"  git -C DIR/repo.git -c gpg.ssh.allowedSignersFile=signers verify-commit main\n"
-	"prints 'Good \"git\" signature' for each commit.\n"};
+    "key allowed-signers", cmd_key_allowed, "",
+    "print a git allowed_signers file for 'git verify-commit'",
+    "One line per registered key: '<name> namespaces=\"git\" ssh-ed25519 AAAA...'.\n"
+    "Every ledger commit is signed by the operator key, so\n"
+    "  provledger key allowed-signers > signers\n"
+    "  git -C DIR/repo.git -c gpg.ssh.allowedSignersFile=signers verify-commit main\n"
+    "prints 'Good \"git\" signature' for each commit.\n"};

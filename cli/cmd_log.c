@@ -17,8 +17,8 @@ static json_t *info_json(const pl_entry_info *e)
 	char hex[65];
 	pl_hex(hex, e->leaf, 32);
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)e->seq, "leaf",
-			 hex, "type", e->type, "name", e->name, "signer", e->keyid, "created",
-			 e->created, "commit", e->commit);
+	                 hex, "type", e->type, "name", e->name, "signer", e->keyid, "created",
+	                 e->created, "commit", e->commit);
 }
 
 static int log_one(void *vctx, const pl_entry_info *e)
@@ -39,8 +39,8 @@ static int log_one(void *vctx, const pl_entry_info *e)
 static int cmd_log(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {{"type", required_argument, NULL, 't'},
-					     {"limit", required_argument, NULL, 'n'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"limit", required_argument, NULL, 'n'},
+	                                     {NULL, 0, NULL, 0}};
 	const char *type = NULL;
 	uint64_t limit = 0;
 	pl_ledger *l = NULL;
@@ -50,12 +50,15 @@ static int cmd_log(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case 't': type = optarg; break;
+		case 't':
+			type = optarg;
+			break;
 		case 'n':
 			if (pl_cli_parse_u64(&limit, optarg) < 0)
 				return pl_cli_usage(cmd, "--limit: %s", pl_error_last());
 			break;
-		default: return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+		default:
+			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -67,7 +70,7 @@ static int cmd_log(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		rc = pl_cli_fail(error);
 	else if (g->json) {
 		pl_cli_json_print(json_pack("{s:I, s:o}", "size", (json_int_t)pl_ledger_size(l),
-					    "entries", ctx.arr));
+		                            "entries", ctx.arr));
 		ctx.arr = NULL;
 	}
 	json_decref(ctx.arr);
@@ -120,14 +123,16 @@ static int cmd_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		verdict = "verified";
 	if (g->json) {
 		json_object_set_new(ctx.info, "signer_role", json_string(role.len ? role.ptr : ""));
-		json_object_set_new(ctx.info, "verified", json_boolean(strcmp(verdict, "verified") == 0));
+		json_object_set_new(ctx.info, "verified",
+		                    json_boolean(strcmp(verdict, "verified") == 0));
 		json_object_set(ctx.info, "statement", st);
 		pl_cli_json_print(ctx.info);
 		ctx.info = NULL;
 	} else {
 		char *s = json_dumps(st, JSON_INDENT(2) | JSON_SORT_KEYS);
 		json_t *i = ctx.info;
-		printf("entry %llu: %s %s\n  commit:  %s\n  leaf:    %s\n  signer:  %s (%s): %s\n\n%s\n",
+		printf("entry %llu: %s %s\n  commit:  %s\n  leaf:    %s\n  signer:  %s (%s): "
+		       "%s\n\n%s\n",
 		       (unsigned long long)seq, json_string_value(json_object_get(i, "type")),
 		       json_string_value(json_object_get(i, "name")),
 		       json_string_value(json_object_get(i, "commit")),
@@ -146,17 +151,17 @@ done:
 	return rc;
 }
 
-const pl_cli_cmd pl_cmd_log = {"log", cmd_log, "[--type TYPE] [--limit N]",
-			       "list entries, newest first",
-			       "Options:\n"
-			       "  --type TYPE  only entries of this type (key, work, check, dataset,\n"
-			       "               model, attestation)\n"
-			       "  --limit N    at most N entries\n\n"
-			       "JSON: {\"size\": N, \"entries\": [{\"seq\", \"leaf\", \"type\", "
-			       "\"name\", \"signer\", \"created\", \"commit\"}]}\n"};
+const pl_cli_cmd pl_cmd_log = {
+    "log", cmd_log, "[--type TYPE] [--limit N]", "list entries, newest first",
+    "Options:\n"
+    "  --type TYPE  only entries of this type (key, work, check, dataset,\n"
+    "               model, attestation)\n"
+    "  --limit N    at most N entries\n\n"
+    "JSON: {\"size\": N, \"entries\": [{\"seq\", \"leaf\", \"type\", "
+    "\"name\", \"signer\", \"created\", \"commit\"}]}\n"};
 
 const pl_cli_cmd pl_cmd_show = {
-	"show", cmd_show, "SEQ", "show one entry: its statement, signer, and whether it verifies",
-	"Prints the decoded in-toto Statement of entry SEQ, the commit that appended it,\n"
-	"its leaf hash, and its signer with the result of checking the DSSE signature\n"
-	"against the signer's registered key.\n"};
+    "show", cmd_show, "SEQ", "show one entry: its statement, signer, and whether it verifies",
+    "Prints the decoded in-toto Statement of entry SEQ, the commit that appended it,\n"
+    "its leaf hash, and its signer with the result of checking the DSSE signature\n"
+    "against the signer's registered key.\n"};

@@ -31,8 +31,8 @@ static int cmd_checkpoint(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **arg
 		rc = pl_cli_fail(error);
 	} else if (g->json) {
 		pl_cli_json_print(json_pack("{s:s, s:I, s:o, s:s}", "origin", pl_ledger_origin(l),
-					    "size", (json_int_t)pl_ledger_size(l), "root", b64(root),
-					    "checkpoint", note.ptr));
+		                            "size", (json_int_t)pl_ledger_size(l), "root",
+		                            b64(root), "checkpoint", note.ptr));
 	} else {
 		fwrite(note.ptr, 1, note.len, stdout);
 	}
@@ -44,8 +44,8 @@ static int cmd_checkpoint(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **arg
 static int cmd_prove(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {{"size", required_argument, NULL, 's'},
-					     {"consistency", required_argument, NULL, 'c'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"consistency", required_argument, NULL, 'c'},
+	                                     {NULL, 0, NULL, 0}};
 	uint64_t size = 0, seq = 0, old = 0;
 	int have_size = 0, consistency = 0, c, rc, error;
 	pl_ledger *l = NULL;
@@ -65,12 +65,13 @@ static int cmd_prove(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 				return pl_cli_usage(cmd, "--consistency: %s", pl_error_last());
 			consistency = 1;
 			break;
-		default: return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+		default:
+			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
 		}
 	}
 	if (consistency ? optind != argc : optind + 1 != argc)
 		return pl_cli_usage(cmd, consistency ? "--consistency takes no SEQ"
-						     : "expected one sequence number");
+		                                     : "expected one sequence number");
 	if (!consistency && pl_cli_parse_u64(&seq, argv[optind]) < 0)
 		return pl_cli_usage(cmd, "%s", pl_error_last());
 	if ((rc = pl_cli_open(g, &l)) != 0)
@@ -98,14 +99,14 @@ static int cmd_prove(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 			json_array_append_new(arr, b64((unsigned char *)proof.ptr + 32 * i));
 		if (consistency)
 			pl_cli_json_print(json_pack("{s:I, s:I, s:o, s:o, s:o}", "old_size",
-						    (json_int_t)old, "size", (json_int_t)size,
-						    "root", b64(root), "old_root", b64(oldroot),
-						    "proof", arr));
+			                            (json_int_t)old, "size", (json_int_t)size,
+			                            "root", b64(root), "old_root", b64(oldroot),
+			                            "proof", arr));
 		else
 			pl_cli_json_print(json_pack("{s:I, s:I, s:o, s:o, s:s}", "index",
-						    (json_int_t)seq, "size", (json_int_t)size,
-						    "root", b64(root), "proof", arr, "checkpoint",
-						    note.ptr));
+			                            (json_int_t)seq, "size", (json_int_t)size,
+			                            "root", b64(root), "proof", arr, "checkpoint",
+			                            note.ptr));
 		goto done;
 	}
 	if (!consistency)
@@ -126,17 +127,17 @@ done:
 }
 
 const pl_cli_cmd pl_cmd_checkpoint = {
-	"checkpoint", cmd_checkpoint, "", "print the latest signed checkpoint",
-	"A C2SP tlog-checkpoint signed note: the origin, the tree size, the RFC 6962\n"
-	"root in base64, a blank line, and the operator's signature line. Keep a copy:\n"
-	"'provledger verify --since FILE' later proves nothing recorded then was rewritten.\n"};
+    "checkpoint", cmd_checkpoint, "", "print the latest signed checkpoint",
+    "A C2SP tlog-checkpoint signed note: the origin, the tree size, the RFC 6962\n"
+    "root in base64, a blank line, and the operator's signature line. Keep a copy:\n"
+    "'provledger verify --since FILE' later proves nothing recorded then was rewritten.\n"};
 
 const pl_cli_cmd pl_cmd_prove = {
-	"prove", cmd_prove, "SEQ [--size N] | --consistency OLD [--size N]",
-	"inclusion proof (C2SP tlog-proof) or consistency proof (RFC 9162)",
-	"prove SEQ prints a C2SP tlog-proof: 'c2sp.org/tlog-proof@v1', 'index SEQ', the\n"
-	"RFC 9162 inclusion path (base64, leaf upwards), a blank line, and the signed\n"
-	"checkpoint for tree size N (default: the current size).\n\n"
-	"prove --consistency OLD prints the RFC 9162 consistency proof from tree size OLD\n"
-	"to N, one base64 hash per line; OLD = 0 or OLD = N gives an empty proof.\n\n"
-	"JSON: {\"index\"|\"old_size\", \"size\", \"root\", \"old_root\", \"proof\": [...]}.\n"};
+    "prove", cmd_prove, "SEQ [--size N] | --consistency OLD [--size N]",
+    "inclusion proof (C2SP tlog-proof) or consistency proof (RFC 9162)",
+    "prove SEQ prints a C2SP tlog-proof: 'c2sp.org/tlog-proof@v1', 'index SEQ', the\n"
+    "RFC 9162 inclusion path (base64, leaf upwards), a blank line, and the signed\n"
+    "checkpoint for tree size N (default: the current size).\n\n"
+    "prove --consistency OLD prints the RFC 9162 consistency proof from tree size OLD\n"
+    "to N, one base64 hash per line; OLD = 0 or OLD = N gives an empty proof.\n\n"
+    "JSON: {\"index\"|\"old_size\", \"size\", \"root\", \"old_root\", \"proof\": [...]}.\n"};

@@ -8,7 +8,7 @@
 static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {{"since", required_argument, NULL, 's'},
-					     {NULL, 0, NULL, 0}};
+	                                     {NULL, 0, NULL, 0}};
 	const char *since = NULL;
 	pl_buf old = PL_BUF_INIT, rootb = PL_BUF_INIT;
 	pl_ledger *l = NULL;
@@ -18,8 +18,11 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': since = optarg; break;
-		default: return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+		case 's':
+			since = optarg;
+			break;
+		default:
+			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -40,18 +43,19 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		     p = strtok_r(NULL, "\n", &save))
 			json_array_append_new(probs, json_string(p));
 		pl_cli_json_print(json_pack("{s:b, s:I, s:s, s:o}", "verified", error == PL_OK,
-					    "size", (json_int_t)r.size, "root", rootb.ptr,
-					    "problems", probs));
+		                            "size", (json_int_t)r.size, "root", rootb.ptr,
+		                            "problems", probs));
 		rc = error == PL_OK ? PL_EXIT_OK : PL_EXIT_FINDING;
 	} else if (error == PL_OK) {
-		printf("verified %llu entries: linear history, operator-signed commits, entry\n"
-		       "signatures by registered keys, attachments, and the checkpoint (root %s)%s\n",
-		       (unsigned long long)r.size, rootb.ptr,
-		       since ? ";\nthe --since checkpoint is a prefix of this ledger" : "");
+		printf(
+		    "verified %llu entries: linear history, operator-signed commits, entry\n"
+		    "signatures by registered keys, attachments, and the checkpoint (root %s)%s\n",
+		    (unsigned long long)r.size, rootb.ptr,
+		    since ? ";\nthe --since checkpoint is a prefix of this ledger" : "");
 	} else {
 		fputs(r.problems.ptr, stdout);
 		pl_cli_err("verification FAILED: %zu problem%s", r.nproblems,
-			   r.nproblems == 1 ? "" : "s");
+		           r.nproblems == 1 ? "" : "s");
 		rc = PL_EXIT_FINDING;
 	}
 	pl_verify_report_free(&r);
@@ -81,20 +85,19 @@ static int cmd_reindex(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 }
 
 const pl_cli_cmd pl_cmd_verify = {
-	"verify", cmd_verify, "[--since CHECKPOINT_FILE]", "audit the whole ledger from git alone",
-	"Checks, and reports every failure with its sequence number and commit:\n"
-	"  1. the history is linear, sequence numbers run 0..N-1, every path is where\n"
-	"     it belongs (entries/AAA/BBB/CCC.json, blobs/<sha256>, checkpoint);\n"
-	"  2. every commit's SSHSIG signature verifies under the operator key;\n"
-	"  3. every entry's DSSE signature verifies under a key registered by an earlier\n"
-	"     entry, and no key signs after its revocation;\n"
-	"  4. each commit's checkpoint covers exactly the entries so far, the latest\n"
-	"     checkpoint's signature verifies, every attachment hashes to its name;\n"
-	"  5. with --since FILE: that old checkpoint is signed by the operator and its\n"
-	"     tree is a prefix of today's: nothing recorded then was rewritten.\n\n"
-	"Exit 0 when everything verifies, 1 when a problem is found.\n"};
+    "verify", cmd_verify, "[--since CHECKPOINT_FILE]", "audit the whole ledger from git alone",
+    "Checks, and reports every failure with its sequence number and commit:\n"
+    "  1. the history is linear, sequence numbers run 0..N-1, every path is where\n"
+    "     it belongs (entries/AAA/BBB/CCC.json, blobs/<sha256>, checkpoint);\n"
+    "  2. every commit's SSHSIG signature verifies under the operator key;\n"
+    "  3. every entry's DSSE signature verifies under a key registered by an earlier\n"
+    "     entry, and no key signs after its revocation;\n"
+    "  4. each commit's checkpoint covers exactly the entries so far, the latest\n"
+    "     checkpoint's signature verifies, every attachment hashes to its name;\n"
+    "  5. with --since FILE: that old checkpoint is signed by the operator and its\n"
+    "     tree is a prefix of today's: nothing recorded then was rewritten.\n\n"
+    "Exit 0 when everything verifies, 1 when a problem is found.\n"};
 
-const pl_cli_cmd pl_cmd_reindex = {"reindex", cmd_reindex, "",
-				   "rebuild the SQLite index from git",
-				   "Deletes DIR/index.sqlite and replays every commit. The result "
-				   "is the same\nindex (same rows, same tree nodes, same root).\n"};
+const pl_cli_cmd pl_cmd_reindex = {"reindex", cmd_reindex, "", "rebuild the SQLite index from git",
+                                   "Deletes DIR/index.sqlite and replays every commit. The result "
+                                   "is the same\nindex (same rows, same tree nodes, same root).\n"};

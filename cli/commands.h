@@ -4,7 +4,6 @@
 
 #include "cli.h"
 
-
 extern const pl_cli_cmd pl_cmd_init;
 extern const pl_cli_cmd pl_cmd_key_gen;
 extern const pl_cli_cmd pl_cmd_key_register;

@@ -23,7 +23,7 @@ typedef struct {
 	uint32_t *off;  /* byte offset of each token in the record text */
 	uint32_t *len;  /* byte length of each token in the record text */
 	size_t cap;
-	pl_buf text;        /* normalized text: tokens joined by U+0020 (unless PL_TOK_NO_TEXT) */
+	pl_buf text;         /* normalized text: tokens joined by U+0020 (unless PL_TOK_NO_TEXT) */
 	uint64_t bad_offset; /* on PL_EINVALID: byte offset of the offending input in the record */
 } pl_tokens;
 

@@ -11,8 +11,8 @@
 #include "pl_note.h"
 #include "pl_sshsig.h"
 
-static const char *const roles[] = {"operator", "lab",     "rights-holder", "authority",
-				    "evaluator", "witness", "auditor",       NULL};
+static const char *const roles[] = {"operator",  "lab",     "rights-holder", "authority",
+                                    "evaluator", "witness", "auditor",       NULL};
 
 static int valid_role(const char *r)
 {
@@ -24,12 +24,13 @@ static int valid_role(const char *r)
 
 /* A registered key: PL_ENOTFOUND when keyid is not registered. */
 static int key_lookup(pl_ledger *l, const char *keyid, pl_key **key, pl_buf *role,
-		      int64_t *revoked_seq)
+                      int64_t *revoked_seq)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, error;
-	if (sqlite3_prepare_v2(l->db, "SELECT public_key, role, revoked_seq FROM keys WHERE keyid = ?",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(l->db,
+	                       "SELECT public_key, role, revoked_seq FROM keys WHERE keyid = ?", -1,
+	                       &st, NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "keys");
 	sqlite3_bind_text(st, 1, keyid, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -47,7 +48,8 @@ static int key_lookup(pl_ledger *l, const char *keyid, pl_key **key, pl_buf *rol
 			goto done;
 		if (role) {
 			pl_buf_clear(role);
-			if ((error = pl_buf_puts(role, (const char *)sqlite3_column_text(st, 1))) < 0)
+			if ((error = pl_buf_puts(role, (const char *)sqlite3_column_text(st, 1))) <
+			    0)
 				goto done;
 		}
 		if (revoked_seq)
@@ -72,7 +74,8 @@ static int check_key_entry(pl_ledger *l, const pl_entry *e, uint64_t seq)
 	const char *role = json_string_value(json_object_get(pred, "role"));
 	const char *pub = json_string_value(json_object_get(pred, "public_key"));
 	const char *revokes = json_string_value(json_object_get(pred, "revokes"));
-	const char *dig = json_string_value(json_object_get(json_object_get(subj, "digest"), "sha256"));
+	const char *dig =
+	    json_string_value(json_object_get(json_object_get(subj, "digest"), "sha256"));
 	pl_key *k = NULL, *signer = NULL;
 	pl_buf fp = PL_BUF_INIT, opfp = PL_BUF_INIT;
 	unsigned char raw[32];
@@ -81,14 +84,15 @@ static int check_key_entry(pl_ledger *l, const pl_entry *e, uint64_t seq)
 	int error;
 
 	if (!name || !*name || !role || !pub || !dig) {
-		error = pl_error_set(PL_EINVALID, "key entry lacks name, role, public_key or digest");
+		error =
+		    pl_error_set(PL_EINVALID, "key entry lacks name, role, public_key or digest");
 		goto done;
 	}
 	if (!valid_role(role)) {
 		error = pl_error_set(PL_EINVALID,
-				     "unknown role '%s' (operator, lab, rights-holder, authority, "
-				     "evaluator, witness, auditor)",
-				     role);
+		                     "unknown role '%s' (operator, lab, rights-holder, authority, "
+		                     "evaluator, witness, auditor)",
+		                     role);
 		goto done;
 	}
 	if ((error = pl_key_from_openssh(&k, NULL, pub, strlen(pub))) < 0 ||
@@ -98,7 +102,8 @@ static int check_key_entry(pl_ledger *l, const pl_entry *e, uint64_t seq)
 	pl_key_raw(k, raw);
 	pl_hex(hex, raw, 32);
 	if (strcmp(hex, dig) != 0) {
-		error = pl_error_set(PL_EINVALID, "key entry: subject digest is not the public key");
+		error =
+		    pl_error_set(PL_EINVALID, "key entry: subject digest is not the public key");
 		goto done;
 	}
 	if (seq == 0 && (strcmp(role, "operator") != 0 || strcmp(fp.ptr, opfp.ptr) != 0)) {
@@ -117,14 +122,15 @@ static int check_key_entry(pl_ledger *l, const pl_entry *e, uint64_t seq)
 			goto done;
 		if (revoked >= 0) {
 			error = pl_error_set(PL_ECONFLICT, "key %s was already revoked at seq %lld",
-					     revokes, (long long)revoked);
+			                     revokes, (long long)revoked);
 			goto done;
 		}
 		if (strcmp(e->dsse.keyid, revokes) != 0 && strcmp(e->dsse.keyid, opfp.ptr) != 0) {
-			error = pl_error_set(PL_EVERIFY,
-					     "a key entry that revokes %s must be signed by that key "
-					     "or by the operator",
-					     revokes);
+			error =
+			    pl_error_set(PL_EVERIFY,
+			                 "a key entry that revokes %s must be signed by that key "
+			                 "or by the operator",
+			                 revokes);
 			goto done;
 		}
 		if ((error = key_lookup(l, e->dsse.keyid, &signer, NULL, NULL)) < 0)
@@ -133,9 +139,9 @@ static int check_key_entry(pl_ledger *l, const pl_entry *e, uint64_t seq)
 	} else {
 		if (strcmp(e->dsse.keyid, fp.ptr) != 0) {
 			error = pl_error_set(PL_EVERIFY,
-					     "a key entry must be signed by the key it registers "
-					     "(signed by %s, registers %s)",
-					     e->dsse.keyid, fp.ptr);
+			                     "a key entry must be signed by the key it registers "
+			                     "(signed by %s, registers %s)",
+			                     e->dsse.keyid, fp.ptr);
 			goto done;
 		}
 		error = pl_dsse_verify(&e->dsse, k);
@@ -149,7 +155,7 @@ done:
 }
 
 static int check_entry(pl_ledger *l, const pl_entry *e, uint64_t seq, const pl_attachment *att,
-		       size_t natt)
+                       size_t natt)
 {
 	pl_key *signer = NULL;
 	int64_t revoked;
@@ -162,10 +168,10 @@ static int check_entry(pl_ledger *l, const pl_entry *e, uint64_t seq, const pl_a
 	} else if ((error = key_lookup(l, e->dsse.keyid, &signer, NULL, &revoked)) < 0) {
 		if (error == PL_ENOTFOUND)
 			error = pl_error_set(PL_EVERIFY, "signer %s is not a registered key",
-					     e->dsse.keyid);
+			                     e->dsse.keyid);
 	} else if (revoked >= 0) {
 		error = pl_error_set(PL_EVERIFY, "signer %s was revoked at seq %lld", e->dsse.keyid,
-				     (long long)revoked);
+		                     (long long)revoked);
 	} else {
 		error = pl_dsse_verify(&e->dsse, signer);
 	}
@@ -176,7 +182,7 @@ static int check_entry(pl_ledger *l, const pl_entry *e, uint64_t seq, const pl_a
 		pl_hex(hex, d, PL_HASH_LEN);
 		if (!strstr(e->dsse.payload.ptr, hex))
 			error = pl_error_set(PL_EINVALID, "attachment %s is not named by the entry",
-					     hex);
+			                     hex);
 	}
 	pl_key_free(signer);
 	return error;
@@ -193,7 +199,7 @@ static int load_operator_private(pl_ledger *l)
 	if ((error = pl_key_fingerprint(&a, l->op)) == PL_OK &&
 	    (error = pl_key_fingerprint(&b, l->op_priv)) == PL_OK && strcmp(a.ptr, b.ptr) != 0)
 		error = pl_error_set(PL_EINVALID, "%s is not the operator key in the config",
-				     l->op_key_path);
+		                     l->op_key_path);
 	pl_buf_free(&a);
 	pl_buf_free(&b);
 	if (error < 0) {
@@ -205,11 +211,11 @@ static int load_operator_private(pl_ledger *l)
 
 /* Write blobs, the tree and the signed commit; move the ref by CAS. */
 static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry *e,
-			const char *env, size_t len, const unsigned char leaf[PL_HASH_LEN],
-			const char *checkpoint, size_t cplen, const pl_attachment *att, size_t natt)
+                        const char *env, size_t len, const unsigned char leaf[PL_HASH_LEN],
+                        const char *checkpoint, size_t cplen, const pl_attachment *att, size_t natt)
 {
 	git_tree_update *up = NULL;
-	char (*paths)[80] = NULL;
+	char(*paths)[80] = NULL;
 	git_oid *ids = NULL, tree_id;
 	git_commit *parent = NULL;
 	git_tree *base = NULL, *tree = NULL;
@@ -240,7 +246,7 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry
 		pl_hex(hex, d, PL_HASH_LEN);
 		snprintf(paths[2 + i], sizeof(paths[0]), "blobs/%s", hex);
 		if ((rc = git_blob_create_from_buffer(&ids[2 + i], l->repo, att[i].data,
-						      att[i].len)) < 0) {
+		                                      att[i].len)) < 0) {
 			error = pl_ledger__git_error(rc, "write blob");
 			goto done;
 		}
@@ -257,18 +263,8 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry
 			error = pl_ledger__git_error(rc, "read head");
 			goto done;
 		}
-	} else {
-		git_treebuilder *tb = NULL;
-		git_oid empty;
-		if ((rc = git_treebuilder_new(&tb, l->repo, NULL)) < 0 ||
-		    (rc = git_treebuilder_write(&empty, tb)) < 0 ||
-		    (rc = git_tree_lookup(&base, l->repo, &empty)) < 0) {
-			git_treebuilder_free(tb);
-			error = pl_ledger__git_error(rc, "empty tree");
-			goto done;
-		}
-		git_treebuilder_free(tb);
 	}
+	/* A NULL baseline starts from the empty tree without writing it. */
 	if ((rc = git_tree_create_updated(&tree_id, l->repo, base, nup, up)) < 0 ||
 	    (rc = git_tree_lookup(&tree, l->repo, &tree_id)) < 0) {
 		error = pl_ledger__git_error(rc, "write tree");
@@ -276,7 +272,7 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry
 	}
 	pl_hex(lhex, leaf, PL_HASH_LEN);
 	if ((error = pl_buf_printf(&msg, "%s %s\n\nseq: %llu\nleaf: %s\n", e->type, e->name,
-				   (unsigned long long)seq, lhex)) < 0)
+	                           (unsigned long long)seq, lhex)) < 0)
 		goto done;
 	if ((rc = git_signature_new(&sig, l->op_name, l->origin, (git_time_t)pl_ledger_now(), 0)) <
 	    0) {
@@ -286,7 +282,7 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry
 	{
 		const git_commit *parents[1] = {parent};
 		if ((rc = git_commit_create_buffer(&cbuf, l->repo, sig, sig, NULL, msg.ptr, tree,
-						   parent ? 1 : 0, parents)) < 0) {
+		                                   parent ? 1 : 0, parents)) < 0) {
 			error = pl_ledger__git_error(rc, "commit");
 			goto done;
 		}
@@ -296,12 +292,13 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry
 	/* libgit2 writes each line of the header value; no trailing newline. */
 	while (ssig.len && ssig.ptr[ssig.len - 1] == '\n')
 		ssig.ptr[--ssig.len] = '\0';
-	if ((rc = git_commit_create_with_signature(out, l->repo, cbuf.ptr, ssig.ptr, "gpgsig")) < 0) {
+	if ((rc = git_commit_create_with_signature(out, l->repo, cbuf.ptr, ssig.ptr, "gpgsig")) <
+	    0) {
 		error = pl_ledger__git_error(rc, "commit");
 		goto done;
 	}
 	rc = git_reference_create_matching(&ref, l->repo, "refs/heads/main", out, l->has_head,
-					   l->has_head ? &l->head : NULL, NULL);
+	                                   l->has_head ? &l->head : NULL, NULL);
 	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) {
 		error = pl_error_set(PL_ECONFLICT, "another writer moved the ledger; try again");
 		goto done;
@@ -324,7 +321,7 @@ done:
 }
 
 int pl_ledger_append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t len,
-		     const pl_attachment *att, size_t natt)
+                     const pl_attachment *att, size_t natt)
 {
 	pl_entry e = {0};
 	pl_merkle_builder mb;
@@ -360,7 +357,7 @@ int pl_ledger_append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t le
 	    (error = pl_note_sign(&note, body.ptr, body.len, l->origin, l->op_priv)) < 0)
 		goto done;
 	if ((error = write_commit(l, &commit, seq, &e, env, len, leaf, note.ptr, note.len, att,
-				  natt)) < 0)
+	                          natt)) < 0)
 		goto done;
 	/* The entry is in git. The index follows; if that fails, the next open
 	 * catches it up from git, so the append still stands. */
@@ -393,8 +390,8 @@ done:
 }
 
 int pl_ledger_append_statement(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
-			       const char *type, json_t *subjects, json_t *predicate,
-			       const pl_attachment *att, size_t natt)
+                               const char *type, json_t *subjects, json_t *predicate,
+                               const pl_attachment *att, size_t natt)
 {
 	pl_buf env = PL_BUF_INIT;
 	int error;

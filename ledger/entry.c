@@ -7,7 +7,7 @@
 #define PREDICATE_PREFIX "https://provledger.dev/"
 
 int pl_entry__sign(pl_buf *env, const pl_key *k, const char *type, json_t *subjects,
-		   json_t *predicate)
+                   json_t *predicate)
 {
 	pl_buf payload = PL_BUF_INIT;
 	char ptype[128];
@@ -15,7 +15,8 @@ int pl_entry__sign(pl_buf *env, const pl_key *k, const char *type, json_t *subje
 	int error;
 
 	snprintf(ptype, sizeof(ptype), PREDICATE_PREFIX "%s/v1", type);
-	if (!st || json_object_set_new(st, "_type", json_string("https://in-toto.io/Statement/v1")) ||
+	if (!st ||
+	    json_object_set_new(st, "_type", json_string("https://in-toto.io/Statement/v1")) ||
 	    json_object_set_new(st, "subject", subjects) ||
 	    json_object_set_new(st, "predicateType", json_string(ptype)) ||
 	    json_object_set_new(st, "predicate", predicate)) {
@@ -46,12 +47,12 @@ int pl_entry__decode(pl_entry *out, const char *env, size_t len)
 		goto done;
 	}
 	if ((error = pl_json_parse(&out->statement, out->dsse.payload.ptr, out->dsse.payload.len,
-				   "statement")) < 0)
+	                           "statement")) < 0)
 		goto done;
 	if (!json_is_object(out->statement) ||
 	    !json_string_value(json_object_get(out->statement, "_type")) ||
 	    strcmp(json_string_value(json_object_get(out->statement, "_type")),
-		   "https://in-toto.io/Statement/v1") != 0) {
+	           "https://in-toto.io/Statement/v1") != 0) {
 		error = pl_error_set(PL_EINVALID, "payload is not an in-toto Statement v1");
 		goto done;
 	}

@@ -11,22 +11,23 @@
 #define SCHEMA_VERSION "1"
 
 static const char *schema =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=NORMAL;"
-	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS entries(seq INTEGER PRIMARY KEY, leaf BLOB NOT NULL,"
-	" commit_id TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, keyid TEXT NOT NULL,"
-	" created TEXT NOT NULL, statement TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS entries_type ON entries(type, name);"
-	"CREATE TABLE IF NOT EXISTS nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
-	" hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS keys(keyid TEXT PRIMARY KEY, name TEXT NOT NULL,"
-	" role TEXT NOT NULL, public_key TEXT NOT NULL, seq INTEGER NOT NULL,"
-	" revoked_seq INTEGER NOT NULL DEFAULT -1);";
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS entries(seq INTEGER PRIMARY KEY, leaf BLOB NOT NULL,"
+    " commit_id TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, keyid TEXT NOT NULL,"
+    " created TEXT NOT NULL, statement TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS entries_type ON entries(type, name);"
+    "CREATE TABLE IF NOT EXISTS nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS keys(keyid TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " role TEXT NOT NULL, public_key TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " revoked_seq INTEGER NOT NULL DEFAULT -1);";
 
 int pl_ledger__db_error(sqlite3 *db, const char *what)
 {
-	return pl_error_set(PL_ERROR, "index: %s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+	return pl_error_set(PL_ERROR, "index: %s: %s", what,
+	                    db ? sqlite3_errmsg(db) : "no database");
 }
 
 int pl_index__exec(sqlite3 *db, const char *sql)
@@ -58,8 +59,8 @@ int pl_index__open(sqlite3 **out, const char *path)
 		error = pl_index__meta_set(db, "schema", SCHEMA_VERSION);
 	else if (error == PL_OK && strcmp(v.ptr, SCHEMA_VERSION) != 0)
 		error = pl_error_set(PL_EINVALID,
-				     "%s: index schema %s is not %s; run 'provledger reindex'", path,
-				     v.ptr, SCHEMA_VERSION);
+		                     "%s: index schema %s is not %s; run 'provledger reindex'",
+		                     path, v.ptr, SCHEMA_VERSION);
 	if (error < 0)
 		goto done;
 	*out = db;
@@ -96,7 +97,7 @@ int pl_index__meta_set(sqlite3 *db, const char *k, const char *v)
 	sqlite3_stmt *st = NULL;
 	int error = PL_OK;
 	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)", -1, &st,
-			       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK)
 		return pl_ledger__db_error(db, "meta");
 	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
@@ -110,8 +111,9 @@ static int insert_node(pl_ledger *l, unsigned level, uint64_t idx, const unsigne
 {
 	sqlite3_stmt *st = NULL;
 	int error = PL_OK;
-	if (sqlite3_prepare_v2(l->db, "INSERT OR REPLACE INTO nodes(level, idx, hash) VALUES(?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(l->db,
+	                       "INSERT OR REPLACE INTO nodes(level, idx, hash) VALUES(?,?,?)", -1,
+	                       &st, NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "nodes");
 	sqlite3_bind_int(st, 1, (int)level);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
@@ -143,9 +145,9 @@ static int apply_key(pl_ledger *l, uint64_t seq, const pl_entry *e)
 	    (error = pl_key_fingerprint(&fp, k)) < 0)
 		goto done;
 	if (sqlite3_prepare_v2(l->db,
-			       "INSERT OR IGNORE INTO keys(keyid, name, role, public_key, seq)"
-			       " VALUES(?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK) {
+	                       "INSERT OR IGNORE INTO keys(keyid, name, role, public_key, seq)"
+	                       " VALUES(?,?,?,?,?)",
+	                       -1, &st, NULL) != SQLITE_OK) {
 		error = pl_ledger__db_error(l->db, "keys");
 		goto done;
 	}
@@ -162,9 +164,9 @@ static int apply_key(pl_ledger *l, uint64_t seq, const pl_entry *e)
 	st = NULL;
 	if (revokes) {
 		if (sqlite3_prepare_v2(l->db,
-				       "UPDATE keys SET revoked_seq = ? WHERE keyid = ? AND"
-				       " revoked_seq < 0",
-				       -1, &st, NULL) != SQLITE_OK) {
+		                       "UPDATE keys SET revoked_seq = ? WHERE keyid = ? AND"
+		                       " revoked_seq < 0",
+		                       -1, &st, NULL) != SQLITE_OK) {
 			error = pl_ledger__db_error(l->db, "keys");
 			goto done;
 		}
@@ -181,7 +183,7 @@ done:
 }
 
 int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_entry *e,
-		    const unsigned char leaf[PL_HASH_LEN])
+                    const unsigned char leaf[PL_HASH_LEN])
 {
 	sqlite3_stmt *st = NULL;
 	char cid[GIT_OID_HEXSZ + 1];
@@ -193,10 +195,11 @@ int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_
 	git_oid_tostr(cid, sizeof(cid), commit);
 	if ((stmt_text = json_dumps(e->statement, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
-	if (sqlite3_prepare_v2(l->db,
-			       "INSERT INTO entries(seq, leaf, commit_id, type, name, keyid, created,"
-			       " statement) VALUES(?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+	        l->db,
+	        "INSERT INTO entries(seq, leaf, commit_id, type, name, keyid, created,"
+	        " statement) VALUES(?,?,?,?,?,?,?,?)",
+	        -1, &st, NULL) != SQLITE_OK) {
 		error = pl_ledger__db_error(l->db, "entries");
 		goto done;
 	}
@@ -241,9 +244,9 @@ done:
 int pl_index__node(pl_ledger *l, unsigned level, uint64_t idx, unsigned char out[PL_HASH_LEN])
 {
 	int rc, error = PL_OK;
-	if (!l->node_get && sqlite3_prepare_v2(l->db,
-					       "SELECT hash FROM nodes WHERE level = ? AND idx = ?",
-					       -1, &l->node_get, NULL) != SQLITE_OK)
+	if (!l->node_get &&
+	    sqlite3_prepare_v2(l->db, "SELECT hash FROM nodes WHERE level = ? AND idx = ?", -1,
+	                       &l->node_get, NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "nodes");
 	sqlite3_bind_int(l->node_get, 1, (int)level);
 	sqlite3_bind_int64(l->node_get, 2, (sqlite3_int64)idx);
@@ -251,9 +254,9 @@ int pl_index__node(pl_ledger *l, unsigned level, uint64_t idx, unsigned char out
 	if (rc == SQLITE_ROW && sqlite3_column_bytes(l->node_get, 0) == PL_HASH_LEN)
 		memcpy(out, sqlite3_column_blob(l->node_get, 0), PL_HASH_LEN);
 	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		error = pl_error_set(PL_EINVALID,
-				     "index: tree node (%u, %llu) missing; run 'provledger reindex'",
-				     level, (unsigned long long)idx);
+		error = pl_error_set(
+		    PL_EINVALID, "index: tree node (%u, %llu) missing; run 'provledger reindex'",
+		    level, (unsigned long long)idx);
 	else
 		error = pl_ledger__db_error(l->db, "nodes");
 	sqlite3_reset(l->node_get);
@@ -267,7 +270,8 @@ int pl_index__load_builder(pl_ledger *l)
 	for (unsigned level = 0; level < 64; level++) {
 		if (!(l->size >> level & 1))
 			continue;
-		if ((error = pl_index__node(l, level, (l->size >> level) - 1, l->mb.stack[level])) < 0)
+		if ((error = pl_index__node(l, level, (l->size >> level) - 1, l->mb.stack[level])) <
+		    0)
 			return error;
 	}
 	l->mb.size = l->size;

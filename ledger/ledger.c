@@ -85,8 +85,8 @@ static int read_config(pl_ledger *l)
 		goto done;
 	if ((error = pl_read_file(&data, path.ptr, 1 << 20)) < 0) {
 		if (error == PL_ENOTFOUND)
-			error = pl_error_set(PL_ENOTFOUND, "no ledger at %s (run 'provledger init')",
-					     l->dir);
+			error = pl_error_set(PL_ENOTFOUND,
+			                     "no ledger at %s (run 'provledger init')", l->dir);
 		goto done;
 	}
 	if ((error = pl_json_parse(&cfg, data.ptr, data.len, path.ptr)) < 0)
@@ -166,8 +166,9 @@ int pl_ledger__read_path(pl_ledger *l, pl_buf *out, const git_commit *c, const c
 		goto done;
 	}
 	if ((rc = git_tree_entry_bypath(&te, tree, path)) < 0) {
-		error = rc == GIT_ENOTFOUND ? pl_error_set(PL_ENOTFOUND, "%s: not in the tree", path)
-					    : pl_ledger__git_error(rc, path);
+		error = rc == GIT_ENOTFOUND
+		            ? pl_error_set(PL_ENOTFOUND, "%s: not in the tree", path)
+		            : pl_ledger__git_error(rc, path);
 		goto done;
 	}
 	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB) {
@@ -230,7 +231,8 @@ int pl_ledger__refresh(pl_ledger *l)
 	if (error == PL_OK) {
 		index_has = 1;
 		if (git_oid_fromstr(&index_head, ih.ptr) < 0) {
-			error = pl_error_set(PL_EINVALID, "index: bad head; run 'provledger reindex'");
+			error =
+			    pl_error_set(PL_EINVALID, "index: bad head; run 'provledger reindex'");
 			goto done;
 		}
 	} else if (error != PL_ENOTFOUND) {
@@ -245,10 +247,11 @@ int pl_ledger__refresh(pl_ledger *l)
 	if ((error = pl_index__load_builder(l)) < 0)
 		goto done;
 	if (!has) {
-		error = index_has ? pl_error_set(PL_EINVALID, "%s: git has no entries but the index "
-							      "has; run 'provledger reindex'",
-						 l->dir)
-				  : PL_OK;
+		error = index_has ? pl_error_set(PL_EINVALID,
+		                                 "%s: git has no entries but the index "
+		                                 "has; run 'provledger reindex'",
+		                                 l->dir)
+		                  : PL_OK;
 		l->has_head = 0;
 		goto done;
 	}
@@ -276,10 +279,10 @@ int pl_ledger__refresh(pl_ledger *l)
 			c = NULL;
 			if (index_has) {
 				error = pl_error_set(PL_EINVALID,
-						     "%s: the index does not match the git history "
-						     "(rewritten?); run 'provledger verify', then "
-						     "'provledger reindex'",
-						     l->dir);
+				                     "%s: the index does not match the git history "
+				                     "(rewritten?); run 'provledger verify', then "
+				                     "'provledger reindex'",
+				                     l->dir);
 				goto done;
 			}
 			break;
@@ -310,10 +313,10 @@ int pl_ledger__refresh(pl_ledger *l)
 			goto rollback;
 		if (seq != l->size) {
 			error = pl_error_set(PL_EINVALID,
-					     "commit %.7s has seq %llu, expected %llu; run "
-					     "'provledger verify'",
-					     git_oid_tostr_s(id), (unsigned long long)seq,
-					     (unsigned long long)l->size);
+			                     "commit %.7s has seq %llu, expected %llu; run "
+			                     "'provledger verify'",
+			                     git_oid_tostr_s(id), (unsigned long long)seq,
+			                     (unsigned long long)l->size);
 			goto rollback;
 		}
 		pl_ledger__entry_path(path, seq);
@@ -346,8 +349,8 @@ rollback:
 		/* back to what the index holds */
 		pl_buf s2 = PL_BUF_INIT;
 		l->size = pl_index__meta_get(l->db, "size", &s2) == PL_OK
-				  ? strtoull(s2.ptr, NULL, 10)
-				  : 0;
+		              ? strtoull(s2.ptr, NULL, 10)
+		              : 0;
 		pl_buf_free(&s2);
 		pl_index__load_builder(l);
 	}
@@ -402,7 +405,10 @@ done:
 	return error;
 }
 
-int pl_ledger_open(pl_ledger **out, const char *dir) { return pl_ledger__open(out, dir, 1); }
+int pl_ledger_open(pl_ledger **out, const char *dir)
+{
+	return pl_ledger__open(out, dir, 1);
+}
 
 int pl_ledger_open_for_verify(pl_ledger **out, const char *dir)
 {
@@ -425,15 +431,24 @@ void pl_ledger_free(pl_ledger *l)
 	free(l);
 }
 
-const char *pl_ledger_origin(const pl_ledger *l) { return l->origin; }
-uint64_t pl_ledger_size(const pl_ledger *l) { return l->size; }
-const pl_key *pl_ledger_operator(const pl_ledger *l) { return l->op; }
+const char *pl_ledger_origin(const pl_ledger *l)
+{
+	return l->origin;
+}
+uint64_t pl_ledger_size(const pl_ledger *l)
+{
+	return l->size;
+}
+const pl_key *pl_ledger_operator(const pl_ledger *l)
+{
+	return l->op;
+}
 
 static int write_config(const char *dir, const char *origin, const char *pub, const char *kp,
-			const char *name)
+                        const char *name)
 {
-	json_t *cfg = json_pack("{s:s, s:s, s:s, s:s}", "origin", origin, "operator_public_key", pub,
-				"operator_key", kp, "operator_name", name);
+	json_t *cfg = json_pack("{s:s, s:s, s:s, s:s}", "origin", origin, "operator_public_key",
+	                        pub, "operator_key", kp, "operator_name", name);
 	pl_buf path = PL_BUF_INIT;
 	char *s = NULL;
 	int error;
@@ -452,7 +467,7 @@ done:
 }
 
 int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const char *operator_key,
-		   const char *operator_name)
+                   const char *operator_name)
 {
 	pl_buf path = PL_BUF_INIT, pub = PL_BUF_INIT, kp = PL_BUF_INIT, org = PL_BUF_INIT;
 	pl_key *key = NULL;
@@ -478,7 +493,7 @@ int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const c
 	}
 	if (strchr(origin, '\n') || strchr(origin, ' ') || strlen(origin) >= 256) {
 		error = pl_error_set(PL_EINVALID, "origin '%s': must be one word under 256 bytes",
-				     origin);
+		                     origin);
 		goto done;
 	}
 	if ((error = path_join(&path, dir, "config")) < 0)
@@ -544,7 +559,7 @@ int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const c
 		pl_buf_free(&sname);
 	}
 	pred = json_pack("{s:s, s:s, s:s, s:s}", "created", created, "name", operator_name, "role",
-			 "operator", "public_key", pub.ptr);
+	                 "operator", "public_key", pub.ptr);
 	if (!subj || !pred) {
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;

@@ -38,7 +38,7 @@ int pl_entry__decode(pl_entry *out, const char *env, size_t len);
 void pl_entry__clear(pl_entry *e);
 /* Sign a statement; subjects and predicate are stolen. */
 int pl_entry__sign(pl_buf *env, const pl_key *k, const char *type, json_t *subjects,
-		   json_t *predicate);
+                   json_t *predicate);
 
 /* "entries/000/000/012.json" for seq 12. */
 void pl_ledger__entry_path(char out[64], uint64_t seq);
@@ -54,7 +54,7 @@ int pl_index__meta_get(sqlite3 *db, const char *k, pl_buf *v);
 int pl_index__meta_set(sqlite3 *db, const char *k, const char *v);
 /* Record entry seq in the index and add its leaf to l->mb. */
 int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_entry *e,
-		    const unsigned char leaf[PL_HASH_LEN]);
+                    const unsigned char leaf[PL_HASH_LEN]);
 int pl_index__node(pl_ledger *l, unsigned level, uint64_t idx, unsigned char out[PL_HASH_LEN]);
 /* Rebuild l->mb for l->size from stored nodes. */
 int pl_index__load_builder(pl_ledger *l);

@@ -37,7 +37,7 @@ typedef struct {
  * unless operator_key names a PEM file) and entry 0, the operator's key entry.
  * origin NULL means "provledger/<hostname>". */
 int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const char *operator_key,
-		   const char *operator_name);
+                   const char *operator_name);
 
 /* Open an existing ledger; the index catches up with git if it is behind.
  * PL_ENOTFOUND with "no ledger at DIR (run 'provledger init')" when absent. */
@@ -59,12 +59,12 @@ const pl_key *pl_ledger_operator(const pl_ledger *l);
  * signer is not registered or revoked, or its attachments are not named by it.
  * out (may be NULL) receives the reference. */
 int pl_ledger_append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t len,
-		     const pl_attachment *att, size_t natt);
+                     const pl_attachment *att, size_t natt);
 
 /* Sign a statement (subjects and predicate are stolen) as signer and append it. */
 int pl_ledger_append_statement(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
-			       const char *type, json_t *subjects, json_t *predicate,
-			       const pl_attachment *att, size_t natt);
+                               const char *type, json_t *subjects, json_t *predicate,
+                               const pl_attachment *att, size_t natt);
 
 /* The envelope bytes of entry seq, as stored in git. */
 int pl_ledger_entry(pl_ledger *l, pl_buf *out, uint64_t seq);
@@ -101,7 +101,7 @@ typedef struct {
 } pl_entry_info;
 typedef int (*pl_entry_fn)(void *ctx, const pl_entry_info *e);
 int pl_ledger_list(pl_ledger *l, const char *type, uint64_t limit, int reverse, pl_entry_fn fn,
-		   void *ctx);
+                   void *ctx);
 int pl_ledger_entry_info(pl_ledger *l, uint64_t seq, pl_entry_fn fn, void *ctx);
 
 /* Registered keys. */

@@ -19,7 +19,7 @@ static int head_commit(pl_ledger *l, git_commit **out)
 static int no_entry(pl_ledger *l, uint64_t seq)
 {
 	return pl_error_set(PL_ENOTFOUND, "no entry %llu (the ledger has %llu)",
-			    (unsigned long long)seq, (unsigned long long)l->size);
+	                    (unsigned long long)seq, (unsigned long long)l->size);
 }
 
 int pl_ledger_entry(pl_ledger *l, pl_buf *out, uint64_t seq)
@@ -42,7 +42,7 @@ int pl_ledger_statement(pl_ledger *l, json_t **out, uint64_t seq)
 	sqlite3_stmt *st = NULL;
 	int error;
 	if (sqlite3_prepare_v2(l->db, "SELECT statement FROM entries WHERE seq = ?", -1, &st,
-			       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "entries");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -72,7 +72,7 @@ int pl_ledger_attachment(pl_ledger *l, pl_buf *out, const char *sha256_hex)
 		pl_hex(hex, d, PL_HASH_LEN);
 		if (strcmp(hex, sha256_hex) != 0)
 			error = pl_error_set(PL_EVERIFY, "attachment %s: content does not match",
-					     sha256_hex);
+			                     sha256_hex);
 	}
 	git_commit_free(c);
 	return error;
@@ -96,10 +96,11 @@ int pl_ledger_checkpoint_at(pl_ledger *l, pl_buf *out, uint64_t size)
 	git_oid id;
 	int error, rc;
 	if (size == 0 || size > l->size)
-		return pl_error_set(PL_EINVALID, "no checkpoint for size %llu (the ledger has %llu)",
-				    (unsigned long long)size, (unsigned long long)l->size);
+		return pl_error_set(PL_EINVALID,
+		                    "no checkpoint for size %llu (the ledger has %llu)",
+		                    (unsigned long long)size, (unsigned long long)l->size);
 	if (sqlite3_prepare_v2(l->db, "SELECT commit_id FROM entries WHERE seq = ?", -1, &st,
-			       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "entries");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)(size - 1));
 	if (sqlite3_step(st) != SQLITE_ROW ||
@@ -144,7 +145,7 @@ static int check_size(pl_ledger *l, uint64_t size)
 {
 	if (size > l->size)
 		return pl_error_set(PL_EINVALID, "size %llu is beyond the ledger's %llu entries",
-				    (unsigned long long)size, (unsigned long long)l->size);
+		                    (unsigned long long)size, (unsigned long long)l->size);
 	return PL_OK;
 }
 
@@ -167,7 +168,7 @@ int pl_ledger_prove_inclusion(pl_ledger *l, pl_buf *out, uint64_t seq, uint64_t 
 		return error;
 	if (seq >= size)
 		return pl_error_set(PL_EINVALID, "entry %llu is not in a tree of size %llu",
-				    (unsigned long long)seq, (unsigned long long)size);
+		                    (unsigned long long)seq, (unsigned long long)size);
 	return pl_merkle_inclusion_proof(out, seq, size, subtree, l);
 }
 
@@ -178,7 +179,7 @@ int pl_ledger_prove_consistency(pl_ledger *l, pl_buf *out, uint64_t old_size, ui
 		return error;
 	if (old_size > size)
 		return pl_error_set(PL_EINVALID, "old size %llu is larger than size %llu",
-				    (unsigned long long)old_size, (unsigned long long)size);
+		                    (unsigned long long)old_size, (unsigned long long)size);
 	return pl_merkle_consistency_proof(out, old_size, size, subtree, l);
 }
 
@@ -196,15 +197,15 @@ static int row_info(sqlite3_stmt *st, pl_entry_fn fn, void *ctx)
 }
 
 int pl_ledger_list(pl_ledger *l, const char *type, uint64_t limit, int reverse, pl_entry_fn fn,
-		   void *ctx)
+                   void *ctx)
 {
 	sqlite3_stmt *st = NULL;
 	char sql[256];
 	int rc, error = PL_OK;
 	snprintf(sql, sizeof(sql),
-		 "SELECT seq, leaf, commit_id, type, name, keyid, created FROM entries"
-		 " WHERE (?1 IS NULL OR type = ?1) ORDER BY seq %s LIMIT ?2",
-		 reverse ? "DESC" : "ASC");
+	         "SELECT seq, leaf, commit_id, type, name, keyid, created FROM entries"
+	         " WHERE (?1 IS NULL OR type = ?1) ORDER BY seq %s LIMIT ?2",
+	         reverse ? "DESC" : "ASC");
 	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "entries");
 	if (type)
@@ -223,10 +224,11 @@ int pl_ledger_entry_info(pl_ledger *l, uint64_t seq, pl_entry_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
 	int error;
-	if (sqlite3_prepare_v2(l->db,
-			       "SELECT seq, leaf, commit_id, type, name, keyid, created FROM entries"
-			       " WHERE seq = ?",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        l->db,
+	        "SELECT seq, leaf, commit_id, type, name, keyid, created FROM entries"
+	        " WHERE seq = ?",
+	        -1, &st, NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "entries");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -242,9 +244,9 @@ int pl_ledger_keys(pl_ledger *l, pl_key_fn fn, void *ctx)
 	sqlite3_stmt *st = NULL;
 	int rc, error = PL_OK;
 	if (sqlite3_prepare_v2(l->db,
-			       "SELECT keyid, name, role, public_key, seq, revoked_seq FROM keys"
-			       " ORDER BY seq",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "SELECT keyid, name, role, public_key, seq, revoked_seq FROM keys"
+	                       " ORDER BY seq",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "keys");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		pl_key_info k;

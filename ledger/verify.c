@@ -31,7 +31,7 @@ typedef struct {
 } vstate;
 
 static void problem(vstate *v, int64_t seq, const git_oid *commit, const char *fmt, ...)
-	PL_PRINTF(4, 5);
+    PL_PRINTF(4, 5);
 
 static void problem(vstate *v, int64_t seq, const git_oid *commit, const char *fmt, ...)
 {
@@ -105,17 +105,18 @@ static void check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_e
 			if (!target)
 				problem(v, (int64_t)seq, cid, "revokes unknown key %s", revokes);
 			else if (!s || (strcmp(e->dsse.keyid, revokes) != 0 &&
-					strcmp(e->dsse.keyid, v->opfp.ptr) != 0))
+			                strcmp(e->dsse.keyid, v->opfp.ptr) != 0))
 				problem(v, (int64_t)seq, cid,
-					"revocation of %s not signed by that key or the operator",
-					revokes);
+				        "revocation of %s not signed by that key or the operator",
+				        revokes);
 			else if (pl_dsse_verify(&e->dsse, s->key) < 0)
-				problem(v, (int64_t)seq, cid, "DSSE signature: %s", pl_error_last());
+				problem(v, (int64_t)seq, cid, "DSSE signature: %s",
+				        pl_error_last());
 			else if (target->revoked_seq < 0)
 				target->revoked_seq = (int64_t)seq;
 		} else if (strcmp(e->dsse.keyid, fp.ptr) != 0) {
 			problem(v, (int64_t)seq, cid, "key entry is not self-signed (signed by %s)",
-				e->dsse.keyid);
+			        e->dsse.keyid);
 		} else if (pl_dsse_verify(&e->dsse, k) < 0) {
 			problem(v, (int64_t)seq, cid, "DSSE signature: %s", pl_error_last());
 		}
@@ -130,12 +131,12 @@ static void check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_e
 	}
 	if ((s = find_key(v, e->dsse.keyid)) == NULL) {
 		problem(v, (int64_t)seq, cid, "signed by %s, which no earlier entry registers",
-			e->dsse.keyid);
+		        e->dsse.keyid);
 		return;
 	}
 	if (s->revoked_seq >= 0) {
 		problem(v, (int64_t)seq, cid, "signed by %s after its revocation at seq %lld",
-			e->dsse.keyid, (long long)s->revoked_seq);
+		        e->dsse.keyid, (long long)s->revoked_seq);
 		return;
 	}
 	if (pl_dsse_verify(&e->dsse, s->key) < 0)
@@ -147,7 +148,7 @@ static void check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_e
 static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n);
 
 static int walk_entries(vstate *v, git_tree *t, const char *prefix, uint64_t *count,
-			const git_oid *cid, uint64_t n, int depth)
+                        const git_oid *cid, uint64_t n, int depth)
 {
 	size_t cnt = git_tree_entrycount(t);
 	for (size_t i = 0; i < cnt; i++) {
@@ -224,15 +225,16 @@ static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n)
 				if (git_tree_entry_type(be) != GIT_OBJECT_BLOB ||
 				    git_blob_lookup(&blob, v->l->repo, git_tree_entry_id(be)) < 0) {
 					problem(v, -1, cid, "blobs/%s: unreadable",
-						git_tree_entry_name(be));
+					        git_tree_entry_name(be));
 					continue;
 				}
-				pl_sha256(d, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+				pl_sha256(d, git_blob_rawcontent(blob),
+				          (size_t)git_blob_rawsize(blob));
 				pl_hex(hex, d, PL_HASH_LEN);
 				if (strcmp(hex, git_tree_entry_name(be)) != 0)
 					problem(v, -1, cid,
-						"attachment blobs/%s: its bytes hash to %s",
-						git_tree_entry_name(be), hex);
+					        "attachment blobs/%s: its bytes hash to %s",
+					        git_tree_entry_name(be), hex);
 				git_blob_free(blob);
 			}
 		}
@@ -240,13 +242,13 @@ static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n)
 	}
 	if (count != n)
 		problem(v, -1, cid, "the tree holds %llu entries, the history %llu",
-			(unsigned long long)count, (unsigned long long)n);
+		        (unsigned long long)count, (unsigned long long)n);
 	return PL_OK;
 }
 
 static int check_checkpoint(vstate *v, const char *note, size_t len, const git_oid *cid,
-			    int64_t seq, uint64_t want_size, const unsigned char *want_root,
-			    pl_checkpoint *cp)
+                            int64_t seq, uint64_t want_size, const unsigned char *want_root,
+                            pl_checkpoint *cp)
 {
 	pl_buf text = PL_BUF_INIT;
 	int error;
@@ -260,10 +262,10 @@ static int check_checkpoint(vstate *v, const char *note, size_t len, const git_o
 	}
 	if (strcmp(cp->origin, v->l->origin) != 0)
 		problem(v, seq, cid, "checkpoint origin '%s' is not '%s'", cp->origin,
-			v->l->origin);
+		        v->l->origin);
 	if (want_root && cp->size != want_size)
 		problem(v, seq, cid, "checkpoint size %llu, expected %llu",
-			(unsigned long long)cp->size, (unsigned long long)want_size);
+		        (unsigned long long)cp->size, (unsigned long long)want_size);
 	else if (want_root && memcmp(cp->root, want_root, PL_HASH_LEN) != 0)
 		problem(v, seq, cid, "checkpoint root does not match the entries");
 done:
@@ -362,11 +364,11 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		}
 		/* Rule 2: the operator's SSHSIG over the commit. */
 		rc = git_commit_extract_signature(&sig, &signed_data, l->repo, (git_oid *)cid,
-						  "gpgsig");
+		                                  "gpgsig");
 		if (rc < 0)
 			problem(&v, (int64_t)seq, cid, "commit is not signed");
 		else if (pl_sshsig_verify(NULL, l->op, sig.ptr, sig.size, "git", signed_data.ptr,
-					  signed_data.size) < 0)
+		                          signed_data.size) < 0)
 			problem(&v, (int64_t)seq, cid, "commit signature: %s", pl_error_last());
 		git_buf_dispose(&sig);
 		git_buf_dispose(&signed_data);
@@ -376,17 +378,18 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			problem(&v, (int64_t)seq, cid, "commit message: %s", pl_error_last());
 		else if (mseq != seq)
 			problem(&v, (int64_t)seq, cid,
-				"commit says seq %llu: entries are missing, extra or reordered",
-				(unsigned long long)mseq);
+			        "commit says seq %llu: entries are missing, extra or reordered",
+			        (unsigned long long)mseq);
 		pl_ledger__entry_path(path, seq);
-		if (git_commit_tree(&tree, c) < 0 || git_tree_entry_bypath(&te_here, tree, path) < 0) {
+		if (git_commit_tree(&tree, c) < 0 ||
+		    git_tree_entry_bypath(&te_here, tree, path) < 0) {
 			problem(&v, (int64_t)seq, cid, "%s is missing", path);
 			goto next;
 		}
 		if (git_tree_entry_bypath(&te_head, headtree, path) < 0 ||
 		    !git_oid_equal(git_tree_entry_id(te_here), git_tree_entry_id(te_head)))
-			problem(&v, (int64_t)seq, cid, "%s was changed or removed by a later commit",
-				path);
+			problem(&v, (int64_t)seq, cid,
+			        "%s was changed or removed by a later commit", path);
 		if (pl_ledger__read_path(l, &env, c, path) < 0) {
 			problem(&v, (int64_t)seq, cid, "%s: %s", path, pl_error_last());
 			goto next;
@@ -394,8 +397,9 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		pl_merkle_leaf(leaf, env.ptr, env.len);
 		pl_hex(lhex, leaf, PL_HASH_LEN);
 		if ((lp = strstr(msg, "\nleaf: ")) == NULL || strncmp(lp + 7, lhex, 64) != 0)
-			problem(&v, (int64_t)seq, cid, "the entry's leaf hash is not the one the "
-						       "commit message names");
+			problem(&v, (int64_t)seq, cid,
+			        "the entry's leaf hash is not the one the "
+			        "commit message names");
 		pl_merkle_builder_add(&mb, leaf);
 		if (have_since && mb.size == since_cp.size) {
 			pl_merkle_builder_root(&mb, since_root);
@@ -416,17 +420,17 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			problem(&v, (int64_t)seq, cid, "checkpoint is missing");
 		} else if (i + 1 == n) {
 			pl_checkpoint cp;
-			check_checkpoint(&v, cpnote.ptr, cpnote.len, cid, (int64_t)seq, seq + 1, root,
-					 &cp);
+			check_checkpoint(&v, cpnote.ptr, cpnote.len, cid, (int64_t)seq, seq + 1,
+			                 root, &cp);
 		} else {
 			pl_checkpoint cp;
 			const char *sep = strstr(cpnote.ptr, "\n\n");
 			if (!sep || pl_checkpoint_parse(&cp, cpnote.ptr,
-							(size_t)(sep + 1 - cpnote.ptr)) < 0)
+			                                (size_t)(sep + 1 - cpnote.ptr)) < 0)
 				problem(&v, (int64_t)seq, cid, "checkpoint is malformed");
 			else if (cp.size != seq + 1 || memcmp(cp.root, root, PL_HASH_LEN) != 0)
 				problem(&v, (int64_t)seq, cid,
-					"checkpoint does not match the entries");
+				        "checkpoint does not match the entries");
 		}
 	next:
 		git_tree_entry_free(te_here);
@@ -442,29 +446,28 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 	if (have_since) {
 		if (since_cp.size > n)
 			problem(&v, -1, NULL,
-				"--since checkpoint has %llu entries; the ledger only %zu: history "
-				"was truncated",
-				(unsigned long long)since_cp.size, n);
+			        "--since checkpoint has %llu entries; the ledger only %zu: history "
+			        "was truncated",
+			        (unsigned long long)since_cp.size, n);
 		else if (since_cp.size == 0) {
 			unsigned char empty[PL_HASH_LEN];
 			pl_merkle_empty(empty);
 			if (memcmp(empty, since_cp.root, PL_HASH_LEN) != 0)
 				problem(&v, -1, NULL, "--since checkpoint: bad empty root");
-		} else if (!since_root_known ||
-			   memcmp(since_root, since_cp.root, PL_HASH_LEN) != 0)
+		} else if (!since_root_known || memcmp(since_root, since_cp.root, PL_HASH_LEN) != 0)
 			problem(&v, -1, NULL,
-				"--since checkpoint (size %llu) is not a prefix of this ledger: "
-				"recorded history was rewritten",
-				(unsigned long long)since_cp.size);
+			        "--since checkpoint (size %llu) is not a prefix of this ledger: "
+			        "recorded history was rewritten",
+			        (unsigned long long)since_cp.size);
 	}
 finish:
 	error = r->nproblems ? PL_EVERIFY : PL_OK;
 	if (r->nproblems > MAX_REPORTED)
 		pl_buf_printf(&r->problems, "... and %zu more problems\n",
-			      r->nproblems - MAX_REPORTED);
+		              r->nproblems - MAX_REPORTED);
 	if (error == PL_EVERIFY)
 		pl_error_set(PL_EVERIFY, "verification failed: %zu problem%s", r->nproblems,
-			     r->nproblems == 1 ? "" : "s");
+		             r->nproblems == 1 ? "" : "s");
 done:
 	git_commit_free(c);
 	git_tree_free(headtree);
