@@ -69,6 +69,12 @@ void pl_ledger__unlock(pl_ledger *l);
 /* Bring the index (and l->size, l->mb, l->head) up to git's head. */
 int pl_ledger__refresh(pl_ledger *l);
 
+/* Append; check = 0 skips the validation of the signer and attachments, so
+ * that tests can play a malicious operator whose bad entries `verify` must
+ * catch. Nothing outside tests passes 0. */
+int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t len,
+                      const pl_attachment *att, size_t natt, int check);
+
 /* The seq a commit message names ("\n\nseq: N\n"). */
 int pl_ledger__message_seq(uint64_t *out, const char *msg);
 
