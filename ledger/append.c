@@ -323,6 +323,12 @@ done:
 int pl_ledger_append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t len,
                      const pl_attachment *att, size_t natt)
 {
+	return pl_ledger__append(l, out, env, len, att, natt, 1);
+}
+
+int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t len,
+                      const pl_attachment *att, size_t natt, int check)
+{
 	pl_entry e = {0};
 	pl_merkle_builder mb;
 	unsigned char leaf[PL_HASH_LEN], root[PL_HASH_LEN];
