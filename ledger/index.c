@@ -55,6 +55,10 @@ int pl_index__open(sqlite3 **out, const char *path)
 	sqlite3_busy_timeout(db, 30000);
 	if ((error = pl_index__exec(db, schema)) < 0)
 		goto done;
+	for (size_t i = 0; pl_index__exts[i]; i++)
+		if (pl_index__exts[i]->schema &&
+		    (error = pl_index__exec(db, pl_index__exts[i]->schema)) < 0)
+			goto done;
 	if ((error = pl_index__meta_get(db, "schema", &v)) == PL_ENOTFOUND)
 		error = pl_index__meta_set(db, "schema", SCHEMA_VERSION);
 	else if (error == PL_OK && strcmp(v.ptr, SCHEMA_VERSION) != 0)
@@ -232,6 +236,13 @@ int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_
 	}
 	if (strcmp(e->type, "key") == 0 && (error = apply_key(l, seq, e)) < 0)
 		goto done;
+	for (size_t i = 0; pl_index__exts[i]; i++) {
+		if (pl_index__exts[i]->apply && (error = pl_index__exts[i]->apply(l, seq, e)) < 0) {
+			pl_error_prefix(error, "index %s: seq %llu", pl_index__exts[i]->name,
+			                (unsigned long long)seq);
+			goto done;
+		}
+	}
 	if ((error = pl_index__meta_set(l->db, "head", cid)) < 0)
 		goto done;
 	error = PL_OK;

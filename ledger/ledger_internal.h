@@ -47,6 +47,17 @@ void pl_ledger__entry_path(char out[64], uint64_t seq);
 int pl_ledger__git_error(int code, const char *what);
 int pl_ledger__db_error(sqlite3 *db, const char *what);
 
+/* Index extensions: a module that keeps its own tables in the index (the
+ * registry, lineage, ...) declares its schema and a function called for
+ * every entry as it is indexed (in the same transaction), so that `reindex`
+ * rebuilds everything from git. The list is in index_ext.c. */
+typedef struct {
+	const char *name;
+	const char *schema; /* CREATE TABLE IF NOT EXISTS ...; run at every open */
+	int (*apply)(pl_ledger *l, uint64_t seq, const pl_entry *e);
+} pl_index_ext;
+extern const pl_index_ext *const pl_index__exts[]; /* NULL-terminated */
+
 /* index.c */
 int pl_index__open(sqlite3 **out, const char *path);
 int pl_index__exec(sqlite3 *db, const char *sql);

@@ -1,0 +1,6 @@
+/* index_ext.c - the modules that keep tables in the index (see pl_index_ext). */
+#include "ledger_internal.h"
+
+const pl_index_ext *const pl_index__exts[] = {
+    NULL,
+};
