@@ -14,6 +14,9 @@
 /* Flags for pl_tokenize. */
 #define PL_TOK_LOSSY 0x1   /* invalid UTF-8 becomes U+FFFD instead of an error */
 #define PL_TOK_NO_TEXT 0x2 /* do not build the normalized text (faster) */
+/* Send ASCII through the general (utf8proc) path too. Results are identical;
+ * only tests and benchmarks use it, to compare the two paths. */
+#define PL_TOK_NO_FASTPATH 0x4
 
 /* The tokens of one record. Reuse one pl_tokens across records: arrays keep
  * their capacity. Zero-initialise; free with pl_tokens_free. */
@@ -25,14 +28,24 @@ typedef struct {
 	size_t cap;
 	pl_buf text;         /* normalized text: tokens joined by U+0020 (unless PL_TOK_NO_TEXT) */
 	uint64_t bad_offset; /* on PL_EINVALID: byte offset of the offending input in the record */
+	int32_t *scratch;    /* private: code points of the token being composed */
+	size_t scratch_cap;
 } pl_tokens;
 
 /* Normalize and tokenize text[0..len) as SPEC §8 step 1: NFKC + case folding
- * (utf8proc), Cf and Cc dropped, tokens are maximal runs of L* and N* (marks
- * continue a token), each Thai/Lao/Myanmar/Khmer/kana/CJK code point is a token
- * of its own. Records larger than UINT32_MAX bytes are refused (PL_ELIMIT).
- * Errors: PL_EINVALID "invalid UTF-8" or "NUL byte in text", with
- * out->bad_offset set; the caller adds the file and record to the message. */
+ * (utf8proc); TAB, LF, VT, FF, CR and NEL separate tokens, every other Cc and
+ * every Cf is removed without separating ("foo\u00ADbar" is one token); tokens
+ * are maximal runs of L* and N* after decomposition (marks continue a token, a
+ * mark with no token is dropped), and each L* or N* code point of the Thai, Lao,
+ * Myanmar, Khmer, kana and CJK ranges is a token of its own. hashing/text.c
+ * lists every such decision. Records larger than UINT32_MAX bytes are refused
+ * (PL_ELIMIT). Errors: PL_EINVALID "invalid UTF-8" (Unicode Table 3-7: no
+ * overlongs, surrogates, code points past U+10FFFF or truncated sequences) or
+ * "NUL byte in text" (also with PL_TOK_LOSSY), with out->bad_offset set to the
+ * offset of the first byte of the offending sequence; the caller adds the file
+ * and record to the message. On any error out->count is 0 and out->text empty.
+ * out keeps ownership of everything it points to; the arrays stay valid until
+ * the next call on out or pl_tokens_free. */
 int pl_tokenize(pl_tokens *out, const char *text, size_t len, unsigned flags);
 void pl_tokens_free(pl_tokens *t); /* NULL-safe */
 
@@ -60,6 +73,10 @@ typedef struct {
  * the minimum, the rightmost on ties, once per position. Fewer than k tokens:
  * no fingerprints. Replaces out's contents; sorted by position. */
 int pl_winnow(pl_fps *out, const uint64_t *token_hashes, size_t ntokens, unsigned k, unsigned w);
+
+/* Step 3 alone, on n precomputed hashes (e.g. shingles): the same selection as
+ * pl_winnow, with pos the index into hashes. n = 0: no fingerprints. */
+int pl_winnow_select(pl_fps *out, const uint64_t *hashes, size_t n, unsigned w);
 void pl_fps_free(pl_fps *f); /* NULL-safe */
 
 #endif
