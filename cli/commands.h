@@ -4,5 +4,6 @@
 
 #include "cli.h"
 
+extern const pl_cli_cmd pl_cmd_hash;
 
 #endif

@@ -18,6 +18,7 @@
 
 /* The command table, in the order 'provledger --help' lists them. */
 static const pl_cli_cmd *const commands[] = {
+	&pl_cmd_hash,
 	NULL, /* end */
 };
 

@@ -34,6 +34,7 @@
 
 #include "pl_common.h"
 #include "pl_hash.h"
+#include "pl_text.h"
 
 typedef enum {
 	PL_FORMAT_AUTO = 0, /* detect on the decompressed stream */
@@ -118,6 +119,12 @@ int pl_shard_span(pl_shard *s, uint64_t *stream_off, uint64_t *stream_len, size_
  * "<path>: member NAME (byte X): <msg>" (tar). */
 int pl_shard_record_error(pl_shard *s, int code, size_t text_off, const char *fmt, ...)
 	PL_PRINTF(4, 5);
+
+/* pl_tokenize the current record's text into tok (flags as pl_tokenize;
+ * PL_TOK_LOSSY is added when opts.lossy). Invalid UTF-8 or a NUL byte gives
+ * PL_EINVALID with the standard record message, the byte offset mapped to the
+ * decompressed stream: "a.jsonl: line 3 (byte 812): invalid UTF-8". */
+int pl_shard_tokenize(pl_shard *s, pl_tokens *tok, unsigned flags);
 
 /* The path as given to pl_shard_open. Borrowed. */
 const char *pl_shard_path(const pl_shard *s);
