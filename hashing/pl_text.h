@@ -14,6 +14,9 @@
 /* Flags for pl_tokenize. */
 #define PL_TOK_LOSSY 0x1   /* invalid UTF-8 becomes U+FFFD instead of an error */
 #define PL_TOK_NO_TEXT 0x2 /* do not build the normalized text (faster) */
+/* Send ASCII through the general (utf8proc) path too. Results are identical;
+ * only tests and benchmarks use it, to compare the two paths. */
+#define PL_TOK_NO_FASTPATH 0x4
 
 /* The tokens of one record. Reuse one pl_tokens across records: arrays keep
  * their capacity. Zero-initialise; free with pl_tokens_free. */
@@ -23,8 +26,10 @@ typedef struct {
 	uint32_t *off;  /* byte offset of each token in the record text */
 	uint32_t *len;  /* byte length of each token in the record text */
 	size_t cap;
-	pl_buf text;        /* normalized text: tokens joined by U+0020 (unless PL_TOK_NO_TEXT) */
+	pl_buf text;         /* normalized text: tokens joined by U+0020 (unless PL_TOK_NO_TEXT) */
 	uint64_t bad_offset; /* on PL_EINVALID: byte offset of the offending input in the record */
+	int32_t *scratch;    /* private: code points of the token being composed */
+	size_t scratch_cap;
 } pl_tokens;
 
 /* Normalize and tokenize text[0..len) as SPEC §8 step 1: NFKC + case folding
@@ -60,6 +65,10 @@ typedef struct {
  * the minimum, the rightmost on ties, once per position. Fewer than k tokens:
  * no fingerprints. Replaces out's contents; sorted by position. */
 int pl_winnow(pl_fps *out, const uint64_t *token_hashes, size_t ntokens, unsigned k, unsigned w);
+
+/* Step 3 alone, on n precomputed hashes (e.g. shingles): the same selection as
+ * pl_winnow, with pos the index into hashes. n = 0: no fingerprints. */
+int pl_winnow_select(pl_fps *out, const uint64_t *hashes, size_t n, unsigned w);
 void pl_fps_free(pl_fps *f); /* NULL-safe */
 
 #endif
