@@ -18,26 +18,25 @@
 
 /* The command table, in the order 'provledger --help' lists them. */
 static const pl_cli_cmd *const commands[] = {
-	&pl_cmd_hash,
-	NULL, /* end */
+    &pl_cmd_hash, NULL, /* end */
 };
-
 
 static void print_overview(FILE *f)
 {
 	fprintf(f, "usage: provledger [--ledger DIR] [--json] [--quiet] COMMAND [ARGS]\n\n"
-		   "A liability and copyright provenance ledger for AI training data.\n\n"
-		   "Commands:\n");
+	           "A liability and copyright provenance ledger for AI training data.\n\n"
+	           "Commands:\n");
 	for (size_t i = 0; commands[i]; i++)
 		fprintf(f, "  %-20s %s\n", commands[i]->name, commands[i]->summary);
-	fprintf(f, "\nGlobal options:\n"
-		   "  --ledger DIR   the ledger directory (default $PROVLEDGER_DIR or ./.provledger)\n"
-		   "  --json         print one JSON document on stdout instead of text\n"
-		   "  --quiet        no progress bar\n"
-		   "  --version      print the version\n\n"
-		   "Exit codes: 0 success or no finding; 1 a finding (matches, failed verification);\n"
-		   "2 usage error; 3 bad input or runtime error.\n"
-		   "'provledger help COMMAND' shows a command's page.\n");
+	fprintf(f,
+	        "\nGlobal options:\n"
+	        "  --ledger DIR   the ledger directory (default $PROVLEDGER_DIR or ./.provledger)\n"
+	        "  --json         print one JSON document on stdout instead of text\n"
+	        "  --quiet        no progress bar\n"
+	        "  --version      print the version\n\n"
+	        "Exit codes: 0 success or no finding; 1 a finding (matches, failed verification);\n"
+	        "2 usage error; 3 bad input or runtime error.\n"
+	        "'provledger help COMMAND' shows a command's page.\n");
 }
 
 static void print_help(const pl_cli_cmd *c)

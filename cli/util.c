@@ -37,7 +37,7 @@ int pl_cli_usage(const pl_cli_cmd *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nusage: provledger %s %s\n(see 'provledger help %s')\n", cmd->name,
-		cmd->synopsis, cmd->name);
+	        cmd->synopsis, cmd->name);
 	return PL_EXIT_USAGE;
 }
 
@@ -87,11 +87,11 @@ void pl_progress_update(pl_progress *p, uint64_t done)
 	double rate = done / 1e6 / (t - p->start > 1e-9 ? t - p->start : 1e-9);
 	if (p->total) {
 		int pct = (int)(done * 100 / p->total), bar = pct / 5;
-		fprintf(stderr, "\r%-20.20s [%.*s%*s] %3d%% %8.1f MB/s", p->label ? p->label : "", bar,
-			"####################", 20 - bar, "", pct, rate);
+		fprintf(stderr, "\r%-20.20s [%.*s%*s] %3d%% %8.1f MB/s", p->label ? p->label : "",
+		        bar, "####################", 20 - bar, "", pct, rate);
 	} else {
-		fprintf(stderr, "\r%-20.20s %10.1f MB %8.1f MB/s", p->label ? p->label : "", done / 1e6,
-			rate);
+		fprintf(stderr, "\r%-20.20s %10.1f MB %8.1f MB/s", p->label ? p->label : "",
+		        done / 1e6, rate);
 	}
 	fflush(stderr);
 }

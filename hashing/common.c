@@ -45,8 +45,14 @@ int pl_error_prefix(int code, const char *fmt, ...)
 	return code;
 }
 
-const char *pl_error_last(void) { return err_msg; }
-int pl_error_code(void) { return err_code; }
+const char *pl_error_last(void)
+{
+	return err_msg;
+}
+int pl_error_code(void)
+{
+	return err_code;
+}
 void pl_error_clear(void)
 {
 	err_msg[0] = '\0';
@@ -84,8 +90,14 @@ int pl_buf_put(pl_buf *b, const void *data, size_t len)
 	return PL_OK;
 }
 
-int pl_buf_puts(pl_buf *b, const char *s) { return pl_buf_put(b, s, strlen(s)); }
-int pl_buf_putc(pl_buf *b, char c) { return pl_buf_put(b, &c, 1); }
+int pl_buf_puts(pl_buf *b, const char *s)
+{
+	return pl_buf_put(b, s, strlen(s));
+}
+int pl_buf_putc(pl_buf *b, char c)
+{
+	return pl_buf_put(b, &c, 1);
+}
 
 int pl_buf_vprintf(pl_buf *b, const char *fmt, va_list ap)
 {
@@ -166,7 +178,8 @@ int pl_unhex(unsigned char *out, size_t n, const char *hex, size_t hexlen)
 	if (hexlen != 2 * n)
 		return pl_error_set(PL_EINVALID, "expected %zu hex digits, got %zu", 2 * n, hexlen);
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval((unsigned char)hex[2 * i]), lo = hexval((unsigned char)hex[2 * i + 1]);
+		int hi = hexval((unsigned char)hex[2 * i]),
+		    lo = hexval((unsigned char)hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return pl_error_set(PL_EINVALID, "invalid hex digit");
 		out[i] = (unsigned char)(hi << 4 | lo);
@@ -221,7 +234,8 @@ int pl_base64_decode(pl_buf *out, const char *in, size_t n)
 	int error;
 
 	if (n % 4 != 0)
-		return pl_error_set(PL_EINVALID, "invalid base64: length %zu is not a multiple of 4", n);
+		return pl_error_set(PL_EINVALID,
+		                    "invalid base64: length %zu is not a multiple of 4", n);
 	if ((error = pl_buf_grow(out, n / 4 * 3)) < 0)
 		return error;
 	for (size_t i = 0; i < n; i += 4) {
@@ -234,11 +248,13 @@ int pl_base64_decode(pl_buf *out, const char *in, size_t n)
 				continue;
 			}
 			if (pad || (v[j] = b64val(c)) < 0)
-				return pl_error_set(PL_EINVALID, "invalid base64 at character %zu", i + j);
+				return pl_error_set(PL_EINVALID, "invalid base64 at character %zu",
+				                    i + j);
 		}
 		if (pad == 1 && in[i + 3] != '=')
 			return pl_error_set(PL_EINVALID, "invalid base64 padding");
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
+		             (uint32_t)v[3];
 		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
 			return pl_error_set(PL_EINVALID, "non-canonical base64");
 		out->ptr[out->len++] = (char)(w >> 16);
@@ -261,14 +277,15 @@ int pl_read_file(pl_buf *out, const char *path, size_t max)
 
 	if ((f = fopen(path, "rb")) == NULL)
 		return pl_error_set(errno == ENOENT ? PL_ENOTFOUND : PL_ERROR, "%s: %s", path,
-				    strerror(errno));
+		                    strerror(errno));
 	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
 		error = pl_error_set(PL_EINVALID, "%s: is a directory", path);
 		goto done;
 	}
 	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
 		if (out->len + n > max) {
-			error = pl_error_set(PL_ELIMIT, "%s: larger than the limit of %zu bytes", path, max);
+			error = pl_error_set(PL_ELIMIT, "%s: larger than the limit of %zu bytes",
+			                     path, max);
 			goto done;
 		}
 		if ((error = pl_buf_put(out, tmp, n)) < 0)

@@ -36,7 +36,10 @@ int pl_sha256_new(pl_sha256_ctx **out)
 	return PL_OK;
 }
 
-void pl_sha256_reset(pl_sha256_ctx *c) { EVP_DigestInit_ex(c->md, md_sha256, NULL); }
+void pl_sha256_reset(pl_sha256_ctx *c)
+{
+	EVP_DigestInit_ex(c->md, md_sha256, NULL);
+}
 void pl_sha256_update(pl_sha256_ctx *c, const void *data, size_t len)
 {
 	EVP_DigestUpdate(c->md, data, len);
@@ -63,8 +66,8 @@ static EVP_MD_CTX *thread_ctx(void)
 	return tl_ctx;
 }
 
-static void digest3(const EVP_MD *md, unsigned char *out, const void *a, size_t alen,
-		    const void *b, size_t blen, const void *c, size_t clen)
+static void digest3(const EVP_MD *md, unsigned char *out, const void *a, size_t alen, const void *b,
+                    size_t blen, const void *c, size_t clen)
 {
 	EVP_MD_CTX *ctx = thread_ctx();
 	EVP_DigestInit_ex(ctx, md, NULL);
@@ -97,16 +100,22 @@ void pl_merkle_leaf(unsigned char out[PL_HASH_LEN], const void *data, size_t len
 }
 
 void pl_merkle_node(unsigned char out[PL_HASH_LEN], const unsigned char l[PL_HASH_LEN],
-		    const unsigned char r[PL_HASH_LEN])
+                    const unsigned char r[PL_HASH_LEN])
 {
 	static const unsigned char one = 0x01;
 	thread_ctx();
 	digest3(md_sha256, out, &one, 1, l, PL_HASH_LEN, r, PL_HASH_LEN);
 }
 
-void pl_merkle_empty(unsigned char out[PL_HASH_LEN]) { pl_sha256(out, "", 0); }
+void pl_merkle_empty(unsigned char out[PL_HASH_LEN])
+{
+	pl_sha256(out, "", 0);
+}
 
-void pl_merkle_builder_init(pl_merkle_builder *b) { memset(b, 0, sizeof(*b)); }
+void pl_merkle_builder_init(pl_merkle_builder *b)
+{
+	memset(b, 0, sizeof(*b));
+}
 
 /* stack[i] holds the root of a complete subtree of 2^i leaves when bit i of
  * size is set; adding a leaf carries like a binary counter. */
@@ -155,7 +164,7 @@ uint64_t pl_merkle_split(uint64_t n)
 
 /* PATH(m, D[start:start+n]) appended bottom-up. */
 static int path(pl_buf *out, uint64_t m, uint64_t start, uint64_t n, pl_merkle_subtree_fn fn,
-		void *ctx)
+                void *ctx)
 {
 	unsigned char h[PL_HASH_LEN];
 	uint64_t k;
@@ -176,17 +185,17 @@ static int path(pl_buf *out, uint64_t m, uint64_t start, uint64_t n, pl_merkle_s
 }
 
 int pl_merkle_inclusion_proof(pl_buf *out, uint64_t index, uint64_t size, pl_merkle_subtree_fn fn,
-			      void *ctx)
+                              void *ctx)
 {
 	if (index >= size)
 		return pl_error_set(PL_EINVALID, "index %llu is not in a tree of size %llu",
-				    (unsigned long long)index, (unsigned long long)size);
+		                    (unsigned long long)index, (unsigned long long)size);
 	return path(out, index, 0, size, fn, ctx);
 }
 
 /* SUBPROOF(m, D[start:start+n], b) appended bottom-up. */
 static int subproof(pl_buf *out, uint64_t m, uint64_t start, uint64_t n, int b,
-		    pl_merkle_subtree_fn fn, void *ctx)
+                    pl_merkle_subtree_fn fn, void *ctx)
 {
 	unsigned char h[PL_HASH_LEN];
 	uint64_t k;
@@ -212,26 +221,27 @@ static int subproof(pl_buf *out, uint64_t m, uint64_t start, uint64_t n, int b,
 }
 
 int pl_merkle_consistency_proof(pl_buf *out, uint64_t old_size, uint64_t size,
-				pl_merkle_subtree_fn fn, void *ctx)
+                                pl_merkle_subtree_fn fn, void *ctx)
 {
 	if (old_size > size)
 		return pl_error_set(PL_EINVALID, "old size %llu is larger than size %llu",
-				    (unsigned long long)old_size, (unsigned long long)size);
+		                    (unsigned long long)old_size, (unsigned long long)size);
 	if (old_size == 0 || old_size == size)
 		return PL_OK;
 	return subproof(out, old_size, 0, size, 1, fn, ctx);
 }
 
 int pl_merkle_verify_inclusion(uint64_t index, uint64_t size, const unsigned char leaf[PL_HASH_LEN],
-			       const unsigned char *proof, size_t nproof,
-			       const unsigned char root[PL_HASH_LEN])
+                               const unsigned char *proof, size_t nproof,
+                               const unsigned char root[PL_HASH_LEN])
 {
 	unsigned char r[PL_HASH_LEN];
 	uint64_t fn = index, sn = size - 1;
 
 	if (index >= size)
-		return pl_error_set(PL_EVERIFY, "inclusion proof: index %llu is not below size %llu",
-				    (unsigned long long)index, (unsigned long long)size);
+		return pl_error_set(PL_EVERIFY,
+		                    "inclusion proof: index %llu is not below size %llu",
+		                    (unsigned long long)index, (unsigned long long)size);
 	memcpy(r, leaf, PL_HASH_LEN);
 	for (size_t i = 0; i < nproof; i++) {
 		const unsigned char *p = proof + i * PL_HASH_LEN;
@@ -257,9 +267,9 @@ int pl_merkle_verify_inclusion(uint64_t index, uint64_t size, const unsigned cha
 }
 
 int pl_merkle_verify_consistency(uint64_t old_size, uint64_t size,
-				 const unsigned char old_root[PL_HASH_LEN],
-				 const unsigned char root[PL_HASH_LEN], const unsigned char *proof,
-				 size_t nproof)
+                                 const unsigned char old_root[PL_HASH_LEN],
+                                 const unsigned char root[PL_HASH_LEN], const unsigned char *proof,
+                                 size_t nproof)
 {
 	unsigned char fr[PL_HASH_LEN], sr[PL_HASH_LEN];
 	uint64_t fn, sn;
@@ -271,7 +281,8 @@ int pl_merkle_verify_consistency(uint64_t old_size, uint64_t size,
 		if (nproof)
 			return pl_error_set(PL_EVERIFY, "consistency proof: expected no hashes");
 		if (memcmp(old_root, root, PL_HASH_LEN) != 0)
-			return pl_error_set(PL_EVERIFY, "consistency proof: roots differ at equal size");
+			return pl_error_set(PL_EVERIFY,
+			                    "consistency proof: roots differ at equal size");
 		return PL_OK;
 	}
 	if (old_size == 0) {

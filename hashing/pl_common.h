@@ -49,7 +49,10 @@ typedef struct {
 	size_t cap;
 } pl_buf;
 
-#define PL_BUF_INIT {NULL, 0, 0}
+#define PL_BUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 int pl_buf_grow(pl_buf *b, size_t extra);
 int pl_buf_put(pl_buf *b, const void *data, size_t len);

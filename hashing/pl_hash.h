@@ -31,7 +31,7 @@ void pl_sha512(unsigned char out[64], const void *data, size_t len);
  * empty tree = SHA-256(""). */
 void pl_merkle_leaf(unsigned char out[PL_HASH_LEN], const void *data, size_t len);
 void pl_merkle_node(unsigned char out[PL_HASH_LEN], const unsigned char l[PL_HASH_LEN],
-		    const unsigned char r[PL_HASH_LEN]);
+                    const unsigned char r[PL_HASH_LEN]);
 void pl_merkle_empty(unsigned char out[PL_HASH_LEN]);
 
 /* Streaming root: add leaf hashes in order, read the root at any time.
@@ -52,27 +52,27 @@ uint64_t pl_merkle_split(uint64_t n);
  * largest power of two not above their size, so an index of complete aligned
  * subtrees answers each in O(log n). */
 typedef int (*pl_merkle_subtree_fn)(void *ctx, uint64_t start, uint64_t end,
-				    unsigned char out[PL_HASH_LEN]);
+                                    unsigned char out[PL_HASH_LEN]);
 
 /* RFC 9162 §2.1.3.1 inclusion proof of leaf index in a tree of size leaves:
  * hashes appended to out (32 bytes each), from the leaf upwards. */
 int pl_merkle_inclusion_proof(pl_buf *out, uint64_t index, uint64_t size, pl_merkle_subtree_fn fn,
-			      void *ctx);
+                              void *ctx);
 
 /* RFC 9162 §2.1.4.1 consistency proof from old_size to size (empty when
  * old_size is 0 or equals size). */
 int pl_merkle_consistency_proof(pl_buf *out, uint64_t old_size, uint64_t size,
-				pl_merkle_subtree_fn fn, void *ctx);
+                                pl_merkle_subtree_fn fn, void *ctx);
 
 /* RFC 9162 §2.1.3.2. PL_OK when the proof holds, PL_EVERIFY (message set) otherwise. */
 int pl_merkle_verify_inclusion(uint64_t index, uint64_t size, const unsigned char leaf[PL_HASH_LEN],
-			       const unsigned char *proof, size_t nproof,
-			       const unsigned char root[PL_HASH_LEN]);
+                               const unsigned char *proof, size_t nproof,
+                               const unsigned char root[PL_HASH_LEN]);
 
 /* RFC 9162 §2.1.4.2. PL_OK when the proof holds, PL_EVERIFY otherwise. */
 int pl_merkle_verify_consistency(uint64_t old_size, uint64_t size,
-				 const unsigned char old_root[PL_HASH_LEN],
-				 const unsigned char root[PL_HASH_LEN], const unsigned char *proof,
-				 size_t nproof);
+                                 const unsigned char old_root[PL_HASH_LEN],
+                                 const unsigned char root[PL_HASH_LEN], const unsigned char *proof,
+                                 size_t nproof);
 
 #endif

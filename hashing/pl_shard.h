@@ -55,11 +55,12 @@ typedef enum {
 
 /* Options; zero-initialise for the defaults. */
 typedef struct {
-	pl_shard_format format; /* PL_FORMAT_AUTO: "ustar" at 257 → tar, '{' first → jsonl, else txt */
-	const char *field;      /* JSONL text field (top-level string); NULL → "text" */
-	pl_shard_split split;   /* txt only */
-	int lossy;              /* pl_shard_tokenize: invalid UTF-8 → U+FFFD instead of an error */
-	uint64_t max_record;    /* largest record buffered, in bytes; 0 → 64 MiB */
+	pl_shard_format
+	    format; /* PL_FORMAT_AUTO: "ustar" at 257 → tar, '{' first → jsonl, else txt */
+	const char *field;    /* JSONL text field (top-level string); NULL → "text" */
+	pl_shard_split split; /* txt only */
+	int lossy;            /* pl_shard_tokenize: invalid UTF-8 → U+FFFD instead of an error */
+	uint64_t max_record;  /* largest record buffered, in bytes; 0 → 64 MiB */
 	/* Called from pl_shard_next/finish after each stored chunk is read, with
 	 * the stored bytes read so far (for a progress bar). May be NULL. */
 	void (*progress)(void *ctx, uint64_t stored_bytes_done);
@@ -69,23 +70,23 @@ typedef struct {
 /* One record. Everything is borrowed from the pl_shard and valid until the
  * next pl_shard_next, pl_shard_finish or pl_shard_free. */
 typedef struct {
-	uint64_t index;         /* 0-based record index */
-	uint64_t offset;        /* byte offset in the decompressed stream */
-	uint64_t length;        /* JSONL: the line without its "\n" or "\r\n"; tar: member data;
-				   txt: the file or the paragraph */
-	uint64_t line;          /* 1-based line number of the record's start (0 for tar) */
-	const char *name;       /* tar member name, else NULL */
-	const char *text;       /* the decoded text: for JSONL the unescaped field value */
-	size_t text_len;        /* not NUL-terminated; may contain NUL bytes */
+	uint64_t index;   /* 0-based record index */
+	uint64_t offset;  /* byte offset in the decompressed stream */
+	uint64_t length;  /* JSONL: the line without its "\n" or "\r\n"; tar: member data;
+	                     txt: the file or the paragraph */
+	uint64_t line;    /* 1-based line number of the record's start (0 for tar) */
+	const char *name; /* tar member name, else NULL */
+	const char *text; /* the decoded text: for JSONL the unescaped field value */
+	size_t text_len;  /* not NUL-terminated; may contain NUL bytes */
 } pl_record;
 
 /* What pl_shard_finish reports. */
 typedef struct {
-	uint64_t stored_bytes;       /* size of the file as stored */
-	uint64_t stream_bytes;       /* size of the decompressed stream */
-	uint64_t records;            /* records yielded */
-	pl_shard_format format;      /* the format used (detected or forced) */
-	pl_compression compression;  /* detected by magic bytes */
+	uint64_t stored_bytes;             /* size of the file as stored */
+	uint64_t stream_bytes;             /* size of the decompressed stream */
+	uint64_t records;                  /* records yielded */
+	pl_shard_format format;            /* the format used (detected or forced) */
+	pl_compression compression;        /* detected by magic bytes */
 	unsigned char sha256[PL_HASH_LEN]; /* SHA-256 of the stored bytes (= sha256sum) */
 	unsigned char merkle[PL_HASH_LEN]; /* RFC 6962 root over 1 MiB stored chunks */
 } pl_shard_info;
@@ -111,14 +112,14 @@ int pl_shard_next(pl_shard *s, const pl_record **rec);
  * escape widens to cover the whole escape. PL_EUSAGE when there is no current
  * record or the span lies outside its text. */
 int pl_shard_span(pl_shard *s, uint64_t *stream_off, uint64_t *stream_len, size_t text_off,
-		  size_t text_len);
+                  size_t text_len);
 
 /* Set an error for the current record in the standard form and return code:
  * "<path>: line N (byte X): <msg>" (JSONL and txt; N and X located from
  * text_off, a byte offset into the record's decoded text) or
  * "<path>: member NAME (byte X): <msg>" (tar). */
 int pl_shard_record_error(pl_shard *s, int code, size_t text_off, const char *fmt, ...)
-	PL_PRINTF(4, 5);
+    PL_PRINTF(4, 5);
 
 /* pl_tokenize the current record's text into tok (flags as pl_tokenize;
  * PL_TOK_LOSSY is added when opts.lossy). Invalid UTF-8 or a NUL byte gives

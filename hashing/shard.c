@@ -96,7 +96,7 @@ static int stored_next(pl_shard *s)
 			continue;
 		if (k < 0)
 			return pl_error_set(PL_ERROR, "read error at byte %llu: %s",
-					    (ull)(s->stored + got), strerror(errno));
+			                    (ull)(s->stored + got), strerror(errno));
 		if (k == 0) {
 			s->stored_eof = 1;
 			break;
@@ -121,14 +121,14 @@ static int stored_next(pl_shard *s)
 static int fill_gzip(pl_shard *s, size_t min)
 {
 	size_t have = 0;
-	int rc;
+	int rc = 0;
 	while (have < min) {
 		if (s->in_pos == s->len[s->cur]) {
 			if ((rc = stored_next(s)) < 0)
-				return rc;
+				break;
 			if (rc == 0) {
 				if (s->z_in_member)
-					return pl_error_set(PL_EINVALID, "truncated gzip stream");
+					rc = pl_error_set(PL_EINVALID, "truncated gzip stream");
 				break;
 			}
 		}
@@ -147,37 +147,42 @@ static int fill_gzip(pl_shard *s, size_t min)
 		} else if (rc == Z_BUF_ERROR) {
 			continue; /* needs input: the loop reads more */
 		} else if (rc != Z_OK) {
-			return pl_error_set(PL_EINVALID, "corrupt gzip data (%s)",
-					    s->z.msg ? s->z.msg : "inflate failed");
+			rc = pl_error_set(PL_EINVALID, "corrupt gzip data (%s)",
+			                  s->z.msg ? s->z.msg : "inflate failed");
+			break;
 		}
+		rc = 0;
 		if (have == PL_SHARD__OUT)
 			break;
 	}
 	s->w = s->out;
 	s->wn = have;
-	return have > 0;
+	return rc < 0 ? rc : have > 0;
 }
 
 static int fill_zstd(pl_shard *s, size_t min)
 {
 	ZSTD_outBuffer o = {s->out, PL_SHARD__OUT, 0};
-	int rc;
+	int rc = 0;
 	while (o.pos < min) {
 		if (s->in_pos == s->len[s->cur] && !s->z_full) {
 			if ((rc = stored_next(s)) < 0)
-				return rc;
+				break;
 			if (rc == 0) {
 				if (s->z_last != 0)
-					return pl_error_set(PL_EINVALID, "truncated zstd stream");
+					rc = pl_error_set(PL_EINVALID, "truncated zstd stream");
 				break;
 			}
 		}
 		ZSTD_inBuffer in = {s->buf[s->cur], s->len[s->cur], s->in_pos};
 		size_t r = ZSTD_decompressStream(s->zd, &o, &in);
 		s->in_pos = in.pos;
-		if (ZSTD_isError(r))
-			return pl_error_set(PL_EINVALID, "corrupt zstd data (%s)",
-					    ZSTD_getErrorName(r));
+		if (ZSTD_isError(r)) {
+			rc = pl_error_set(PL_EINVALID, "corrupt zstd data (%s)",
+			                  ZSTD_getErrorName(r));
+			break;
+		}
+		rc = 0;
 		s->z_last = r;
 		/* A full output buffer may hold back more: call again before
 		 * asking for input. */
@@ -187,7 +192,7 @@ static int fill_zstd(pl_shard *s, size_t min)
 	}
 	s->w = s->out;
 	s->wn = o.pos;
-	return o.pos > 0;
+	return rc < 0 ? rc : o.pos > 0;
 }
 
 static int fill_min(pl_shard *s, size_t min)
@@ -195,6 +200,8 @@ static int fill_min(pl_shard *s, size_t min)
 	int rc;
 	if (s->wo < s->wn)
 		return 1;
+	if (s->pend)
+		return pl_error_set(s->pend, "%s", s->pend_msg);
 	if (s->stream_eof)
 		return 0;
 	s->wpos += s->wn;
@@ -216,6 +223,13 @@ static int fill_min(pl_shard *s, size_t min)
 			s->in_pos = s->len[s->cur];
 			break;
 		}
+		if (rc < 0 && s->wn > 0) {
+			/* Hand out the bytes decoded before the damage first, so the
+			 * error is reported where the good data ends. */
+			s->pend = rc;
+			snprintf(s->pend_msg, sizeof(s->pend_msg), "%s", pl_error_last());
+			return 1;
+		}
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -227,7 +241,10 @@ static int fill_min(pl_shard *s, size_t min)
 	}
 }
 
-int pl_shard__fill(pl_shard *s) { return fill_min(s, 1); }
+int pl_shard__fill(pl_shard *s)
+{
+	return fill_min(s, 1);
+}
 
 int pl_shard__read(pl_shard *s, void *dst, size_t n, size_t *got)
 {
@@ -253,9 +270,9 @@ int pl_shard__read(pl_shard *s, void *dst, size_t n, size_t *got)
 int pl_shard__too_long(pl_shard *s, const char *what, uint64_t off)
 {
 	return pl_error_set(PL_ELIMIT,
-			    "%s (byte %llu): record longer than the --max-record limit of %llu "
-			    "bytes (raise it with --max-record BYTES)",
-			    what, (ull)off, (ull)s->opts.max_record);
+	                    "%s (byte %llu): record longer than the --max-record limit of %llu "
+	                    "bytes (raise it with --max-record BYTES)",
+	                    what, (ull)off, (ull)s->opts.max_record);
 }
 
 /* ---- lines (JSONL, txt --split blank-line) ---- */
@@ -271,7 +288,7 @@ static int next_line(pl_shard *s, const unsigned char **p, size_t *n, uint64_t *
 	for (;;) {
 		if ((rc = pl_shard__fill(s)) < 0)
 			return pl_error_prefix(rc, "line %llu (byte %llu)", (ull)s->lineno,
-					       (ull)pl_shard__pos(s));
+			                       (ull)pl_shard__pos(s));
 		if (rc == 0) {
 			*p = (const unsigned char *)s->line.ptr;
 			*n = s->line.len;
@@ -494,7 +511,7 @@ int pl_shard_open(pl_shard **out, const char *path, const pl_shard_opts *opts)
 		if (m[0] == 0x1f && m[1] == 0x8b)
 			s->comp = PL_COMPRESSION_GZIP;
 		else if ((m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
-			 ((m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18))
+		         ((m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18))
 			s->comp = PL_COMPRESSION_ZSTD;
 	}
 	if (s->comp != PL_COMPRESSION_NONE && (s->out = malloc(PL_SHARD__OUT)) == NULL) {
@@ -554,8 +571,6 @@ int pl_shard_next(pl_shard *s, const pl_record **rec)
 		return pl_error_prefix(rc, "%s", s->path);
 	}
 	if (rc == 0) {
-		if (s->have_rec)
-			s->r.index++;
 		s->have_rec = 0;
 		s->done = 1;
 		return 0;
@@ -587,7 +602,7 @@ static uint64_t map_off(const pl_shard *s, uint64_t d, int end)
 }
 
 int pl_shard_span(pl_shard *s, uint64_t *stream_off, uint64_t *stream_len, size_t text_off,
-		  size_t text_len)
+                  size_t text_len)
 {
 	int rc;
 	if (!s->have_rec || text_off > s->r.text_len || text_len > s->r.text_len - text_off)
@@ -629,7 +644,7 @@ int pl_shard_record_error(pl_shard *s, int code, size_t text_off, const char *fm
 		off = s->r.offset;
 	if (s->format == PL_FORMAT_TAR)
 		return pl_error_set(code, "%s: member %s (byte %llu): %s", s->path, s->r.name,
-				    (ull)off, msg);
+		                    (ull)off, msg);
 	uint64_t line = s->r.line;
 	if (s->format == PL_FORMAT_TXT) {
 		const char *t = s->r.text, *e = t + text_off;
@@ -639,10 +654,13 @@ int pl_shard_record_error(pl_shard *s, int code, size_t text_off, const char *fm
 		}
 	}
 	return pl_error_set(code, "%s: line %llu (byte %llu): %s", s->path, (ull)line, (ull)off,
-			    msg);
+	                    msg);
 }
 
-const char *pl_shard_path(const pl_shard *s) { return s->path; }
+const char *pl_shard_path(const pl_shard *s)
+{
+	return s->path;
+}
 
 int pl_shard_finish(pl_shard *s, pl_shard_info *info)
 {
@@ -652,7 +670,7 @@ int pl_shard_finish(pl_shard *s, pl_shard_info *info)
 		/* Nothing to parse: SHA-256 here while the helper builds the tree. */
 		do {
 			pl_sha256_update(s->sha, s->buf[s->cur] + s->in_pos,
-					 s->len[s->cur] - s->in_pos);
+			                 s->len[s->cur] - s->in_pos);
 			s->in_pos = s->len[s->cur];
 		} while ((rc = stored_next(s)) > 0);
 		if (rc < 0)
@@ -669,7 +687,7 @@ int pl_shard_finish(pl_shard *s, pl_shard_info *info)
 			if ((rc = pl_shard__fill(s)) < 0) {
 				s->failed = 1;
 				return pl_error_prefix(rc, "%s: byte %llu", s->path,
-						       (ull)pl_shard__pos(s));
+				                       (ull)pl_shard__pos(s));
 			}
 			if (rc == 0)
 				break;
@@ -748,7 +766,7 @@ const char *pl_compression_name(pl_compression c)
 int pl_shard_format_parse(pl_shard_format *out, const char *name)
 {
 	static const pl_shard_format all[] = {PL_FORMAT_TXT, PL_FORMAT_JSONL, PL_FORMAT_TAR,
-					      PL_FORMAT_RAW};
+	                                      PL_FORMAT_RAW};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		if (strcmp(name, pl_shard_format_name(all[i])) == 0) {
 			*out = all[i];

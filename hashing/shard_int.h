@@ -62,6 +62,8 @@ struct pl_shard {
 	size_t wn, wo;
 	uint64_t wpos;
 	int stream_eof;
+	int pend; /* an error met after the window's bytes were decoded */
+	char pend_msg[256];
 
 	/* Records. */
 	int started, done, failed, have_rec;
@@ -79,7 +81,10 @@ struct pl_shard {
 };
 
 /* Position in the decompressed stream of the next unconsumed byte. */
-static inline uint64_t pl_shard__pos(const pl_shard *s) { return s->wpos + s->wo; }
+static inline uint64_t pl_shard__pos(const pl_shard *s)
+{
+	return s->wpos + s->wo;
+}
 
 /* Make the window hold unconsumed bytes: 1, 0 at the end of the stream, < 0 on
  * error (message set, without location). */

@@ -22,9 +22,9 @@ typedef unsigned long long ull;
 
 typedef struct {
 	const unsigned char *p, *end;
-	const char *err;          /* what is wrong */
-	const unsigned char *at;  /* where */
-	char detail[24];          /* an escape quoted in the message */
+	const char *err;         /* what is wrong */
+	const unsigned char *at; /* where */
+	char detail[24];         /* an escape quoted in the message */
 	int depth;
 } jscan;
 
@@ -122,13 +122,14 @@ static int scan_string(jscan *j, int *escaped)
 			if (p[1] >= 0x20 && p[1] < 0x7f)
 				snprintf(j->detail, sizeof(j->detail), "\\%c", p[1]);
 			else
-				snprintf(j->detail, sizeof(j->detail), "\\ followed by 0x%02x", p[1]);
+				snprintf(j->detail, sizeof(j->detail), "\\ followed by 0x%02x",
+				         p[1]);
 			return fail(j, p, "invalid escape");
 		}
 		long u = end - p >= 6 ? hex4(p + 2) : -1;
 		if (u < 0) {
 			snprintf(j->detail, sizeof(j->detail), "\\u%.*s",
-				 (int)(end - p - 2 < 4 ? end - p - 2 : 4), (const char *)p + 2);
+			         (int)(end - p - 2 < 4 ? end - p - 2 : 4), (const char *)p + 2);
 			return fail(j, p, "invalid escape");
 		}
 		if (u >= 0xdc00 && u <= 0xdfff) {
@@ -139,7 +140,7 @@ static int scan_string(jscan *j, int *escaped)
 			long lo = end - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
 			if (lo < 0xdc00 || lo > 0xdfff) {
 				snprintf(j->detail, sizeof(j->detail), "\\u%.4s",
-					 (const char *)p + 2);
+				         (const char *)p + 2);
 				return fail(j, p, "lone surrogate");
 			}
 			p += 12;
@@ -207,8 +208,9 @@ static int scan_container(jscan *j, unsigned char close)
 	for (;;) {
 		if (close == '}') {
 			if (j->p >= j->end || *j->p != '"')
-				return fail(j, j->p, j->p >= j->end ? "unterminated object"
-								    : "expected a string key");
+				return fail(j, j->p,
+				            j->p >= j->end ? "unterminated object"
+				                           : "expected a string key");
 			if (scan_string(j, &esc) < 0)
 				return -1;
 			skip_ws(j);
@@ -231,7 +233,8 @@ static int scan_container(jscan *j, unsigned char close)
 			return 0;
 		}
 		if (j->p >= j->end)
-			return fail(j, j->p, close == '}' ? "unterminated object" : "unterminated array");
+			return fail(j, j->p,
+			            close == '}' ? "unterminated object" : "unterminated array");
 		return fail(j, j->p, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
 	}
 }
@@ -346,7 +349,7 @@ static int decode(pl_buf *out, const unsigned char *raw, size_t n, pl_shard *s)
 				s->esc_cap = cap;
 			}
 			s->esc[s->nesc++] = (pl_shard__esc){(uint32_t)rk, (uint32_t)ri,
-							    (uint8_t)(k - rk), (uint8_t)(i - ri)};
+			                                    (uint8_t)(k - rk), (uint8_t)(i - ri)};
 		}
 	}
 	out->len = k;
@@ -374,7 +377,7 @@ int pl_shard__json_line(pl_shard *s, const unsigned char *line, size_t n, uint64
 	skip_ws(&j);
 	if (*j.p != '{')
 		return pl_error_set(PL_EINVALID, "line %llu (byte %llu): not a JSON object",
-				    (ull)s->lineno, (ull)off);
+		                    (ull)s->lineno, (ull)off);
 	j.depth = 1;
 	j.p++;
 	skip_ws(&j);
@@ -384,7 +387,8 @@ int pl_shard__json_line(pl_shard *s, const unsigned char *line, size_t n, uint64
 	}
 	for (;;) {
 		if (j.p >= j.end || *j.p != '"') {
-			fail(&j, j.p, j.p >= j.end ? "unterminated object" : "expected a string key");
+			fail(&j, j.p,
+			     j.p >= j.end ? "unterminated object" : "expected a string key");
 			goto bad;
 		}
 		key = j.p;
@@ -393,12 +397,12 @@ int pl_shard__json_line(pl_shard *s, const unsigned char *line, size_t n, uint64
 		int match;
 		if (!esc) {
 			match = (size_t)(j.p - key - 2) == s->field_len &&
-				memcmp(key + 1, s->field, s->field_len) == 0;
+			        memcmp(key + 1, s->field, s->field_len) == 0;
 		} else {
 			if ((rc = decode(&s->scratch, key + 1, (size_t)(j.p - key - 2), NULL)) < 0)
 				return rc;
 			match = s->scratch.len == s->field_len &&
-				memcmp(s->scratch.ptr, s->field, s->field_len) == 0;
+			        memcmp(s->scratch.ptr, s->field, s->field_len) == 0;
 		}
 		skip_ws(&j);
 		if (j.p >= j.end || *j.p != ':') {
@@ -409,11 +413,11 @@ int pl_shard__json_line(pl_shard *s, const unsigned char *line, size_t n, uint64
 		skip_ws(&j);
 		if (match) {
 			if (found)
-				return pl_error_set(PL_EINVALID,
-						    "line %llu (byte %llu): invalid JSON: duplicate "
-						    "field \"%s\"",
-						    (ull)s->lineno, (ull)(off + (uint64_t)(key - line)),
-						    s->field);
+				return pl_error_set(
+				    PL_EINVALID,
+				    "line %llu (byte %llu): invalid JSON: duplicate "
+				    "field \"%s\"",
+				    (ull)s->lineno, (ull)(off + (uint64_t)(key - line)), s->field);
 			found = 1;
 			if (j.p < j.end && *j.p == '"') {
 				val = j.p;
@@ -447,12 +451,12 @@ tail:
 		goto bad;
 	}
 	if (bad_type)
-		return pl_error_set(PL_EINVALID, "line %llu (byte %llu): field \"%s\" is not a string",
-				    (ull)s->lineno, (ull)(off + (uint64_t)(bad_type - line)),
-				    s->field);
+		return pl_error_set(
+		    PL_EINVALID, "line %llu (byte %llu): field \"%s\" is not a string",
+		    (ull)s->lineno, (ull)(off + (uint64_t)(bad_type - line)), s->field);
 	if (!found)
 		return pl_error_set(PL_EINVALID, "line %llu (byte %llu): no field \"%s\"",
-				    (ull)s->lineno, (ull)off, s->field);
+		                    (ull)s->lineno, (ull)off, s->field);
 	s->raw = val + 1;
 	s->raw_len = (size_t)(val_end - val - 2);
 	s->raw_off = off + (uint64_t)(val + 1 - line);
@@ -470,8 +474,8 @@ tail:
 bad:
 	if (j.detail[0])
 		return pl_error_set(PL_EINVALID, "line %llu (byte %llu): invalid JSON: %s %s",
-				    (ull)s->lineno, (ull)(off + (uint64_t)(j.at - line)), j.err,
-				    j.detail);
+		                    (ull)s->lineno, (ull)(off + (uint64_t)(j.at - line)), j.err,
+		                    j.detail);
 	return pl_error_set(PL_EINVALID, "line %llu (byte %llu): invalid JSON: %s", (ull)s->lineno,
-			    (ull)(off + (uint64_t)(j.at - line)), j.err);
+	                    (ull)(off + (uint64_t)(j.at - line)), j.err);
 }

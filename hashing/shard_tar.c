@@ -100,15 +100,16 @@ static int read_data(pl_shard *s, pl_buf *b, uint64_t size, const char *name, ui
 	}
 	return PL_OK;
 truncated:
-	return pl_error_set(PL_EINVALID, "member %s (byte %llu): truncated tar: member data ends early",
-			    name, (ull)at);
+	return pl_error_set(PL_EINVALID,
+	                    "member %s (byte %llu): truncated tar: member data ends early", name,
+	                    (ull)at);
 io:
 	return pl_error_prefix(rc, "member %s (byte %llu)", name, (ull)pl_shard__pos(s));
 }
 
 /* Take "path" and "size" from a pax extended header's records. */
 static int pax_parse(pl_shard *s, const char *p, size_t n, uint64_t *size, int *has_size,
-		     uint64_t at)
+                     uint64_t at)
 {
 	size_t i = 0;
 	while (i < n) {
@@ -144,7 +145,7 @@ static int pax_parse(pl_shard *s, const char *p, size_t n, uint64_t *size, int *
 	return PL_OK;
 bad:
 	return pl_error_set(PL_EINVALID, "tar header at byte %llu: malformed pax extended header",
-			    (ull)at);
+	                    (ull)at);
 }
 
 int pl_shard__tar_next(pl_shard *s)
@@ -160,38 +161,39 @@ int pl_shard__tar_next(pl_shard *s)
 	for (;;) {
 		uint64_t at = pl_shard__pos(s), size;
 		if ((rc = pl_shard__read(s, h, BLOCK, &got)) < 0)
-			return pl_error_prefix(rc, "tar header at byte %llu", (ull)pl_shard__pos(s));
+			return pl_error_prefix(rc, "tar header at byte %llu",
+			                       (ull)pl_shard__pos(s));
 		if (got == 0)
 			break; /* clean end on a block boundary */
 		if (got < BLOCK)
 			return pl_error_set(PL_EINVALID,
-					    "tar header at byte %llu: truncated tar: %zu of 512 "
-					    "header bytes",
-					    (ull)at, got);
+			                    "tar header at byte %llu: truncated tar: %zu of 512 "
+			                    "header bytes",
+			                    (ull)at, got);
 		if (all_zero(h))
 			break; /* end-of-archive marker; the rest is drained by finish */
 		if (!checksum_ok(h))
-			return pl_error_set(PL_EINVALID,
-					    "tar header at byte %llu: corrupt tar header (bad checksum)",
-					    (ull)at);
+			return pl_error_set(
+			    PL_EINVALID,
+			    "tar header at byte %llu: corrupt tar header (bad checksum)", (ull)at);
 		if (tar_num(&size, h + 124, 12) < 0)
-			return pl_error_set(PL_EINVALID,
-					    "tar header at byte %llu: corrupt tar header (bad size)",
-					    (ull)at);
+			return pl_error_set(
+			    PL_EINVALID, "tar header at byte %llu: corrupt tar header (bad size)",
+			    (ull)at);
 		char type = (char)h[156];
 		if (type == 'L' || type == 'x') {
 			pl_buf *b = type == 'L' ? &s->longname : &s->scratch;
 			if (size > s->opts.max_record || size > ((size_t)1 << 24))
 				return pl_error_set(PL_EINVALID,
-						    "tar header at byte %llu: extended header too "
-						    "large (%llu bytes)",
-						    (ull)at, (ull)size);
+				                    "tar header at byte %llu: extended header too "
+				                    "large (%llu bytes)",
+				                    (ull)at, (ull)size);
 			if ((rc = read_data(s, b, size, "(extended header)", at)) < 0)
 				return rc;
 			if (type == 'L') {
 				b->len = strnlen(b->ptr, b->len);
 			} else if ((rc = pax_parse(s, b->ptr, b->len, &pax_size, &has_pax_size,
-						   at)) < 0) {
+			                           at)) < 0) {
 				return rc;
 			}
 			continue;
