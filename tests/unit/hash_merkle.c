@@ -22,7 +22,8 @@ static void load(vectors *v, pl_buf *file)
 	for (line = strtok_r(file->ptr, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "leaves ", 7) == 0) {
 			char *tok, *s2 = NULL;
-			for (tok = strtok_r(line + 7, " ", &s2); tok; tok = strtok_r(NULL, " ", &s2)) {
+			for (tok = strtok_r(line + 7, " ", &s2); tok;
+			     tok = strtok_r(NULL, " ", &s2)) {
 				size_t len = strcmp(tok, "\"\"") == 0 ? 0 : strlen(tok);
 				CHECK_OK(pl_unhex(data, len / 2, tok, len));
 				pl_merkle_leaf(v->leaf[nleaf++], data, len / 2);
@@ -90,12 +91,12 @@ PL_TEST(merkle, proofs_match_vectors)
 		}
 		if (incl) {
 			CHECK_OK(pl_merkle_inclusion_proof(&got, a, b, oracle, &v));
-			CHECK_OK(pl_merkle_verify_inclusion(a, b, v.leaf[a], (unsigned char *)got.ptr,
-							    got.len / 32, v.root[b]));
+			CHECK_OK(pl_merkle_verify_inclusion(
+			    a, b, v.leaf[a], (unsigned char *)got.ptr, got.len / 32, v.root[b]));
 		} else {
 			CHECK_OK(pl_merkle_consistency_proof(&got, a, b, oracle, &v));
-			CHECK_OK(pl_merkle_verify_consistency(a, b, v.root[a], v.root[b],
-							      (unsigned char *)got.ptr, got.len / 32));
+			CHECK_OK(pl_merkle_verify_consistency(
+			    a, b, v.root[a], v.root[b], (unsigned char *)got.ptr, got.len / 32));
 		}
 		CHECK_EQ_INT(got.len, want.len);
 		CHECK(memcmp(got.ptr, want.ptr, want.len) == 0);
@@ -119,35 +120,35 @@ PL_TEST(merkle, all_small_proofs_verify_and_tampering_fails)
 			pl_buf p = PL_BUF_INIT;
 			CHECK_OK(pl_merkle_inclusion_proof(&p, m, n, oracle, &v));
 			CHECK_OK(pl_merkle_verify_inclusion(m, n, v.leaf[m], (unsigned char *)p.ptr,
-							    p.len / 32, v.root[n]));
+			                                    p.len / 32, v.root[n]));
 			if (p.len) {
 				p.ptr[0] ^= 1;
 				CHECK_ERR(pl_merkle_verify_inclusion(m, n, v.leaf[m],
-								     (unsigned char *)p.ptr,
-								     p.len / 32, v.root[n]),
-					  PL_EVERIFY);
+				                                     (unsigned char *)p.ptr,
+				                                     p.len / 32, v.root[n]),
+				          PL_EVERIFY);
 			}
 			CHECK_ERR(pl_merkle_verify_inclusion(m, n, v.leaf[(m + 1) % 8],
-							     (unsigned char *)p.ptr, p.len / 32,
-							     v.root[n]),
-				  PL_EVERIFY);
+			                                     (unsigned char *)p.ptr, p.len / 32,
+			                                     v.root[n]),
+			          PL_EVERIFY);
 			pl_buf_free(&p);
 		}
 		for (uint64_t m = 0; m <= n; m++) {
 			pl_buf p = PL_BUF_INIT;
 			CHECK_OK(pl_merkle_consistency_proof(&p, m, n, oracle, &v));
 			CHECK_OK(pl_merkle_verify_consistency(m, n, v.root[m], v.root[n],
-							      (unsigned char *)p.ptr, p.len / 32));
+			                                      (unsigned char *)p.ptr, p.len / 32));
 			if (m > 0 && m < n) {
 				p.ptr[p.len - 1] ^= 1;
 				CHECK_ERR(pl_merkle_verify_consistency(m, n, v.root[m], v.root[n],
-								       (unsigned char *)p.ptr,
-								       p.len / 32),
-					  PL_EVERIFY);
+				                                       (unsigned char *)p.ptr,
+				                                       p.len / 32),
+				          PL_EVERIFY);
 				CHECK_ERR(pl_merkle_verify_consistency(m, n, v.root[m], v.root[m],
-								       (unsigned char *)p.ptr,
-								       p.len / 32),
-					  PL_EVERIFY);
+				                                       (unsigned char *)p.ptr,
+				                                       p.len / 32),
+				          PL_EVERIFY);
 			}
 			pl_buf_free(&p);
 		}
