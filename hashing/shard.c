@@ -21,14 +21,17 @@ typedef unsigned long long ull;
 
 static void hash_chunk(pl_shard *s, const unsigned char *p, size_t n, int sha)
 {
-	unsigned char leaf[PL_HASH_LEN];
 	if (sha)
 		pl_sha256_update(s->sha, p, n);
 	/* Chunks are whole multiples of the leaf size except the file's last. */
 	for (size_t o = 0; o < n; o += PL_SHARD__LEAF) {
 		size_t k = n - o < PL_SHARD__LEAF ? n - o : PL_SHARD__LEAF;
-		pl_merkle_leaf(leaf, p + o, k);
-		pl_merkle_builder_add(&s->mb, leaf);
+		/* RFC 6962 leaf hash; a context of our own, not pl_merkle_leaf's
+		 * thread-local one, which would outlive this thread. */
+		pl_sha256_reset(s->leaf_sha);
+		pl_sha256_update(s->leaf_sha, "\0", 1);
+		pl_sha256_update(s->leaf_sha, p + o, k);
+		pl_sha256_final(s->leaf_sha, s->leaves[s->nleaves++]);
 	}
 }
 
@@ -55,14 +58,19 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* Wait for the helper, then fold its leaves into the tree here: node hashing
+ * uses a thread-local context that must not be created on the helper. */
 static void wait_idle(pl_shard *s)
 {
-	if (!s->th_started)
-		return;
-	pthread_mutex_lock(&s->mu);
-	while (s->busy)
-		pthread_cond_wait(&s->cv, &s->mu);
-	pthread_mutex_unlock(&s->mu);
+	if (s->th_started) {
+		pthread_mutex_lock(&s->mu);
+		while (s->busy)
+			pthread_cond_wait(&s->cv, &s->mu);
+		pthread_mutex_unlock(&s->mu);
+	}
+	for (size_t i = 0; i < s->nleaves; i++)
+		pl_merkle_builder_add(&s->mb, s->leaves[i]);
+	s->nleaves = 0;
 }
 
 static void post(pl_shard *s, const unsigned char *p, size_t n)
@@ -473,7 +481,7 @@ int pl_shard_open(pl_shard **out, const char *path, const pl_shard_opts *opts)
 		goto done;
 	}
 	s->field_len = strlen(s->field);
-	if ((rc = pl_sha256_new(&s->sha)) < 0)
+	if ((rc = pl_sha256_new(&s->sha)) < 0 || (rc = pl_sha256_new(&s->leaf_sha)) < 0)
 		goto done;
 
 	if ((s->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -727,6 +735,7 @@ void pl_shard_free(pl_shard *s)
 		inflateEnd(&s->z);
 	ZSTD_freeDCtx(s->zd);
 	pl_sha256_free(s->sha);
+	pl_sha256_free(s->leaf_sha);
 	free(s->buf[0]);
 	free(s->buf[1]);
 	free(s->out);

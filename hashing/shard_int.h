@@ -45,8 +45,10 @@ struct pl_shard {
 	const unsigned char *job;
 	size_t job_len;
 	int job_sha, busy, quit, worker_sha;
-	pl_sha256_ctx *sha;
+	pl_sha256_ctx *sha, *leaf_sha;
 	pl_merkle_builder mb;
+	unsigned char leaves[PL_SHARD__CHUNK / PL_SHARD__LEAF][PL_HASH_LEN];
+	size_t nleaves;
 
 	/* Decompression. */
 	z_stream z;
