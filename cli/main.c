@@ -19,6 +19,7 @@
 /* The command table, in the order 'provledger --help' lists them. */
 static const pl_cli_cmd *const commands[] = {
     &pl_cmd_init,
+    &pl_cmd_hash,
     &pl_cmd_key_gen,
     &pl_cmd_key_register,
     &pl_cmd_key_list,
