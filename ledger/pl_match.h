@@ -9,10 +9,11 @@
  *
  * A match is a chain of fingerprint hits of one work, ordered in both the
  * record and the work, on nearly the same diagonal (record position minus
- * work position; edits shift it a little). Its verified span runs from the
- * first hit's first token to the last hit's last token: every token in it is
- * covered by a k-token shingle that both texts share, so the bytes reported are
- * bytes of the work. A real copy can extend up to w-1 tokens past each end of
+ * work position; edits shift it a little), grown over the work's neighbouring
+ * fingerprints that the record also holds (each checked shingle by shingle).
+ * Its verified span runs from the first shared shingle's first token to the
+ * last shared shingle's last token; matched_tokens counts the tokens covered
+ * by shared shingles. A real copy can extend up to w-1 tokens past each end of
  * the verified span (winnowing samples one shingle per window of w), so a
  * chain is reported as `partial` when its verified span plus that margin at
  * each end reaches min_tokens (and it is at least k tokens). Classes: `exact`
