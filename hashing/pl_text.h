@@ -33,11 +33,19 @@ typedef struct {
 } pl_tokens;
 
 /* Normalize and tokenize text[0..len) as SPEC §8 step 1: NFKC + case folding
- * (utf8proc), Cf and Cc dropped, tokens are maximal runs of L* and N* (marks
- * continue a token), each Thai/Lao/Myanmar/Khmer/kana/CJK code point is a token
- * of its own. Records larger than UINT32_MAX bytes are refused (PL_ELIMIT).
- * Errors: PL_EINVALID "invalid UTF-8" or "NUL byte in text", with
- * out->bad_offset set; the caller adds the file and record to the message. */
+ * (utf8proc); TAB, LF, VT, FF, CR and NEL separate tokens, every other Cc and
+ * every Cf is removed without separating ("foo\u00ADbar" is one token); tokens
+ * are maximal runs of L* and N* after decomposition (marks continue a token, a
+ * mark with no token is dropped), and each L* or N* code point of the Thai, Lao,
+ * Myanmar, Khmer, kana and CJK ranges is a token of its own. hashing/text.c
+ * lists every such decision. Records larger than UINT32_MAX bytes are refused
+ * (PL_ELIMIT). Errors: PL_EINVALID "invalid UTF-8" (Unicode Table 3-7: no
+ * overlongs, surrogates, code points past U+10FFFF or truncated sequences) or
+ * "NUL byte in text" (also with PL_TOK_LOSSY), with out->bad_offset set to the
+ * offset of the first byte of the offending sequence; the caller adds the file
+ * and record to the message. On any error out->count is 0 and out->text empty.
+ * out keeps ownership of everything it points to; the arrays stay valid until
+ * the next call on out or pl_tokens_free. */
 int pl_tokenize(pl_tokens *out, const char *text, size_t len, unsigned flags);
 void pl_tokens_free(pl_tokens *t); /* NULL-safe */
 

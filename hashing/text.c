@@ -50,13 +50,15 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-enum { C_SEP, C_WORD, C_SKIP, C_NUL };
+/* Byte classes of the main loop; C_GEN (0) is "decode and take the general path". */
+enum { C_GEN, C_SEP, C_WORD, C_SKIP, C_NUL };
 
+/* The ASCII fast path; every byte >= 0x80 goes the general way. */
 #define S C_SEP
 #define W C_WORD
 #define K C_SKIP
 #define N C_NUL
-static const unsigned char ascii_class[128] = {
+static const unsigned char fast_class[256] = {
     N, K, K, K, K, K, K, K, K, S, S, S, S, S, K, K, /* */
     K, K, K, K, K, K, K, K, K, K, K, K, K, K, K, K, /* */
     S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, /* */
@@ -70,6 +72,8 @@ static const unsigned char ascii_class[128] = {
 #undef W
 #undef K
 #undef N
+/* PL_TOK_NO_FASTPATH: everything but NUL goes the general way. */
+static const unsigned char slow_class[256] = {C_NUL};
 
 /* Longest decomposition utf8proc produces is 18 code points (U+FDFA). */
 #define DECOMP_MAX 64
@@ -243,43 +247,67 @@ static int compose(tok_state *st)
 	return PL_OK;
 }
 
-static int tok_open(tok_state *st, uint32_t off)
+/* Open a token at off. The caller has made room for the separating space. */
+static inline void tok_open(tok_state *st, uint32_t off)
 {
 	pl_buf *b = st->b;
-	int error;
-
-	if (st->keep_text && st->t->count > 0) {
-		if ((error = reserve(b, 1)) < 0)
-			return error;
+	if (st->keep_text && st->t->count > 0)
 		b->ptr[b->len++] = ' ';
-	}
 	st->nstart = b->len;
 	st->open = 1;
 	st->single = 0;
 	st->start = off;
 	st->maxcp = 0;
+}
+
+static int tok_close_slow(tok_state *st)
+{
+	int error;
+	if (st->maxcp >= 0x300 && (error = compose(st)) < 0)
+		return error;
+	if (st->t->count == st->t->cap && (error = grow_tokens(st->t)) < 0)
+		return error;
 	return PL_OK;
 }
 
-static int tok_close(tok_state *st)
+__attribute__((always_inline)) static inline int tok_close(tok_state *st)
 {
 	pl_tokens *t = st->t;
 	pl_buf *b = st->b;
+	size_t n = t->count;
 	int error;
 
 	st->open = 0;
-	if (st->maxcp >= 0x300 && (error = compose(st)) < 0)
+	if ((st->maxcp >= 0x300 || n == t->cap) && (error = tok_close_slow(st)) < 0)
 		return error;
-	if (t->count == t->cap && (error = grow_tokens(t)) < 0)
-		return error;
-	t->hash[t->count] = XXH3_64bits(b->ptr + st->nstart, b->len - st->nstart);
-	t->off[t->count] = st->start;
-	t->len[t->count] = st->end - st->start;
-	t->count++;
+	t->hash[n] = XXH3_64bits(b->ptr + st->nstart, b->len - st->nstart);
+	t->off[n] = st->start;
+	t->len[n] = st->end - st->start;
+	t->count = n + 1;
 	if (!st->keep_text)
 		b->len = 0;
 	return PL_OK;
 }
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+#define PL_TEXT_SWAR 1
+#define SWAR_ONES UINT64_C(0x0101010101010101)
+#define SWAR_HIGH (SWAR_ONES * 0x80)
+
+/* The high bit of each byte of v (eight bytes of text, little-endian) that is
+ * an ASCII letter or digit. Bytes are first cut to 7 bits so that no addition
+ * carries into the next byte; bytes >= 0x80 are masked out at the end. OR 0x20
+ * lowercases letters and maps no other byte into a-z. */
+static inline uint64_t word_bytes(uint64_t v)
+{
+	uint64_t v7 = v & ~SWAR_HIGH, l = v7 | SWAR_ONES * 0x20;
+	uint64_t digit = (v7 + SWAR_ONES * (0x80 - '0')) & ~(v7 + SWAR_ONES * (0x80 - '9' - 1));
+	uint64_t letter = (l + SWAR_ONES * (0x80 - 'a')) & ~(l + SWAR_ONES * (0x80 - 'z' - 1));
+	return (digit | letter) & ~v & SWAR_HIGH;
+}
+#else
+#define PL_TEXT_SWAR 0
+#endif
 
 static inline int is_letter_or_number(int cat)
 {
@@ -309,8 +337,11 @@ static int put_codepoint(tok_state *st, int32_t cp, uint32_t off, uint32_t clen)
 			int single = single_cp(x);
 			if (st->open && (st->single || single) && (error = tok_close(st)) < 0)
 				return error;
-			if (!st->open && (error = tok_open(st, off)) < 0)
-				return error;
+			if (!st->open) {
+				if ((error = reserve(st->b, 1)) < 0)
+					return error;
+				tok_open(st, off);
+			}
 			st->single = single;
 		} else if (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME) {
 			if (!st->open)
@@ -335,7 +366,7 @@ static int put_codepoint(tok_state *st, int32_t cp, uint32_t off, uint32_t clen)
 int pl_tokenize(pl_tokens *out, const char *text, size_t len, unsigned flags)
 {
 	const unsigned char *s = (const unsigned char *)text;
-	int fast = !(flags & PL_TOK_NO_FASTPATH);
+	const unsigned char *cls_tab = flags & PL_TOK_NO_FASTPATH ? slow_class : fast_class;
 	tok_state st;
 	size_t i = 0;
 	int error;
@@ -351,44 +382,61 @@ int pl_tokenize(pl_tokens *out, const char *text, size_t len, unsigned flags)
 	st.t = out;
 	st.b = &out->text;
 	st.keep_text = !(flags & PL_TOK_NO_TEXT);
-	if ((error = pl_buf_grow(st.b, st.keep_text ? len + 16 : 64)) < 0)
+	if ((error = pl_buf_grow(st.b, len + 16)) < 0)
 		goto done;
 
 	while (i < len) {
 		unsigned c = s[i];
 		int32_t cp = (int32_t)c;
-		int clen = 1;
+		int clen = 1, cls = cls_tab[c];
 
-		if (c == 0) {
+		if (cls == C_WORD) {
+			size_t n = 8;
+			char *o;
+			if (st.open && st.single && (error = tok_close(&st)) < 0)
+				goto done;
+			/* The run writes at most len - i bytes, plus the space before it. */
+			if (st.b->cap - st.b->len <= len - i + 1 &&
+			    (error = pl_buf_grow(st.b, len - i + 1)) < 0)
+				goto done;
+			if (!st.open)
+				tok_open(&st, (uint32_t)i);
+			o = st.b->ptr + st.b->len;
+#if PL_TEXT_SWAR
+			/* Eight bytes at a time; stores past the run stay within the
+			 * reservation because they never pass text[len]'s position. */
+			while (n == 8 && len - i >= 8) {
+				uint64_t v, m;
+				memcpy(&v, s + i, 8);
+				m = ~word_bytes(v) & SWAR_HIGH;
+				v |= SWAR_ONES * 0x20;
+				memcpy(o, &v, 8);
+				n = m ? (size_t)__builtin_ctzll(m) / 8 : 8;
+				o += n;
+				i += n;
+			}
+			if (n == 8)
+#endif
+				while (i < len && cls_tab[s[i]] == C_WORD)
+					*o++ = (char)(s[i++] | 0x20);
+			st.b->len = (size_t)(o - st.b->ptr);
+			st.end = (uint32_t)i;
+			continue;
+		}
+		if (cls == C_SEP) {
+			if (st.open && (error = tok_close(&st)) < 0)
+				goto done;
+			i++;
+			continue;
+		}
+		if (cls == C_SKIP) {
+			i++;
+			continue;
+		}
+		if (cls == C_NUL) {
 			out->bad_offset = i;
 			error = pl_error_set(PL_EINVALID, "NUL byte in text");
 			goto done;
-		}
-		if (c < 0x80 && fast) {
-			int cls = ascii_class[c];
-			if (cls == C_WORD) {
-				size_t j = i + 1;
-				char *o;
-				if (st.open && st.single && (error = tok_close(&st)) < 0)
-					goto done;
-				if (!st.open && (error = tok_open(&st, (uint32_t)i)) < 0)
-					goto done;
-				while (j < len && s[j] < 0x80 && ascii_class[s[j]] == C_WORD)
-					j++;
-				if ((error = reserve(st.b, j - i)) < 0)
-					goto done;
-				o = st.b->ptr + st.b->len;
-				for (size_t k = i; k < j; k++)
-					*o++ = (char)(s[k] | 0x20);
-				st.b->len += j - i;
-				st.end = (uint32_t)j;
-				i = j;
-			} else {
-				if (cls == C_SEP && st.open && (error = tok_close(&st)) < 0)
-					goto done;
-				i++;
-			}
-			continue;
 		}
 		if (c >= 0x80 && (clen = decode(s + i, len - i, &cp)) < 0) {
 			if (!(flags & PL_TOK_LOSSY)) {

@@ -391,6 +391,30 @@ PL_TEST(text, ascii_fast_path_equals_slow_path)
 			CHECK(same_tokens(&fast, &slow));
 		}
 	}
+	/* Any byte but NUL, lossy: the eight-byte scanner meets bytes >= 0x80. */
+	for (int iter = 0; iter < 3000; iter++) {
+		size_t n = (size_t)(seed % sizeof(buf));
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = (seed >> 16) % 100;
+			buf[i] = r < 70 ? (char)("aZ09zA9"[(seed >> 8) % 7])
+			                : (char)(1 + (seed >> 8) % 255);
+		}
+		seed = seed * 1103515245u + 12345u;
+		CHECK_OK(pl_tokenize(&fast, buf, n, PL_TOK_LOSSY));
+		CHECK_OK(pl_tokenize(&slow, buf, n, PL_TOK_LOSSY | PL_TOK_NO_FASTPATH));
+		CHECK(same_tokens(&fast, &slow));
+	}
+	/* Every byte value next to letters, at every offset of an 8-byte block. */
+	for (unsigned c = 1; c < 256; c++) {
+		for (size_t at = 0; at < 17; at++) {
+			memset(buf, 'q', 24);
+			buf[at] = (char)c;
+			CHECK_OK(pl_tokenize(&fast, buf, 24, PL_TOK_LOSSY));
+			CHECK_OK(pl_tokenize(&slow, buf, 24, PL_TOK_LOSSY | PL_TOK_NO_FASTPATH));
+			CHECK(same_tokens(&fast, &slow));
+		}
+	}
 	/* Mixed ASCII and non-ASCII tokens too. */
 	for (int iter = 0; iter < 2000; iter++) {
 		static const char *parts[] = {"a",
