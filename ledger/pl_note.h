@@ -37,7 +37,7 @@ typedef struct {
 } pl_checkpoint;
 
 int pl_checkpoint_format(pl_buf *out, const char *origin, uint64_t size,
-			 const unsigned char root[PL_HASH_LEN]);
+                         const unsigned char root[PL_HASH_LEN]);
 
 /* Parse a checkpoint body (the note text; extension lines after the root are
  * allowed and ignored). PL_EINVALID if malformed. */

@@ -18,6 +18,6 @@ int pl_sshsig_sign(pl_buf *out, const pl_key *k, const char *ns, const void *msg
  * signature must be by that key. PL_EVERIFY with the reason otherwise;
  * PL_EINVALID when the armour or blob is malformed. */
 int pl_sshsig_verify(pl_key **signer, const pl_key *expect, const char *armored, size_t alen,
-		     const char *ns, const void *msg, size_t len);
+                     const char *ns, const void *msg, size_t len);
 
 #endif
