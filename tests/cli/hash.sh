@@ -73,11 +73,15 @@ check "--format txt overrides detection" [ "$(field format)" = txt ]
 printf 'x' >m1
 head -c 1048576 /dev/urandom >m1m
 head -c 2621440 /dev/urandom >m25
-for f in m0 m1 m1m m25; do
+head -c 9437189 /dev/urandom >m9 # past the 4 MiB read/mmap windows
+for f in m0 m1 m1m m25 m9; do
 	pl hash --format raw "$f"
 	check "merkle of $f" [ "$(field merkle)" = "$($PY merkle.py "$f")" ]
 	check "sha256 of $f" [ "$(field sha256)" = "$(sha256sum "$f" | cut -d' ' -f1)" ]
 done
+base64 -w 76 m9 | head -c 9437189 >m9.txt
+pl hash --split blank-line m9.txt
+check "merkle of m9.txt read through the parser" [ "$(field merkle)" = "$($PY merkle.py m9.txt)" ]
 pl hash m0
 check "empty file: 0 records" [ "$(field records)" = 0 ]
 expect_out "empty file: empty-tree root" "merkle       e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
