@@ -15,5 +15,8 @@ extern const pl_cli_cmd pl_cmd_checkpoint;
 extern const pl_cli_cmd pl_cmd_prove;
 extern const pl_cli_cmd pl_cmd_verify;
 extern const pl_cli_cmd pl_cmd_reindex;
+extern const pl_cli_cmd pl_cmd_model_register;
+extern const pl_cli_cmd pl_cmd_attest;
+extern const pl_cli_cmd pl_cmd_lineage;
 
 #endif
