@@ -382,7 +382,7 @@ int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_at
 		goto done;
 	if (kinds[k].role && strcmp(role.ptr, kinds[k].role) != 0) {
 		error = pl_error_set(PL_EINVALID, "attest %s needs %s %s key; %s is %s",
-		                     kinds[k].kind, kinds[k].role[0] == 'a' ? "an" : "a",
+		                     kinds[k].kind, strchr("aeiou", kinds[k].role[0]) ? "an" : "a",
 		                     kinds[k].role, keyid.ptr, role.ptr);
 		goto done;
 	}

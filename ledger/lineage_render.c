@@ -59,8 +59,9 @@ static int render_text(pl_buf *b, const json_t *doc)
 	json_array_foreach(json_object_get(doc, "datasets"), i, v)
 	{
 		const json_t *t = json_object_get(v, "totals");
-		pl_buf_printf(b, "dataset %s (seq %lld): %lld shards, %lld records, %lld tokens\n",
-		              str(v, "name"), num(v, "seq"), num(t, "shards"), num(t, "records"),
+		pl_buf_printf(b, "dataset %s (seq %lld): %lld shard%s, %lld records, %lld tokens\n",
+		              str(v, "name"), num(v, "seq"), num(t, "shards"),
+		              num(t, "shards") == 1 ? "" : "s", num(t, "records"),
 		              num(t, "tokens"));
 		json_array_foreach(json_object_get(v, "shards"), j, s) pl_buf_printf(
 		    b, "  shard %s sha256 %s, %lld records, %lld tokens\n", str(s, "path"),
@@ -112,6 +113,22 @@ static void q(pl_buf *b, const char *s)
 			pl_buf_putc(b, *s);
 	}
 	pl_buf_putc(b, '"');
+}
+
+/* Append s, breaking lines at the last space before width columns. */
+static void wrap(pl_buf *b, const char *s, size_t width)
+{
+	while (strlen(s) > width) {
+		size_t cut = width;
+		while (cut > 0 && s[cut] != ' ')
+			cut--;
+		if (cut == 0)
+			cut = width;
+		pl_buf_put(b, s, cut);
+		pl_buf_putc(b, '\n');
+		s += cut + (s[cut] == ' ');
+	}
+	pl_buf_puts(b, s);
 }
 
 /* The node id of a work: "w_<id>", quoted. */
@@ -172,8 +189,9 @@ static int render_dot(pl_buf *b, const json_t *doc)
 		const json_t *t = json_object_get(v, "totals");
 		int red = flagged(doc, "dataset", num(v, "seq"));
 		pl_buf_clear(&label);
-		pl_buf_printf(&label, "dataset %s\nseq %lld\n%lld shards, %lld records",
-		              str(v, "name"), num(v, "seq"), num(t, "shards"), num(t, "records"));
+		pl_buf_printf(&label, "dataset %s\nseq %lld\n%lld shard%s, %lld records",
+		              str(v, "name"), num(v, "seq"), num(t, "shards"),
+		              num(t, "shards") == 1 ? "" : "s", num(t, "records"));
 		pl_buf_printf(b,
 		              "  d%lld [shape=cylinder, style=filled, fillcolor=\"#d1e7dd\"%s, "
 		              "label=",
@@ -242,7 +260,8 @@ static int render_dot(pl_buf *b, const json_t *doc)
 	json_array_foreach(json_object_get(doc, "findings"), i, v)
 	{
 		pl_buf_clear(&label);
-		pl_buf_printf(&label, "%s\n%s", str(v, "code"), str(v, "message"));
+		pl_buf_printf(&label, "%s\n", str(v, "code"));
+		wrap(&label, str(v, "message"), 48);
 		pl_buf_printf(b,
 		              "  f%zu [shape=octagon, color=red, fontcolor=red, fontsize=10, "
 		              "label=",
