@@ -37,6 +37,8 @@ LDLIBS_ALL = $(PKG_LIBS) -lm $(LDLIBS)
 LIB_SRC := $(sort $(wildcard hashing/*.c) $(wildcard ledger/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c)) tests/harness.c
+# test and bench helpers: tests/tools/NAME.c -> $(BUILD)/NAME
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
@@ -45,11 +47,12 @@ HEADERS := $(wildcard hashing/*.h ledger/*.h cli/*.h tests/*.h)
 LIB := $(BUILD)/libprovledger.a
 BIN := $(BUILD)/provledger
 UNIT := $(BUILD)/test_unit
+TOOLS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/%)
 
 .PHONY: all deps test unit cli-test demo bench clean format format-check
 
 all: deps
-	@$(MAKE) --no-print-directory $(BIN) $(UNIT)
+	@$(MAKE) --no-print-directory $(BIN) $(UNIT) $(TOOLS)
 
 # Installs only what is missing; does nothing when everything is present.
 deps:
@@ -70,6 +73,9 @@ $(BIN): $(CLI_OBJ) $(LIB)
 $(UNIT): $(UNIT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(LIB) $(LDLIBS_ALL)
 
+$(TOOLS): $(BUILD)/%: $(BUILD)/tests/tools/%.o $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
 test: all
 	@PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) ./tests/run.sh $(T)
 
@@ -80,10 +86,10 @@ bench: all
 	@PROVLEDGER=$(abspath $(BIN)) ./bench/run.sh
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(HEADERS)
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(TOOL_SRC) $(HEADERS)
 
 format-check:
-	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(HEADERS)
+	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(TOOL_SRC) $(HEADERS)
 
 clean:
 	rm -rf build
