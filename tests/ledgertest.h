@@ -161,6 +161,18 @@ static inline pl_ledger *lt_ledger_of(const char *name, uint64_t n)
 	return l;
 }
 
+/* The commit that appended seq (from the index) into out[41]. */
+static inline void lt_commit_of(pl_ledger *l, uint64_t seq, char out[41])
+{
+	sqlite3_stmt *st = NULL;
+	CHECK(sqlite3_prepare_v2(l->db, "SELECT commit_id FROM entries WHERE seq = ?", -1, &st,
+	                         NULL) == SQLITE_OK);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	snprintf(out, 41, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
 /*
  * The malicious operator rewrites the head commit: the head tree with path
  * set to data (or removed when data is NULL), the same parent, author and
