@@ -212,7 +212,7 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 	error = pl_ledger_append_statement(l, &ref, signer, "key", subj, pred, NULL, 0);
 	subj = pred = NULL;
 	if (error < 0) {
-		rc = pl_cli_fail(error);
+		rc = pl_cli_fail_append(error);
 		goto done;
 	}
 	if (g->json) {
