@@ -53,7 +53,7 @@ static int cmd_key_gen(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 			prefix = optarg;
 			break;
 		default:
-			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+			return pl_cli_bad_option(cmd, c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -151,7 +151,7 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 			revokes = optarg;
 			break;
 		default:
-			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+			return pl_cli_bad_option(cmd, c, argv[optind - 1]);
 		}
 	}
 	if (optind + 1 != argc)

@@ -69,7 +69,7 @@ static int cmd_prove(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 			consistency = 1;
 			break;
 		default:
-			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+			return pl_cli_bad_option(cmd, c, argv[optind - 1]);
 		}
 	}
 	if (consistency ? optind != argc : optind + 1 != argc)
