@@ -336,7 +336,6 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
 	git_oid commit;
 	uint64_t seq;
 	int error, decoded = 0;
-	char num[32];
 
 	if ((error = load_operator_private(l)) < 0)
 		return error;
@@ -374,17 +373,9 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
 		memcpy(out->leaf, leaf, PL_HASH_LEN);
 		git_oid_tostr(out->commit, sizeof(out->commit), &commit);
 	}
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)(seq + 1));
-	if (pl_index__exec(l->db, "BEGIN IMMEDIATE") == PL_OK) {
-		if (pl_index__apply(l, seq, &commit, &e, leaf) == PL_OK &&
-		    pl_index__meta_set(l->db, "size", num) == PL_OK &&
-		    pl_index__exec(l->db, "COMMIT") == PL_OK) {
-			l->size = seq + 1;
-		} else {
-			pl_index__exec(l->db, "ROLLBACK");
-			pl_index__load_builder(l);
-		}
-	}
+	/* Catch the index up as any open would (another process may be doing
+	 * the same); if that fails, the next open does it, so the append stands. */
+	pl_ledger__refresh(l);
 	error = PL_OK;
 done:
 	pl_ledger__unlock(l);
