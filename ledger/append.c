@@ -299,7 +299,17 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry
 	}
 	rc = git_reference_create_matching(&ref, l->repo, "refs/heads/main", out, l->has_head,
 	                                   l->has_head ? &l->head : NULL, NULL);
-	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) {
+	if (rc == GIT_ELOCKED) {
+		/* Appends serialise on DIR/lock, so this is another git process or a
+		 * lock file left by a crash: retrying will not help. */
+		error =
+		    pl_error_set(PL_ECONFLICT,
+		                 "%s/repo.git/refs/heads/main.lock exists: another git process is "
+		                 "updating the ledger, or one crashed (then remove that file)",
+		                 l->dir);
+		goto done;
+	}
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
 		error = pl_error_set(PL_ECONFLICT, "another writer moved the ledger; try again");
 		goto done;
 	}
