@@ -71,6 +71,15 @@ echo "not a key" >junk.pub
 pl --ledger L key register junk.pub --key bob.key
 expect "register a malformed .pub" 3 "junk.pub"
 
+# a lock file left by a crashed git process
+touch L/repo.git/refs/heads/main.lock
+pl --ledger L key register bob.pub --key bob.key
+expect "stale refs/heads/main.lock: refused, named" 3 "refs/heads/main.lock exists"
+rm L/repo.git/refs/heads/main.lock
+pl --ledger L key register bob.pub --key bob.key
+expect "lock file removed: the append goes through" 0
+expect_out "lock file removed: entry 2" "as entry 2"
+
 # verify --since
 pl --ledger L verify --since missing-file
 expect "verify --since missing-file" 3 "missing-file"
@@ -80,7 +89,7 @@ expect "verify --since garbage" 1 "verification FAILED"
 pl --ledger L verify
 expect "verify after the errors: still clean" 0
 pl --ledger L log
-expect_out "log: 2 entries, no refused ones" "key:acme"
-check "log: exactly 2 entries" [ "$(grep -c '^[0-9]' "$OUT")" = 2 ]
+expect_out "log: no refused entries" "key:bob"
+check "log: exactly 3 entries" [ "$(grep -c '^[0-9]' "$OUT")" = 3 ]
 
 finish
