@@ -69,7 +69,7 @@ $(UNIT): $(UNIT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(LIB) $(LDLIBS_ALL)
 
 test: all
-	@PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) ./tests/run.sh $(T)
+	@SAN=$(SAN) PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) ./tests/run.sh $(T)
 
 demo: all
 	@PROVLEDGER=$(abspath $(BIN)) ./examples/demo.sh
