@@ -77,7 +77,7 @@ $(TOOLS): $(BUILD)/%: $(BUILD)/tests/tools/%.o $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 test: all
-	@PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) ./tests/run.sh $(T)
+	@SAN=$(SAN) PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) ./tests/run.sh $(T)
 
 demo: all
 	@PROVLEDGER=$(abspath $(BIN)) ./examples/demo.sh

@@ -62,11 +62,9 @@ void pl_ledger__entry_path(char out[64], uint64_t seq)
 {
 	char digits[32];
 	int nd = 9, pos = 0;
-	uint64_t lim = 1000000000ull;
-	while (nd < 18 && seq >= lim) {
+	/* 9 digits, then 3 more per level: up to 21 for UINT64_MAX (20 digits) */
+	for (uint64_t rest = seq / 1000000000ull; rest > 0; rest /= 1000)
 		nd += 3;
-		lim *= 1000;
-	}
 	snprintf(digits, sizeof(digits), "%0*llu", nd, (unsigned long long)seq);
 	pos = snprintf(out, 64, "entries");
 	for (int i = 0; i < nd; i += 3)
@@ -114,7 +112,12 @@ static int read_config(pl_ledger *l)
 		pl_error_prefix(error, "%s: operator_public_key", path.ptr);
 		goto done;
 	}
-	if ((l->op_key_path = strdup(kp)) == NULL)
+	/* A relative operator key path is relative to the ledger directory. */
+	pl_buf_clear(&path);
+	if ((error = kp[0] == '/' ? pl_buf_puts(&path, kp)
+	                          : pl_buf_printf(&path, "%s/%s", l->dir, kp)) < 0)
+		goto done;
+	if ((l->op_key_path = strdup(path.ptr)) == NULL)
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 done:
 	json_decref(cfg);
@@ -232,27 +235,34 @@ int pl_ledger__refresh(pl_ledger *l)
 	git_oid index_head;
 	int index_has = 0;
 	git_commit *c = NULL;
+	int retries = 0;
 
-	if ((error = read_head(l, &head, &has)) < 0)
+again:
+	/* The index first, in one read transaction (head, size and nodes agree),
+	 * then git: the index only ever follows git, so git's head read later is
+	 * the index's head or a descendant of it. */
+	index_has = 0;
+	if ((error = pl_index__exec(l->db, "BEGIN")) < 0)
 		goto done;
 	error = pl_index__meta_get(l->db, "head", &ih);
 	if (error == PL_OK) {
 		index_has = 1;
-		if (git_oid_fromstr(&index_head, ih.ptr) < 0) {
+		if (git_oid_fromstr(&index_head, ih.ptr) < 0)
 			error =
 			    pl_error_set(PL_EINVALID, "index: bad head; run 'provledger reindex'");
-			goto done;
-		}
-	} else if (error != PL_ENOTFOUND) {
-		goto done;
 	}
-	if ((error = pl_index__meta_get(l->db, "size", &size)) == PL_OK)
-		l->size = strtoull(size.ptr, NULL, 10);
-	else if (error == PL_ENOTFOUND)
-		l->size = 0;
-	else
+	if (error == PL_OK || error == PL_ENOTFOUND) {
+		if ((error = pl_index__meta_get(l->db, "size", &size)) == PL_OK)
+			l->size = strtoull(size.ptr, NULL, 10);
+		else if (error == PL_ENOTFOUND)
+			l->size = 0;
+	}
+	if (error == PL_OK || error == PL_ENOTFOUND)
+		error = pl_index__load_builder(l);
+	pl_index__exec(l->db, error < 0 ? "ROLLBACK" : "COMMIT");
+	if (error < 0)
 		goto done;
-	if ((error = pl_index__load_builder(l)) < 0)
+	if ((error = read_head(l, &head, &has)) < 0)
 		goto done;
 	if (!has) {
 		error = index_has ? pl_error_set(PL_EINVALID,
@@ -306,6 +316,31 @@ int pl_ledger__refresh(pl_ledger *l)
 	}
 	if ((error = pl_index__exec(l->db, "BEGIN IMMEDIATE")) < 0)
 		goto done;
+	/* Another process may have caught the index up since we read it: then
+	 * start again from what it wrote, or we would apply its entries twice. */
+	{
+		pl_buf now = PL_BUF_INIT;
+		int rc2 = pl_index__meta_get(l->db, "head", &now);
+		int same = rc2 == PL_OK ? index_has && strcmp(now.ptr, ih.ptr) == 0
+		                        : rc2 == PL_ENOTFOUND && !index_has;
+		pl_buf_free(&now);
+		if (rc2 < 0 && rc2 != PL_ENOTFOUND) {
+			error = rc2;
+			goto rollback;
+		}
+		if (!same) {
+			pl_index__exec(l->db, "ROLLBACK");
+			free(chain);
+			chain = NULL;
+			n = cap = 0;
+			if (++retries > 1000) {
+				error = pl_error_set(PL_ECONFLICT, "%s: the index keeps moving",
+				                     l->dir);
+				goto done;
+			}
+			goto again;
+		}
+	}
 	while (n > 0) {
 		const git_oid *id = &chain[--n];
 		uint64_t seq = 0;
@@ -539,9 +574,13 @@ int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const c
 			error = pl_error_set(PL_ERROR, "%s: %s", path.ptr, strerror(errno));
 			goto done;
 		}
+		/* Relative to DIR (see read_config), whatever the working directory. */
 		if ((error = pl_key_generate(&key)) < 0 ||
 		    (error = pl_buf_printf(&kp, "%s/keys/operator.key", dir)) < 0 ||
 		    (error = pl_key_save_private(key, kp.ptr)) < 0)
+			goto done;
+		pl_buf_clear(&kp);
+		if ((error = pl_buf_puts(&kp, "keys/operator.key")) < 0)
 			goto done;
 	}
 	if ((error = pl_key_openssh(&pub, key, operator_name)) < 0)
