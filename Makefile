@@ -36,9 +36,11 @@ LDLIBS_ALL = $(PKG_LIBS) -lm $(LDLIBS)
 LIB_SRC := $(sort $(wildcard hashing/*.c) $(wildcard ledger/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c)) tests/harness.c
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+TOOLS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 HEADERS := $(wildcard hashing/*.h ledger/*.h cli/*.h tests/*.h)
 
 LIB := $(BUILD)/libprovledger.a
@@ -48,7 +50,7 @@ UNIT := $(BUILD)/test_unit
 .PHONY: all deps test unit cli-test demo bench clean format format-check
 
 all: deps
-	@$(MAKE) --no-print-directory $(BIN) $(UNIT)
+	@$(MAKE) --no-print-directory $(BIN) $(UNIT) $(TOOLS)
 
 # Installs only what is missing; does nothing when everything is present.
 deps:
@@ -68,8 +70,14 @@ $(BIN): $(CLI_OBJ) $(LIB)
 $(UNIT): $(UNIT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(LIB) $(LDLIBS_ALL)
 
+# Test helpers (tests/tools/NAME.c -> build/tools/NAME), for the CLI tests.
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
 test: all
-	@PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) ./tests/run.sh $(T)
+	@PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) PL_TOOLS=$(abspath $(BUILD)/tools) \
+		./tests/run.sh $(T)
 
 demo: all
 	@PROVLEDGER=$(abspath $(BIN)) ./examples/demo.sh
@@ -78,10 +86,10 @@ bench: all
 	@PROVLEDGER=$(abspath $(BIN)) ./bench/run.sh
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(HEADERS)
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(TOOL_SRC) $(HEADERS)
 
 format-check:
-	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(HEADERS)
+	@clang-format --dry-run --Werror $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(TOOL_SRC) $(HEADERS)
 
 clean:
 	rm -rf build

@@ -15,5 +15,7 @@ extern const pl_cli_cmd pl_cmd_checkpoint;
 extern const pl_cli_cmd pl_cmd_prove;
 extern const pl_cli_cmd pl_cmd_verify;
 extern const pl_cli_cmd pl_cmd_reindex;
+extern const pl_cli_cmd pl_cmd_export;
+extern const pl_cli_cmd pl_cmd_verify_bundle;
 
 #endif
