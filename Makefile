@@ -71,6 +71,7 @@ $(UNIT): $(UNIT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(LIB) $(LDLIBS_ALL)
 
 # Test helpers (tests/tools/NAME.c -> build/tools/NAME), for the CLI tests.
+.SECONDARY: $(TOOL_SRC:%.c=$(BUILD)/%.o)
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)

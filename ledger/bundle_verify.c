@@ -428,6 +428,16 @@ static void check_entry(vstate *v, size_t i, json_t *je)
 	size_t k;
 	int64_t seq = (int64_t)be->seq;
 
+	if (pl_entry__decode(&ve->e, ve->env, ve->envlen) < 0) {
+		vproblem(v, seq, "envelope: %s", pl_error_last());
+	} else {
+		ve->decoded = 1;
+		snprintf(be->type, sizeof(be->type), "%s", ve->e.type);
+		free(be->name);
+		be->name = strdup(ve->e.name);
+		be->signer = strdup(ve->e.dsse.keyid);
+		be->statement = json_incref(ve->e.statement);
+	}
 	pl_merkle_leaf(ve->leaf, ve->env, ve->envlen);
 	if (!json_is_array(proof)) {
 		vproblem(v, seq, "no inclusion proof");
@@ -450,21 +460,11 @@ static void check_entry(vstate *v, size_t i, json_t *je)
 		                                    pb.len / PL_HASH_LEN, v->r->root) < 0)
 			vproblem(v, seq,
 			         "inclusion proof does not lead from the envelope to the "
-			         "checkpoint root: %s",
+			         "checkpoint root (%s)",
 			         pl_error_last());
 	}
 proof_done:
 	pl_buf_free(&pb);
-	if (pl_entry__decode(&ve->e, ve->env, ve->envlen) < 0) {
-		vproblem(v, seq, "envelope: %s", pl_error_last());
-		return;
-	}
-	ve->decoded = 1;
-	snprintf(be->type, sizeof(be->type), "%s", ve->e.type);
-	free(be->name);
-	be->name = strdup(ve->e.name);
-	be->signer = strdup(ve->e.dsse.keyid);
-	be->statement = json_incref(ve->e.statement);
 }
 
 /* Attachments: the digest, a name in some payload, and presence of every
