@@ -12,6 +12,7 @@ BUILD_PKGS := build-essential pkg-config libgit2-dev libssl-dev libsqlite3-dev z
 TEST_PKGS := git openssh-client openssl coreutils zstd gzip tar python3 python3-cryptography \
 	golang-go golang-golang-x-mod-dev python3-xxhash
 DEMO_PKGS := graphviz
+BENCH_PKGS := time bc
 LIBS_PC := libgit2 openssl sqlite3 zlib libzstd libxxhash libutf8proc jansson
 
 ifeq ($(SAN),1)
@@ -54,11 +55,12 @@ all: deps
 
 # Installs only what is missing; does nothing when everything is present.
 deps:
-	@./scripts/deps.sh $(BUILD_PKGS) $(TEST_PKGS) $(DEMO_PKGS)
+	@./scripts/deps.sh $(BUILD_PKGS) $(TEST_PKGS) $(DEMO_PKGS) $(BENCH_PKGS)
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -15,6 +15,15 @@ extern const pl_cli_cmd pl_cmd_checkpoint;
 extern const pl_cli_cmd pl_cmd_prove;
 extern const pl_cli_cmd pl_cmd_verify;
 extern const pl_cli_cmd pl_cmd_reindex;
+extern const pl_cli_cmd pl_cmd_hash;
+
+extern const pl_cli_cmd pl_cmd_work_register;
+extern const pl_cli_cmd pl_cmd_work_import;
+extern const pl_cli_cmd pl_cmd_work_list;
+extern const pl_cli_cmd pl_cmd_work_show;
+
+extern const pl_cli_cmd pl_cmd_check;
+
 extern const pl_cli_cmd pl_cmd_export;
 extern const pl_cli_cmd pl_cmd_verify_bundle;
 

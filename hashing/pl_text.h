@@ -77,6 +77,9 @@ int pl_winnow(pl_fps *out, const uint64_t *token_hashes, size_t ntokens, unsigne
 /* Step 3 alone, on n precomputed hashes (e.g. shingles): the same selection as
  * pl_winnow, with pos the index into hashes. n = 0: no fingerprints. */
 int pl_winnow_select(pl_fps *out, const uint64_t *hashes, size_t n, unsigned w);
+/* The shingle hash of the k token hashes starting at h (SPEC §8 step 2). */
+uint64_t pl_shingle_hash(const uint64_t *h, unsigned k);
+
 void pl_fps_free(pl_fps *f); /* NULL-safe */
 
 #endif

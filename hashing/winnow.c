@@ -22,7 +22,7 @@ typedef struct {
 	uint32_t pos;
 } cand;
 
-static uint64_t shingle(const uint64_t *h, unsigned k)
+uint64_t pl_shingle_hash(const uint64_t *h, unsigned k)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	return XXH3_64bits(h, (size_t)k * 8);
@@ -73,7 +73,7 @@ static int winnow(pl_fps *out, const uint64_t *h, size_t ns, unsigned k, unsigne
 	mask = cap - 1;
 
 	for (j = 0; j < ns; j++) {
-		cand c = {k ? shingle(h + j, k) : h[j], (uint32_t)j};
+		cand c = {k ? pl_shingle_hash(h + j, k) : h[j], (uint32_t)j};
 		if (cnt > 0 && dq[head].pos + (size_t)w <= j) {
 			head = (head + 1) & mask;
 			cnt--;

@@ -197,6 +197,7 @@ int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_
 	uint64_t n = seq + 1;
 
 	git_oid_tostr(cid, sizeof(cid), commit);
+	l->apply_commit = *commit;
 	if ((stmt_text = json_dumps(e->statement, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	if (sqlite3_prepare_v2(

@@ -23,6 +23,7 @@ struct pl_ledger {
 	int has_head;
 	pl_merkle_builder mb;
 	int lockfd;
+	git_oid apply_commit; /* the commit being indexed (for index extensions) */
 };
 
 /* A decoded entry. */
@@ -69,6 +70,10 @@ int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_
 int pl_index__node(pl_ledger *l, unsigned level, uint64_t idx, unsigned char out[PL_HASH_LEN]);
 /* Rebuild l->mb for l->size from stored nodes. */
 int pl_index__load_builder(pl_ledger *l);
+
+/* The attachment blobs/<hex> in the commit being indexed (l->apply_commit),
+ * checked against its digest. For index extensions. */
+int pl_ledger__attachment_applying(pl_ledger *l, pl_buf *out, const char *sha256_hex);
 
 /* Read a blob at path in commit's tree. PL_ENOTFOUND when absent. */
 int pl_ledger__read_path(pl_ledger *l, pl_buf *out, const git_commit *c, const char *path);

@@ -78,6 +78,29 @@ int pl_ledger_attachment(pl_ledger *l, pl_buf *out, const char *sha256_hex)
 	return error;
 }
 
+int pl_ledger__attachment_applying(pl_ledger *l, pl_buf *out, const char *sha256_hex)
+{
+	git_commit *c = NULL;
+	char path[128];
+	unsigned char d[PL_HASH_LEN];
+	char hex[65];
+	int error, rc;
+	if (strlen(sha256_hex) != 64)
+		return pl_error_set(PL_EINVALID, "'%s' is not a SHA-256", sha256_hex);
+	if ((rc = git_commit_lookup(&c, l->repo, &l->apply_commit)) < 0)
+		return pl_ledger__git_error(rc, "commit");
+	snprintf(path, sizeof(path), "blobs/%s", sha256_hex);
+	if ((error = pl_ledger__read_path(l, out, c, path)) == PL_OK) {
+		pl_sha256(d, out->ptr, out->len);
+		pl_hex(hex, d, PL_HASH_LEN);
+		if (strcmp(hex, sha256_hex) != 0)
+			error = pl_error_set(PL_EVERIFY, "attachment %s: content does not match",
+			                     sha256_hex);
+	}
+	git_commit_free(c);
+	return error;
+}
+
 int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out)
 {
 	git_commit *c = NULL;

@@ -7,8 +7,8 @@
  *   1 key lab                 11 model big@1 (datasets 10, base 8)
  *   2 key holder              12 attestation training-licence on big@1
  *   3 key authority           13 check other@1: matches W2
- *   4 work W1 (fingerprint)   14 dataset other@1 (check 13)
- *   5 work W2 (fingerprint)   15 model other@1 (datasets 14)
+ *   4 work W1 (registered)    14 dataset other@1 (check 13)
+ *   5 work W2 (registered)    15 model other@1 (datasets 14)
  *   6 check base-data@1: W1   16 attestation evaluation on other@1
  *   7 dataset base-data@1     17 attestation claim by holder: W1, subject base@1, check 6
  *   8 model base@1 (ds 7)     18 check: recheck of web@1 (dataset 10), matches W1
@@ -23,15 +23,14 @@
 #include <string.h>
 
 #include "pl_ledger.h"
-
-#define FIX_W1 "W0123456789abcdef"
-#define FIX_W2 "Wfedcba9876543210"
+#include "pl_registry.h"
 
 typedef struct {
 	pl_ledger *l;
 	pl_key *lab, *holder, *authority;
 	pl_entry_ref ref[32];
 	int n;
+	char w1[24], w2[24]; /* the work ids */
 } fix_ledger;
 
 static inline json_t *fix_ref(const pl_entry_ref *r, const char *name)
@@ -84,27 +83,26 @@ static inline int fix_key(fix_ledger *f, pl_key **out, const char *name, const c
 	return error;
 }
 
-static inline int fix_work(fix_ledger *f, const char *id, const char *title, const char *fp)
+/* Register a work through the registry (real fingerprints and attachments):
+ * 300 words seeded by seed. id receives the work id. */
+static inline int fix_work(fix_ledger *f, char id[24], const char *title, unsigned seed)
 {
-	pl_attachment att = {fp, strlen(fp)};
-	unsigned char d[32];
-	char hex[65], name[64];
-	json_t *pred = fix_pred();
-	pl_sha256(d, fp, strlen(fp));
-	pl_hex(hex, d, 32);
-	snprintf(name, sizeof(name), "work:%s", id);
-	json_object_set_new(pred, "title", json_string(title));
-	json_object_set_new(pred, "creators", json_pack("[s]", "A. Author"));
-	json_object_set_new(pred, "holder", json_string("Holder Press"));
-	json_object_set_new(pred, "terms", json_string("all-rights-reserved"));
-	json_object_set_new(pred, "normalized_sha256", json_string(hex));
-	json_object_set_new(pred, "tokens", json_integer(120));
-	json_object_set_new(pred, "fingerprint",
-	                    json_pack("{s:s, s:i, s:i, s:i, s:s}", "scheme", "winnow-v1", "k", 13,
-	                              "w", 38, "count", 3, "sha256", hex));
-	return fix_append(f, f->holder, "work",
-	                  json_pack("[{s:s, s:{s:s}}]", "name", name, "digest", "sha256", hex),
-	                  pred, &att, 1);
+	static const char *const creators[] = {"A. Author"};
+	pl_work_meta meta = {title, "Holder Press", "all-rights-reserved", creators, 1};
+	pl_work_prints p;
+	pl_buf text = PL_BUF_INIT;
+	int error;
+	memset(&p, 0, sizeof(p));
+	for (unsigned i = 0; i < 300; i++)
+		pl_buf_printf(&text, "w%u ", (i * 7919u + seed * 104729u) % 100003u);
+	if ((error = pl_work_prints_compute(&p, title, text.ptr, text.len)) == PL_OK &&
+	    (error = pl_work_register(f->l, &f->ref[f->n], f->holder, &p, &meta)) == PL_OK) {
+		f->n++;
+		memcpy(id, p.id, 24);
+	}
+	pl_work_prints_free(&p);
+	pl_buf_free(&text);
+	return error;
 }
 
 static inline int fix_check(fix_ledger *f, const char *ds, const char *work,
@@ -215,10 +213,10 @@ static inline int fix_build(fix_ledger *f, const char *dir)
 	if ((e = fix_key(f, &f->lab, "lab", "lab")) < 0 ||
 	    (e = fix_key(f, &f->holder, "holder", "rights-holder")) < 0 ||
 	    (e = fix_key(f, &f->authority, "authority", "authority")) < 0 ||
-	    (e = fix_work(f, FIX_W1, "The First Work", "fingerprints of W1")) < 0 ||
-	    (e = fix_work(f, FIX_W2, "The Second Work", "fingerprints of W2")) < 0 ||
-	    (e = fix_check(f, "base-data@1", FIX_W1, NULL)) < 0 || /* 6 */
-	    (e = fix_dataset(f, "base-data", &f->ref[6])) < 0 ||   /* 7 */
+	    (e = fix_work(f, f->w1, "The First Work", 1)) < 0 ||
+	    (e = fix_work(f, f->w2, "The Second Work", 2)) < 0 ||
+	    (e = fix_check(f, "base-data@1", f->w1, NULL)) < 0 || /* 6 */
+	    (e = fix_dataset(f, "base-data", &f->ref[6])) < 0 ||  /* 7 */
 	    (e = fix_model(f, "base", json_pack("[o]", fix_ref(&f->ref[7], "base-data@1")),
 	                   json_array())) < 0 ||           /* 8 */
 	    (e = fix_check(f, "web@1", NULL, NULL)) < 0 || /* 9 */
@@ -227,19 +225,19 @@ static inline int fix_build(fix_ledger *f, const char *dir)
 	                   json_pack("[o]", fix_ref(&f->ref[8], "base@1")))) < 0 || /* 11 */
 	    (e = fix_attest(f, f->authority, "training-licence", &f->ref[11], "big@1",
 	                    json_pack("{s:s, s:[]}", "max_training_flop", "1e26", "conditions"))) <
-	        0 ||                                           /* 12 */
-	    (e = fix_check(f, "other@1", FIX_W2, NULL)) < 0 || /* 13 */
-	    (e = fix_dataset(f, "other", &f->ref[13])) < 0 ||  /* 14 */
+	        0 ||                                          /* 12 */
+	    (e = fix_check(f, "other@1", f->w2, NULL)) < 0 || /* 13 */
+	    (e = fix_dataset(f, "other", &f->ref[13])) < 0 || /* 14 */
 	    (e = fix_model(f, "other", json_pack("[o]", fix_ref(&f->ref[14], "other@1")),
 	                   json_array())) < 0 || /* 15 */
 	    (e = fix_attest(f, f->authority, "evaluation", &f->ref[15], "other@1",
 	                    json_pack("{s:s, s:{s:s}, s:[]}", "suite", "s", "results", "cbrn",
 	                              "pass", "dangerous_capabilities"))) < 0 || /* 16 */
 	    (e = fix_attest(f, f->holder, "claim", &f->ref[8], "base@1",
-	                    json_pack("{s:s, s:o, s:i, s:s}", "work", FIX_W1, "check",
+	                    json_pack("{s:s, s:o, s:i, s:s}", "work", f->w1, "check",
 	                              fix_ref(&f->ref[6], NULL), "match", 0, "statement",
 	                              "base@1 was trained on my book"))) < 0 || /* 17 */
-	    (e = fix_check(f, "web@1", FIX_W1, &f->ref[10])) < 0)               /* 18 */
+	    (e = fix_check(f, "web@1", f->w1, &f->ref[10])) < 0)                /* 18 */
 		return e;
 	return PL_OK;
 }

@@ -7,7 +7,6 @@ DOCS=$HERE/../../docs
 INTEROP=$HERE/../interop
 . "$HERE/lib.sh"
 FIXTURE=${PL_TOOLS:-}/bundle_fixture
-W1=W0123456789abcdef
 
 if [ ! -x "$FIXTURE" ]; then
 	skip "bundle tests" "PL_TOOLS/bundle_fixture not built"
@@ -16,6 +15,7 @@ if [ ! -x "$FIXTURE" ]; then
 fi
 run "$FIXTURE" L
 expect "fixture ledger" 0
+W1=$(sed -n 's/^W1 //p' "$OUT")
 grep -o 'ssh-ed25519 [A-Za-z0-9+/=]*' L/config >operator.pub
 
 # ---- export -------------------------------------------------------------

@@ -1,0 +1,114 @@
+/*
+ * shard_int.h - internals shared by shard.c (I/O, hashing, decompression,
+ * txt records, the public API), shard_json.c (the JSONL scanner) and
+ * shard_tar.c (the tar reader). Not a public header.
+ */
+#ifndef PL_SHARD_INT_H
+#define PL_SHARD_INT_H
+
+#include <pthread.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "pl_shard.h"
+
+#define PL_SHARD__LEAF ((size_t)1 << 20)  /* Merkle chunk of the stored bytes */
+#define PL_SHARD__CHUNK ((size_t)4 << 20) /* stored read size: a multiple of LEAF */
+#define PL_SHARD__OUT ((size_t)1 << 20)   /* decompressed window */
+
+/* One JSON escape in a decoded string: dec/raw are offsets from the string's
+ * first content byte; dlen/rlen the decoded and escaped lengths. */
+typedef struct {
+	uint32_t dec, raw;
+	uint8_t dlen, rlen;
+} pl_shard__esc;
+
+struct pl_shard {
+	char *path, *field;
+	size_t field_len;
+	pl_shard_opts opts;
+	pl_shard_format format;
+	pl_compression comp;
+	int fd;
+
+	/* Stored bytes: two alternating chunks; the helper thread hashes one
+	 * while the next is read. */
+	unsigned char *buf[2];
+	size_t len[2], in_pos;
+	int cur, stored_eof;
+	uint64_t stored;
+
+	pthread_t th;
+	int th_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const unsigned char *job;
+	size_t job_len;
+	int job_sha, busy, quit, worker_sha;
+	pl_sha256_ctx *sha, *leaf_sha;
+	pl_merkle_builder mb;
+	unsigned char leaves[PL_SHARD__CHUNK / PL_SHARD__LEAF][PL_HASH_LEN];
+	size_t nleaves;
+
+	/* Decompression. */
+	z_stream z;
+	int z_init, z_in_member;
+	ZSTD_DCtx *zd;
+	size_t z_last;
+	int z_full;
+	unsigned char *out;
+
+	/* The decompressed window: w[0..wn), wo consumed; wpos is the stream
+	 * offset of w[0]. */
+	const unsigned char *w;
+	size_t wn, wo;
+	uint64_t wpos;
+	int stream_eof;
+	int pend; /* an error met after the window's bytes were decoded */
+	char pend_msg[256];
+
+	/* Records. */
+	int started, done, failed, have_rec;
+	uint64_t lineno; /* lines started so far (JSONL, txt split) */
+	pl_buf line, rec, scratch, name, longname, paxname;
+	pl_record r;
+	/* JSONL: the field's raw string content, for pl_shard_span. */
+	const unsigned char *raw;
+	size_t raw_len;
+	uint64_t raw_off;
+	int raw_escaped, esc_built;
+	pl_shard__esc *esc;
+	size_t nesc, esc_cap;
+	int tar_end;
+};
+
+/* Position in the decompressed stream of the next unconsumed byte. */
+static inline uint64_t pl_shard__pos(const pl_shard *s)
+{
+	return s->wpos + s->wo;
+}
+
+/* Make the window hold unconsumed bytes: 1, 0 at the end of the stream, < 0 on
+ * error (message set, without location). */
+int pl_shard__fill(pl_shard *s);
+
+/* Copy up to n stream bytes into dst (NULL: skip them); *got receives how
+ * many before the end of the stream. */
+int pl_shard__read(pl_shard *s, void *dst, size_t n, size_t *got);
+
+/* Parse one JSONL line (no newline) starting at stream offset off: the
+ * field's text into s->r.text/text_len (borrowed from line, or decoded into
+ * s->rec) and the raw string for spans. PL_EINVALID with "line N (byte X):
+ * ..." message body (no path) on bad input. */
+int pl_shard__json_line(pl_shard *s, const unsigned char *line, size_t n, uint64_t off);
+
+/* Build s->esc for the current JSONL record (lazy, for pl_shard_span). */
+int pl_shard__json_escapes(pl_shard *s);
+
+/* The next tar record: 1, 0 at the end, < 0 on error (message with path). */
+int pl_shard__tar_next(pl_shard *s);
+
+/* "record longer than the limit" error at stream offset off. */
+int pl_shard__too_long(pl_shard *s, const char *what, uint64_t off);
+
+#endif

@@ -1,0 +1,560 @@
+/*
+ * match.c - the registry lookup table and the matcher (see pl_match.h).
+ *
+ * Table: fingerprints sorted by hash, split into 2^b buckets by the top b bits
+ * of the hash; an entry keeps the low 32 bits, the work and the position
+ * (12 bytes), so a lookup compares 32 + b bits of the 64-bit hash. Chains are
+ * then checked shingle by shingle against the record, so a stray collision
+ * cannot survive as a match of any length.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pl_match.h"
+
+typedef struct {
+	uint32_t lo, work, pos;
+} entry;
+
+typedef struct {
+	uint64_t hash;
+	uint32_t work, pos;
+} wide;
+
+typedef struct {
+	uint64_t hash;
+	uint32_t pos;
+} wfp; /* a work's fingerprints, by position, for extension */
+
+struct pl_matcher {
+	unsigned k, w;
+	pl_match_work *works;
+	wfp **fps; /* per work */
+	size_t nworks, capworks;
+	wide *pending; /* before seal */
+	size_t npending, cappending;
+	entry *table;
+	uint32_t *bucket; /* 2^bits + 1 offsets */
+	unsigned bits;
+	size_t nentries;
+	uint32_t *by_sha; /* work indexes sorted by normalized SHA-256 */
+	int sealed;
+};
+
+typedef struct {
+	uint32_t work, rpos, wpos;
+} hit;
+
+int pl_matcher_new(pl_matcher **out, unsigned k, unsigned w)
+{
+	pl_matcher *m;
+	if (k == 0 || w == 0)
+		return pl_error_set(PL_EUSAGE, "matcher: k and w must be positive");
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	m->k = k;
+	m->w = w;
+	*out = m;
+	return PL_OK;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char *fp, size_t nfps)
+{
+	wfp *list = NULL;
+	if (m->sealed)
+		return pl_error_set(PL_EUSAGE, "matcher: add after seal");
+	if (m->nworks >= UINT32_MAX - 1)
+		return pl_error_set(PL_ELIMIT, "matcher: too many works");
+	if (m->nworks == m->capworks) {
+		size_t cap = m->capworks ? m->capworks * 2 : 64;
+		pl_match_work *w = realloc(m->works, cap * sizeof(*w));
+		wfp **f = w ? realloc(m->fps, cap * sizeof(*f)) : NULL;
+		if (w)
+			m->works = w;
+		if (!w || !f)
+			return pl_error_set(PL_ENOMEM, "out of memory");
+		m->fps = f;
+		m->capworks = cap;
+	}
+	if (m->npending + nfps > m->cappending) {
+		size_t cap = m->cappending ? m->cappending : 1024;
+		wide *p;
+		while (cap < m->npending + nfps)
+			cap *= 2;
+		if ((p = realloc(m->pending, cap * sizeof(*p))) == NULL)
+			return pl_error_set(PL_ENOMEM, "out of memory");
+		m->pending = p;
+		m->cappending = cap;
+	}
+	if (nfps && (list = malloc(nfps * sizeof(*list))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nfps; i++) {
+		const unsigned char *r = fp + 12 * i;
+		wide *e = &m->pending[m->npending++];
+		e->hash = le64(r);
+		e->pos = le32(r + 8);
+		e->work = (uint32_t)m->nworks;
+		list[i].hash = e->hash;
+		list[i].pos = e->pos;
+	}
+	m->works[m->nworks] = *work;
+	m->works[m->nworks].nfps = (uint32_t)nfps;
+	m->fps[m->nworks] = list;
+	m->nworks++;
+	return PL_OK;
+}
+
+static int cmp_wide(const void *a, const void *b)
+{
+	const wide *x = a, *y = b;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->work != y->work)
+		return x->work < y->work ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static const pl_matcher *sort_ctx;
+static int cmp_sha(const void *a, const void *b)
+{
+	return memcmp(sort_ctx->works[*(const uint32_t *)a].normalized_sha256,
+	              sort_ctx->works[*(const uint32_t *)b].normalized_sha256, PL_HASH_LEN);
+}
+
+int pl_matcher_seal(pl_matcher *m)
+{
+	size_t nb;
+	if (m->sealed)
+		return PL_OK;
+	qsort(m->pending, m->npending, sizeof(*m->pending), cmp_wide);
+	m->bits = 1;
+	while (m->bits < 40 && ((size_t)1 << m->bits) < m->npending / 4 + 1)
+		m->bits++;
+	nb = (size_t)1 << m->bits;
+	m->nentries = m->npending;
+	if ((m->bucket = calloc(nb + 1, sizeof(*m->bucket))) == NULL ||
+	    (m->nentries && (m->table = malloc(m->nentries * sizeof(*m->table))) == NULL))
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->npending; i++) {
+		const wide *e = &m->pending[i];
+		m->table[i].lo = (uint32_t)e->hash;
+		m->table[i].work = e->work;
+		m->table[i].pos = e->pos;
+		m->bucket[(e->hash >> (64 - m->bits)) + 1]++;
+	}
+	for (size_t b = 0; b < nb; b++)
+		m->bucket[b + 1] += m->bucket[b];
+	/* Within a bucket the entries are in full-hash order, hence grouped by
+	 * their low 32 bits only when the top bits agree: sort each bucket by lo. */
+	free(m->pending);
+	m->pending = NULL;
+	m->npending = m->cappending = 0;
+	if (m->nworks && (m->by_sha = malloc(m->nworks * sizeof(*m->by_sha))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->nworks; i++)
+		m->by_sha[i] = (uint32_t)i;
+	sort_ctx = m;
+	qsort(m->by_sha, m->nworks, sizeof(*m->by_sha), cmp_sha);
+	sort_ctx = NULL;
+	m->sealed = 1;
+	return PL_OK;
+}
+
+unsigned pl_matcher_k(const pl_matcher *m)
+{
+	return m->k;
+}
+unsigned pl_matcher_w(const pl_matcher *m)
+{
+	return m->w;
+}
+size_t pl_matcher_nworks(const pl_matcher *m)
+{
+	return m->nworks;
+}
+const pl_match_work *pl_matcher_work(const pl_matcher *m, uint32_t i)
+{
+	return &m->works[i];
+}
+size_t pl_matcher_table_bytes(const pl_matcher *m)
+{
+	return m->nentries * sizeof(entry) + (((size_t)1 << m->bits) + 1) * sizeof(uint32_t);
+}
+
+void pl_matcher_free(pl_matcher *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nworks; i++)
+		free(m->fps[i]);
+	free(m->fps);
+	free(m->works);
+	free(m->pending);
+	free(m->table);
+	free(m->bucket);
+	free(m->by_sha);
+	free(m);
+}
+
+const char *pl_match_class_name(int cls)
+{
+	switch (cls) {
+	case PL_MATCH_EXACT:
+		return "exact";
+	case PL_MATCH_NEAR:
+		return "near-duplicate";
+	default:
+		return "partial";
+	}
+}
+
+void pl_match_scratch_free(pl_match_scratch *s)
+{
+	if (!s)
+		return;
+	free(s->hits);
+	s->hits = NULL;
+	s->nhits = s->cap = 0;
+}
+
+void pl_matches_free(pl_matches *m)
+{
+	if (!m)
+		return;
+	free(m->v);
+	m->v = NULL;
+	m->count = m->cap = 0;
+}
+
+static int push_hit(pl_match_scratch *s, uint32_t work, uint32_t rpos, uint32_t wpos)
+{
+	hit *h;
+	if (s->nhits == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		hit *p = realloc(s->hits, cap * sizeof(*p));
+		if (!p)
+			return pl_error_set(PL_ENOMEM, "out of memory");
+		s->hits = p;
+		s->cap = cap;
+	}
+	h = (hit *)s->hits + s->nhits++;
+	h->work = work;
+	h->rpos = rpos;
+	h->wpos = wpos;
+	return PL_OK;
+}
+
+static int push_match(pl_matches *out, const pl_match *mt)
+{
+	if (out->count == out->cap) {
+		size_t cap = out->cap ? out->cap * 2 : 8;
+		pl_match *p = realloc(out->v, cap * sizeof(*p));
+		if (!p)
+			return pl_error_set(PL_ENOMEM, "out of memory");
+		out->v = p;
+		out->cap = cap;
+	}
+	out->v[out->count++] = *mt;
+	return PL_OK;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+	const hit *x = a, *y = b;
+	if (x->work != y->work)
+		return x->work < y->work ? -1 : 1;
+	if (x->rpos != y->rpos)
+		return x->rpos < y->rpos ? -1 : 1;
+	return x->wpos < y->wpos ? -1 : x->wpos > y->wpos;
+}
+
+static int cmp_match(const void *a, const void *b)
+{
+	const pl_match *x = a, *y = b;
+	if (x->rec_tok0 != y->rec_tok0)
+		return x->rec_tok0 < y->rec_tok0 ? -1 : 1;
+	if (x->work != y->work)
+		return x->work < y->work ? -1 : 1;
+	return x->work_tok0 < y->work_tok0 ? -1 : x->work_tok0 > y->work_tok0;
+}
+
+static int64_t diag(uint32_t r, uint32_t w)
+{
+	return (int64_t)r - (int64_t)w;
+}
+
+/* The work fingerprint index at position pos (binary search), or -1. */
+static long find_wfp(const wfp *f, uint32_t n, uint32_t pos)
+{
+	long lo = 0, hi = (long)n - 1;
+	while (lo <= hi) {
+		long mid = (lo + hi) / 2;
+		if (f[mid].pos == pos)
+			return mid;
+		if (f[mid].pos < pos)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/* Does the record's shingle at rpos (shifted by up to +-slack) equal h? */
+static int record_has(const pl_tokens *t, unsigned k, int64_t rpos, uint64_t h, int slack,
+                      int64_t *found)
+{
+	for (int d = 0; d <= slack; d++) {
+		for (int sgn = 0; sgn < (d ? 2 : 1); sgn++) {
+			int64_t r = rpos + (sgn ? -d : d);
+			if (r < 0 || (uint64_t)r + k > t->count)
+				continue;
+			if (pl_shingle_hash(t->hash + r, k) == h) {
+				*found = r;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+typedef struct {
+	uint32_t r0, w0, r1, w1; /* first and last shingle positions */
+	uint32_t nhits;
+	uint32_t covered; /* record tokens covered by matched shingles */
+	uint32_t cov_end;
+} chain;
+
+static void chain_add(chain *c, uint32_t r, uint32_t w, unsigned k)
+{
+	if (c->nhits == 0) {
+		c->r0 = c->r1 = r;
+		c->w0 = c->w1 = w;
+		c->covered = k;
+		c->cov_end = r + k;
+		c->nhits = 1;
+		return;
+	}
+	c->r1 = r;
+	c->w1 = w;
+	c->nhits++;
+	if (r + k > c->cov_end) {
+		c->covered += r + k - (r > c->cov_end ? r : c->cov_end);
+		c->cov_end = r + k;
+	}
+}
+
+/* Grow a chain over the work's neighbouring fingerprints that the record
+ * also holds (checked shingle by shingle), to the left and to the right. */
+static void extend(const pl_matcher *m, const pl_tokens *t, uint32_t work, chain *c, int slack)
+{
+	const wfp *f = m->fps[work];
+	uint32_t n = m->works[work].nfps;
+	long j;
+	int64_t found;
+	unsigned gap = 2 * m->w + m->k;
+
+	if ((j = find_wfp(f, n, c->w1)) >= 0) {
+		for (long i = j + 1; i < (long)n; i++) {
+			if (f[i].pos - c->w1 > gap)
+				break;
+			int64_t r = (int64_t)f[i].pos + diag(c->r1, c->w1);
+			if (!record_has(t, m->k, r, f[i].hash, slack, &found) ||
+			    found <= (int64_t)c->r1)
+				break;
+			chain_add(c, (uint32_t)found, f[i].pos, m->k);
+		}
+	}
+	if ((j = find_wfp(f, n, c->w0)) >= 0) {
+		for (long i = j - 1; i >= 0; i--) {
+			if (c->w0 - f[i].pos > gap)
+				break;
+			int64_t r = (int64_t)f[i].pos + diag(c->r0, c->w0);
+			if (!record_has(t, m->k, r, f[i].hash, slack, &found) ||
+			    found >= (int64_t)c->r0)
+				break;
+			/* prepend: recompute coverage conservatively */
+			uint32_t old_r0 = c->r0;
+			c->r0 = (uint32_t)found;
+			c->w0 = f[i].pos;
+			c->nhits++;
+			c->covered += (old_r0 - c->r0) < m->k ? (old_r0 - c->r0) : m->k;
+		}
+	}
+}
+
+static int emit(const pl_matcher *m, pl_matches *out, const pl_tokens *t, size_t rec_fps,
+                uint32_t work, const chain *c, const pl_match_opts *o)
+{
+	pl_match mt;
+	uint32_t span = c->r1 + m->k - c->r0;
+	uint32_t nf = m->works[work].nfps;
+	if (span + 2 * (m->w - 1) < o->min_tokens)
+		return PL_OK;
+	memset(&mt, 0, sizeof(mt));
+	mt.work = work;
+	mt.rec_tok0 = c->r0;
+	mt.rec_tok1 = c->r1 + m->k;
+	mt.work_tok0 = c->w0;
+	mt.work_tok1 = c->w1 + m->k;
+	mt.matched_tokens = c->covered;
+	mt.containment =
+	    nf ? (uint32_t)((uint64_t)(c->nhits > nf ? nf : c->nhits) * 10000 / nf) : 0;
+	mt.coverage =
+	    rec_fps
+	        ? (uint32_t)((uint64_t)(c->nhits > rec_fps ? rec_fps : c->nhits) * 10000 / rec_fps)
+	        : 0;
+	mt.cls = mt.containment >= 8000 && mt.coverage >= 8000 ? PL_MATCH_NEAR : PL_MATCH_PARTIAL;
+	(void)t;
+	return push_match(out, &mt);
+}
+
+int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, const pl_tokens *t,
+                     const pl_fps *fps, const unsigned char *norm_sha, const pl_match_opts *o)
+{
+	long exact = -1;
+	int error;
+	unsigned slack = m->w < 20 ? 2 : 1;
+
+	out->count = 0;
+	out->ignored = 0;
+	s->nhits = 0;
+	if (!m->sealed)
+		return pl_error_set(PL_EUSAGE, "matcher: not sealed");
+	/* Exact: the normalized texts are equal. */
+	if (norm_sha && m->nworks && t->count > 0) {
+		long lo = 0, hi = (long)m->nworks - 1;
+		while (lo <= hi) {
+			long mid = (lo + hi) / 2;
+			int c = memcmp(m->works[m->by_sha[mid]].normalized_sha256, norm_sha,
+			               PL_HASH_LEN);
+			if (c == 0) {
+				exact = m->by_sha[mid];
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid - 1;
+		}
+		if (exact >= 0) {
+			pl_match mt = {(uint32_t)exact,
+			               0,
+			               (uint32_t)t->count,
+			               0,
+			               m->works[exact].tokens,
+			               (uint32_t)t->count,
+			               10000,
+			               10000,
+			               PL_MATCH_EXACT};
+			if ((error = push_match(out, &mt)) < 0)
+				return error;
+		}
+	}
+	/* Look every record fingerprint up. */
+	for (size_t i = 0; i < fps->count && m->nentries; i++) {
+		uint64_t h = fps->v[i].hash;
+		uint32_t lo = (uint32_t)h, b = (uint32_t)(h >> (64 - m->bits));
+		uint32_t a = m->bucket[b], z = m->bucket[b + 1], first = UINT32_MAX, nworks = 0,
+		         lastw = UINT32_MAX;
+		for (uint32_t e = a; e < z; e++) {
+			if (m->table[e].lo != lo)
+				continue;
+			if (first == UINT32_MAX)
+				first = e;
+			if (m->table[e].work != lastw) {
+				nworks++;
+				lastw = m->table[e].work;
+			}
+		}
+		if (first == UINT32_MAX)
+			continue;
+		if (nworks > o->max_df) {
+			out->ignored++;
+			continue;
+		}
+		for (uint32_t e = first; e < z; e++) {
+			if (m->table[e].lo != lo || (long)m->table[e].work == exact)
+				continue;
+			if ((error =
+			         push_hit(s, m->table[e].work, fps->v[i].pos, m->table[e].pos)) < 0)
+				return error;
+		}
+	}
+	if (s->nhits == 0)
+		goto done;
+	qsort(s->hits, s->nhits, sizeof(hit), cmp_hit);
+	/* Chain the hits of each work. */
+	{
+		hit *hs = s->hits;
+		size_t i = 0;
+		unsigned gap = 4 * (m->w + m->k);
+		while (i < s->nhits) {
+			uint32_t work = hs[i].work;
+			size_t end = i;
+			chain c = {0};
+			while (end < s->nhits && hs[end].work == work)
+				end++;
+			for (size_t j = i; j < end; j++) {
+				const hit *h = &hs[j];
+				if (c.nhits) {
+					int64_t d0 = diag(c.r1, c.w1), d1 = diag(h->rpos, h->wpos);
+					uint32_t g = h->rpos - c.r1;
+					int64_t drift = d1 > d0 ? d1 - d0 : d0 - d1;
+					if (h->rpos == c.r1)
+						continue; /* one hit per record position */
+					if (h->wpos <= c.w1 || g > gap || drift > 4 + g / 8) {
+						/* Another copy elsewhere? Close this chain
+						 * unless the next hits continue it better. */
+						extend(m, t, work, &c, (int)slack);
+						if ((error = emit(m, out, t, fps->count, work, &c,
+						                  o)) < 0)
+							return error;
+						memset(&c, 0, sizeof(c));
+					}
+				}
+				if (c.nhits == 0 || h->rpos > c.r1)
+					chain_add(&c, h->rpos, h->wpos, m->k);
+			}
+			if (c.nhits) {
+				extend(m, t, work, &c, (int)slack);
+				if ((error = emit(m, out, t, fps->count, work, &c, o)) < 0)
+					return error;
+			}
+			i = end;
+		}
+	}
+done:
+	qsort(out->v, out->count, sizeof(*out->v), cmp_match);
+	return PL_OK;
+}
+
+int pl_fps_serialize(pl_buf *out, const pl_fps *fps)
+{
+	int error;
+	if ((error = pl_buf_grow(out, fps->count * 12)) < 0)
+		return error;
+	for (size_t i = 0; i < fps->count; i++) {
+		unsigned char r[12];
+		for (int b = 0; b < 8; b++)
+			r[b] = (unsigned char)(fps->v[i].hash >> (8 * b));
+		for (int b = 0; b < 4; b++)
+			r[8 + b] = (unsigned char)(fps->v[i].pos >> (8 * b));
+		memcpy(out->ptr + out->len, r, 12);
+		out->len += 12;
+	}
+	out->ptr[out->len] = '\0';
+	return PL_OK;
+}

@@ -1,0 +1,64 @@
+/*
+ * pl_registry.h - the registry of works: fingerprinting a work locally (only
+ * hashes and fingerprints leave the rights holder's machine), registering it
+ * as a work entry with its fingerprint attachments, listing works, and
+ * loading the matcher that `check` uses.
+ */
+#ifndef PL_REGISTRY_H
+#define PL_REGISTRY_H
+
+#include "pl_ledger.h"
+#include "pl_match.h"
+
+/* What a work registration says besides the fingerprints. */
+typedef struct {
+	const char *title;
+	const char *holder;
+	const char
+	    *terms; /* all-rights-reserved | opt-out | licensed:<URL or text>; NULL: the first */
+	const char *const *creators;
+	size_t ncreators;
+} pl_work_meta;
+
+/* A work's digests and fingerprints, computed from its text. */
+typedef struct {
+	char id[24];                       /* "W" + 16 hex of the normalized SHA-256 */
+	unsigned char sha256[PL_HASH_LEN]; /* of the bytes as given */
+	unsigned char normalized_sha256[PL_HASH_LEN];
+	uint64_t tokens;
+	pl_buf fp, rfp;   /* attachments: winnow-v1 k=13 w=38 and the robust k=8 w=17 */
+	size_t nfp, nrfp; /* fingerprints in each */
+	int short_work;   /* fewer than w+k-1 tokens: only exact copies can be found */
+} pl_work_prints;
+
+/* Fingerprint text (UTF-8; name is used in error messages). Refused
+ * (PL_EINVALID): invalid UTF-8 or NUL bytes ("binary"), no tokens ("empty"). */
+int pl_work_prints_compute(pl_work_prints *out, const char *name, const char *text, size_t len);
+void pl_work_prints_free(pl_work_prints *p); /* NULL-safe */
+
+/* Check that signer (a registered rights-holder key) may register p with meta:
+ * terms well-formed, title and holder present, the normalized text not yet
+ * registered (PL_ECONFLICT naming the existing work). Appends nothing. */
+int pl_work_validate(pl_ledger *l, const pl_key *signer, const pl_work_prints *p,
+                     const pl_work_meta *meta);
+
+/* Validate, then append the work entry (SPEC §6.2) with both attachments. */
+int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, const pl_work_prints *p,
+                     const pl_work_meta *meta);
+
+typedef struct {
+	const char *id, *title, *holder, *terms, *creators, *normalized_sha256, *created;
+	uint64_t seq, tokens, nfp, nrfp;
+} pl_work_info;
+typedef int (*pl_work_fn)(void *ctx, const pl_work_info *w);
+
+/* Every registered work in order of registration; or one (PL_ENOTFOUND). */
+int pl_registry_list(pl_ledger *l, pl_work_fn fn, void *ctx);
+int pl_registry_get(pl_ledger *l, const char *id, pl_work_fn fn, void *ctx);
+uint64_t pl_registry_count(pl_ledger *l);
+
+/* A sealed matcher over every registered work, default (k=13, w=38) or
+ * robust (k=8, w=17) scheme. */
+int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust);
+
+#endif

@@ -1,0 +1,431 @@
+/*
+ * registry.c - works: fingerprints, registration, the registry tables in the
+ * index (rebuilt from the work entries and their attachments by reindex),
+ * and the matcher loaded from them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger_internal.h"
+#include "pl_registry.h"
+
+#define SCHEME_DEFAULT "k13w38"
+#define SCHEME_ROBUST "k8w17"
+
+int pl_work_prints_compute(pl_work_prints *out, const char *name, const char *text, size_t len)
+{
+	pl_tokens t = {0};
+	pl_fps f = {0};
+	char hex[65];
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if ((error = pl_tokenize(&t, text, len, 0)) < 0) {
+		if (error == PL_EINVALID)
+			error = pl_error_set(PL_EINVALID,
+			                     "%s: byte %llu: %s (a work must be UTF-8 text)", name,
+			                     (unsigned long long)t.bad_offset, pl_error_last());
+		goto done;
+	}
+	if (t.count == 0) {
+		error = pl_error_set(PL_EINVALID, "%s: empty: no words to fingerprint", name);
+		goto done;
+	}
+	pl_sha256(out->sha256, text, len);
+	pl_sha256(out->normalized_sha256, t.text.ptr, t.text.len);
+	pl_hex(hex, out->normalized_sha256, PL_HASH_LEN);
+	snprintf(out->id, sizeof(out->id), "W%.16s", hex);
+	out->tokens = t.count;
+	out->short_work = t.count < PL_WINNOW_K + PL_WINNOW_W - 1;
+	if ((error = pl_winnow(&f, t.hash, t.count, PL_WINNOW_K, PL_WINNOW_W)) < 0 ||
+	    (error = pl_fps_serialize(&out->fp, &f)) < 0)
+		goto done;
+	out->nfp = f.count;
+	if ((error = pl_winnow(&f, t.hash, t.count, PL_WINNOW_ROBUST_K, PL_WINNOW_ROBUST_W)) < 0 ||
+	    (error = pl_fps_serialize(&out->rfp, &f)) < 0)
+		goto done;
+	out->nrfp = f.count;
+done:
+	pl_tokens_free(&t);
+	pl_fps_free(&f);
+	if (error < 0)
+		pl_work_prints_free(out);
+	return error;
+}
+
+void pl_work_prints_free(pl_work_prints *p)
+{
+	if (!p)
+		return;
+	pl_buf_free(&p->fp);
+	pl_buf_free(&p->rfp);
+}
+
+static int valid_terms(const char *t)
+{
+	return strcmp(t, "all-rights-reserved") == 0 || strcmp(t, "opt-out") == 0 ||
+	       (strncmp(t, "licensed:", 9) == 0 && t[9] != '\0');
+}
+
+static int existing_by_sha(pl_ledger *l, const char *hex, pl_buf *id)
+{
+	sqlite3_stmt *st = NULL;
+	int error = PL_ENOTFOUND;
+	if (sqlite3_prepare_v2(l->db, "SELECT id FROM works WHERE normalized_sha256 = ?", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "works");
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		pl_buf_clear(id);
+		pl_buf_puts(id, (const char *)sqlite3_column_text(st, 0));
+		error = PL_OK;
+	}
+	sqlite3_finalize(st);
+	return error;
+}
+
+int pl_work_validate(pl_ledger *l, const pl_key *signer, const pl_work_prints *p,
+                     const pl_work_meta *meta)
+{
+	pl_buf fp = PL_BUF_INIT, role = PL_BUF_INIT, id = PL_BUF_INIT;
+	const char *terms = meta->terms ? meta->terms : "all-rights-reserved";
+	char hex[65];
+	int error;
+
+	if (!meta->title || !*meta->title || !meta->holder || !*meta->holder) {
+		error = pl_error_set(PL_EINVALID, "a work needs a title and a holder");
+		goto done;
+	}
+	if (!valid_terms(terms)) {
+		error = pl_error_set(PL_EINVALID,
+		                     "terms '%s': expected all-rights-reserved, opt-out or "
+		                     "licensed:<URL or text>",
+		                     terms);
+		goto done;
+	}
+	if ((error = pl_key_fingerprint(&fp, signer)) < 0)
+		goto done;
+	if ((error = pl_ledger_key(l, NULL, &role, fp.ptr)) < 0) {
+		if (error == PL_ENOTFOUND)
+			error = pl_error_set(PL_EINVALID, "key %s is not registered", fp.ptr);
+		goto done;
+	}
+	if (strcmp(role.ptr, "rights-holder") != 0) {
+		error =
+		    pl_error_set(PL_EINVALID, "work register needs a rights-holder key; %s is %s",
+		                 fp.ptr, role.ptr);
+		goto done;
+	}
+	pl_hex(hex, p->normalized_sha256, PL_HASH_LEN);
+	if ((error = existing_by_sha(l, hex, &id)) == PL_OK) {
+		error = pl_error_set(PL_ECONFLICT, "this text is already registered as %s", id.ptr);
+		goto done;
+	} else if (error != PL_ENOTFOUND) {
+		goto done;
+	}
+	error = PL_OK;
+done:
+	pl_buf_free(&fp);
+	pl_buf_free(&role);
+	pl_buf_free(&id);
+	return error;
+}
+
+static json_t *fp_json(unsigned k, unsigned w, size_t count, const pl_buf *blob)
+{
+	unsigned char d[PL_HASH_LEN];
+	char hex[65];
+	pl_sha256(d, blob->ptr ? blob->ptr : "", blob->len);
+	pl_hex(hex, d, PL_HASH_LEN);
+	return json_pack("{s:s, s:i, s:i, s:I, s:s}", "scheme", "winnow-v1", "k", (int)k, "w",
+	                 (int)w, "count", (json_int_t)count, "sha256", hex);
+}
+
+int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, const pl_work_prints *p,
+                     const pl_work_meta *meta)
+{
+	json_t *subj, *pred, *creators;
+	char hex[65], nhex[65], created[32], sname[40];
+	pl_attachment att[2];
+	int error;
+
+	if ((error = pl_work_validate(l, signer, p, meta)) < 0)
+		return error;
+	pl_hex(hex, p->sha256, PL_HASH_LEN);
+	pl_hex(nhex, p->normalized_sha256, PL_HASH_LEN);
+	pl_rfc3339(created, pl_ledger_now());
+	snprintf(sname, sizeof(sname), "work:%s", p->id);
+	creators = json_array();
+	for (size_t i = 0; i < meta->ncreators; i++)
+		json_array_append_new(creators, json_string(meta->creators[i]));
+	subj = json_pack("[{s:s, s:{s:s}}]", "name", sname, "digest", "sha256", hex);
+	pred = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o}", "created", created,
+	                 "title", meta->title, "creators", creators, "holder", meta->holder,
+	                 "terms", meta->terms ? meta->terms : "all-rights-reserved",
+	                 "normalized_sha256", nhex, "tokens", (json_int_t)p->tokens, "fingerprint",
+	                 fp_json(PL_WINNOW_K, PL_WINNOW_W, p->nfp, &p->fp), "robust_fingerprint",
+	                 fp_json(PL_WINNOW_ROBUST_K, PL_WINNOW_ROBUST_W, p->nrfp, &p->rfp));
+	if (!subj || !pred) {
+		json_decref(subj);
+		json_decref(pred);
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	}
+	att[0].data = p->fp.ptr ? p->fp.ptr : "";
+	att[0].len = p->fp.len;
+	att[1].data = p->rfp.ptr ? p->rfp.ptr : "";
+	att[1].len = p->rfp.len;
+	/* an empty fingerprint list is the same (empty) blob in both */
+	return pl_ledger_append_statement(l, ref, signer, "work", subj, pred, att,
+	                                  p->fp.len == p->rfp.len && p->fp.len == 0 ? 1 : 2);
+}
+
+/* ---- index extension ------------------------------------------------------ */
+
+static int store_fps(pl_ledger *l, const char *id, const char *scheme, json_t *fp)
+{
+	const char *sha = json_string_value(json_object_get(fp, "sha256"));
+	pl_buf blob = PL_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int error;
+	if (!sha)
+		return pl_error_set(PL_EINVALID, "work %s: fingerprint lacks sha256", id);
+	if ((error = pl_ledger__attachment_applying(l, &blob, sha)) < 0)
+		return pl_error_prefix(error, "work %s", id);
+	if (blob.len % 12 != 0 ||
+	    blob.len / 12 != (size_t)json_integer_value(json_object_get(fp, "count"))) {
+		error =
+		    pl_error_set(PL_EINVALID, "work %s: fingerprint attachment has a bad size", id);
+		goto done;
+	}
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO work_fps(work, scheme, data) VALUES(?,?,?)", -1,
+	                       &st, NULL) != SQLITE_OK) {
+		error = pl_ledger__db_error(l->db, "work_fps");
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, scheme, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, blob.ptr ? blob.ptr : "", (int)blob.len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		error = pl_ledger__db_error(l->db, "work_fps");
+done:
+	sqlite3_finalize(st);
+	pl_buf_free(&blob);
+	return error;
+}
+
+static int index_work(pl_ledger *l, uint64_t seq, const pl_entry *e)
+{
+	json_t *pred = json_object_get(e->statement, "predicate");
+	const char *name = e->name, *id;
+	char *creators = NULL;
+	sqlite3_stmt *st = NULL;
+	int error = PL_OK;
+
+	if (strncmp(name, "work:", 5) != 0)
+		return pl_error_set(PL_EINVALID, "work entry subject is not work:<id>");
+	id = name + 5;
+	creators = json_dumps(json_object_get(pred, "creators"), JSON_COMPACT | JSON_ENCODE_ANY);
+	if (sqlite3_prepare_v2(
+	        l->db,
+	        "INSERT OR IGNORE INTO works(id, seq, title, holder, terms, creators,"
+	        " normalized_sha256, tokens, created, nfp, nrfp)"
+	        " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+	        -1, &st, NULL) != SQLITE_OK) {
+		error = pl_ledger__db_error(l->db, "works");
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	sqlite3_bind_text(st, 3, json_string_value(json_object_get(pred, "title")), -1,
+	                  SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, json_string_value(json_object_get(pred, "holder")), -1,
+	                  SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, json_string_value(json_object_get(pred, "terms")), -1,
+	                  SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, creators ? creators : "[]", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, json_string_value(json_object_get(pred, "normalized_sha256")), -1,
+	                  SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(pred, "tokens")));
+	sqlite3_bind_text(st, 9, e->created, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(
+	    st, 10,
+	    json_integer_value(json_object_get(json_object_get(pred, "fingerprint"), "count")));
+	sqlite3_bind_int64(st, 11,
+	                   json_integer_value(json_object_get(
+	                       json_object_get(pred, "robust_fingerprint"), "count")));
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		error = pl_ledger__db_error(l->db, "works");
+		goto done;
+	}
+	if (sqlite3_changes(l->db) == 0)
+		goto done; /* the same work twice: the first registration stands */
+	if ((error = store_fps(l, id, SCHEME_DEFAULT, json_object_get(pred, "fingerprint"))) < 0 ||
+	    (error = store_fps(l, id, SCHEME_ROBUST, json_object_get(pred, "robust_fingerprint"))) <
+	        0)
+		goto done;
+done:
+	sqlite3_finalize(st);
+	free(creators);
+	return error;
+}
+
+static int index_check(pl_ledger *l, uint64_t seq, const pl_entry *e)
+{
+	json_t *matches = json_object_get(json_object_get(e->statement, "predicate"), "matches");
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	json_t *m;
+	int error = PL_OK;
+	if (!json_is_array(matches))
+		return PL_OK;
+	if (sqlite3_prepare_v2(l->db,
+	                       "INSERT INTO check_matches(check_seq, work, matches) VALUES(?,?,1)"
+	                       " ON CONFLICT(check_seq, work) DO UPDATE SET matches = matches + 1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "check_matches");
+	json_array_foreach(matches, i, m)
+	{
+		const char *w = json_string_value(json_object_get(m, "work"));
+		if (!w)
+			continue;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+		sqlite3_bind_text(st, 2, w, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			error = pl_ledger__db_error(l->db, "check_matches");
+			break;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return error;
+}
+
+static int registry_apply(pl_ledger *l, uint64_t seq, const pl_entry *e)
+{
+	if (strcmp(e->type, "work") == 0)
+		return index_work(l, seq, e);
+	if (strcmp(e->type, "check") == 0)
+		return index_check(l, seq, e);
+	return PL_OK;
+}
+
+const pl_index_ext pl_index_ext_registry = {
+    "registry",
+    "CREATE TABLE IF NOT EXISTS works(id TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
+    " title TEXT NOT NULL, holder TEXT NOT NULL, terms TEXT NOT NULL, creators TEXT NOT NULL,"
+    " normalized_sha256 TEXT NOT NULL, tokens INTEGER NOT NULL, created TEXT NOT NULL,"
+    " nfp INTEGER NOT NULL, nrfp INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS works_sha ON works(normalized_sha256);"
+    "CREATE TABLE IF NOT EXISTS work_fps(work TEXT NOT NULL, scheme TEXT NOT NULL,"
+    " data BLOB NOT NULL, PRIMARY KEY(work, scheme)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS check_matches(check_seq INTEGER NOT NULL, work TEXT NOT NULL,"
+    " matches INTEGER NOT NULL, PRIMARY KEY(check_seq, work)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS check_matches_work ON check_matches(work);",
+    registry_apply,
+};
+
+/* ---- queries ---------------------------------------------------------------- */
+
+static int each_work(pl_ledger *l, const char *id, pl_work_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, error = PL_OK, n = 0;
+	if (sqlite3_prepare_v2(
+	        l->db,
+	        "SELECT id, title, holder, terms, creators, normalized_sha256, created,"
+	        " seq, tokens, nfp, nrfp FROM works WHERE (?1 IS NULL OR id = ?1)"
+	        " ORDER BY seq",
+	        -1, &st, NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "works");
+	if (id)
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		pl_work_info w;
+		w.id = (const char *)sqlite3_column_text(st, 0);
+		w.title = (const char *)sqlite3_column_text(st, 1);
+		w.holder = (const char *)sqlite3_column_text(st, 2);
+		w.terms = (const char *)sqlite3_column_text(st, 3);
+		w.creators = (const char *)sqlite3_column_text(st, 4);
+		w.normalized_sha256 = (const char *)sqlite3_column_text(st, 5);
+		w.created = (const char *)sqlite3_column_text(st, 6);
+		w.seq = (uint64_t)sqlite3_column_int64(st, 7);
+		w.tokens = (uint64_t)sqlite3_column_int64(st, 8);
+		w.nfp = (uint64_t)sqlite3_column_int64(st, 9);
+		w.nrfp = (uint64_t)sqlite3_column_int64(st, 10);
+		n++;
+		if ((error = fn(ctx, &w)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (error == PL_OK && id && n == 0)
+		error = pl_error_set(PL_ENOTFOUND, "no work %s in the registry", id);
+	return error;
+}
+
+int pl_registry_list(pl_ledger *l, pl_work_fn fn, void *ctx)
+{
+	return each_work(l, NULL, fn, ctx);
+}
+
+int pl_registry_get(pl_ledger *l, const char *id, pl_work_fn fn, void *ctx)
+{
+	return each_work(l, id, fn, ctx);
+}
+
+uint64_t pl_registry_count(pl_ledger *l)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t n = 0;
+	if (sqlite3_prepare_v2(l->db, "SELECT count(*) FROM works", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
+{
+	pl_matcher *m = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc, error;
+	if ((error = pl_matcher_new(&m, robust ? PL_WINNOW_ROBUST_K : PL_WINNOW_K,
+	                            robust ? PL_WINNOW_ROBUST_W : PL_WINNOW_W)) < 0)
+		return error;
+	if (sqlite3_prepare_v2(l->db,
+	                       "SELECT w.id, w.normalized_sha256, w.tokens, f.data FROM works w"
+	                       " JOIN work_fps f ON f.work = w.id AND f.scheme = ? ORDER BY w.seq",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		error = pl_ledger__db_error(l->db, "works");
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, robust ? SCHEME_ROBUST : SCHEME_DEFAULT, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		pl_match_work w = {0};
+		const char *sha = (const char *)sqlite3_column_text(st, 1);
+		int n = sqlite3_column_bytes(st, 3);
+		snprintf(w.id, sizeof(w.id), "%s", (const char *)sqlite3_column_text(st, 0));
+		if (!sha || pl_unhex(w.normalized_sha256, PL_HASH_LEN, sha, strlen(sha)) < 0) {
+			error = pl_error_set(PL_EINVALID,
+			                     "index: work %s has a bad digest; run "
+			                     "'provledger reindex'",
+			                     w.id);
+			goto done;
+		}
+		w.tokens = (uint32_t)sqlite3_column_int64(st, 2);
+		if ((error = pl_matcher_add(m, &w, sqlite3_column_blob(st, 3), (size_t)n / 12)) < 0)
+			goto done;
+	}
+	if (rc != SQLITE_DONE) {
+		error = pl_ledger__db_error(l->db, "works");
+		goto done;
+	}
+	if ((error = pl_matcher_seal(m)) < 0)
+		goto done;
+	*out = m;
+	m = NULL;
+done:
+	sqlite3_finalize(st);
+	pl_matcher_free(m);
+	return error;
+}
