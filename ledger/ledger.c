@@ -54,11 +54,9 @@ void pl_ledger__entry_path(char out[64], uint64_t seq)
 {
 	char digits[32];
 	int nd = 9, pos = 0;
-	uint64_t lim = 1000000000ull;
-	while (nd < 18 && seq >= lim) {
+	/* 9 digits, then 3 more per level: up to 21 for UINT64_MAX (20 digits) */
+	for (uint64_t rest = seq / 1000000000ull; rest > 0; rest /= 1000)
 		nd += 3;
-		lim *= 1000;
-	}
 	snprintf(digits, sizeof(digits), "%0*llu", nd, (unsigned long long)seq);
 	pos = snprintf(out, 64, "entries");
 	for (int i = 0; i < nd; i += 3)
@@ -106,7 +104,12 @@ static int read_config(pl_ledger *l)
 		pl_error_prefix(error, "%s: operator_public_key", path.ptr);
 		goto done;
 	}
-	if ((l->op_key_path = strdup(kp)) == NULL)
+	/* A relative operator key path is relative to the ledger directory. */
+	pl_buf_clear(&path);
+	if ((error = kp[0] == '/' ? pl_buf_puts(&path, kp)
+	                          : pl_buf_printf(&path, "%s/%s", l->dir, kp)) < 0)
+		goto done;
+	if ((l->op_key_path = strdup(path.ptr)) == NULL)
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 done:
 	json_decref(cfg);
@@ -528,9 +531,13 @@ int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const c
 			error = pl_error_set(PL_ERROR, "%s: %s", path.ptr, strerror(errno));
 			goto done;
 		}
+		/* Relative to DIR (see read_config), whatever the working directory. */
 		if ((error = pl_key_generate(&key)) < 0 ||
 		    (error = pl_buf_printf(&kp, "%s/keys/operator.key", dir)) < 0 ||
 		    (error = pl_key_save_private(key, kp.ptr)) < 0)
+			goto done;
+		pl_buf_clear(&kp);
+		if ((error = pl_buf_puts(&kp, "keys/operator.key")) < 0)
 			goto done;
 	}
 	if ((error = pl_key_openssh(&pub, key, operator_name)) < 0)
