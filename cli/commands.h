@@ -29,4 +29,7 @@ extern const pl_cli_cmd pl_cmd_lineage;
 extern const pl_cli_cmd pl_cmd_dataset_register;
 extern const pl_cli_cmd pl_cmd_dataset_recheck;
 
+extern const pl_cli_cmd pl_cmd_export;
+extern const pl_cli_cmd pl_cmd_verify_bundle;
+
 #endif

@@ -40,6 +40,8 @@ static const pl_cli_cmd *const commands[] = {
 	&pl_cmd_checkpoint,
 	&pl_cmd_prove,
 	&pl_cmd_verify,
+	&pl_cmd_export,
+	&pl_cmd_verify_bundle,
 	&pl_cmd_reindex,
 	NULL, /* end */
 };

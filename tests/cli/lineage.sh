@@ -5,7 +5,7 @@
 # matched an all-rights-reserved work. Works, checks and datasets come from
 # build/pl_fixture (the library), since no command writes them yet.
 . "$(dirname "$0")/lib.sh"
-FX=$(dirname "$PL")/pl_fixture
+FX=${PL_TOOLS:?set PL_TOOLS to the test tools directory}/pl_fixture
 export PROVLEDGER_TIME=1790000000
 L="--ledger L"
 

@@ -1,0 +1,412 @@
+/* cmd_bundle.c - `provledger export` and `provledger verify-bundle`. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "pl_bundle.h"
+#include "pl_ledger.h"
+
+static int cmd_export(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
+	                                     {"work", required_argument, NULL, 'w'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *out = NULL, *work = NULL, *model = NULL;
+	pl_ledger *l = NULL;
+	pl_bundle_stats st;
+	uint64_t root;
+	int c, error, rc = PL_EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'w':
+			work = optarg;
+			break;
+		default:
+			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		model = argv[optind++];
+	if (optind != argc)
+		return pl_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!out)
+		return pl_cli_usage(cmd, "--out FILE is required");
+	if (!model == !work)
+		return pl_cli_usage(cmd, "name either a model NAME@VERSION or --work ID");
+	if (model && !strchr(model, '@'))
+		return pl_cli_usage(cmd, "'%s' is not NAME@VERSION", model);
+	if ((rc = pl_cli_open(g, &l)) != 0)
+		return rc;
+	error = model ? pl_bundle_find_model(l, &root, model) : pl_bundle_find_work(l, &root, work);
+	if (error == PL_OK)
+		error =
+		    pl_bundle_write(l, out, model ? PL_BUNDLE_MODEL : PL_BUNDLE_WORK, root, &st);
+	if (error < 0) {
+		rc = pl_cli_fail(error == PL_EUSAGE ? PL_EINVALID : error);
+		goto done;
+	}
+	if (g->json)
+		pl_cli_json_print(
+		    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "out", out, "subject_type",
+		              model ? "model" : "work", "subject", model ? model : work, "seq",
+		              (json_int_t)root, "entries", (json_int_t)st.entries, "attachments",
+		              (json_int_t)st.attachments, "checkpoint_size", (json_int_t)st.size));
+	else
+		printf("wrote %s: %s %s (seq %llu), %zu entries, %zu attachments, proofs against "
+		       "the checkpoint of size %llu (%zu bytes gzip)\n",
+		       out, model ? "model" : "work", model ? model : work,
+		       (unsigned long long)root, st.entries, st.attachments,
+		       (unsigned long long)st.size, st.bytes);
+done:
+	pl_ledger_free(l);
+	return rc;
+}
+
+/* ---- verify-bundle ------------------------------------------------------- */
+
+static const char *mark(const pl_bundle_entry *e)
+{
+	return e->verified ? "[verified]" : "[NOT VERIFIED]";
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "-";
+}
+
+static json_t *pred(const pl_bundle_entry *e)
+{
+	return json_object_get(e->statement, "predicate");
+}
+
+static const char *signer(const pl_bundle_entry *e)
+{
+	return e->signer_name ? e->signer_name : (e->signer ? e->signer : "-");
+}
+
+static void print_refs(const char *label, const json_t *refs)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(refs, i, r)
+	{
+		printf("    %-13s %s (seq %lld)\n", label, str(r, "name"),
+		       (long long)json_integer_value(json_object_get(r, "seq")));
+	}
+}
+
+static void print_model(const pl_bundle_entry *e)
+{
+	json_t *p = pred(e);
+	printf("model %s@%s (seq %llu) %s\n", str(p, "name"), str(p, "version"),
+	       (unsigned long long)e->seq, mark(e));
+	printf("    lab           %s\n", signer(e));
+	printf("    training_flop %s, parameters %s%s\n", str(p, "training_flop"),
+	       str(p, "parameters"),
+	       json_is_true(json_object_get(p, "frontier")) ? ", frontier" : "");
+	print_refs("base model", json_object_get(p, "base_models"));
+	print_refs("dataset", json_object_get(p, "datasets"));
+}
+
+static void print_dataset(const pl_bundle_entry *e)
+{
+	json_t *p = pred(e), *t = json_object_get(p, "totals"), *s;
+	size_t i;
+	printf("dataset %s@%s (seq %llu) %s\n", str(p, "name"), str(p, "version"),
+	       (unsigned long long)e->seq, mark(e));
+	printf("    lab           %s\n", signer(e));
+	printf("    totals        %lld shards, %lld bytes, %lld records\n",
+	       (long long)json_integer_value(json_object_get(t, "shards")),
+	       (long long)json_integer_value(json_object_get(t, "bytes")),
+	       (long long)json_integer_value(json_object_get(t, "records")));
+	json_array_foreach(json_object_get(p, "shards"), i, s)
+	{
+		printf("    shard         %s (%lld bytes, %lld records, merkle %s)\n",
+		       str(s, "path"), (long long)json_integer_value(json_object_get(s, "bytes")),
+		       (long long)json_integer_value(json_object_get(s, "records")),
+		       str(s, "merkle"));
+	}
+	json_array_foreach(json_object_get(e->statement, "subject"), i, s)
+	{
+		printf("    sha256        %s  %s\n", str(json_object_get(s, "digest"), "sha256"),
+		       str(s, "name"));
+	}
+	if (json_object_get(p, "check"))
+		printf("    check         seq %lld\n",
+		       (long long)json_integer_value(
+		           json_object_get(json_object_get(p, "check"), "seq")));
+}
+
+static void print_check(const pl_bundle_entry *e)
+{
+	json_t *p = pred(e), *m, *sc = json_object_get(p, "scanned");
+	json_t *matches = json_object_get(p, "matches");
+	size_t i;
+	printf("check %s (seq %llu) %s\n", e->name, (unsigned long long)e->seq, mark(e));
+	printf("    by            %s\n", signer(e));
+	printf("    scanned       %lld records, %lld bytes; %zu match%s\n",
+	       (long long)json_integer_value(json_object_get(sc, "records")),
+	       (long long)json_integer_value(json_object_get(sc, "bytes")),
+	       json_array_size(matches), json_array_size(matches) == 1 ? "" : "es");
+	if (json_object_get(p, "dataset"))
+		printf("    recheck of    dataset seq %lld\n",
+		       (long long)json_integer_value(
+		           json_object_get(json_object_get(p, "dataset"), "seq")));
+	json_array_foreach(matches, i, m)
+	{
+		printf(
+		    "    match         %s record %lld: work %s, %s, %lld tokens, containment %s\n",
+		    str(m, "shard"), (long long)json_integer_value(json_object_get(m, "record")),
+		    str(m, "work"), str(m, "class"),
+		    (long long)json_integer_value(json_object_get(m, "matched_tokens")),
+		    str(m, "containment"));
+	}
+}
+
+static void print_work(const pl_bundle_entry *e)
+{
+	json_t *p = pred(e);
+	printf("work %s (seq %llu) %s\n", e->name + (strncmp(e->name, "work:", 5) ? 0 : 5),
+	       (unsigned long long)e->seq, mark(e));
+	printf("    title         %s\n    holder        %s\n    terms         %s\n",
+	       str(p, "title"), str(p, "holder"), str(p, "terms"));
+	printf("    registered by %s\n", signer(e));
+}
+
+static void print_attestation(const pl_bundle_entry *e)
+{
+	json_t *p = pred(e), *v;
+	const char *k;
+	printf("attestation %s (seq %llu) %s\n", str(p, "kind"), (unsigned long long)e->seq,
+	       mark(e));
+	printf("    by            %s (%s)\n    subject       %s\n", signer(e),
+	       str(p, "issuer_role"), str(json_object_get(p, "subject"), "name"));
+	json_object_foreach(p, k, v)
+	{
+		char *s;
+		if (!strcmp(k, "kind") || !strcmp(k, "subject") || !strcmp(k, "issuer_role"))
+			continue;
+		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+		printf("    %-13s %s\n", k, s ? s : "?");
+		free(s);
+	}
+}
+
+static void print_key(const pl_bundle_entry *e)
+{
+	json_t *p = pred(e);
+	printf("key %s (seq %llu) %s\n", str(p, "name"), (unsigned long long)e->seq, mark(e));
+	printf("    role          %s\n    keyid         %s\n", str(p, "role"), e->signer);
+	if (json_object_get(p, "revokes"))
+		printf("    revokes       %s\n", str(p, "revokes"));
+}
+
+static void print_lineage(const char *file, const pl_bundle_report *r)
+{
+	static const char *const order[] = {"model", "dataset",     "check",
+	                                    "work",  "attestation", "key"};
+	pl_buf root = PL_BUF_INIT;
+	pl_base64_encode(&root, r->root, PL_HASH_LEN);
+	printf("bundle        %s\n", file);
+	printf("subject       %s (seq %llu)\n", r->subject_name,
+	       (unsigned long long)r->subject_seq);
+	printf("checkpoint    %s, size %llu, root %s %s\n", r->origin, (unsigned long long)r->size,
+	       root.ptr,
+	       r->checkpoint_verified ? "[verified: signed by the trusted operator key]"
+	                              : "[NOT VERIFIED]");
+	for (size_t t = 0; t < sizeof(order) / sizeof(order[0]); t++)
+		for (size_t i = 0; i < r->nentries; i++) {
+			const pl_bundle_entry *e = &r->entries[i];
+			if (!e->statement || strcmp(e->type, order[t]) != 0)
+				continue;
+			putchar('\n');
+			if (t == 0)
+				print_model(e);
+			else if (t == 1)
+				print_dataset(e);
+			else if (t == 2)
+				print_check(e);
+			else if (t == 3)
+				print_work(e);
+			else if (t == 4)
+				print_attestation(e);
+			else
+				print_key(e);
+		}
+	pl_buf_free(&root);
+}
+
+static int parse_size(size_t *out, const char *s)
+{
+	char *end;
+	unsigned long long v, mul = 1;
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		mul = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1ull << 30;
+	else if (*end)
+		return -1;
+	if (mul > 1 && end[1])
+		return -1;
+	if (v == 0 || v > SIZE_MAX / mul)
+		return -1;
+	*out = (size_t)(v * mul);
+	return 0;
+}
+
+static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {{"trust", required_argument, NULL, 't'},
+	                                     {"max-size", required_argument, NULL, 'm'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *trust = NULL, *file;
+	pl_bundle_opts bo = {0};
+	pl_bundle_report r;
+	pl_key *k = NULL;
+	int c, error, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			trust = optarg;
+			break;
+		case 'm':
+			if (parse_size(&bo.max_size, optarg) < 0)
+				return pl_cli_usage(cmd,
+				                    "--max-size takes bytes (or NK, NM, NG), "
+				                    "not '%s'",
+				                    optarg);
+			break;
+		default:
+			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return pl_cli_usage(cmd,
+		                    optind >= argc ? "which bundle? (FILE is required)"
+		                                   : "unexpected argument '%s'",
+		                    argv[argc - 1]);
+	file = argv[optind];
+	if (!trust)
+		return pl_cli_usage(cmd,
+		                    "--trust OPERATOR.pub is required: a bundle proves nothing "
+		                    "without the operator key you trust");
+	if ((error = pl_bundle_load_trust(&k, trust)) < 0)
+		return pl_cli_fail(error);
+	error = pl_bundle_verify(&r, file, k, &bo);
+	pl_key_free(k);
+	if (error < 0 && error != PL_EVERIFY)
+		return pl_cli_fail(error);
+	rc = error == PL_OK ? PL_EXIT_OK : PL_EXIT_FINDING;
+	if (g->json) {
+		json_t *ents = json_array(), *probs = json_array();
+		pl_buf root = PL_BUF_INIT;
+		char *save = NULL;
+		pl_base64_encode(&root, r.root, PL_HASH_LEN);
+		for (size_t i = 0; i < r.nentries; i++) {
+			const pl_bundle_entry *e = &r.entries[i];
+			json_t *o =
+			    json_pack("{s:I, s:s, s:s, s:s, s:b}", "seq", (json_int_t)e->seq,
+			              "type", e->type, "name", e->name ? e->name : "-", "signer",
+			              e->signer ? e->signer : "-", "verified", e->verified);
+			if (o && e->signer_name)
+				json_object_set_new(o, "signer_name", json_string(e->signer_name));
+			json_array_append_new(ents, o);
+		}
+		for (char *p = r.problems.len ? strtok_r(r.problems.ptr, "\n", &save) : NULL; p;
+		     p = strtok_r(NULL, "\n", &save))
+			json_array_append_new(probs, json_string(p));
+		pl_cli_json_print(json_pack(
+		    "{s:b, s:{s:s, s:s, s:I}, s:{s:s, s:I, s:s, s:b}, s:o, s:I, s:o}", "verified",
+		    error == PL_OK, "subject", "type", r.kind == PL_BUNDLE_MODEL ? "model" : "work",
+		    "name", r.subject_name, "seq", (json_int_t)r.subject_seq, "checkpoint",
+		    "origin", r.origin, "size", (json_int_t)r.size, "root", root.ptr, "verified",
+		    r.checkpoint_verified, "entries", ents, "attachments",
+		    (json_int_t)json_object_size(r.attachments), "problems", probs));
+		pl_buf_free(&root);
+	} else {
+		print_lineage(file, &r);
+		putchar('\n');
+		if (error == PL_OK) {
+			printf(
+			    "verified: the checkpoint's signature under the trusted key, %zu "
+			    "inclusion proofs, %zu entry signatures, %zu attachment digests, and "
+			    "the lineage is complete with nothing unrelated\n",
+			    r.nentries, r.nentries, (size_t)json_object_size(r.attachments));
+		} else {
+			char *save = NULL;
+			for (char *p = strtok_r(r.problems.ptr, "\n", &save); p;
+			     p = strtok_r(NULL, "\n", &save))
+				pl_cli_err("%s", p);
+			pl_cli_err("%s: verification FAILED: %zu problem%s", file, r.nproblems,
+			           r.nproblems == 1 ? "" : "s");
+		}
+	}
+	pl_bundle_report_free(&r);
+	return rc;
+}
+
+const pl_cli_cmd pl_cmd_export = {
+    "export", cmd_export, "(NAME@VERSION | --work ID) --out FILE",
+    "write an evidence bundle for a model's lineage or for a work",
+    "Writes FILE: gzip-compressed JSON holding every entry of the closure, verbatim\n"
+    "(the Merkle leaf bytes), each with an RFC 9162 inclusion proof against the\n"
+    "ledger's latest signed checkpoint, the attachments those entries name, and\n"
+    "the operator's verifier key. See docs/verifying-evidence.md.\n\n"
+    "NAME@VERSION   a model's lineage: the model, its base models (recursively),\n"
+    "               their datasets, the datasets' checks and rechecks, the works\n"
+    "               those checks matched, attestations on any of them\n"
+    "--work ID      everything that holds work ID: the check reports that matched\n"
+    "               it, their datasets, every model trained on those datasets\n"
+    "               directly or through base models, their attestations, and\n"
+    "               claims about the work\n"
+    "--out FILE     where to write (atomically: a temporary file, then rename)\n\n"
+    "Either way, the key entry of every signer (and of a key's revocation) is\n"
+    "included. The same ledger state always gives the same bytes.\n\n"
+    "Exit 0 on success; 3 when the model or work is unknown or the ledger's\n"
+    "references are broken.\n"};
+
+const pl_cli_cmd pl_cmd_verify_bundle = {
+    "verify-bundle", cmd_verify_bundle, "FILE --trust OPERATOR.pub [--max-size BYTES]",
+    "verify an evidence bundle offline, with no ledger",
+    "Checks, trusting only the operator key given with --trust:\n"
+    "  1. the checkpoint is a C2SP signed note by that key under the bundle's\n"
+    "     origin, and the bundle's operator_key is that key;\n"
+    "  2. every entry's RFC 9162 inclusion proof leads from SHA-256(0x00 ||\n"
+    "     envelope) to the checkpoint's root;\n"
+    "  3. every DSSE signature verifies under the key entries inside the bundle\n"
+    "     (key entries self-signed; revocations by the revoked key or the\n"
+    "     operator; nothing signed by a key after its revocation);\n"
+    "  4. every attachment hashes to its name and is named by an entry; every\n"
+    "     fingerprint and sketch an entry names is present;\n"
+    "  5. the entries are exactly the closure of the bundle's subject: every\n"
+    "     entry the lineage needs (model -> datasets and base models, dataset ->\n"
+    "     check, check -> matched works, signer -> key entry) is present with the\n"
+    "     leaf its reference names, and no entry outside the lineage is present\n"
+    "     (a court must not be shown unrelated facts as if they were lineage).\n"
+    "Then prints the lineage, each fact marked [verified] or [NOT VERIFIED];\n"
+    "problems go to stderr, one line each, naming the entry.\n\n"
+    "--trust FILE       the operator's public key: an OpenSSH .pub line (or a\n"
+    "                   file holding one, like DIR/config or `key list` output),\n"
+    "                   or a C2SP verifier key NAME+HEX8+BASE64\n"
+    "--max-size BYTES   refuse bundles that decompress to more (default 1G;\n"
+    "                   suffixes K, M, G). Decompression streams and stops at\n"
+    "                   the cap, so a gzip bomb costs no memory.\n\n"
+    "A bundle proves that what it holds is in the log; it cannot prove that the\n"
+    "log holds nothing else (a later claim or revocation): for that, audit the\n"
+    "ledger with `verify`.\n\n"
+    "Exit 0 when everything verifies; 1 when a problem is found; 3 when FILE is\n"
+    "missing, not gzip, truncated, not JSON, not a bundle, or over --max-size.\n"};
