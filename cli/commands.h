@@ -32,4 +32,6 @@ extern const pl_cli_cmd pl_cmd_dataset_recheck;
 extern const pl_cli_cmd pl_cmd_export;
 extern const pl_cli_cmd pl_cmd_verify_bundle;
 
+extern const pl_cli_cmd pl_cmd_query;
+
 #endif

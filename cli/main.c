@@ -35,6 +35,7 @@ static const pl_cli_cmd *const commands[] = {
 	&pl_cmd_model_register,
 	&pl_cmd_attest,
 	&pl_cmd_lineage,
+	&pl_cmd_query,
 	&pl_cmd_log,
 	&pl_cmd_show,
 	&pl_cmd_checkpoint,

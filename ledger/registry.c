@@ -276,43 +276,10 @@ done:
 	return error;
 }
 
-static int index_check(pl_ledger *l, uint64_t seq, const pl_entry *e)
-{
-	json_t *matches = json_object_get(json_object_get(e->statement, "predicate"), "matches");
-	sqlite3_stmt *st = NULL;
-	size_t i;
-	json_t *m;
-	int error = PL_OK;
-	if (!json_is_array(matches))
-		return PL_OK;
-	if (sqlite3_prepare_v2(l->db,
-	                       "INSERT INTO check_matches(check_seq, work, matches) VALUES(?,?,1)"
-	                       " ON CONFLICT(check_seq, work) DO UPDATE SET matches = matches + 1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(l->db, "check_matches");
-	json_array_foreach(matches, i, m)
-	{
-		const char *w = json_string_value(json_object_get(m, "work"));
-		if (!w)
-			continue;
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
-		sqlite3_bind_text(st, 2, w, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			error = pl_ledger__db_error(l->db, "check_matches");
-			break;
-		}
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	return error;
-}
-
 static int registry_apply(pl_ledger *l, uint64_t seq, const pl_entry *e)
 {
 	if (strcmp(e->type, "work") == 0)
 		return index_work(l, seq, e);
-	if (strcmp(e->type, "check") == 0)
-		return index_check(l, seq, e);
 	return PL_OK;
 }
 
@@ -324,10 +291,7 @@ const pl_index_ext pl_index_ext_registry = {
     " nfp INTEGER NOT NULL, nrfp INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS works_sha ON works(normalized_sha256);"
     "CREATE TABLE IF NOT EXISTS work_fps(work TEXT NOT NULL, scheme TEXT NOT NULL,"
-    " data BLOB NOT NULL, PRIMARY KEY(work, scheme)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS check_matches(check_seq INTEGER NOT NULL, work TEXT NOT NULL,"
-    " matches INTEGER NOT NULL, PRIMARY KEY(check_seq, work)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS check_matches_work ON check_matches(work);",
+    " data BLOB NOT NULL, PRIMARY KEY(work, scheme)) WITHOUT ROWID;",
     registry_apply,
 };
 
