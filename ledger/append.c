@@ -3,9 +3,13 @@
  * then one signed commit with the entry, its attachments and a new signed
  * checkpoint; the ref moves by compare-and-swap under the ledger lock.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ledger_internal.h"
 #include "pl_note.h"
@@ -209,6 +213,32 @@ static int load_operator_private(pl_ledger *l)
 	return error;
 }
 
+/* refs/heads/main.lock while we hold DIR/lock: every provledger writer takes
+ * DIR/lock first, so the lock file is either left by an appender that was
+ * killed (stale: remove it, or the ledger could never grow again) or held for
+ * a moment by a foreign git process (wait for it). A lock file untouched for
+ * STALE_LOCK_SECONDS counts as stale. */
+#define STALE_LOCK_SECONDS 2
+static int clear_stale_ref_lock(pl_ledger *l)
+{
+	char path[4200];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/repo.git/refs/heads/main.lock", l->dir);
+	for (int tries = 0; tries < 10 * STALE_LOCK_SECONDS + 5; tries++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		if (stat(path, &st) < 0)
+			return PL_OK;
+		if (time(NULL) - st.st_mtime >= STALE_LOCK_SECONDS) {
+			if (unlink(path) < 0 && errno != ENOENT)
+				return pl_error_set(PL_ERROR, "%s: stale lock: %s", path,
+				                    strerror(errno));
+			return PL_OK;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return PL_OK; /* still held: git_reference_create_matching reports it */
+}
+
 /* Write blobs, the tree and the signed commit; move the ref by CAS. */
 static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry *e,
                         const char *env, size_t len, const unsigned char leaf[PL_HASH_LEN],
@@ -297,11 +327,12 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry
 		error = pl_ledger__git_error(rc, "commit");
 		goto done;
 	}
+	if ((error = clear_stale_ref_lock(l)) < 0)
+		goto done;
 	rc = git_reference_create_matching(&ref, l->repo, "refs/heads/main", out, l->has_head,
 	                                   l->has_head ? &l->head : NULL, NULL);
 	if (rc == GIT_ELOCKED) {
-		/* Appends serialise on DIR/lock, so this is another git process or a
-		 * lock file left by a crash: retrying will not help. */
+		/* Appends serialise on DIR/lock: another git process holds it. */
 		error =
 		    pl_error_set(PL_ECONFLICT,
 		                 "%s/repo.git/refs/heads/main.lock exists: another git process is "

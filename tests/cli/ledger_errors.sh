@@ -71,14 +71,22 @@ echo "not a key" >junk.pub
 pl --ledger L key register junk.pub --key bob.key
 expect "register a malformed .pub" 3 "junk.pub"
 
-# a lock file left by a crashed git process
-touch L/repo.git/refs/heads/main.lock
+# a lock file left by a crashed appender is stale after 2 s and removed
+touch -d '-1 min' L/repo.git/refs/heads/main.lock
 pl --ledger L key register bob.pub --key bob.key
-expect "stale refs/heads/main.lock: refused, named" 3 "refs/heads/main.lock exists"
-rm L/repo.git/refs/heads/main.lock
-pl --ledger L key register bob.pub --key bob.key
-expect "lock file removed: the append goes through" 0
-expect_out "lock file removed: entry 2" "as entry 2"
+expect "stale refs/heads/main.lock: removed, the append goes through" 0
+expect_out "stale lock removed: entry 2" "as entry 2"
+check "stale lock file is gone" test ! -e L/repo.git/refs/heads/main.lock
+
+# a lock file that stays fresh (another git process at work) is refused, named
+pl key gen --name carol --role lab --out carol
+( for i in $(seq 40); do touch L/repo.git/refs/heads/main.lock; sleep 0.1; done ) &
+toucher=$!
+sleep 0.2
+pl --ledger L key register carol.pub --key carol.key
+expect "fresh refs/heads/main.lock: refused, named" 3 "refs/heads/main.lock exists"
+wait $toucher
+rm -f L/repo.git/refs/heads/main.lock
 
 # verify --since
 pl --ledger L verify --since missing-file
