@@ -220,6 +220,8 @@ static int cmd_work_import(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **ar
 	}
 	for (size_t i = 0; i < n; i++) {
 		pl_entry_ref ref;
+		/* items moved when the array grew: re-point into this item */
+		items[i].meta.creators = items[i].creators;
 		if ((error = pl_work_register(l, &ref, key, &items[i].p, &items[i].meta)) < 0) {
 			pl_error_prefix(error, "after %zu of %zu works were registered", i, n);
 			rc = pl_cli_fail(error);
