@@ -83,7 +83,7 @@ refuse "punctuation only" "empty" punct.txt --title E --holder H --key rh.key
 printf 'Some words here\0\0binary' >nul.txt
 refuse "NUL bytes" "nul.txt: byte 15: NUL byte in text" nul.txt --title B --holder H --key rh.key
 printf 'Some words, caf\xe9 latin-1' >latin1.txt
-refuse "invalid UTF-8" "latin1.txt: byte 14: invalid UTF-8" latin1.txt --title B --holder H --key rh.key
+refuse "invalid UTF-8" "latin1.txt: byte 15: invalid UTF-8" latin1.txt --title B --holder H --key rh.key
 head -c 4000 /dev/urandom >random.bin 2>/dev/null || dd if=/dev/urandom of=random.bin bs=4000 count=1 2>/dev/null
 refuse "random bytes" "random.bin" random.bin --title B --holder H --key rh.key
 prose 300 22 >ok.txt
