@@ -69,9 +69,9 @@ refuse() { # NAME "stderr substring" ARGS...
 	expect "$name: exit 3" 3 "$msg"
 	check "$name: nothing appended" [ "$(entries)" = "$n1" ]
 }
-refuse "same text again" "$ID" book.txt --title Again --holder H --key rh.key
+refuse "same text again" "book.txt: this text is already registered as $ID" book.txt --title Again --holder H --key rh.key
 tr 'a-z' 'A-Z' <book.txt | tr '\n' ' ' | sed 's/  */   /g' >shouted.txt
-refuse "re-cased, reflowed copy" "$ID" shouted.txt --title Again --holder H --key rh.key
+refuse "re-cased, reflowed copy" "shouted.txt: this text is already registered as $ID" shouted.txt --title Again --holder H --key rh.key
 "$PY" -c '
 t = open("book.txt").read().replace("\x27", "\u2019").replace(" ", "\u00a0", 30)
 open("curly.txt", "w").write(t.replace("fi", "\ufb01"))'
@@ -144,6 +144,8 @@ bad_import() { # NAME "stderr substring" LINE: import.jsonl with LINE appended
 	before=$(entries)
 	pl --ledger L work import bad-import.jsonl --key rh.key
 	expect "import with $name: exit 3" 3 "$msg"
+	check "import with $name: the file and line named once" \
+		[ "$(grep -o 'bad-import.jsonl: line' "$ERR" | wc -l)" = 1 ]
 	check "import with $name: appends nothing" [ "$(entries)" = "$before" ]
 }
 bad_import "invalid JSON on line 4" "line 4" '{"path": "i1.txt", "title": '
