@@ -35,7 +35,7 @@ score() { # NAME REPORT [--robust]: run the evaluator, turn its lines into resul
 		case "$line" in
 		PASS*) ok "$name: ${line#PASS }" ;;
 		FAIL*) bad "$name: ${line#FAIL }" ;;
-		KNOWN*) skip "$name: ${line#KNOWN }" "known matcher bug, see check.sh: repeated phrase" ;;
+		KNOWN*) skip "$name: ${line#KNOWN }" "KNOWN matcher bug, minimal case in check.sh" ;;
 		PROBE*) echo "note $name: ${line#PROBE }" ;;
 		esac
 	done < <(grep -E '^(PASS|FAIL|PROBE|KNOWN) ' score.txt)
