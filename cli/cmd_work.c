@@ -62,6 +62,8 @@ static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 	if ((rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
 		goto done;
 	if ((error = pl_work_register(l, &ref, key, &p, &meta)) < 0) {
+		if (error == PL_ECONFLICT || error == PL_EINVALID)
+			pl_error_prefix(error, "%s", argv[optind]);
 		rc = pl_cli_fail(error);
 		goto done;
 	}
@@ -197,9 +199,13 @@ static int cmd_work_import(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **ar
 			}
 			memset(&items[n], 0, sizeof(items[n]));
 			n++;
+			/* parse_import_line's messages already name the file and line */
 			if ((error = parse_import_line(&items[n - 1], argv[optind], lineno, p,
-			                               len)) < 0 ||
-			    (error = pl_work_validate(l, key, &items[n - 1].p,
+			                               len)) < 0) {
+				rc = pl_cli_fail(error);
+				goto done;
+			}
+			if ((error = pl_work_validate(l, key, &items[n - 1].p,
 			                              &items[n - 1].meta)) < 0) {
 				if (error == PL_ECONFLICT || error == PL_EINVALID)
 					pl_error_prefix(error, "%s: line %zu", argv[optind],
@@ -220,6 +226,8 @@ static int cmd_work_import(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **ar
 	}
 	for (size_t i = 0; i < n; i++) {
 		pl_entry_ref ref;
+		/* items moved when the array grew: re-point into this item */
+		items[i].meta.creators = items[i].creators;
 		if ((error = pl_work_register(l, &ref, key, &items[i].p, &items[i].meta)) < 0) {
 			pl_error_prefix(error, "after %zu of %zu works were registered", i, n);
 			rc = pl_cli_fail(error);

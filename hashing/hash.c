@@ -12,6 +12,12 @@ struct pl_sha256_ctx {
 
 static EVP_MD *md_sha256, *md_sha512;
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static pthread_key_t tl_key; /* frees a thread's EVP_MD_CTX when the thread ends */
+
+static void tl_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
 
 /* Fetch the implementations once: an implicit fetch per call costs more than
  * hashing a 64-byte node. */
@@ -19,7 +25,7 @@ static void md_init(void)
 {
 	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	md_sha512 = EVP_MD_fetch(NULL, "SHA512", NULL);
-	if (!md_sha256 || !md_sha512)
+	if (!md_sha256 || !md_sha512 || pthread_key_create(&tl_key, tl_free) != 0)
 		abort(); /* no SHA-2 in libcrypto: nothing can work */
 }
 
@@ -61,8 +67,11 @@ static _Thread_local EVP_MD_CTX *tl_ctx;
 static EVP_MD_CTX *thread_ctx(void)
 {
 	pthread_once(&md_once, md_init);
-	if (!tl_ctx && (tl_ctx = EVP_MD_CTX_new()) == NULL)
-		abort();
+	if (!tl_ctx) {
+		if ((tl_ctx = EVP_MD_CTX_new()) == NULL)
+			abort();
+		pthread_setspecific(tl_key, tl_ctx);
+	}
 	return tl_ctx;
 }
 

@@ -537,7 +537,8 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 		}
 	}
 done:
-	qsort(out->v, out->count, sizeof(*out->v), cmp_match);
+	if (out->count > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(out->v, out->count, sizeof(*out->v), cmp_match);
 	return PL_OK;
 }
 

@@ -22,10 +22,14 @@ int pl_work_prints_compute(pl_work_prints *out, const char *name, const char *te
 
 	memset(out, 0, sizeof(*out));
 	if ((error = pl_tokenize(&t, text, len, 0)) < 0) {
-		if (error == PL_EINVALID)
+		if (error == PL_EINVALID) {
+			/* copy first: pl_error_set writes the buffer pl_error_last reads */
+			char why[128];
+			snprintf(why, sizeof(why), "%s", pl_error_last());
 			error = pl_error_set(PL_EINVALID,
 			                     "%s: byte %llu: %s (a work must be UTF-8 text)", name,
-			                     (unsigned long long)t.bad_offset, pl_error_last());
+			                     (unsigned long long)t.bad_offset, why);
+		}
 		goto done;
 	}
 	if (t.count == 0) {
