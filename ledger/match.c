@@ -395,6 +395,61 @@ static void extend(const pl_matcher *m, const pl_tokens *t, uint32_t work, chain
 	}
 }
 
+/* How many of the work's fingerprints lie strictly between positions a < b:
+ * fingerprints the record should also hold if the text between were copied.
+ * More than a few missing means two separate matches, not one edited copy. */
+static long missed_between(const pl_matcher *m, uint32_t work, uint32_t a, uint32_t b)
+{
+	long ia = find_wfp(m->fps[work], m->works[work].nfps, a);
+	long ib = find_wfp(m->fps[work], m->works[work].nfps, b);
+	if (ia < 0 || ib < 0)
+		return 0;
+	return ib - ia - 1;
+}
+
+/* Merge matches of the same work whose record spans overlap (pieces of one
+ * chain that a repeated passage split, grown back over the same text). */
+static void merge_overlaps(pl_matches *out)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < out->count; i++) {
+		pl_match *x = &out->v[i];
+		size_t j;
+		for (j = 0; j < w; j++) {
+			pl_match *y = &out->v[j];
+			if (y->work != x->work || x->cls == PL_MATCH_EXACT ||
+			    y->cls == PL_MATCH_EXACT || x->rec_tok0 >= y->rec_tok1 ||
+			    y->rec_tok0 >= x->rec_tok1)
+				continue;
+			if (x->rec_tok1 - x->rec_tok0 > y->rec_tok1 - y->rec_tok0) {
+				/* keep the longer piece's spans, the best figures of both */
+				uint32_t mt = y->matched_tokens, c1 = y->containment,
+				         c2 = y->coverage;
+				*y = *x;
+				if (mt > y->matched_tokens)
+					y->matched_tokens = mt;
+				if (c1 > y->containment)
+					y->containment = c1;
+				if (c2 > y->coverage)
+					y->coverage = c2;
+			} else {
+				if (x->matched_tokens > y->matched_tokens)
+					y->matched_tokens = x->matched_tokens;
+				if (x->containment > y->containment)
+					y->containment = x->containment;
+				if (x->coverage > y->coverage)
+					y->coverage = x->coverage;
+			}
+			if (x->cls < y->cls)
+				y->cls = x->cls;
+			break;
+		}
+		if (j == w)
+			out->v[w++] = *x;
+	}
+	out->count = w;
+}
+
 static int emit(const pl_matcher *m, pl_matches *out, const pl_tokens *t, size_t rec_fps,
                 uint32_t work, const chain *c, const pl_match_opts *o)
 {
@@ -500,7 +555,7 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 	{
 		hit *hs = s->hits;
 		size_t i = 0;
-		unsigned gap = 4 * (m->w + m->k);
+		unsigned gap = 2 * (m->w + m->k);
 		while (i < s->nhits) {
 			uint32_t work = hs[i].work;
 			size_t end = i;
@@ -515,7 +570,9 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 					int64_t drift = d1 > d0 ? d1 - d0 : d0 - d1;
 					if (h->rpos == c.r1)
 						continue; /* one hit per record position */
-					if (h->wpos <= c.w1 || g > gap || drift > 4 + g / 8) {
+					if (h->wpos <= c.w1 || g > gap || drift > 4 + g / 8 ||
+					    missed_between(m, work, c.w1, h->wpos) >
+					        3 + (long)c.nhits) {
 						/* Another copy elsewhere? Close this chain
 						 * unless the next hits continue it better. */
 						extend(m, t, work, &c, (int)slack);
@@ -537,6 +594,7 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 		}
 	}
 done:
+	merge_overlaps(out);
 	if (out->count > 1) /* qsort(NULL, 0, ...) is undefined */
 		qsort(out->v, out->count, sizeof(*out->v), cmp_match);
 	return PL_OK;
