@@ -37,16 +37,17 @@ LDLIBS_ALL = $(PKG_LIBS) -lm $(LDLIBS)
 LIB_SRC := $(sort $(wildcard hashing/*.c) $(wildcard ledger/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c)) tests/harness.c
+# test and bench helpers: tests/tools/NAME.c -> $(BUILD)/NAME
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
-TOOLS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 HEADERS := $(wildcard hashing/*.h ledger/*.h cli/*.h tests/*.h)
 
 LIB := $(BUILD)/libprovledger.a
 BIN := $(BUILD)/provledger
 UNIT := $(BUILD)/test_unit
+TOOLS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/%)
 
 .PHONY: all deps test unit cli-test demo bench clean format format-check
 
@@ -72,15 +73,11 @@ $(BIN): $(CLI_OBJ) $(LIB)
 $(UNIT): $(UNIT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(LIB) $(LDLIBS_ALL)
 
-# Test helpers (tests/tools/NAME.c -> build/tools/NAME), for the CLI tests.
-.SECONDARY: $(TOOL_SRC:%.c=$(BUILD)/%.o)
-$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
-	@mkdir -p $(dir $@)
+$(TOOLS): $(BUILD)/%: $(BUILD)/tests/tools/%.o $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 test: all
-	@PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) PL_TOOLS=$(abspath $(BUILD)/tools) \
-		./tests/run.sh $(T)
+	@SAN=$(SAN) PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) ./tests/run.sh $(T)
 
 demo: all
 	@PROVLEDGER=$(abspath $(BIN)) ./examples/demo.sh

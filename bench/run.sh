@@ -85,3 +85,4 @@ if [ -x /usr/bin/time ]; then
 else
 	echo "peak RSS: /usr/bin/time missing (apt-get install time)"
 fi
+"$(dirname "$0")/ledger.sh"

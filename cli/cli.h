@@ -36,6 +36,10 @@ typedef struct pl_cli_cmd {
 
 /* Print "provledger: <pl_error_last()>" and map a library code to an exit code. */
 int pl_cli_fail(int code);
+/* The same for a refused append: always PL_EXIT_ERROR (SPEC §2: exit 3), even
+ * when the library refused it with PL_EVERIFY (a bad signature, an
+ * unregistered or revoked signer), which for verify would be a finding. */
+int pl_cli_fail_append(int code);
 
 /* Print "provledger: <cmd>: <message>" and the synopsis hint; return PL_EXIT_USAGE. */
 int pl_cli_usage(const pl_cli_cmd *cmd, const char *fmt, ...) PL_PRINTF(2, 3);

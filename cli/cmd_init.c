@@ -29,7 +29,7 @@ static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 			name = optarg;
 			break;
 		default:
-			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+			return pl_cli_bad_option(cmd, c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

@@ -53,7 +53,7 @@ static int cmd_key_gen(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 			prefix = optarg;
 			break;
 		default:
-			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+			return pl_cli_bad_option(cmd, c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -151,7 +151,7 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 			revokes = optarg;
 			break;
 		default:
-			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+			return pl_cli_bad_option(cmd, c, argv[optind - 1]);
 		}
 	}
 	if (optind + 1 != argc)
@@ -212,7 +212,7 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 	error = pl_ledger_append_statement(l, &ref, signer, "key", subj, pred, NULL, 0);
 	subj = pred = NULL;
 	if (error < 0) {
-		rc = pl_cli_fail(error);
+		rc = pl_cli_fail_append(error);
 		goto done;
 	}
 	if (g->json) {

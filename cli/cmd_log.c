@@ -58,7 +58,7 @@ static int cmd_log(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 				return pl_cli_usage(cmd, "--limit: %s", pl_error_last());
 			break;
 		default:
-			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+			return pl_cli_bad_option(cmd, c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

@@ -19,7 +19,7 @@ static json_t *b64(const unsigned char *h)
 static int cmd_checkpoint(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	pl_ledger *l = NULL;
-	pl_buf note = PL_BUF_INIT;
+	pl_buf note = PL_BUF_INIT, vkey = PL_BUF_INIT;
 	unsigned char root[32];
 	int rc, error;
 	if (argc > 1)
@@ -27,16 +27,19 @@ static int cmd_checkpoint(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **arg
 	if ((rc = pl_cli_open(g, &l)) != 0)
 		return rc;
 	if ((error = pl_ledger_checkpoint(l, &note)) < 0 ||
-	    (error = pl_ledger_root(l, root, pl_ledger_size(l))) < 0) {
+	    (error = pl_ledger_root(l, root, pl_ledger_size(l))) < 0 ||
+	    (error = pl_note_verifier_key(&vkey, pl_ledger_origin(l), pl_ledger_operator(l))) < 0) {
 		rc = pl_cli_fail(error);
 	} else if (g->json) {
-		pl_cli_json_print(json_pack("{s:s, s:I, s:o, s:s}", "origin", pl_ledger_origin(l),
-		                            "size", (json_int_t)pl_ledger_size(l), "root",
-		                            b64(root), "checkpoint", note.ptr));
+		pl_cli_json_print(json_pack("{s:s, s:I, s:o, s:s, s:s}", "origin",
+		                            pl_ledger_origin(l), "size",
+		                            (json_int_t)pl_ledger_size(l), "root", b64(root),
+		                            "checkpoint", note.ptr, "verifier_key", vkey.ptr));
 	} else {
 		fwrite(note.ptr, 1, note.len, stdout);
 	}
 	pl_buf_free(&note);
+	pl_buf_free(&vkey);
 	pl_ledger_free(l);
 	return rc;
 }
@@ -66,7 +69,7 @@ static int cmd_prove(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 			consistency = 1;
 			break;
 		default:
-			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+			return pl_cli_bad_option(cmd, c, argv[optind - 1]);
 		}
 	}
 	if (consistency ? optind != argc : optind + 1 != argc)
@@ -130,7 +133,10 @@ const pl_cli_cmd pl_cmd_checkpoint = {
     "checkpoint", cmd_checkpoint, "", "print the latest signed checkpoint",
     "A C2SP tlog-checkpoint signed note: the origin, the tree size, the RFC 6962\n"
     "root in base64, a blank line, and the operator's signature line. Keep a copy:\n"
-    "'provledger verify --since FILE' later proves nothing recorded then was rewritten.\n"};
+    "'provledger verify --since FILE' later proves nothing recorded then was rewritten.\n\n"
+    "JSON: {\"origin\", \"size\", \"root\", \"checkpoint\", \"verifier_key\"}, where\n"
+    "verifier_key is the operator's C2SP signed-note verifier key\n"
+    "(<origin>+<hex key id>+<base64 key>), as Go's golang.org/x/mod/sumdb/note takes it.\n"};
 
 const pl_cli_cmd pl_cmd_prove = {
     "prove", cmd_prove, "SEQ [--size N] | --consistency OLD [--size N]",

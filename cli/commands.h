@@ -23,6 +23,11 @@ extern const pl_cli_cmd pl_cmd_work_list;
 extern const pl_cli_cmd pl_cmd_work_show;
 
 extern const pl_cli_cmd pl_cmd_check;
+extern const pl_cli_cmd pl_cmd_model_register;
+extern const pl_cli_cmd pl_cmd_attest;
+extern const pl_cli_cmd pl_cmd_lineage;
+extern const pl_cli_cmd pl_cmd_dataset_register;
+extern const pl_cli_cmd pl_cmd_dataset_recheck;
 
 extern const pl_cli_cmd pl_cmd_export;
 extern const pl_cli_cmd pl_cmd_verify_bundle;

@@ -17,18 +17,35 @@
 #define PL_VERSION "0.1.0"
 
 /* The command table, in the order 'provledger --help' lists them. */
+/* clang-format off */
 static const pl_cli_cmd *const commands[] = {
-    &pl_cmd_init,          &pl_cmd_hash,
-    &pl_cmd_key_gen,       &pl_cmd_key_register,
-    &pl_cmd_key_list,      &pl_cmd_key_allowed_signers,
-    &pl_cmd_work_register, &pl_cmd_work_import,
-    &pl_cmd_work_list,     &pl_cmd_work_show,
-    &pl_cmd_check,         &pl_cmd_log,
-    &pl_cmd_show,          &pl_cmd_checkpoint,
-    &pl_cmd_prove,         &pl_cmd_verify,
-    &pl_cmd_export,        &pl_cmd_verify_bundle,
-    &pl_cmd_reindex,       NULL, /* end */
+	&pl_cmd_init,
+	&pl_cmd_key_gen,
+	&pl_cmd_key_register,
+	&pl_cmd_key_list,
+	&pl_cmd_key_allowed_signers,
+	&pl_cmd_hash,
+	&pl_cmd_work_register,
+	&pl_cmd_work_import,
+	&pl_cmd_work_list,
+	&pl_cmd_work_show,
+	&pl_cmd_check,
+	&pl_cmd_dataset_register,
+	&pl_cmd_dataset_recheck,
+	&pl_cmd_model_register,
+	&pl_cmd_attest,
+	&pl_cmd_lineage,
+	&pl_cmd_log,
+	&pl_cmd_show,
+	&pl_cmd_checkpoint,
+	&pl_cmd_prove,
+	&pl_cmd_verify,
+	&pl_cmd_export,
+	&pl_cmd_verify_bundle,
+	&pl_cmd_reindex,
+	NULL, /* end */
 };
+/* clang-format on */
 
 static void print_overview(FILE *f)
 {

@@ -32,6 +32,12 @@ int pl_cli_fail(int code)
 	return PL_EXIT_ERROR;
 }
 
+int pl_cli_fail_append(int code)
+{
+	int rc = pl_cli_fail(code);
+	return rc == PL_EXIT_FINDING ? PL_EXIT_ERROR : rc;
+}
+
 int pl_cli_usage(const pl_cli_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -299,7 +299,17 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry
 	}
 	rc = git_reference_create_matching(&ref, l->repo, "refs/heads/main", out, l->has_head,
 	                                   l->has_head ? &l->head : NULL, NULL);
-	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) {
+	if (rc == GIT_ELOCKED) {
+		/* Appends serialise on DIR/lock, so this is another git process or a
+		 * lock file left by a crash: retrying will not help. */
+		error =
+		    pl_error_set(PL_ECONFLICT,
+		                 "%s/repo.git/refs/heads/main.lock exists: another git process is "
+		                 "updating the ledger, or one crashed (then remove that file)",
+		                 l->dir);
+		goto done;
+	}
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
 		error = pl_error_set(PL_ECONFLICT, "another writer moved the ledger; try again");
 		goto done;
 	}
@@ -336,7 +346,6 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
 	git_oid commit;
 	uint64_t seq;
 	int error, decoded = 0;
-	char num[32];
 
 	if ((error = load_operator_private(l)) < 0)
 		return error;
@@ -374,17 +383,9 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
 		memcpy(out->leaf, leaf, PL_HASH_LEN);
 		git_oid_tostr(out->commit, sizeof(out->commit), &commit);
 	}
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)(seq + 1));
-	if (pl_index__exec(l->db, "BEGIN IMMEDIATE") == PL_OK) {
-		if (pl_index__apply(l, seq, &commit, &e, leaf) == PL_OK &&
-		    pl_index__meta_set(l->db, "size", num) == PL_OK &&
-		    pl_index__exec(l->db, "COMMIT") == PL_OK) {
-			l->size = seq + 1;
-		} else {
-			pl_index__exec(l->db, "ROLLBACK");
-			pl_index__load_builder(l);
-		}
-	}
+	/* Catch the index up as any open would (another process may be doing
+	 * the same); if that fails, the next open does it, so the append stands. */
+	pl_ledger__refresh(l);
 	error = PL_OK;
 done:
 	pl_ledger__unlock(l);

@@ -30,6 +30,14 @@ static void ensure_git(void)
 {
 	if (!git_ready) {
 		git_libgit2_init();
+		/* Our trees and commits name objects we have just written: skip
+		 * libgit2's existence check of every referenced object, and its
+		 * re-hash of every object read (verify re-hashes entries itself). */
+		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+		/* The entries/AAA/BBB tree (up to 1000 names) is read by every append
+		 * and every step of verify: keep trees of that size in the cache. */
+		git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
 		git_ready = 1;
 	}
 }
@@ -227,27 +235,34 @@ int pl_ledger__refresh(pl_ledger *l)
 	git_oid index_head;
 	int index_has = 0;
 	git_commit *c = NULL;
+	int retries = 0;
 
-	if ((error = read_head(l, &head, &has)) < 0)
+again:
+	/* The index first, in one read transaction (head, size and nodes agree),
+	 * then git: the index only ever follows git, so git's head read later is
+	 * the index's head or a descendant of it. */
+	index_has = 0;
+	if ((error = pl_index__exec(l->db, "BEGIN")) < 0)
 		goto done;
 	error = pl_index__meta_get(l->db, "head", &ih);
 	if (error == PL_OK) {
 		index_has = 1;
-		if (git_oid_fromstr(&index_head, ih.ptr) < 0) {
+		if (git_oid_fromstr(&index_head, ih.ptr) < 0)
 			error =
 			    pl_error_set(PL_EINVALID, "index: bad head; run 'provledger reindex'");
-			goto done;
-		}
-	} else if (error != PL_ENOTFOUND) {
-		goto done;
 	}
-	if ((error = pl_index__meta_get(l->db, "size", &size)) == PL_OK)
-		l->size = strtoull(size.ptr, NULL, 10);
-	else if (error == PL_ENOTFOUND)
-		l->size = 0;
-	else
+	if (error == PL_OK || error == PL_ENOTFOUND) {
+		if ((error = pl_index__meta_get(l->db, "size", &size)) == PL_OK)
+			l->size = strtoull(size.ptr, NULL, 10);
+		else if (error == PL_ENOTFOUND)
+			l->size = 0;
+	}
+	if (error == PL_OK || error == PL_ENOTFOUND)
+		error = pl_index__load_builder(l);
+	pl_index__exec(l->db, error < 0 ? "ROLLBACK" : "COMMIT");
+	if (error < 0)
 		goto done;
-	if ((error = pl_index__load_builder(l)) < 0)
+	if ((error = read_head(l, &head, &has)) < 0)
 		goto done;
 	if (!has) {
 		error = index_has ? pl_error_set(PL_EINVALID,
@@ -301,6 +316,31 @@ int pl_ledger__refresh(pl_ledger *l)
 	}
 	if ((error = pl_index__exec(l->db, "BEGIN IMMEDIATE")) < 0)
 		goto done;
+	/* Another process may have caught the index up since we read it: then
+	 * start again from what it wrote, or we would apply its entries twice. */
+	{
+		pl_buf now = PL_BUF_INIT;
+		int rc2 = pl_index__meta_get(l->db, "head", &now);
+		int same = rc2 == PL_OK ? index_has && strcmp(now.ptr, ih.ptr) == 0
+		                        : rc2 == PL_ENOTFOUND && !index_has;
+		pl_buf_free(&now);
+		if (rc2 < 0 && rc2 != PL_ENOTFOUND) {
+			error = rc2;
+			goto rollback;
+		}
+		if (!same) {
+			pl_index__exec(l->db, "ROLLBACK");
+			free(chain);
+			chain = NULL;
+			n = cap = 0;
+			if (++retries > 1000) {
+				error = pl_error_set(PL_ECONFLICT, "%s: the index keeps moving",
+				                     l->dir);
+				goto done;
+			}
+			goto again;
+		}
+	}
 	while (n > 0) {
 		const git_oid *id = &chain[--n];
 		uint64_t seq = 0;
@@ -415,6 +455,9 @@ int pl_ledger_open(pl_ledger **out, const char *dir)
 
 int pl_ledger_open_for_verify(pl_ledger **out, const char *dir)
 {
+	ensure_git();
+	/* An audit re-hashes every object it reads from git. */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
 	return pl_ledger__open(out, dir, 0);
 }
 

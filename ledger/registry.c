@@ -190,7 +190,13 @@ static int store_fps(pl_ledger *l, const char *id, const char *scheme, json_t *f
 	int error;
 	if (!sha)
 		return pl_error_set(PL_EINVALID, "work %s: fingerprint lacks sha256", id);
-	if ((error = pl_ledger__attachment_applying(l, &blob, sha)) < 0)
+	if ((error = pl_ledger__attachment_applying(l, &blob, sha)) == PL_ENOTFOUND) {
+		/* An entry made by other software without its fingerprints: the work
+		 * stays in the registry for exact matches only. */
+		pl_buf_free(&blob);
+		return PL_OK;
+	}
+	if (error < 0)
 		return pl_error_prefix(error, "work %s", id);
 	if (blob.len % 12 != 0 ||
 	    blob.len / 12 != (size_t)json_integer_value(json_object_get(fp, "count"))) {

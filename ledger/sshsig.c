@@ -178,8 +178,20 @@ int pl_sshsig_verify(pl_key **signer, const pl_key *expect, const char *armored,
 		                     KEY_TYPE);
 		goto done;
 	}
-	if ((error = pl_ssh__key_from_blob(&k, pub, publen, "SSH signature")) < 0)
-		goto done;
+	if (signer || !expect) {
+		if ((error = pl_ssh__key_from_blob(&k, pub, publen, "SSH signature")) < 0)
+			goto done;
+	} else {
+		/* Only compared with expect: no EVP key needed (a costly
+		 * construction when verify checks every commit). */
+		const unsigned char *pk;
+		size_t pklen;
+		if (pl_ssh__get_string(&sr, &pk, &pklen) < 0 || pklen != 32 || sr.n != 0) {
+			error = pl_error_set(PL_EINVALID, "SSH signature: malformed public key");
+			goto done;
+		}
+		memcpy(b, pk, 32);
+	}
 	if (!str_is(sns, snslen, ns)) {
 		error =
 		    pl_error_set(PL_EVERIFY, "SSH signature: namespace \"%.*s\", expected \"%s\"",
@@ -201,8 +213,11 @@ int pl_sshsig_verify(pl_key **signer, const pl_key *expect, const char *armored,
 	}
 	if (expect) {
 		pl_key_raw(expect, a);
-		pl_key_raw(k, b);
+		if (k)
+			pl_key_raw(k, b);
 		if (memcmp(a, b, 32) != 0) {
+			if (!k && (error = pl_key_from_raw(&k, b)) < 0)
+				goto done;
 			if ((error = pl_key_fingerprint(&fp, k)) < 0 ||
 			    (error = pl_key_fingerprint(&fp2, expect)) < 0)
 				goto done;
@@ -213,7 +228,7 @@ int pl_sshsig_verify(pl_key **signer, const pl_key *expect, const char *armored,
 	}
 	if ((error = signed_data(&data, ns, hashalg, msg, len)) < 0)
 		goto done;
-	if ((error = pl_key_verify(k, sigraw, data.ptr, data.len)) < 0) {
+	if ((error = pl_key_verify(k ? k : expect, sigraw, data.ptr, data.len)) < 0) {
 		pl_error_set(error, "SSH signature: bad signature");
 		goto done;
 	}

@@ -143,8 +143,8 @@ static void check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_e
 		problem(v, (int64_t)seq, cid, "DSSE signature: %s", pl_error_last());
 }
 
-/* Every path in the head tree: entries/… exactly 0..n-1, blobs/<sha256> whose
- * bytes hash to their name, the checkpoint; nothing else. */
+/* Every path in the head tree: entries/… exactly 0..n-1, blobs/, the
+ * checkpoint; nothing else. */
 static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n);
 
 static int walk_entries(vstate *v, git_tree *t, const char *prefix, uint64_t *count,
@@ -213,37 +213,77 @@ static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n)
 			problem(v, -1, cid, "%s: unreadable tree", name);
 			continue;
 		}
-		if (strcmp(name, "entries") == 0) {
+		/* blobs/ is checked commit by commit (check_blobs) */
+		if (strcmp(name, "entries") == 0)
 			walk_entries(v, sub, "entries", &count, cid, n, 0);
-		} else {
-			size_t bc = git_tree_entrycount(sub);
-			for (size_t j = 0; j < bc; j++) {
-				const git_tree_entry *be = git_tree_entry_byindex(sub, j);
-				git_blob *blob = NULL;
-				unsigned char d[PL_HASH_LEN];
-				char hex[65];
-				if (git_tree_entry_type(be) != GIT_OBJECT_BLOB ||
-				    git_blob_lookup(&blob, v->l->repo, git_tree_entry_id(be)) < 0) {
-					problem(v, -1, cid, "blobs/%s: unreadable",
-					        git_tree_entry_name(be));
-					continue;
-				}
-				pl_sha256(d, git_blob_rawcontent(blob),
-				          (size_t)git_blob_rawsize(blob));
-				pl_hex(hex, d, PL_HASH_LEN);
-				if (strcmp(hex, git_tree_entry_name(be)) != 0)
-					problem(v, -1, cid,
-					        "attachment blobs/%s: its bytes hash to %s",
-					        git_tree_entry_name(be), hex);
-				git_blob_free(blob);
-			}
-		}
 		git_tree_free(sub);
 	}
 	if (count != n)
 		problem(v, -1, cid, "the tree holds %llu entries, the history %llu",
 		        (unsigned long long)count, (unsigned long long)n);
 	return PL_OK;
+}
+
+/* The blobs/ subtree of a commit's tree (NULL when absent). */
+static git_tree *blobs_of(vstate *v, git_tree *tree)
+{
+	git_tree_entry *te = NULL;
+	git_tree *b = NULL;
+	if (tree && git_tree_entry_bypath(&te, tree, "blobs") == 0 &&
+	    git_tree_entry_type(te) == GIT_OBJECT_TREE)
+		git_tree_lookup(&b, v->l->repo, git_tree_entry_id(te));
+	git_tree_entry_free(te);
+	return b;
+}
+
+/* Rule 4 for attachments, commit by commit: blobs/ only grows, and every
+ * blob a commit adds is named by its entry and hashes to its name. */
+static void check_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *tree, git_tree *prev,
+                        const char *payload)
+{
+	git_tree *b = blobs_of(v, tree), *pb = blobs_of(v, prev);
+	size_t cnt;
+
+	if (!b && !pb)
+		return;
+	if (b && pb && git_oid_equal(git_tree_id(b), git_tree_id(pb)))
+		goto done;
+	cnt = pb ? git_tree_entrycount(pb) : 0;
+	for (size_t i = 0; i < cnt; i++) {
+		const git_tree_entry *pe = git_tree_entry_byindex(pb, i);
+		const git_tree_entry *e =
+		    b ? git_tree_entry_byname(b, git_tree_entry_name(pe)) : NULL;
+		if (!e || !git_oid_equal(git_tree_entry_id(e), git_tree_entry_id(pe)))
+			problem(v, (int64_t)seq, cid, "attachment blobs/%s was changed or removed",
+			        git_tree_entry_name(pe));
+	}
+	cnt = b ? git_tree_entrycount(b) : 0;
+	for (size_t i = 0; i < cnt; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(b, i);
+		const char *name = git_tree_entry_name(e);
+		git_blob *blob = NULL;
+		unsigned char d[PL_HASH_LEN];
+		char hex[65];
+		if (pb && git_tree_entry_byname(pb, name))
+			continue; /* unchanged, or reported above */
+		if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+		    git_blob_lookup(&blob, v->l->repo, git_tree_entry_id(e)) < 0) {
+			problem(v, (int64_t)seq, cid, "blobs/%s: unreadable", name);
+			continue;
+		}
+		pl_sha256(d, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		pl_hex(hex, d, PL_HASH_LEN);
+		git_blob_free(blob);
+		if (strcmp(hex, name) != 0)
+			problem(v, (int64_t)seq, cid, "attachment blobs/%s: its bytes hash to %s",
+			        name, hex);
+		else if (!payload || !strstr(payload, name))
+			problem(v, (int64_t)seq, cid,
+			        "attachment blobs/%s is not named by the entry", name);
+	}
+done:
+	git_tree_free(b);
+	git_tree_free(pb);
 }
 
 static int check_checkpoint(vstate *v, const char *note, size_t len, const git_oid *cid,
@@ -279,7 +319,7 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 	git_oid *chain = NULL, head;
 	size_t n = 0, cap = 0;
 	git_commit *c = NULL, *headc = NULL;
-	git_tree *headtree = NULL;
+	git_tree *headtree = NULL, *prevtree = NULL;
 	pl_buf env = PL_BUF_INIT, cpnote = PL_BUF_INIT, sigbuf = PL_BUF_INIT;
 	pl_merkle_builder mb;
 	pl_checkpoint since_cp;
@@ -405,11 +445,13 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			pl_merkle_builder_root(&mb, since_root);
 			since_root_known = 1;
 		}
-		/* Rule 3. */
+		/* Rule 3, and rule 4 for the attachments this commit adds. */
 		if (pl_entry__decode(&e, env.ptr, env.len) < 0) {
 			problem(&v, (int64_t)seq, cid, "entry: %s", pl_error_last());
+			check_blobs(&v, seq, cid, tree, prevtree, NULL);
 		} else {
 			check_signer(&v, seq, cid, &e);
+			check_blobs(&v, seq, cid, tree, prevtree, e.dsse.payload.ptr);
 			pl_entry__clear(&e);
 		}
 		/* Rule 4 for every commit: its checkpoint covers exactly 0..seq. The
@@ -435,7 +477,8 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 	next:
 		git_tree_entry_free(te_here);
 		git_tree_entry_free(te_head);
-		git_tree_free(tree);
+		git_tree_free(prevtree);
+		prevtree = tree;
 		git_commit_free(c);
 		c = NULL;
 	}
@@ -471,6 +514,7 @@ finish:
 done:
 	git_commit_free(c);
 	git_tree_free(headtree);
+	git_tree_free(prevtree);
 	git_commit_free(headc);
 	free(chain);
 	for (size_t i = 0; i < v.nkeys; i++)

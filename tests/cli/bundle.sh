@@ -6,10 +6,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DOCS=$HERE/../../docs
 INTEROP=$HERE/../interop
 . "$HERE/lib.sh"
-FIXTURE=${PL_TOOLS:-}/bundle_fixture
+FIXTURE=$(dirname "$PL")/bundle_fixture
 
 if [ ! -x "$FIXTURE" ]; then
-	skip "bundle tests" "PL_TOOLS/bundle_fixture not built"
+	skip "bundle tests" "$FIXTURE not built"
 	finish
 	exit
 fi
@@ -32,7 +32,7 @@ expect_out "export --json names the seq" '"seq": 11'
 check "export is reproducible" cmp -s big.bundle big2.bundle
 check "the bundle is gzip" gzip -t big.bundle
 pl --ledger L export nope@1 --out x.bundle
-expect "export of an unknown model" 3 "no model nope@1"
+expect "export of an unknown model" 3 "nope@1"
 pl --ledger L export --work W0000000000000000 --out x.bundle
 expect "export of an unknown work" 3 "no work W0000000000000000"
 pl --ledger L export big@1

@@ -1,0 +1,146 @@
+/*
+ * ledger_bench.c - ledger figures for `make bench`.
+ *
+ *   ledger_bench append DIR N     init a ledger in DIR, append N signed entries
+ *                                 through the library; prints entries/s
+ *   ledger_bench prove DIR N Q    a ledger whose index holds N synthetic leaves
+ *                                 (bulk-built tree nodes: the prove path reads
+ *                                 only the index); prints the mean latency of
+ *                                 Q inclusion proofs and Q consistency proofs
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ledger_internal.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "ledger_bench: %s: %s\n", what, pl_error_last());
+	exit(1);
+}
+
+static int bench_append(const char *dir, long n)
+{
+	pl_ledger *l = NULL;
+	pl_key *lab = NULL;
+	pl_buf pub = PL_BUF_INIT, fp = PL_BUF_INIT;
+	unsigned char raw[32];
+	char hex[65], created[32];
+	double t0, t1;
+
+	if (pl_ledger_init(&l, dir, "bench.example/ledger", NULL, "operator") < 0)
+		die("init");
+	if (pl_key_generate(&lab) < 0 || pl_key_openssh(&pub, lab, "lab") < 0 ||
+	    pl_key_fingerprint(&fp, lab) < 0)
+		die("key");
+	pl_key_raw(lab, raw);
+	pl_hex(hex, raw, 32);
+	pl_rfc3339(created, pl_ledger_now());
+	if (pl_ledger_append_statement(
+		l, NULL, lab, "key", json_pack("[{s:s, s:{s:s}}]", "name", "key:lab", "digest", "sha256", hex),
+		json_pack("{s:s, s:s, s:s, s:s}", "created", created, "name", "lab", "role", "lab",
+			  "public_key", pub.ptr),
+		NULL, 0) < 0)
+		die("register");
+	t0 = now();
+	for (long i = 0; i < n; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "attestation:bench:%ld", i);
+		if (pl_ledger_append_statement(
+			l, NULL, lab, "attestation",
+			json_pack("[{s:s, s:{s:s}}]", "name", name, "digest", "sha256", hex),
+			json_pack("{s:s, s:s, s:I}", "created", created, "kind", "bench", "n",
+				  (json_int_t)i),
+			NULL, 0) < 0)
+			die("append");
+	}
+	t1 = now();
+	printf("%ld %.3f %.1f\n", n, t1 - t0, (double)n / (t1 - t0));
+	pl_buf_free(&pub);
+	pl_buf_free(&fp);
+	pl_key_free(lab);
+	pl_ledger_free(l);
+	return 0;
+}
+
+static int bench_prove(const char *dir, long n, long q)
+{
+	pl_ledger *l = NULL;
+	sqlite3_stmt *st = NULL;
+	pl_merkle_builder mb;
+	double t0, t1, t2;
+	pl_buf proof = PL_BUF_INIT;
+	unsigned level;
+
+	if (pl_ledger_init(&l, dir, "bench.example/prove", NULL, "operator") < 0)
+		die("init");
+	/* Bulk-build the tree nodes of n synthetic leaves, as pl_index__apply would. */
+	pl_index__exec(l->db, "BEGIN");
+	pl_index__exec(l->db, "DELETE FROM nodes");
+	sqlite3_prepare_v2(l->db, "INSERT INTO nodes(level, idx, hash) VALUES(?,?,?)", -1, &st,
+			   NULL);
+	pl_merkle_builder_init(&mb);
+	for (long i = 0; i < n; i++) {
+		unsigned char leaf[32], h[32];
+		uint64_t idx = (uint64_t)i;
+		pl_merkle_leaf(leaf, &idx, sizeof(idx));
+		memcpy(h, leaf, 32);
+		sqlite3_bind_int(st, 1, 0);
+		sqlite3_bind_int64(st, 2, i);
+		sqlite3_bind_blob(st, 3, leaf, 32, SQLITE_TRANSIENT);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+		for (level = 0; mb.size >> level & 1; level++) {
+			pl_merkle_node(h, mb.stack[level], h);
+			sqlite3_bind_int(st, 1, (int)level + 1);
+			sqlite3_bind_int64(st, 2, (long)(((uint64_t)i + 1) >> (level + 1)) - 1);
+			sqlite3_bind_blob(st, 3, h, 32, SQLITE_TRANSIENT);
+			sqlite3_step(st);
+			sqlite3_reset(st);
+		}
+		memcpy(mb.stack[level], h, 32);
+		mb.size++;
+	}
+	sqlite3_finalize(st);
+	pl_index__exec(l->db, "COMMIT");
+	l->size = (uint64_t)n;
+	srand(1);
+	t0 = now();
+	for (long i = 0; i < q; i++) {
+		pl_buf_clear(&proof);
+		if (pl_ledger_prove_inclusion(l, &proof, (uint64_t)rand() % (uint64_t)n,
+					      (uint64_t)n) < 0)
+			die("prove");
+	}
+	t1 = now();
+	for (long i = 0; i < q; i++) {
+		pl_buf_clear(&proof);
+		if (pl_ledger_prove_consistency(l, &proof, 1 + (uint64_t)rand() % (uint64_t)(n - 1),
+						(uint64_t)n) < 0)
+			die("prove consistency");
+	}
+	t2 = now();
+	printf("%ld %.3f %.3f\n", n, (t1 - t0) / (double)q * 1e3, (t2 - t1) / (double)q * 1e3);
+	pl_buf_free(&proof);
+	pl_ledger_free(l);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && strcmp(argv[1], "append") == 0)
+		return bench_append(argv[2], atol(argv[3]));
+	if (argc >= 5 && strcmp(argv[1], "prove") == 0)
+		return bench_prove(argv[2], atol(argv[3]), atol(argv[4]));
+	fprintf(stderr, "usage: ledger_bench append DIR N | prove DIR N Q\n");
+	return 2;
+}

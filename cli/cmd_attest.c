@@ -1,0 +1,177 @@
+/* cmd_attest.c - `provledger attest KIND`. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "pl_ledger.h"
+#include "pl_lineage.h"
+
+static int seq_arg(uint64_t *out, const char *opt, const char *s)
+{
+	int error = pl_cli_parse_u64(out, s);
+	if (error < 0) {
+		pl_error_prefix(error, "%s", opt);
+		return pl_cli_fail(error);
+	}
+	return 0;
+}
+
+static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {{"subject", required_argument, NULL, 's'},
+	                                     {"key", required_argument, NULL, 'k'},
+	                                     {"max-training-flop", required_argument, NULL, 'M'},
+	                                     {"conditions", required_argument, NULL, 'C'},
+	                                     {"suite", required_argument, NULL, 'S'},
+	                                     {"result", required_argument, NULL, 'r'},
+	                                     {"dangerous", required_argument, NULL, 'D'},
+	                                     {"evaluation", required_argument, NULL, 'e'},
+	                                     {"work", required_argument, NULL, 'w'},
+	                                     {"check", required_argument, NULL, 'c'},
+	                                     {"match", required_argument, NULL, 'm'},
+	                                     {"dataset", required_argument, NULL, 'd'},
+	                                     {"statement", required_argument, NULL, 't'},
+	                                     {"revokes", required_argument, NULL, 'R'},
+	                                     {NULL, 0, NULL, 0}};
+	pl_attest_spec spec = {0};
+	const char **results = calloc((size_t)argc + 1, sizeof(char *));
+	const char **dangerous = calloc((size_t)argc + 1, sizeof(char *));
+	uint64_t *evals = calloc((size_t)argc + 1, sizeof(uint64_t));
+	const char *keyfile = NULL;
+	pl_key *key = NULL;
+	pl_ledger *l = NULL;
+	pl_entry_ref ref;
+	int c, error, rc = PL_EXIT_OK;
+
+	if (!results || !dangerous || !evals) {
+		pl_cli_err("out of memory");
+		rc = PL_EXIT_ERROR;
+		goto done;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			spec.subject = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'M':
+			spec.max_training_flop = optarg;
+			break;
+		case 'C':
+			spec.conditions = optarg;
+			break;
+		case 'S':
+			spec.suite = optarg;
+			break;
+		case 'r':
+			results[spec.nresults++] = optarg;
+			break;
+		case 'D':
+			dangerous[spec.ndangerous++] = optarg;
+			break;
+		case 'e':
+			if ((rc = seq_arg(&evals[spec.nevaluations++], "--evaluation", optarg)) !=
+			    0)
+				goto done;
+			break;
+		case 'w':
+			spec.work = optarg;
+			break;
+		case 'c':
+			spec.has_check = 1;
+			if ((rc = seq_arg(&spec.check, "--check", optarg)) != 0)
+				goto done;
+			break;
+		case 'm':
+			spec.has_match = 1;
+			if ((rc = seq_arg(&spec.match, "--match", optarg)) != 0)
+				goto done;
+			break;
+		case 'd':
+			spec.dataset = optarg;
+			break;
+		case 't':
+			spec.statement = optarg;
+			break;
+		case 'R':
+			spec.has_revokes = 1;
+			if ((rc = seq_arg(&spec.revokes, "--revokes", optarg)) != 0)
+				goto done;
+			break;
+		default:
+			rc = pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+			goto done;
+		}
+	}
+	if (optind + 1 != argc) {
+		rc = pl_cli_usage(cmd, "expected one KIND (training-licence, evaluation, "
+		                       "deployment-approval, claim, revocation)");
+		goto done;
+	}
+	if (!keyfile) {
+		rc = pl_cli_usage(cmd, "--key is required");
+		goto done;
+	}
+	spec.kind = argv[optind];
+	spec.results = results;
+	spec.dangerous = dangerous;
+	spec.evaluations = evals;
+	if ((rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
+		goto done;
+	if ((error = pl_attest(l, &ref, key, &spec)) < 0) {
+		rc = pl_cli_fail(error);
+		goto done;
+	}
+	if (g->json)
+		pl_cli_json_print(json_pack("{s:s, s:s?, s:o}", "kind", spec.kind, "subject",
+		                            spec.subject, "entry", pl_cli_ref(ref.seq, ref.leaf)));
+	else
+		printf("appended %s attestation as entry %llu\n", spec.kind,
+		       (unsigned long long)ref.seq);
+done:
+	pl_ledger_free(l);
+	pl_key_free(key);
+	free(results);
+	free(dangerous);
+	free(evals);
+	return rc;
+}
+
+const pl_cli_cmd pl_cmd_attest = {
+    "attest", cmd_attest, "KIND --subject N@V --key K [fields]",
+    "append an attestation: a licence, an evaluation, an approval, a claim, a revocation",
+    "Kinds, the role the signing key must be registered with, and their fields:\n\n"
+    "  training-licence     authority. --subject MODEL@V --max-training-flop F\n"
+    "                       --conditions TEXT (F in the number syntax of\n"
+    "                       'provledger help model register')\n"
+    "  evaluation           evaluator. --subject MODEL@V --suite NAME\n"
+    "                       --result CAPABILITY=pass|fail... [--dangerous CAPABILITY]...\n"
+    "                       (no --dangerous: the evaluation found no dangerous capability)\n"
+    "  deployment-approval  authority. --subject MODEL@V --evaluation SEQ... (the\n"
+    "                       unrevoked evaluations of the same model it relied on)\n"
+    "  claim                rights-holder. --subject MODEL@V|DATASET@V --work W-ID\n"
+    "                       --statement TEXT and either --check SEQ [--match I] (a check\n"
+    "                       report of a dataset in the subject's lineage that matched the\n"
+    "                       work; I is the index in its matches) or --dataset N@V (a\n"
+    "                       dataset in the subject's lineage whose sketch probably holds\n"
+    "                       the work)\n"
+    "  revocation           any key. --revokes SEQ: an earlier attestation signed by the\n"
+    "                       same key (--subject, if given, must be its subject)\n\n"
+    "The entry (SPEC 6.6) records kind, subject (an entry reference with its name),\n"
+    "issuer_role and the fields. Revoked attestations stay in the ledger; 'lineage'\n"
+    "marks them and the policy ignores them.\n\n"
+    "Refused, exit 3, nothing appended: a signer whose registered role does not fit\n"
+    "the kind; a subject, evaluation, check, work or dataset that does not exist or\n"
+    "does not belong to the subject; a malformed number or field; revoking another\n"
+    "key's attestation, a revocation, or an attestation already revoked.\n\n"
+    "Examples:\n"
+    "  provledger attest training-licence --subject atlas@1 --max-training-flop 5e25 \\\n"
+    "      --conditions 'report quarterly' --key aisi.key\n"
+    "  provledger attest evaluation --subject atlas@1 --suite wmdp-2026 \\\n"
+    "      --result bio=pass --result cyber=fail --dangerous cyber --key redteam.key\n"
+    "  provledger attest revocation --revokes 12 --key aisi.key\n"
+    "Each prints: appended KIND attestation as entry N\n"};

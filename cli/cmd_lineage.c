@@ -1,0 +1,101 @@
+/* cmd_lineage.c - `provledger lineage N@V`. */
+#include <getopt.h>
+#include <string.h>
+
+#include "commands.h"
+#include "pl_ledger.h"
+#include "pl_lineage.h"
+
+static int cmd_lineage(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *format = g->json ? "json" : "text";
+	pl_ledger *l = NULL;
+	json_t *doc = NULL;
+	pl_buf out = PL_BUF_INIT;
+	int c, error, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			format = optarg;
+			break;
+		default:
+			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return pl_cli_usage(cmd, "expected one model NAME@VERSION");
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&
+	    strcmp(format, "dot") != 0)
+		return pl_cli_usage(cmd, "--format must be text, json or dot, not '%s'", format);
+	if ((rc = pl_cli_open(g, &l)) != 0)
+		return rc;
+	if ((error = pl_lineage_get(&doc, l, argv[optind])) < 0) {
+		rc = pl_cli_fail(error);
+		goto done;
+	}
+	if (strcmp(format, "json") == 0) {
+		pl_cli_json_print(doc);
+		doc = NULL;
+	} else {
+		pl_lineage_render(&out, doc,
+		                  strcmp(format, "dot") == 0 ? PL_LINEAGE_DOT : PL_LINEAGE_TEXT);
+		fwrite(out.ptr, 1, out.len, stdout);
+	}
+done:
+	json_decref(doc);
+	pl_buf_free(&out);
+	pl_ledger_free(l);
+	return rc;
+}
+
+const pl_cli_cmd pl_cmd_lineage = {
+    "lineage", cmd_lineage, "N@V [--format text|json|dot]",
+    "a model's ancestry: base models, datasets, works, attestations, policy findings",
+    "Follows the model's base models recursively (each once, breadth-first), and\n"
+    "for each model its datasets with their shards and check reports, the registered\n"
+    "works those checks matched, the attestations about every model and dataset of\n"
+    "the lineage (revoked ones marked), and the policy findings (SPEC 6.7):\n"
+    "  unlicensed-frontier-model    a frontier model without an unrevoked\n"
+    "                               training-licence from an authority key\n"
+    "  licence-exceeded             training_flop above the max_training_flop of\n"
+    "                               every such licence\n"
+    "  deployment-without-safe-evaluation  a deployment-approval, but no unrevoked\n"
+    "                               evaluation (by an evaluator key) that found no\n"
+    "                               dangerous capability\n"
+    "  dataset-reserved-works       a dataset whose checks matched works under\n"
+    "                               all-rights-reserved or opt-out terms\n"
+    "  model-reserved-works         a model whose lineage (through base models)\n"
+    "                               holds such a dataset\n"
+    "  dataset-sketch-stale         a dataset whose sketch probably holds a work\n"
+    "                               registered after its newest check (recheck it)\n"
+    "Findings are computed, never stored; the exit code is 0 whatever they are\n"
+    "(use 'verify --policy' to fail on them).\n\n"
+    "Formats: text (default), json (also --json), dot (a Graphviz digraph: models\n"
+    "as blue boxes, datasets as green cylinders, works as yellow notes, attestations\n"
+    "as grey hexagons, findings as red octagons; edges 'fine-tuned from', 'trained\n"
+    "on', 'contains', 'attests'): provledger lineage atlas@2 --format dot | dot -Tsvg\n\n"
+    "JSON (stable; every seq is an entry's sequence number, every leaf its hex\n"
+    "Merkle leaf hash):\n"
+    "{\"model\": MODEL, \"base_models\": [MODEL...], \"datasets\": [DATASET...],\n"
+    " \"works\": [WORK...], \"attestations\": [ATTESTATION...], \"findings\": [FINDING...]}\n"
+    "MODEL: {seq, leaf, name \"N@V\", created, lab (keyid), training_flop, parameters,\n"
+    "  frontier, hardware? {accelerator, count}, started?, finished?,\n"
+    "  weights [{name, sha256}], datasets [\"N@V\"], base_models [\"N@V\"]}\n"
+    "DATASET: {seq, leaf, name, created, lab, sources, licences, totals {shards, bytes,\n"
+    "  records, tokens}, shards [{path, sha256, records, tokens, bytes, format,\n"
+    "  compression}], checks [{seq, created, records, matches}],\n"
+    "  works [{id, matches}], reserved_works [\"W...\"]}\n"
+    "WORK: {id, seq (null when no work entry), leaf?, title, creators, holder, terms,\n"
+    "  registered, reserved (terms all-rights-reserved or opt-out), datasets [\"N@V\"]}\n"
+    "ATTESTATION: {seq, leaf, kind, subject \"N@V\", subject_seq, issuer (keyid),\n"
+    "  issuer_role (as registered), created, revoked, revoked_by (seq or null), and\n"
+    "  the kind's predicate fields: max_training_flop, conditions | suite, results,\n"
+    "  dangerous_capabilities | evaluations [{seq, leaf}] | work, check?, match?,\n"
+    "  dataset?, statement}\n"
+    "FINDING: {code, severity (error|warning), subject \"N@V\", subject_type\n"
+    "  (model|dataset), seq, message}\n\n"
+    "Errors (exit 3): no model named N@V.\n"};

@@ -1,0 +1,268 @@
+/* dataset.c - dataset register and recheck (see pl_dataset.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger_internal.h"
+#include "pl_dataset.h"
+#include "pl_lineage.h"
+#include "pl_sketch.h"
+
+/* The dataset's fingerprints go to a temporary file while the check runs, so
+ * the sketch can be sized for their number afterwards without holding them. */
+typedef struct {
+	FILE *f;
+	uint64_t count;
+} fp_spool;
+
+static int spool_fps(void *ctx, const pl_fps *fps)
+{
+	fp_spool *s = ctx;
+	for (size_t i = 0; i < fps->count; i++)
+		if (fwrite(&fps->v[i].hash, 8, 1, s->f) != 1)
+			return pl_error_set(PL_ERROR, "sketch: cannot write the temporary file");
+	s->count += fps->count;
+	return PL_OK;
+}
+
+static int build_sketch(pl_sketch *sk, fp_spool *s)
+{
+	uint64_t buf[4096];
+	size_t n;
+	int error;
+	if ((error = pl_sketch_init(sk, s->count)) < 0)
+		return error;
+	rewind(s->f);
+	while ((n = fread(buf, 8, 4096, s->f)) > 0)
+		for (size_t i = 0; i < n; i++)
+			pl_sketch_add(sk, buf[i]);
+	if (ferror(s->f))
+		return pl_error_set(PL_ERROR, "sketch: cannot read the temporary file");
+	return PL_OK;
+}
+
+static int require_lab(pl_ledger *l, const pl_key *signer, pl_buf *keyid)
+{
+	pl_buf role = PL_BUF_INIT;
+	int error = pl_lineage_signer_role(l, &role, keyid, signer);
+	if (error == PL_ENOTFOUND)
+		error = PL_EINVALID;
+	if (error == PL_OK && strcmp(role.ptr, "lab") != 0)
+		error = pl_error_set(PL_EINVALID, "a dataset needs a lab key; %s is %s", keyid->ptr,
+		                     role.ptr);
+	pl_buf_free(&role);
+	return error;
+}
+
+static json_t *strings(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *ref_json(const pl_entry_ref *r, const char *name)
+{
+	char hex[65];
+	pl_hex(hex, r->leaf, PL_HASH_LEN);
+	json_t *o = json_pack("{s:I, s:s}", "seq", (json_int_t)r->seq, "leaf", hex);
+	if (name)
+		json_object_set_new(o, "name", json_string(name));
+	return o;
+}
+
+/* Append the check entry for res (a recheck when dataset is not NULL). */
+static int append_check(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, const char *label,
+                        pl_check_result *res, json_t *dataset)
+{
+	json_t *pred = json_deep_copy(res->report), *subj;
+	pl_buf canon = PL_BUF_INIT;
+	unsigned char d[PL_HASH_LEN];
+	char hex[65], created[32], name[300];
+	int error;
+
+	pl_rfc3339(created, pl_ledger_now());
+	json_object_set_new(pred, "created", json_string(created));
+	if (dataset)
+		json_object_set_new(pred, "dataset", dataset);
+	if ((error = pl_json_canonical(&canon, json_object_get(pred, "shards"))) < 0) {
+		json_decref(pred);
+		return error;
+	}
+	pl_sha256(d, canon.ptr, canon.len);
+	pl_hex(hex, d, PL_HASH_LEN);
+	snprintf(name, sizeof(name), "check:%s", label);
+	subj = json_pack("[{s:s, s:{s:s}}]", "name", name, "digest", "sha256", hex);
+	pl_buf_free(&canon);
+	return pl_ledger_append_statement(l, ref, signer, "check", subj, pred, NULL, 0);
+}
+
+int pl_dataset_register(pl_ledger *l, pl_entry_ref *check_ref, pl_entry_ref *dataset_ref,
+                        pl_check_result *res, const pl_key *signer, const char *const *paths,
+                        size_t n, const pl_dataset_meta *meta, const pl_check_opts *o)
+{
+	pl_buf keyid = PL_BUF_INIT, nv = PL_BUF_INIT, canon = PL_BUF_INIT;
+	pl_check_opts co = *o;
+	fp_spool spool = {NULL, 0};
+	pl_sketch sk = {0};
+	uint64_t seq;
+	json_t *subj = NULL, *pred = NULL, *shards = NULL;
+	pl_attachment att;
+	unsigned char d[PL_HASH_LEN];
+	char hex[65], created[32];
+	int error;
+
+	memset(res, 0, sizeof(*res));
+	if ((error = pl_lineage_check_name(meta->name, "name")) < 0 ||
+	    (error = pl_lineage_check_name(meta->version, "version")) < 0 ||
+	    (error = require_lab(l, signer, &keyid)) < 0)
+		goto done;
+	pl_buf_printf(&nv, "%s@%s", meta->name, meta->version);
+	if ((error = pl_lineage_find(l, &seq, "dataset", nv.ptr)) == PL_OK) {
+		error = pl_error_set(PL_ECONFLICT, "dataset %s is already registered (entry %llu)",
+		                     nv.ptr, (unsigned long long)seq);
+		goto done;
+	} else if (error != PL_ENOTFOUND) {
+		goto done;
+	}
+	if (n == 0) {
+		error = pl_error_set(PL_EUSAGE, "a dataset needs at least one shard");
+		goto done;
+	}
+	if ((spool.f = tmpfile()) == NULL) {
+		error = pl_error_set(PL_ERROR, "cannot create a temporary file for the sketch");
+		goto done;
+	}
+	co.robust = 0; /* the manifest's check and sketch use the default scheme */
+	co.on_fps = spool_fps;
+	co.on_fps_ctx = &spool;
+	if ((error = pl_check_run(res, l, paths, n, &co)) < 0 ||
+	    (error = build_sketch(&sk, &spool)) < 0)
+		goto done;
+	if ((error = append_check(l, check_ref, signer, nv.ptr, res, NULL)) < 0)
+		goto done;
+	subj = json_array();
+	shards = json_array();
+	for (size_t i = 0; i < res->nshards; i++) {
+		const pl_check_shard *cs = &res->shards[i];
+		char mhex[65];
+		pl_hex(hex, cs->info.sha256, PL_HASH_LEN);
+		pl_hex(mhex, cs->info.merkle, PL_HASH_LEN);
+		json_array_append_new(
+		    subj, json_pack("{s:s, s:{s:s}}", "name", cs->path, "digest", "sha256", hex));
+		json_array_append_new(
+		    shards,
+		    json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:I}", "path", cs->path, "bytes",
+		              (json_int_t)cs->info.stored_bytes, "format",
+		              pl_shard_format_name(cs->info.format), "compression",
+		              pl_compression_name(cs->info.compression), "merkle", mhex, "records",
+		              (json_int_t)cs->info.records, "tokens", (json_int_t)cs->tokens));
+	}
+	pl_sha256(d, sk.bits, sk.nbits / 8);
+	pl_hex(hex, d, PL_HASH_LEN);
+	pl_rfc3339(created, pl_ledger_now());
+	{
+		uint64_t bytes = 0;
+		for (size_t i = 0; i < res->nshards; i++)
+			bytes += res->shards[i].info.stored_bytes;
+		pred = json_pack(
+		    "{s:s, s:s, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:o, "
+		    "s:{s:s, s:i, s:i, s:I, s:i, s:I, s:s}}",
+		    "created", created, "name", meta->name, "version", meta->version, "lab",
+		    keyid.ptr, "sources", strings(meta->sources, meta->nsources), "licences",
+		    strings(meta->licences, meta->nlicences), "totals", "shards",
+		    (json_int_t)res->nshards, "bytes", (json_int_t)bytes, "records",
+		    (json_int_t)res->records, "tokens", (json_int_t)res->tokens, "shards", shards,
+		    "check", ref_json(check_ref, NULL), "sketch", "scheme", "bloom-winnow-v1", "k",
+		    PL_WINNOW_K, "w", PL_WINNOW_W, "bits", (json_int_t)sk.nbits, "hashes",
+		    (int)sk.hashes, "count", (json_int_t)sk.count, "sha256", hex);
+	}
+	shards = NULL;
+	att.data = sk.bits;
+	att.len = sk.nbits / 8;
+	error = pl_ledger_append_statement(l, dataset_ref, signer, "dataset", subj, pred, &att, 1);
+	subj = pred = NULL;
+	if (error < 0)
+		pl_error_prefix(error,
+		                "the check was appended as entry %llu, but the dataset was not",
+		                (unsigned long long)check_ref->seq);
+done:
+	if (spool.f)
+		fclose(spool.f);
+	pl_sketch_free(&sk);
+	json_decref(subj);
+	json_decref(pred);
+	json_decref(shards);
+	pl_buf_free(&keyid);
+	pl_buf_free(&nv);
+	pl_buf_free(&canon);
+	if (error < 0)
+		pl_check_result_free(res);
+	return error;
+}
+
+int pl_dataset_recheck(pl_ledger *l, pl_entry_ref *check_ref, pl_check_result *res,
+                       const pl_key *signer, const char *name_at_version, const char *const *paths,
+                       size_t n, const pl_check_opts *o)
+{
+	pl_buf keyid = PL_BUF_INIT, env = PL_BUF_INIT;
+	json_t *st = NULL, *subj;
+	pl_entry_ref dref;
+	uint64_t seq;
+	int error;
+	size_t i, j;
+
+	memset(res, 0, sizeof(*res));
+	if ((error = require_lab(l, signer, &keyid)) < 0 ||
+	    (error = pl_lineage_find(l, &seq, "dataset", name_at_version)) < 0 ||
+	    (error = pl_ledger_statement(l, &st, seq)) < 0 ||
+	    (error = pl_ledger_entry(l, &env, seq)) < 0)
+		goto done;
+	subj = json_object_get(st, "subject");
+	if ((error = pl_check_run(res, l, paths, n, o)) < 0)
+		goto done;
+	/* The shards must be the manifest's, no more, no fewer. */
+	for (i = 0; i < res->nshards; i++) {
+		char hex[65];
+		int found = 0;
+		pl_hex(hex, res->shards[i].info.sha256, PL_HASH_LEN);
+		for (j = 0; j < json_array_size(subj); j++) {
+			const char *h = json_string_value(json_object_get(
+			    json_object_get(json_array_get(subj, j), "digest"), "sha256"));
+			if (h && strcmp(h, hex) == 0)
+				found = 1;
+		}
+		if (!found) {
+			error = pl_error_set(PL_EINVALID,
+			                     "%s: its SHA-256 %s is not in the manifest of %s",
+			                     res->shards[i].path, hex, name_at_version);
+			goto done;
+		}
+	}
+	for (i = 0; i < res->nshards; i++)
+		for (j = i + 1; j < res->nshards; j++)
+			if (memcmp(res->shards[i].info.sha256, res->shards[j].info.sha256,
+			           PL_HASH_LEN) == 0) {
+				error = pl_error_set(PL_EINVALID, "%s and %s are the same shard",
+				                     res->shards[i].path, res->shards[j].path);
+				goto done;
+			}
+	if (res->nshards != json_array_size(subj)) {
+		error = pl_error_set(PL_EINVALID,
+		                     "%s has %zu shards; %zu were given (give every shard)",
+		                     name_at_version, json_array_size(subj), res->nshards);
+		goto done;
+	}
+	dref.seq = seq;
+	pl_merkle_leaf(dref.leaf, env.ptr, env.len);
+	error = append_check(l, check_ref, signer, name_at_version, res,
+	                     ref_json(&dref, name_at_version));
+done:
+	json_decref(st);
+	pl_buf_free(&keyid);
+	pl_buf_free(&env);
+	if (error < 0)
+		pl_check_result_free(res);
+	return error;
+}

@@ -1,0 +1,478 @@
+/* lineage_attest.c - `attest KIND`: check the signer's role and the
+ * references, then append the attestation (SPEC §6.6, docs/entries.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "lineage_internal.h"
+
+static const struct {
+	const char *kind, *role; /* role NULL: any registered key */
+	int subject;             /* 1: a model; 2: a model or a dataset; 0: derived */
+} kinds[] = {
+    {"training-licence", "authority", 1},
+    {"evaluation", "evaluator", 1},
+    {"deployment-approval", "authority", 1},
+    {"claim", "rights-holder", 2},
+    {"revocation", NULL, 0},
+};
+
+/* An attestation's row; PL_ENOTFOUND naming what seq is instead. */
+typedef struct {
+	char kind[32];
+	uint64_t subject;
+	char issuer[128];
+	int64_t revoked_by; /* -1: not revoked */
+} att_row;
+
+static int load_att(pl_ledger *l, att_row *a, uint64_t seq)
+{
+	sqlite3_stmt *st = NULL;
+	int error;
+	if ((error = pl_lineage__prepare(l, &st,
+	                                 "SELECT kind, subject_seq, issuer_keyid,"
+	                                 " coalesce(revoked_by_seq, -1) FROM attestations"
+	                                 " WHERE seq = ?")) < 0)
+		return error;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(a->kind, sizeof(a->kind), "%s", sqlite3_column_text(st, 0));
+		a->subject = (uint64_t)sqlite3_column_int64(st, 1);
+		snprintf(a->issuer, sizeof(a->issuer), "%s", sqlite3_column_text(st, 2));
+		a->revoked_by = sqlite3_column_int64(st, 3);
+		error = PL_OK;
+	} else {
+		error = seq < pl_ledger_size(l)
+		            ? pl_error_set(PL_ENOTFOUND, "entry %llu is not an attestation",
+		                           (unsigned long long)seq)
+		            : pl_error_set(PL_ENOTFOUND, "no entry %llu (the ledger has %llu)",
+		                           (unsigned long long)seq,
+		                           (unsigned long long)pl_ledger_size(l));
+	}
+	sqlite3_finalize(st);
+	return error;
+}
+
+/* The seqs of the datasets in the lineage of subject (itself when it is a
+ * dataset; through base models, cycle-safe, when it is a model), as keys of
+ * set. */
+static int lineage_datasets(pl_ledger *l, json_t *set, uint64_t subject, int is_model)
+{
+	json_t *seen = json_object(), *queue = json_array();
+	sqlite3_stmt *st = NULL;
+	char key[32];
+	int error = PL_OK;
+
+	if (!is_model) {
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)subject);
+		json_object_set_new(set, key, json_true());
+		goto done;
+	}
+	if ((error = pl_lineage__prepare(l, &st,
+	                                 "SELECT kind, input_seq FROM model_inputs WHERE"
+	                                 " model_seq = ?")) < 0)
+		goto done;
+	json_array_append_new(queue, json_integer((json_int_t)subject));
+	for (size_t i = 0; i < json_array_size(queue); i++) {
+		uint64_t m = (uint64_t)json_integer_value(json_array_get(queue, i));
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)m);
+		if (json_object_get(seen, key))
+			continue;
+		json_object_set_new(seen, key, json_true());
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)m);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			uint64_t in = (uint64_t)sqlite3_column_int64(st, 1);
+			if (strcmp((const char *)sqlite3_column_text(st, 0), "base") == 0) {
+				json_array_append_new(queue, json_integer((json_int_t)in));
+			} else {
+				snprintf(key, sizeof(key), "%llu", (unsigned long long)in);
+				json_object_set_new(set, key, json_true());
+			}
+		}
+	}
+done:
+	sqlite3_finalize(st);
+	json_decref(seen);
+	json_decref(queue);
+	return error;
+}
+
+static int in_set(const json_t *set, uint64_t seq)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)seq);
+	return json_object_get(set, key) != NULL;
+}
+
+static int training_licence(json_t *pred, const pl_attest_spec *s)
+{
+	pl_buf n = PL_BUF_INIT;
+	int error;
+	if (!s->max_training_flop || !s->conditions || !*s->conditions)
+		return pl_error_set(
+		    PL_EINVALID, "a training-licence needs --max-training-flop and --conditions");
+	if ((error = pl_lineage_parse_number(&n, s->max_training_flop)) < 0) {
+		pl_error_prefix(error, "--max-training-flop");
+	} else {
+		json_object_set_new(pred, "max_training_flop", json_string(n.ptr));
+		json_object_set_new(pred, "conditions", json_string(s->conditions));
+	}
+	pl_buf_free(&n);
+	return error;
+}
+
+static int check_capability(const char *cap, const char *s)
+{
+	if (!*cap || strlen(cap) > 128)
+		return pl_error_set(PL_EINVALID, "'%s': the capability name is empty or too long",
+		                    s);
+	for (const char *p = cap; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return pl_error_set(PL_EINVALID,
+			                    "'%s': control character in the capability", s);
+	return PL_OK;
+}
+
+static int evaluation(json_t *pred, const pl_attest_spec *s)
+{
+	json_t *results = json_object(), *dangerous = json_array();
+	pl_buf cap = PL_BUF_INIT;
+	int error = PL_OK;
+
+	json_object_set_new(pred, "results", results);
+	json_object_set_new(pred, "dangerous_capabilities", dangerous);
+	if (!s->suite || !*s->suite)
+		return pl_error_set(PL_EINVALID, "an evaluation needs --suite");
+	if (s->nresults == 0)
+		return pl_error_set(
+		    PL_EINVALID, "an evaluation needs at least one --result CAPABILITY=pass|fail");
+	json_object_set_new(pred, "suite", json_string(s->suite));
+	for (size_t i = 0; i < s->nresults && error == PL_OK; i++) {
+		const char *eq = strrchr(s->results[i], '=');
+		if (!eq || (strcmp(eq + 1, "pass") != 0 && strcmp(eq + 1, "fail") != 0)) {
+			error = pl_error_set(
+			    PL_EINVALID, "--result '%s' is not CAPABILITY=pass or CAPABILITY=fail",
+			    s->results[i]);
+			break;
+		}
+		pl_buf_clear(&cap);
+		pl_buf_put(&cap, s->results[i], (size_t)(eq - s->results[i]));
+		if ((error = check_capability(cap.ptr ? cap.ptr : "", s->results[i])) < 0)
+			break;
+		if (json_object_get(results, cap.ptr))
+			error = pl_error_set(PL_EINVALID, "--result: capability '%s' given twice",
+			                     cap.ptr);
+		else
+			json_object_set_new(results, cap.ptr, json_string(eq + 1));
+	}
+	for (size_t i = 0; i < s->ndangerous && error == PL_OK; i++) {
+		if ((error = check_capability(s->dangerous[i], s->dangerous[i])) < 0)
+			break;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(s->dangerous[i], s->dangerous[j]) == 0)
+				error = pl_error_set(PL_EINVALID, "--dangerous '%s' given twice",
+				                     s->dangerous[i]);
+		json_array_append_new(dangerous, json_string(s->dangerous[i]));
+	}
+	pl_buf_free(&cap);
+	return error;
+}
+
+static int approval(pl_ledger *l, json_t *pred, const pl_attest_spec *s, uint64_t subject,
+                    const char *subject_name)
+{
+	json_t *evals = json_array();
+	int error = PL_OK;
+
+	json_object_set_new(pred, "evaluations", evals);
+	if (s->nevaluations == 0)
+		return pl_error_set(PL_EINVALID, "a deployment-approval needs at least one "
+		                                 "--evaluation SEQ it relied on");
+	for (size_t i = 0; i < s->nevaluations; i++) {
+		att_row a;
+		pl_lineage_row row;
+		for (size_t j = 0; j < i; j++)
+			if (s->evaluations[i] == s->evaluations[j])
+				return pl_error_set(PL_EINVALID, "--evaluation %llu given twice",
+				                    (unsigned long long)s->evaluations[i]);
+		if ((error = load_att(l, &a, s->evaluations[i])) < 0)
+			return pl_error_prefix(error, "--evaluation");
+		if (strcmp(a.kind, "evaluation") != 0 || a.subject != subject)
+			return pl_error_set(
+			    PL_EINVALID, "--evaluation %llu: entry %llu is not an evaluation of %s",
+			    (unsigned long long)s->evaluations[i],
+			    (unsigned long long)s->evaluations[i], subject_name);
+		if (a.revoked_by >= 0)
+			return pl_error_set(
+			    PL_EINVALID, "--evaluation %llu was revoked by entry %lld",
+			    (unsigned long long)s->evaluations[i], (long long)a.revoked_by);
+		if ((error = pl_lineage__row(l, &row, s->evaluations[i])) < 0)
+			return error;
+		json_array_append_new(evals, pl_lineage__ref(s->evaluations[i], row.leaf, NULL));
+		pl_lineage__row_clear(&row);
+	}
+	return PL_OK;
+}
+
+static int valid_work_id(const char *w)
+{
+	if (!w || strlen(w) != 17 || w[0] != 'W')
+		return 0;
+	for (int i = 1; i < 17; i++)
+		if (!((w[i] >= '0' && w[i] <= '9') || (w[i] >= 'a' && w[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int claim(pl_ledger *l, json_t *pred, const pl_attest_spec *s, uint64_t subject,
+                 int is_model, const char *subject_name)
+{
+	json_t *set = json_object();
+	pl_lineage_row row = {0};
+	sqlite3_stmt *st = NULL;
+	int error;
+
+	if (!s->work || !s->statement || !*s->statement) {
+		error = pl_error_set(PL_EINVALID, "a claim needs --work W-ID and --statement TEXT");
+		goto done;
+	}
+	if (!valid_work_id(s->work)) {
+		error = pl_error_set(PL_EINVALID,
+		                     "--work '%s' is not a work id (W and 16 lowercase hex digits)",
+		                     s->work);
+		goto done;
+	}
+	if (s->has_check == (s->dataset != NULL)) {
+		error = pl_error_set(
+		    PL_EINVALID, "a claim refers to either a check (--check SEQ [--match I]) or "
+		                 "a dataset (--dataset N@V)");
+		goto done;
+	}
+	if (s->has_match && !s->has_check) {
+		error = pl_error_set(PL_EINVALID, "--match needs --check");
+		goto done;
+	}
+	if ((error = pl_lineage__prepare(l, &st,
+	                                 "SELECT seq FROM entries WHERE type = 'work' AND"
+	                                 " name = 'work:' || ? ORDER BY seq LIMIT 1")) < 0)
+		goto done;
+	sqlite3_bind_text(st, 1, s->work, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		error = pl_error_set(PL_ENOTFOUND, "no work %s is registered", s->work);
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	json_object_set_new(pred, "work", json_string(s->work));
+	json_object_set_new(pred, "statement", json_string(s->statement));
+	if ((error = lineage_datasets(l, set, subject, is_model)) < 0)
+		goto done;
+	if (s->has_check) {
+		json_t *matches, *m;
+		int64_t ds = -1;
+		size_t i;
+		int found = 0;
+		if ((error = pl_lineage__row(l, &row, s->check)) < 0)
+			goto done;
+		if (strcmp(row.type, "check") != 0) {
+			error = pl_error_set(
+			    PL_EINVALID, "--check %llu: entry %llu is a %s, not a check",
+			    (unsigned long long)s->check, (unsigned long long)s->check, row.type);
+			goto done;
+		}
+		if ((error = pl_lineage__prepare(l, &st,
+		                                 "SELECT coalesce(dataset_seq, -1) FROM"
+		                                 " checks WHERE seq = ?")) < 0)
+			goto done;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)s->check);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			ds = sqlite3_column_int64(st, 0);
+		if (ds < 0 || !in_set(set, (uint64_t)ds)) {
+			error = pl_error_set(PL_EINVALID,
+			                     "--check %llu is not a check of a dataset in the "
+			                     "lineage of %s",
+			                     (unsigned long long)s->check, subject_name);
+			goto done;
+		}
+		matches = json_object_get(json_object_get(row.statement, "predicate"), "matches");
+		if (s->has_match) {
+			m = json_array_get(matches, s->match);
+			if (!m) {
+				error = pl_error_set(
+				    PL_EINVALID, "--match %llu: check %llu has %zu matches",
+				    (unsigned long long)s->match, (unsigned long long)s->check,
+				    json_array_size(matches));
+				goto done;
+			}
+			found = json_string_value(json_object_get(m, "work")) &&
+			        strcmp(json_string_value(json_object_get(m, "work")), s->work) == 0;
+		} else {
+			json_array_foreach(matches, i, m)
+			{
+				const char *w = json_string_value(json_object_get(m, "work"));
+				found |= w && strcmp(w, s->work) == 0;
+			}
+		}
+		if (!found) {
+			error =
+			    s->has_match
+			        ? pl_error_set(PL_EINVALID,
+			                       "--match %llu of check %llu is not a match of %s",
+			                       (unsigned long long)s->match,
+			                       (unsigned long long)s->check, s->work)
+			        : pl_error_set(PL_EINVALID, "check %llu has no match of %s",
+			                       (unsigned long long)s->check, s->work);
+			goto done;
+		}
+		json_object_set_new(pred, "check", pl_lineage__ref(s->check, row.leaf, NULL));
+		if (s->has_match)
+			json_object_set_new(pred, "match", json_integer((json_int_t)s->match));
+	} else {
+		uint64_t ds;
+		if ((error = pl_lineage_find(l, &ds, "dataset", s->dataset)) < 0)
+			goto done;
+		if (!in_set(set, ds)) {
+			error = pl_error_set(PL_EINVALID, "dataset %s is not in the lineage of %s",
+			                     s->dataset, subject_name);
+			goto done;
+		}
+		if ((error = pl_lineage__row(l, &row, ds)) < 0)
+			goto done;
+		json_object_set_new(pred, "dataset", pl_lineage__ref(ds, row.leaf, s->dataset));
+	}
+done:
+	sqlite3_finalize(st);
+	pl_lineage__row_clear(&row);
+	json_decref(set);
+	return error;
+}
+
+/* The subject's NAME@VERSION from its own entry. */
+static int subject_name(pl_buf *out, json_t *statement)
+{
+	json_t *p = json_object_get(statement, "predicate");
+	const char *n = json_string_value(json_object_get(p, "name"));
+	const char *v = json_string_value(json_object_get(p, "version"));
+	if (!n || !v)
+		return pl_error_set(PL_EINVALID, "the subject entry has no name and version");
+	pl_buf_clear(out);
+	return pl_buf_printf(out, "%s@%s", n, v);
+}
+
+int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_attest_spec *spec)
+{
+	pl_buf role = PL_BUF_INIT, keyid = PL_BUF_INIT, sname = PL_BUF_INIT, ename = PL_BUF_INIT;
+	pl_lineage_row srow = {0};
+	json_t *pred = NULL, *subjects = NULL;
+	char created[32];
+	uint64_t subject = 0;
+	int error, k = -1, is_model = 1;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (spec->kind && strcmp(spec->kind, kinds[i].kind) == 0)
+			k = (int)i;
+	if (k < 0) {
+		error = pl_error_set(PL_EINVALID,
+		                     "unknown attestation kind '%s' (training-licence, evaluation, "
+		                     "deployment-approval, claim, revocation)",
+		                     spec->kind ? spec->kind : "");
+		goto done;
+	}
+	if ((error = pl_lineage_signer_role(l, &role, &keyid, signer)) < 0)
+		goto done;
+	if (kinds[k].role && strcmp(role.ptr, kinds[k].role) != 0) {
+		error = pl_error_set(PL_EINVALID, "attest %s needs %s %s key; %s is %s",
+		                     kinds[k].kind, strchr("aeiou", kinds[k].role[0]) ? "an" : "a",
+		                     kinds[k].role, keyid.ptr, role.ptr);
+		goto done;
+	}
+	pred = json_object();
+	if (kinds[k].subject == 0) {
+		att_row a;
+		if (!spec->has_revokes) {
+			error = pl_error_set(PL_EINVALID, "a revocation needs --revokes SEQ");
+			goto done;
+		}
+		if ((error = load_att(l, &a, spec->revokes)) < 0)
+			goto done;
+		if (strcmp(a.kind, "revocation") == 0) {
+			error = pl_error_set(PL_EINVALID,
+			                     "entry %llu is a revocation; it cannot be "
+			                     "revoked",
+			                     (unsigned long long)spec->revokes);
+			goto done;
+		}
+		if (strcmp(a.issuer, keyid.ptr) != 0) {
+			error =
+			    pl_error_set(PL_EINVALID,
+			                 "attestation %llu was signed by %s, not by %s: only its "
+			                 "signer can revoke it",
+			                 (unsigned long long)spec->revokes, a.issuer, keyid.ptr);
+			goto done;
+		}
+		if (a.revoked_by >= 0) {
+			error = pl_error_set(
+			    PL_ECONFLICT, "attestation %llu was already revoked by entry %lld",
+			    (unsigned long long)spec->revokes, (long long)a.revoked_by);
+			goto done;
+		}
+		subject = a.subject;
+	} else if (!spec->subject) {
+		error = pl_error_set(PL_EINVALID, "attest %s needs --subject NAME@VERSION",
+		                     kinds[k].kind);
+		goto done;
+	} else if ((error = pl_lineage_find(l, &subject, "model", spec->subject)) == PL_ENOTFOUND &&
+	           kinds[k].subject == 2) {
+		is_model = 0;
+		if ((error = pl_lineage_find(l, &subject, "dataset", spec->subject)) ==
+		    PL_ENOTFOUND)
+			error = pl_error_set(PL_ENOTFOUND, "no model or dataset named %s",
+			                     spec->subject);
+	}
+	if (error < 0)
+		goto done;
+	if ((error = pl_lineage__row(l, &srow, subject)) < 0 ||
+	    (error = subject_name(&sname, srow.statement)) < 0)
+		goto done;
+	if (kinds[k].subject == 0 && spec->subject && strcmp(spec->subject, sname.ptr) != 0) {
+		error = pl_error_set(PL_EINVALID, "attestation %llu is about %s, not %s",
+		                     (unsigned long long)spec->revokes, sname.ptr, spec->subject);
+		goto done;
+	}
+	if (kinds[k].subject == 0) {
+		pl_lineage_row rrow;
+		if ((error = pl_lineage__row(l, &rrow, spec->revokes)) < 0)
+			goto done;
+		json_object_set_new(pred, "revokes",
+		                    pl_lineage__ref(spec->revokes, rrow.leaf, NULL));
+		pl_lineage__row_clear(&rrow);
+	} else if (strcmp(kinds[k].kind, "training-licence") == 0) {
+		error = training_licence(pred, spec);
+	} else if (strcmp(kinds[k].kind, "evaluation") == 0) {
+		error = evaluation(pred, spec);
+	} else if (strcmp(kinds[k].kind, "deployment-approval") == 0) {
+		error = approval(l, pred, spec, subject, sname.ptr);
+	} else {
+		error = claim(l, pred, spec, subject, is_model, sname.ptr);
+	}
+	if (error < 0)
+		goto done;
+	pl_rfc3339(created, pl_ledger_now());
+	json_object_set_new(pred, "created", json_string(created));
+	json_object_set_new(pred, "kind", json_string(kinds[k].kind));
+	json_object_set_new(pred, "issuer_role", json_string(role.ptr));
+	json_object_set_new(pred, "subject", pl_lineage__ref(subject, srow.leaf, sname.ptr));
+	pl_buf_printf(&ename, "attestation:%s:%s", kinds[k].kind, sname.ptr);
+	subjects = json_pack("[{s:s, s:{s:s}}]", "name", ename.ptr, "digest", "sha256", srow.leaf);
+	error = pl_ledger_append_statement(l, out, signer, "attestation", subjects, pred, NULL, 0);
+	subjects = pred = NULL;
+done:
+	json_decref(pred);
+	json_decref(subjects);
+	pl_lineage__row_clear(&srow);
+	pl_buf_free(&role);
+	pl_buf_free(&keyid);
+	pl_buf_free(&sname);
+	pl_buf_free(&ename);
+	return error;
+}

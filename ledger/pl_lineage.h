@@ -1,0 +1,150 @@
+/*
+ * pl_lineage.h - models, attestations and the lineage of a model: what it
+ * was fine-tuned from and trained on, which registered works those datasets
+ * hold, who licensed, evaluated or approved it, and the policy findings
+ * (SPEC §6.5-6.7).
+ *
+ * The index keeps its own tables (datasets, models, model_inputs,
+ * attestations, checks, check_works), rebuilt by `reindex` from git, so that
+ * every lookup here is an indexed query, never a scan of the ledger.
+ *
+ * Number syntax (training_flop, parameters, max_training_flop): a
+ * non-negative decimal integer without leading zeros ("380000000000"), or a
+ * mantissa with an optional fraction and an exponent ("1.2e12", "3.8E+25",
+ * "38e24"). No sign on the mantissa, no hex, inf or nan, no spaces, no
+ * leading '.', no fraction without an exponent, no negative exponent; the
+ * value must be a whole number below 1e1000. The canonical form, stored in
+ * entries, is scientific: one non-zero digit, an optional fraction without
+ * trailing zeros, 'e', the exponent in decimal ("3.8e25", "1e12", "5e0";
+ * zero is "0e0").
+ */
+#ifndef PL_LINEAGE_H
+#define PL_LINEAGE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "pl_common.h"
+#include "pl_ledger.h"
+
+/* ---- names and numbers (pure) ------------------------------------------ */
+
+/* Check a NAME or VERSION: 1..128 bytes of printable ASCII without space,
+ * '@', '"' or '\'. what ("name", "version") goes into the message.
+ * PL_EINVALID otherwise. */
+int pl_lineage_check_name(const char *s, const char *what);
+
+/* Split "NAME@VERSION" (exactly one '@', both parts valid as above) into
+ * name and version (each cleared, then filled). PL_EINVALID otherwise. */
+int pl_lineage_parse_ref(pl_buf *name, pl_buf *version, const char *s);
+
+/* Parse s in the number syntax above; out is cleared and receives the
+ * canonical form. PL_EINVALID with a message naming s and the fault. */
+int pl_lineage_parse_number(pl_buf *out, const char *s);
+
+/* Compare two canonical numbers exactly (no floating point): <0, 0, >0.
+ * Inputs that are not canonical compare as equal to nothing in particular:
+ * callers pass only the output of pl_lineage_parse_number. */
+int pl_lineage_number_cmp(const char *a, const char *b);
+
+/* 1 when canonical training_flop >= 1e25 or parameters >= 1e12. */
+int pl_lineage_is_frontier(const char *training_flop, const char *parameters);
+
+/* ---- lookups ------------------------------------------------------------ */
+
+/* The seq of the dataset or model (type "dataset" or "model") registered as
+ * name_at_version (the earliest, should a malicious ledger hold two).
+ * PL_ENOTFOUND "no dataset named X@Y"; PL_EINVALID for a malformed name. */
+int pl_lineage_find(pl_ledger *l, uint64_t *seq, const char *type, const char *name_at_version);
+
+/* The registered role of signer's key into role (cleared first); PL_ENOTFOUND
+ * "key <keyid> is not registered". keyid (may be NULL) receives the keyid. */
+int pl_lineage_signer_role(pl_ledger *l, pl_buf *role, pl_buf *keyid, const pl_key *signer);
+
+/* ---- model register (SPEC §6.5) ---------------------------------------- */
+
+typedef struct {
+	const char *name, *version;
+	const char *const *datasets; /* "NAME@VERSION", at least one */
+	size_t ndatasets;
+	const char *const *bases; /* "NAME@VERSION" of base models */
+	size_t nbases;
+	const char *training_flop, *parameters; /* number syntax */
+	const char *const *weights;             /* files, hashed streaming */
+	size_t nweights;
+	const char *hardware;           /* "TYPE:COUNT" or NULL */
+	const char *started, *finished; /* RFC 3339 UTC ("2026-01-31T12:00:00Z") or NULL */
+	int frontier;                   /* the lab declares the model frontier */
+} pl_model_spec;
+
+/* Validate spec and append a model entry signed by signer (a registered lab
+ * key). Refused, with nothing appended: PL_EINVALID for malformed fields,
+ * PL_ENOTFOUND for a dataset or base model that is not registered,
+ * PL_ECONFLICT for a duplicate NAME@VERSION (naming the existing seq),
+ * PL_EINVALID also when the signer is not a lab key. out (may be NULL) receives
+ * the reference. */
+int pl_model_register(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
+                      const pl_model_spec *spec);
+
+/* ---- attestations (SPEC §6.6) ------------------------------------------ */
+
+typedef struct {
+	const char *kind; /* training-licence, evaluation, deployment-approval, claim, revocation */
+	const char *subject; /* "NAME@VERSION"; optional for a revocation */
+	/* training-licence */
+	const char *max_training_flop, *conditions;
+	/* evaluation */
+	const char *suite;
+	const char *const *results; /* "CAPABILITY=pass" or "CAPABILITY=fail" */
+	size_t nresults;
+	const char *const *dangerous; /* capabilities found dangerous */
+	size_t ndangerous;
+	/* deployment-approval: seqs of evaluations of the same subject */
+	const uint64_t *evaluations;
+	size_t nevaluations;
+	/* claim: work and (check [+ match] | dataset) and statement */
+	const char *work;
+	int has_check, has_match;
+	uint64_t check, match;
+	const char *dataset;
+	const char *statement;
+	/* revocation */
+	int has_revokes;
+	uint64_t revokes;
+} pl_attest_spec;
+
+/* Validate spec and append an attestation signed by signer. The signer's
+ * registered role must fit the kind (training-licence and
+ * deployment-approval: authority; evaluation: evaluator; claim:
+ * rights-holder; revocation: any, but only of an attestation the same key
+ * signed). Refused, with nothing appended: PL_EINVALID for a wrong role,
+ * someone else's attestation or malformed fields, PL_ENOTFOUND for a missing
+ * subject, entry or work, PL_ECONFLICT for revoking twice. (Refusals are
+ * bad input, not findings: none of them is PL_EVERIFY.) */
+int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_attest_spec *spec);
+
+/* ---- lineage and policy (SPEC §6.7) ------------------------------------ */
+
+/* The lineage of model name_at_version as one JSON document (*out is the
+ * caller's, json_decref):
+ *   {"model": MODEL, "base_models": [MODEL...], "datasets": [DATASET...],
+ *    "works": [WORK...], "attestations": [ATTESTATION...],
+ *    "findings": [FINDING...]}
+ * (the fields of each are listed in README.md and `provledger help lineage`).
+ * Base models are followed recursively and each appears once, in
+ * breadth-first order; a cycle (possible only in a forged ledger) ends the
+ * walk. PL_ENOTFOUND "no model named X@Y". */
+int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version);
+
+/* Every policy finding across the ledger (every model and dataset), as a
+ * JSON array of {"code", "severity", "subject", "subject_type", "seq",
+ * "message"}, ordered by subject seq. *findings is the caller's. */
+int pl_lineage_policy(pl_ledger *l, json_t **findings);
+
+typedef enum { PL_LINEAGE_TEXT, PL_LINEAGE_DOT } pl_lineage_format;
+
+/* Render a document from pl_lineage_get as human text or a Graphviz digraph,
+ * appended to out. */
+int pl_lineage_render(pl_buf *out, const json_t *lineage, pl_lineage_format fmt);
+
+#endif

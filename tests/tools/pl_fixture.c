@@ -1,0 +1,130 @@
+/*
+ * pl_fixture.c - test and bench helper: appends the fixture entries the
+ * lineage tests need but no command writes yet (works, check reports,
+ * datasets), and bulk ledgers for bench/lineage.sh.
+ *
+ *   pl_fixture LEDGER work KEY ID TITLE HOLDER TERMS            prints the seq
+ *   pl_fixture LEDGER dataset KEY NAME VERSION SHARDS [W-ID...]  prints "CHECK DATASET"
+ *   pl_fixture LEDGER recheck KEY NAME VERSION DATASET_SEQ SHARDS [W-ID...]
+ *   pl_fixture LEDGER bulk KEY N                                appends about N entries
+ *
+ * SHARDS is PATH:RECORDS:TOKENS[,PATH:RECORDS:TOKENS...].
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lineage_fixture.h"
+#include "pl_lineage.h"
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "pl_fixture: %s: %s\n", what, pl_error_last());
+	return 3;
+}
+
+static size_t parse_shards(fx_shard *out, size_t cap, char *spec)
+{
+	size_t n = 0;
+	for (char *save = NULL, *s = strtok_r(spec, ",", &save); s && n < cap;
+	     s = strtok_r(NULL, ",", &save)) {
+		char *c1 = strchr(s, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			return 0;
+		*c1 = *c2 = '\0';
+		out[n].path = s;
+		out[n].records = atoi(c1 + 1);
+		out[n].tokens = atoi(c2 + 1);
+		n++;
+	}
+	return n;
+}
+
+static int bulk(pl_ledger *l, const pl_key *k, long n)
+{
+	char name[64], ds[64], base[64], id[32], flop[32];
+	long groups = n / 4;
+	for (long i = 0; i < groups; i++) {
+		fx_shard sh = {"shard-00000.jsonl", 100, 50000};
+		const char *work = id;
+		uint64_t cs, dss;
+		const char *dsl[1] = {ds}, *bl[1] = {base};
+		pl_model_spec spec = {0};
+		snprintf(id, sizeof(id), "W%016lx", (unsigned long)i);
+		snprintf(name, sizeof(name), "corpus-%ld", i);
+		if (fx_work(l, k, id, name, "holder", i % 3 ? "licensed:CC-BY" : "opt-out", NULL) <
+		    0)
+			return fail("work");
+		if (fx_dataset(l, k, name, "1", &sh, 1, &work, 1, -1, &cs, &dss) < 0)
+			return fail("dataset");
+		snprintf(ds, sizeof(ds), "corpus-%ld@1", i);
+		snprintf(name, sizeof(name), "model-%ld", i);
+		snprintf(base, sizeof(base), "model-%ld@1", i - 1);
+		snprintf(flop, sizeof(flop), "%ld.5e24", i % 9 + 1);
+		spec.name = name;
+		spec.version = "1";
+		spec.datasets = dsl;
+		spec.ndatasets = 1;
+		spec.bases = bl;
+		spec.nbases = i % 25 ? 1 : 0; /* chains of 25 fine-tunes */
+		spec.training_flop = flop;
+		spec.parameters = "7e10";
+		if (pl_model_register(l, NULL, k, &spec) < 0)
+			return fail("model");
+		if (i % 1000 == 0)
+			fprintf(stderr, "\r%ld entries", (long)pl_ledger_size(l));
+	}
+	fprintf(stderr, "\r%ld entries\n", (long)pl_ledger_size(l));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	pl_ledger *l = NULL;
+	pl_key *k = NULL;
+	fx_shard shards[64];
+	uint64_t a = 0, b = 0;
+	int rc = 0;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: pl_fixture LEDGER work|dataset|recheck|bulk KEY ...\n");
+		return 2;
+	}
+	if (pl_ledger_open(&l, argv[1]) < 0)
+		return fail(argv[1]);
+	if (pl_key_load_private(&k, argv[3]) < 0) {
+		rc = fail(argv[3]);
+		goto done;
+	}
+	if (strcmp(argv[2], "work") == 0 && argc == 8) {
+		if (fx_work(l, k, argv[4], argv[5], argv[6], argv[7], &a) < 0)
+			rc = fail("work");
+		else
+			printf("%llu\n", (unsigned long long)a);
+	} else if (strcmp(argv[2], "dataset") == 0 && argc >= 7) {
+		size_t n = parse_shards(shards, 64, argv[6]);
+		if (!n ||
+		    fx_dataset(l, k, argv[4], argv[5], shards, n, (const char *const *)argv + 7,
+		               (size_t)(argc - 7), -1, &a, &b) < 0)
+			rc = fail("dataset");
+		else
+			printf("%llu %llu\n", (unsigned long long)a, (unsigned long long)b);
+	} else if (strcmp(argv[2], "recheck") == 0 && argc >= 8) {
+		size_t n = parse_shards(shards, 64, argv[7]);
+		if (!n ||
+		    fx_dataset(l, k, argv[4], argv[5], shards, n, (const char *const *)argv + 8,
+		               (size_t)(argc - 8), atoll(argv[6]), &a, NULL) < 0)
+			rc = fail("recheck");
+		else
+			printf("%llu\n", (unsigned long long)a);
+	} else if (strcmp(argv[2], "bulk") == 0 && argc == 5) {
+		rc = bulk(l, k, atol(argv[4]));
+	} else {
+		fprintf(stderr, "pl_fixture: bad arguments\n");
+		rc = 2;
+	}
+done:
+	pl_key_free(k);
+	pl_ledger_free(l);
+	return rc;
+}
