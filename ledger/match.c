@@ -537,7 +537,8 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 		}
 	}
 done:
-	qsort(out->v, out->count, sizeof(*out->v), cmp_match);
+	if (out->count) /* qsort(NULL, 0) is undefined (UBSan) */
+		qsort(out->v, out->count, sizeof(*out->v), cmp_match);
 	return PL_OK;
 }
 
