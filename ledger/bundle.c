@@ -10,6 +10,7 @@
 
 #include "bundle_internal.h"
 #include "ledger_internal.h"
+#include "pl_lineage.h"
 #include "pl_note.h"
 
 /* ---- the ledger as a source of entries ---------------------------------- */
@@ -158,40 +159,10 @@ done:
 int pl_bundle_find_model(pl_ledger *l, uint64_t *seq, const char *nv)
 {
 	const char *at = nv ? strrchr(nv, '@') : NULL;
-	sqlite3_stmt *st = NULL;
-	int rc, error = PL_ENOTFOUND;
-	size_t nlen;
-
 	if (!at || at == nv || !at[1])
 		return pl_error_set(PL_EUSAGE, "'%s' is not NAME@VERSION", nv ? nv : "");
-	nlen = (size_t)(at - nv);
-	if (sqlite3_prepare_v2(l->db,
-	                       "SELECT seq, statement FROM entries WHERE type = 'model'"
-	                       " ORDER BY seq DESC",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(l->db, "entries");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *stmt = NULL, *pred;
-		const char *n, *v;
-		const char *txt = (const char *)sqlite3_column_text(st, 1);
-		if (!txt || pl_json_parse(&stmt, txt, (size_t)sqlite3_column_bytes(st, 1), "index"))
-			continue;
-		pred = json_object_get(stmt, "predicate");
-		n = json_string_value(json_object_get(pred, "name"));
-		v = json_string_value(json_object_get(pred, "version"));
-		if (n && v && strlen(n) == nlen && strncmp(n, nv, nlen) == 0 &&
-		    strcmp(v, at + 1) == 0) {
-			*seq = (uint64_t)sqlite3_column_int64(st, 0);
-			error = PL_OK;
-		}
-		json_decref(stmt);
-		if (error == PL_OK)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (error == PL_ENOTFOUND)
-		error = pl_error_set(PL_ENOTFOUND, "no model %s in the ledger", nv);
-	return error;
+	/* the same model `lineage` shows */
+	return pl_lineage_find(l, seq, "model", nv);
 }
 
 int pl_bundle_find_work(pl_ledger *l, uint64_t *seq, const char *id)

@@ -51,9 +51,9 @@ typedef struct {
 } pl_seqs;
 void pl_seqs_free(pl_seqs *s); /* NULL-safe; frees the array and zeroes s */
 
-/* The model entry NAME@VERSION names (its predicate's name and version; the
- * latest when registered more than once). PL_ENOTFOUND "no model foo@1 in the
- * ledger"; PL_EUSAGE when name_at_version is not NAME@VERSION. */
+/* The model entry NAME@VERSION names, as pl_lineage_find finds it.
+ * PL_ENOTFOUND when there is none; PL_EUSAGE when name_at_version is not
+ * NAME@VERSION. */
 int pl_bundle_find_model(pl_ledger *l, uint64_t *seq, const char *name_at_version);
 
 /* The work entry of work id (W + 16 hex digits; the subject name is

@@ -6,11 +6,58 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DOCS=$HERE/../../docs
 INTEROP=$HERE/../interop
 . "$HERE/lib.sh"
-FIXTURE=${PL_TOOLS:-}/bundle_fixture
+FIXTURE=$(dirname "$PL")/bundle_fixture
 
 if [ ! -x "$FIXTURE" ]; then
-	skip "bundle tests" "PL_TOOLS/bundle_fixture not built"
-	finish
+	skip "bundle tests" "$FIXTURE not built"
+	# ---- a lineage made with the real commands ------------------------------
+mkdir real && cd real || exit 2
+pl --ledger R init --origin example.org/real
+expect "real: init" 0
+for k in lab:lab holder:rights-holder authority:authority; do
+	"$PL" key gen --name "${k%%:*}" --role "${k#*:}" --out "${k%%:*}" >/dev/null 2>&1
+	"$PL" --ledger R key register "${k%%:*}.pub" --key "${k%%:*}.key" >/dev/null 2>&1
+done
+python3 -c '
+import random
+r = random.Random(7)
+words = ["w%d" % r.randrange(100000) for _ in range(400)]
+open("book.txt", "w").write(" ".join(words) + "\n")
+import json
+with open("web.jsonl", "w") as f:
+    f.write(json.dumps({"text": "an unrelated page about the weather " * 10}) + "\n")
+    f.write(json.dumps({"text": " ".join(words[50:300])}) + "\n")
+'
+pl --ledger R --json work register book.txt --title Book --holder "Holder Press" --key holder.key
+expect "real: work register" 0
+WR=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["work"])' "$OUT" 2>/dev/null)
+pl --ledger R dataset register --name web --version 1 web.jsonl --key lab.key
+check "real: dataset register (exit 0 or 1 when it matches)" test "$RC" -le 1
+pl --ledger R model register --name m --version 1 --dataset web@1 --training-flop 1e24 \
+	--parameters 7e9 --key lab.key
+expect "real: model register" 0
+pl --ledger R attest training-licence --subject m@1 --max-training-flop 1e25 \
+	--conditions none --key authority.key
+expect "real: attest" 0
+pl --ledger R export m@1 --out m.bundle
+expect "real: export m@1" 0
+pl --ledger R export --work "$WR" --out wr.bundle
+expect "real: export --work" 0
+grep -o 'ssh-ed25519 [A-Za-z0-9+/=]*' R/config >op.pub
+rm -rf R
+pl verify-bundle m.bundle --trust op.pub
+expect "real: m@1 bundle verifies without the ledger" 0
+expect_out "real: the model" "model m@1"
+expect_out "real: the match" "work $WR"
+expect_out "real: the licence" "attestation training-licence"
+pl verify-bundle wr.bundle --trust op.pub
+expect "real: work bundle verifies" 0
+expect_out "real: the work bundle holds the model" "model m@1"
+run python3 "$DOCS/verify_bundle.py" m.bundle op.pub
+expect "real: docs/verify_bundle.py accepts it" 0
+cd .. || exit 2
+
+finish
 	exit
 fi
 run "$FIXTURE" L
@@ -32,7 +79,7 @@ expect_out "export --json names the seq" '"seq": 11'
 check "export is reproducible" cmp -s big.bundle big2.bundle
 check "the bundle is gzip" gzip -t big.bundle
 pl --ledger L export nope@1 --out x.bundle
-expect "export of an unknown model" 3 "no model nope@1"
+expect "export of an unknown model" 3 "nope@1"
 pl --ledger L export --work W0000000000000000 --out x.bundle
 expect "export of an unknown work" 3 "no work W0000000000000000"
 pl --ledger L export big@1
@@ -217,5 +264,52 @@ pl verify-bundle bomb.gz --trust operator.pub --max-size 1M
 expect "--max-size 1M" 3 "decompresses to more than 1048576 bytes"
 pl verify-bundle big.bundle --trust operator.pub --max-size 1K
 expect "--max-size below a real bundle" 3 "the --max-size cap"
+
+# ---- a lineage made with the real commands ------------------------------
+mkdir real && cd real || exit 2
+pl --ledger R init --origin example.org/real
+expect "real: init" 0
+for k in lab:lab holder:rights-holder authority:authority; do
+	"$PL" key gen --name "${k%%:*}" --role "${k#*:}" --out "${k%%:*}" >/dev/null 2>&1
+	"$PL" --ledger R key register "${k%%:*}.pub" --key "${k%%:*}.key" >/dev/null 2>&1
+done
+python3 -c '
+import random
+r = random.Random(7)
+words = ["w%d" % r.randrange(100000) for _ in range(400)]
+open("book.txt", "w").write(" ".join(words) + "\n")
+import json
+with open("web.jsonl", "w") as f:
+    f.write(json.dumps({"text": "an unrelated page about the weather " * 10}) + "\n")
+    f.write(json.dumps({"text": " ".join(words[50:300])}) + "\n")
+'
+pl --ledger R --json work register book.txt --title Book --holder "Holder Press" --key holder.key
+expect "real: work register" 0
+WR=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["work"])' "$OUT" 2>/dev/null)
+pl --ledger R dataset register --name web --version 1 web.jsonl --key lab.key
+check "real: dataset register (exit 0 or 1 when it matches)" test "$RC" -le 1
+pl --ledger R model register --name m --version 1 --dataset web@1 --training-flop 1e24 \
+	--parameters 7e9 --key lab.key
+expect "real: model register" 0
+pl --ledger R attest training-licence --subject m@1 --max-training-flop 1e25 \
+	--conditions none --key authority.key
+expect "real: attest" 0
+pl --ledger R export m@1 --out m.bundle
+expect "real: export m@1" 0
+pl --ledger R export --work "$WR" --out wr.bundle
+expect "real: export --work" 0
+grep -o 'ssh-ed25519 [A-Za-z0-9+/=]*' R/config >op.pub
+rm -rf R
+pl verify-bundle m.bundle --trust op.pub
+expect "real: m@1 bundle verifies without the ledger" 0
+expect_out "real: the model" "model m@1"
+expect_out "real: the match" "work $WR"
+expect_out "real: the licence" "attestation training-licence"
+pl verify-bundle wr.bundle --trust op.pub
+expect "real: work bundle verifies" 0
+expect_out "real: the work bundle holds the model" "model m@1"
+run python3 "$DOCS/verify_bundle.py" m.bundle op.pub
+expect "real: docs/verify_bundle.py accepts it" 0
+cd .. || exit 2
 
 finish
