@@ -1,6 +1,7 @@
 /* gen.c - synthetic English-like JSONL for make bench: words drawn from a
  * Zipf (s = 1) distribution over a vocabulary built from syllables, seeded.
- *   gen SIZE_MB SEED > out.jsonl */
+ *   gen SIZE_MB SEED > out.jsonl      (SIZE_MB may be fractional: 0.5)
+ *   gen SIZE_MB SEED txt > book.txt   plain text paragraphs (a "work") */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,9 @@ int main(int argc, char **argv)
 				    "con", "de", "ma", "so", "wa", "ri", "lo", "ne", "ka", "ve"};
 	static char words[VOCAB][24];
 	static double cdf[VOCAB];
-	uint64_t target = (argc > 1 ? strtoull(argv[1], NULL, 10) : 16) << 20, done = 0, id = 0;
+	uint64_t target = (uint64_t)((argc > 1 ? strtod(argv[1], NULL) : 16.0) * 1048576.0),
+		 done = 0, id = 0;
+	int txt = argc > 3 && strcmp(argv[3], "txt") == 0;
 	rng = argc > 2 ? strtoull(argv[2], NULL, 10) * 0x9E3779B97F4A7C15ull + 1 : 42;
 	const size_t ns = sizeof(syl) / sizeof(syl[0]);
 	/* The commonest words are short and real. */
@@ -49,7 +52,11 @@ int main(int argc, char **argv)
 	char *buf = malloc(cap + 65536);
 	while (done < target) {
 		int nwords = 100 + (int)(next() % 1500), cap_next = 1;
-		len += (size_t)sprintf(buf + len, "{\"id\": %llu, \"text\": \"", (unsigned long long)id++);
+		if (txt)
+			id++;
+		else
+			len += (size_t)sprintf(buf + len, "{\"id\": %llu, \"text\": \"",
+					       (unsigned long long)id++);
 		for (int w = 0; w < nwords; w++) {
 			double u = (double)(next() >> 11) / 9007199254740992.0;
 			int lo = 0, hi = VOCAB - 1;
@@ -77,7 +84,7 @@ int main(int argc, char **argv)
 				len = 0;
 			}
 		}
-		len += (size_t)sprintf(buf + len, "end.\", \"source\": \"synthetic\"}\n");
+		len += (size_t)sprintf(buf + len, txt ? "end.\n\n" : "end.\", \"source\": \"synthetic\"}\n");
 		if (len > cap) {
 			fwrite(buf, 1, len, stdout);
 			done += len;

@@ -86,3 +86,4 @@ else
 	echo "peak RSS: /usr/bin/time missing (apt-get install time)"
 fi
 "$(dirname "$0")/ledger.sh"
+BENCH_DIR="${BENCH_DIR:-$D}" "$(dirname "$0")/check.sh"

@@ -65,6 +65,7 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {"min-tokens", required_argument, NULL, 'm'},
 	                                     {"max-df", required_argument, NULL, 'd'},
 	                                     {"jobs", required_argument, NULL, 'j'},
+	                                     {"stats", no_argument, NULL, 's'},
 	                                     PL_SHARD_LONGOPTS,
 	                                     {NULL, 0, NULL, 0}};
 	pl_check_opts o;
@@ -72,7 +73,7 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	pl_ledger *l = NULL;
 	pl_progress prog;
 	uint64_t v;
-	int c, rc, error;
+	int c, rc, error, stats = 0;
 
 	memset(&o, 0, sizeof(o));
 	optind = 1;
@@ -85,6 +86,9 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		switch (c) {
 		case 'r':
 			o.robust = 1;
+			break;
+		case 's':
+			stats = 1;
 			break;
 		case 'm':
 		case 'd':
@@ -118,6 +122,9 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		goto done;
 	}
 	rc = res.nmatches ? PL_EXIT_FINDING : PL_EXIT_OK;
+	if (stats)
+		fprintf(stderr, "registry: %zu works, lookup table %zu bytes, loaded in %.3f s\n",
+		        res.registry_works, res.table_bytes, res.load_seconds);
 	if (g->json) {
 		pl_cli_json_print(json_incref(res.report));
 	} else {

@@ -138,13 +138,24 @@ static void process(pool *p, worker_state *ws, batch *b)
 	for (size_t i = 0; i < b->n; i++) {
 		unsigned char sha[PL_HASH_LEN];
 		int error;
-		if ((error = pl_tokenize(&ws->t, b->text.ptr + b->off[i], b->len[i], flags)) < 0) {
+		const unsigned char *shap = NULL;
+		/* The normalized text (and its SHA-256) only matters when the record
+		 * has as many tokens as some registered work: only then can it be an
+		 * exact copy. Most records skip it. */
+		if ((error = pl_tokenize(&ws->t, b->text.ptr + b->off[i], b->len[i],
+		                         flags | PL_TOK_NO_TEXT)) < 0) {
 			b->error = error;
 			b->err_record = b->first + i;
 			return;
 		}
+		if (pl_matcher_has_length(p->m, ws->t.count)) {
+			if ((error = pl_tokenize(&ws->t, b->text.ptr + b->off[i], b->len[i],
+			                         flags)) < 0)
+				goto fail;
+			pl_sha256(sha, ws->t.text.ptr ? ws->t.text.ptr : "", ws->t.text.len);
+			shap = sha;
+		}
 		b->tokens += ws->t.count;
-		pl_sha256(sha, ws->t.text.ptr ? ws->t.text.ptr : "", ws->t.text.len);
 		if ((error = pl_winnow(&ws->f, ws->t.hash, ws->t.count, k, w)) < 0)
 			goto fail;
 		if (p->o->on_fps) {
@@ -160,8 +171,8 @@ static void process(pool *p, worker_state *ws, batch *b)
 				p->hook_error = error;
 			pthread_mutex_unlock(&p->fps_mu);
 		}
-		if ((error =
-		         pl_matcher_match(p->m, &ws->ms, &ws->sc, &ws->t, &ws->f, sha, &p->mo)) < 0)
+		if ((error = pl_matcher_match(p->m, &ws->ms, &ws->sc, &ws->t, &ws->f, shap,
+		                              &p->mo)) < 0)
 			goto fail;
 		b->ignored += ws->ms.ignored;
 		for (size_t j = 0; j < ws->ms.count; j++) {
@@ -383,6 +394,8 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 	if ((error = pl_registry_matcher(&m, l, o->robust)) < 0)
 		goto done;
 	out->load_seconds = now() - t0;
+	out->table_bytes = pl_matcher_table_bytes(m);
+	out->registry_works = pl_matcher_nworks(m);
 	p.m = m;
 	p.o = o;
 	p.mo.min_tokens = o->min_tokens ? o->min_tokens : 50;

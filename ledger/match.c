@@ -37,7 +37,8 @@ struct pl_matcher {
 	uint32_t *bucket; /* 2^bits + 1 offsets */
 	unsigned bits;
 	size_t nentries;
-	uint32_t *by_sha; /* work indexes sorted by normalized SHA-256 */
+	uint32_t *by_sha;  /* work indexes sorted by normalized SHA-256 */
+	uint32_t *lengths; /* the works' token counts, sorted */
 	int sealed;
 };
 
@@ -127,6 +128,25 @@ static int cmp_wide(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int pl_matcher_has_length(const pl_matcher *m, size_t ntokens)
+{
+	size_t lo = 0, hi = m->nworks;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (m->lengths[mid] < ntokens)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->nworks && m->lengths[lo] == ntokens;
+}
+
 static const pl_matcher *sort_ctx;
 static int cmp_sha(const void *a, const void *b)
 {
@@ -168,6 +188,12 @@ int pl_matcher_seal(pl_matcher *m)
 		m->by_sha[i] = (uint32_t)i;
 	sort_ctx = m;
 	qsort(m->by_sha, m->nworks, sizeof(*m->by_sha), cmp_sha);
+	if (m->nworks && (m->lengths = malloc(m->nworks * sizeof(*m->lengths))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->nworks; i++)
+		m->lengths[i] = m->works[i].tokens;
+	if (m->nworks > 1)
+		qsort(m->lengths, m->nworks, sizeof(*m->lengths), cmp_u32);
 	sort_ctx = NULL;
 	m->sealed = 1;
 	return PL_OK;
@@ -206,6 +232,7 @@ void pl_matcher_free(pl_matcher *m)
 	free(m->table);
 	free(m->bucket);
 	free(m->by_sha);
+	free(m->lengths);
 	free(m);
 }
 

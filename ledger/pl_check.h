@@ -40,6 +40,8 @@ typedef struct {
 	size_t nshards;
 	uint64_t records, bytes, tokens, nmatches;
 	double load_seconds; /* time to load the registry */
+	size_t table_bytes;  /* size of its lookup table */
+	size_t registry_works;
 } pl_check_result;
 
 /* Check paths[0..n) against l's registry. Errors in a shard (as for `hash`)

@@ -52,6 +52,10 @@ unsigned pl_matcher_k(const pl_matcher *m);
 unsigned pl_matcher_w(const pl_matcher *m);
 size_t pl_matcher_nworks(const pl_matcher *m);
 const pl_match_work *pl_matcher_work(const pl_matcher *m, uint32_t i);
+/* Whether some registered work has exactly ntokens tokens (only then can a
+ * record be an exact copy, so only then is its normalized text needed). */
+int pl_matcher_has_length(const pl_matcher *m, size_t ntokens);
+
 /* Bytes of the lookup table (fingerprint entries and bucket index). */
 size_t pl_matcher_table_bytes(const pl_matcher *m);
 
