@@ -57,7 +57,8 @@ static int hash_one(shard_sum *sum, const pl_cli *g, const char *path, const pl_
 	pl_progress prog;
 	const pl_record *r;
 	struct stat st;
-	unsigned flags = rec_out ? 0 : PL_TOK_NO_TEXT;
+	/* Without --records only the token count is printed. */
+	unsigned flags = rec_out ? 0 : PL_TOK_NO_TEXT | PL_TOK_NO_HASH;
 	int rc, first = 1;
 
 	pl_progress_start(&prog, g, strrchr(path, '/') ? strrchr(path, '/') + 1 : path,

@@ -17,6 +17,7 @@
 /* Send ASCII through the general (utf8proc) path too. Results are identical;
  * only tests and benchmarks use it, to compare the two paths. */
 #define PL_TOK_NO_FASTPATH 0x4
+#define PL_TOK_NO_HASH 0x8 /* leave hash[] zero: for callers that only count tokens */
 
 /* The tokens of one record. Reuse one pl_tokens across records: arrays keep
  * their capacity. Zero-initialise; free with pl_tokens_free. */

@@ -83,6 +83,7 @@ typedef struct {
 	pl_tokens *t;
 	pl_buf *b;     /* t->text: the normalized text, or only the open token */
 	int keep_text; /* !(flags & PL_TOK_NO_TEXT) */
+	int no_hash;   /* flags & PL_TOK_NO_HASH */
 	int open;      /* a token is open */
 	int single;    /* the open token is a one-code-point token (Thai, kana, CJK...) */
 	size_t nstart; /* offset of the open token's normalized bytes in b */
@@ -280,7 +281,7 @@ __attribute__((always_inline)) static inline int tok_close(tok_state *st)
 	st->open = 0;
 	if ((st->maxcp >= 0x300 || n == t->cap) && (error = tok_close_slow(st)) < 0)
 		return error;
-	t->hash[n] = XXH3_64bits(b->ptr + st->nstart, b->len - st->nstart);
+	t->hash[n] = st->no_hash ? 0 : XXH3_64bits(b->ptr + st->nstart, b->len - st->nstart);
 	t->off[n] = st->start;
 	t->len[n] = st->end - st->start;
 	t->count = n + 1;
@@ -382,6 +383,7 @@ int pl_tokenize(pl_tokens *out, const char *text, size_t len, unsigned flags)
 	st.t = out;
 	st.b = &out->text;
 	st.keep_text = !(flags & PL_TOK_NO_TEXT);
+	st.no_hash = (flags & PL_TOK_NO_HASH) != 0;
 	if ((error = pl_buf_grow(st.b, len + 16)) < 0)
 		goto done;
 
