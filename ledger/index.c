@@ -53,8 +53,16 @@ int pl_index__open(sqlite3 **out, const char *path)
 		goto done;
 	}
 	sqlite3_busy_timeout(db, 30000);
-	if ((error = pl_index__exec(db, schema)) < 0)
+	if ((error = pl_index__exec(db, schema)) < 0) {
+		int ec = sqlite3_extended_errcode(db) & 0xff;
+		if (ec == SQLITE_NOTADB || ec == SQLITE_CORRUPT)
+			error =
+			    pl_error_set(PL_EINVALID,
+			                 "%s is corrupt (%s); run 'provledger reindex' to rebuild "
+			                 "it from git",
+			                 path, sqlite3_errmsg(db));
 		goto done;
+	}
 	for (size_t i = 0; pl_index__exts[i]; i++)
 		if (pl_index__exts[i]->schema &&
 		    (error = pl_index__exec(db, pl_index__exts[i]->schema)) < 0)

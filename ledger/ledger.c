@@ -430,6 +430,8 @@ int pl_ledger__open(pl_ledger **out, const char *dir, int do_catch_up)
 		error = pl_ledger__git_error(rc, path.ptr);
 		goto done;
 	}
+	if (do_catch_up < 0) /* reindex: the index is about to be replaced */
+		goto done;
 	if ((error = path_join(&path, dir, "index.sqlite")) < 0 ||
 	    (error = pl_index__open(&l->db, path.ptr)) < 0)
 		goto done;

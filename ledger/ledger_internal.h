@@ -94,7 +94,8 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
 /* The seq a commit message names ("\n\nseq: N\n"). */
 int pl_ledger__message_seq(uint64_t *out, const char *msg);
 
-/* Open without catching the index up (for verify). */
+/* Open; catch_up 1: the index catches up with git; 0: it does not (verify);
+ * -1: the index is not opened at all (reindex replaces it). */
 int pl_ledger__open(pl_ledger **out, const char *dir, int catch_up);
 
 #endif

@@ -294,14 +294,10 @@ int pl_ledger_reindex(const char *dir)
 	static const char *const sfx[] = {"", "-wal", "-shm"};
 
 	/* Hold the lock while the index is replaced, so no append interleaves. */
-	if ((error = pl_ledger__open(&l, dir, 0)) < 0)
+	if ((error = pl_ledger__open(&l, dir, -1)) < 0)
 		goto done;
 	if ((error = pl_ledger__lock(l)) < 0)
 		goto done;
-	sqlite3_finalize(l->node_get);
-	l->node_get = NULL;
-	sqlite3_close(l->db);
-	l->db = NULL;
 	for (int i = 0; i < 3; i++) {
 		pl_buf_clear(&path);
 		pl_buf_printf(&path, "%s/index.sqlite%s", dir, sfx[i]);
