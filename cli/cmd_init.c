@@ -50,6 +50,8 @@ static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		       pl_ledger_origin(l), fp.ptr, name);
 		if (!keyfile)
 			printf("  key:      %s/keys/operator.key (keep it secret)\n", g->ledger);
+		printf("  trust:    %s/operator.pub (what verify-bundle --trust needs)\n",
+		       g->ledger);
 		printf("  entry 0:  the operator's key\n");
 	}
 	pl_buf_free(&fp);

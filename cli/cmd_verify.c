@@ -68,10 +68,10 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		rc = error == PL_OK ? PL_EXIT_OK : PL_EXIT_FINDING;
 	} else if (error == PL_OK) {
 		printf(
-		    "verified %llu entries: linear history, operator-signed commits, entry\n"
+		    "verified %llu entries: linear history, operator-signed commits, entry "
 		    "signatures by registered keys, attachments, and the checkpoint (root %s)%s\n",
 		    (unsigned long long)r.size, rootb.ptr,
-		    since ? ";\nthe --since checkpoint is a prefix of this ledger" : "");
+		    since ? "; the --since checkpoint is a prefix of this ledger" : "");
 	} else {
 		fputs(r.problems.ptr, stdout);
 		pl_cli_err("verification FAILED: %zu problem%s", r.nproblems,

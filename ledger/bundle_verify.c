@@ -263,15 +263,14 @@ static void check_signature(vstate *v, size_t i)
 				         "revocation of %s not signed by that key or the operator",
 				         revokes);
 			else if (pl_dsse_verify(&e->dsse, s->key) < 0)
-				vproblem(v, seq, "DSSE signature does not verify: %s",
-				         pl_error_last());
+				vproblem(v, seq, "%s", pl_error_last());
 			else if (target->revoked_seq < 0)
 				target->revoked_seq = seq;
 		} else if (strcmp(e->dsse.keyid, fp.ptr) != 0) {
 			vproblem(v, seq, "key entry is not self-signed (signed by %s)",
 			         e->dsse.keyid);
 		} else if (pl_dsse_verify(&e->dsse, k) < 0) {
-			vproblem(v, seq, "DSSE signature does not verify: %s", pl_error_last());
+			vproblem(v, seq, "%s", pl_error_last());
 		}
 		if ((s = find_key(v, fp.ptr)) != NULL) {
 			if (s->seq != UINT64_MAX)
@@ -300,7 +299,7 @@ static void check_signature(vstate *v, size_t i)
 		return;
 	}
 	if (pl_dsse_verify(&e->dsse, s->key) < 0)
-		vproblem(v, seq, "DSSE signature does not verify: %s", pl_error_last());
+		vproblem(v, seq, "%s", pl_error_last());
 }
 
 /* ---- the bundle as a source of entries ---------------------------------- */
@@ -547,11 +546,28 @@ static int check_closure(vstate *v)
 		vproblem(v, -1, "subject: %s", pl_error_last());
 		return PL_OK;
 	}
-	for (size_t i = 0; i < r->nentries; i++)
-		if (!pl_seqs__has(&got, r->entries[i].seq))
-			vproblem(v, (int64_t)r->entries[i].seq,
-			         "not part of the lineage of %s: unrelated entries are refused",
-			         r->subject_name);
+	{
+		/* When an entry already failed, the lineage is followed only through
+		 * the entries that verified: whatever lies behind the broken one is
+		 * unreachable, not unrelated. Say so once instead of once per entry. */
+		size_t prior = r->nproblems, unreached = 0;
+		for (size_t i = 0; i < r->nentries; i++) {
+			if (pl_seqs__has(&got, r->entries[i].seq))
+				continue;
+			if (prior)
+				unreached++;
+			else
+				vproblem(
+				    v, (int64_t)r->entries[i].seq,
+				    "not part of the lineage of %s: unrelated entries are refused",
+				    r->subject_name);
+		}
+		if (unreached)
+			vproblem(
+			    v, -1,
+			    "%zu entr%s cannot be reached from %s through entries that verified",
+			    unreached, unreached == 1 ? "y" : "ies", r->subject_name);
+	}
 	pl_seqs_free(&got);
 	return PL_OK;
 }

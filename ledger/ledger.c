@@ -598,6 +598,12 @@ int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const c
 	}
 	if ((error = write_config(dir, origin, pub.ptr, kp.ptr, operator_name)) < 0)
 		goto done;
+	/* The operator's public key, for whoever verifies evidence later. */
+	if ((error = path_join(&path, dir, "operator.pub")) < 0 ||
+	    (error = pl_buf_putc(&pub, '\n')) < 0 ||
+	    (error = pl_write_file_atomic(path.ptr, pub.ptr, pub.len, 0644)) < 0)
+		goto done;
+	pub.ptr[--pub.len] = '\0';
 	if ((error = pl_ledger_open(&l, dir)) < 0)
 		goto done;
 	/* Entry 0: the operator's key, self-signed. */

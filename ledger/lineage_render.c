@@ -59,16 +59,19 @@ static int render_text(pl_buf *b, const json_t *doc)
 	json_array_foreach(json_object_get(doc, "datasets"), i, v)
 	{
 		const json_t *t = json_object_get(v, "totals");
-		pl_buf_printf(b, "dataset %s (seq %lld): %lld shard%s, %lld records, %lld tokens\n",
+		pl_buf_printf(b,
+		              "dataset %s (seq %lld): %lld shard%s, %lld record%s, %lld tokens\n",
 		              str(v, "name"), num(v, "seq"), num(t, "shards"),
 		              num(t, "shards") == 1 ? "" : "s", num(t, "records"),
-		              num(t, "tokens"));
-		json_array_foreach(json_object_get(v, "shards"), j, s) pl_buf_printf(
-		    b, "  shard %s sha256 %s, %lld records, %lld tokens\n", str(s, "path"),
-		    str(s, "sha256"), num(s, "records"), num(s, "tokens"));
+		              num(t, "records") == 1 ? "" : "s", num(t, "tokens"));
+		json_array_foreach(json_object_get(v, "shards"), j, s)
+		    pl_buf_printf(b, "  shard %s sha256 %s, %lld record%s, %lld tokens\n",
+		                  str(s, "path"), str(s, "sha256"), num(s, "records"),
+		                  num(s, "records") == 1 ? "" : "s", num(s, "tokens"));
 		json_array_foreach(json_object_get(v, "checks"), j, s) pl_buf_printf(
-		    b, "  check seq %lld (%s): %lld records, %lld matches\n", num(s, "seq"),
-		    str(s, "created"), num(s, "records"), num(s, "matches"));
+		    b, "  check seq %lld (%s): %lld record%s, %lld match%s\n", num(s, "seq"),
+		    str(s, "created"), num(s, "records"), num(s, "records") == 1 ? "" : "s",
+		    num(s, "matches"), num(s, "matches") == 1 ? "" : "es");
 	}
 	json_array_foreach(json_object_get(doc, "works"), i, v)
 	{
