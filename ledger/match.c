@@ -18,11 +18,6 @@ typedef struct {
 
 typedef struct {
 	uint64_t hash;
-	uint32_t work, pos;
-} wide;
-
-typedef struct {
-	uint64_t hash;
 	uint32_t pos;
 } wfp; /* a work's fingerprints, by position, for extension */
 
@@ -31,8 +26,7 @@ struct pl_matcher {
 	pl_match_work *works;
 	wfp **fps; /* per work */
 	size_t nworks, capworks;
-	wide *pending; /* before seal */
-	size_t npending, cappending;
+	size_t nfps_total; /* fingerprints added, before seal */
 	entry *table;
 	uint32_t *bucket; /* 2^bits + 1 offsets */
 	unsigned bits;
@@ -90,42 +84,19 @@ int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char
 		m->fps = f;
 		m->capworks = cap;
 	}
-	if (m->npending + nfps > m->cappending) {
-		size_t cap = m->cappending ? m->cappending : 1024;
-		wide *p;
-		while (cap < m->npending + nfps)
-			cap *= 2;
-		if ((p = realloc(m->pending, cap * sizeof(*p))) == NULL)
-			return pl_error_set(PL_ENOMEM, "out of memory");
-		m->pending = p;
-		m->cappending = cap;
-	}
 	if (nfps && (list = malloc(nfps * sizeof(*list))) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	for (size_t i = 0; i < nfps; i++) {
 		const unsigned char *r = fp + 12 * i;
-		wide *e = &m->pending[m->npending++];
-		e->hash = le64(r);
-		e->pos = le32(r + 8);
-		e->work = (uint32_t)m->nworks;
-		list[i].hash = e->hash;
-		list[i].pos = e->pos;
+		list[i].hash = le64(r);
+		list[i].pos = le32(r + 8);
 	}
+	m->nfps_total += nfps;
 	m->works[m->nworks] = *work;
 	m->works[m->nworks].nfps = (uint32_t)nfps;
 	m->fps[m->nworks] = list;
 	m->nworks++;
 	return PL_OK;
-}
-
-static int cmp_wide(const void *a, const void *b)
-{
-	const wide *x = a, *y = b;
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	if (x->work != y->work)
-		return x->work < y->work ? -1 : 1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -159,29 +130,49 @@ int pl_matcher_seal(pl_matcher *m)
 	size_t nb;
 	if (m->sealed)
 		return PL_OK;
-	qsort(m->pending, m->npending, sizeof(*m->pending), cmp_wide);
+	/* Counting sort by bucket (the top bits of the hash), straight from the
+	 * per-work lists: works and positions go in ascending order, so a stable
+	 * insertion sort by the low bits then leaves each bucket ordered by
+	 * (hash, work, position). Linear, and no second copy of the fingerprints. */
 	m->bits = 1;
-	while (m->bits < 40 && ((size_t)1 << m->bits) < m->npending / 4 + 1)
+	while (m->bits < 40 && ((size_t)1 << m->bits) < m->nfps_total / 4 + 1)
 		m->bits++;
 	nb = (size_t)1 << m->bits;
-	m->nentries = m->npending;
+	m->nentries = m->nfps_total;
+	if (m->nentries > UINT32_MAX)
+		return pl_error_set(PL_ELIMIT, "matcher: more than 2^32 fingerprints");
 	if ((m->bucket = calloc(nb + 1, sizeof(*m->bucket))) == NULL ||
 	    (m->nentries && (m->table = malloc(m->nentries * sizeof(*m->table))) == NULL))
 		return pl_error_set(PL_ENOMEM, "out of memory");
-	for (size_t i = 0; i < m->npending; i++) {
-		const wide *e = &m->pending[i];
-		m->table[i].lo = (uint32_t)e->hash;
-		m->table[i].work = e->work;
-		m->table[i].pos = e->pos;
-		m->bucket[(e->hash >> (64 - m->bits)) + 1]++;
-	}
+	for (size_t w = 0; w < m->nworks; w++)
+		for (size_t i = 0; i < m->works[w].nfps; i++)
+			m->bucket[(m->fps[w][i].hash >> (64 - m->bits)) + 1]++;
 	for (size_t b = 0; b < nb; b++)
 		m->bucket[b + 1] += m->bucket[b];
-	/* Within a bucket the entries are in full-hash order, hence grouped by
-	 * their low 32 bits only when the top bits agree: sort each bucket by lo. */
-	free(m->pending);
-	m->pending = NULL;
-	m->npending = m->cappending = 0;
+	for (size_t w = 0; w < m->nworks; w++) {
+		for (size_t i = 0; i < m->works[w].nfps; i++) {
+			uint64_t h = m->fps[w][i].hash;
+			entry *e = &m->table[m->bucket[h >> (64 - m->bits)]++];
+			e->lo = (uint32_t)h;
+			e->work = (uint32_t)w;
+			e->pos = m->fps[w][i].pos;
+		}
+	}
+	/* the cursors now hold each bucket's end: shift back to starts */
+	for (size_t b = nb; b > 0; b--)
+		m->bucket[b] = m->bucket[b - 1];
+	m->bucket[0] = 0;
+	for (size_t b = 0; b < nb; b++) {
+		for (uint32_t i = m->bucket[b] + 1; i < m->bucket[b + 1]; i++) {
+			entry x = m->table[i];
+			uint32_t j = i;
+			while (j > m->bucket[b] && m->table[j - 1].lo > x.lo) {
+				m->table[j] = m->table[j - 1];
+				j--;
+			}
+			m->table[j] = x;
+		}
+	}
 	if (m->nworks && (m->by_sha = malloc(m->nworks * sizeof(*m->by_sha))) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	for (size_t i = 0; i < m->nworks; i++)
@@ -228,7 +219,6 @@ void pl_matcher_free(pl_matcher *m)
 		free(m->fps[i]);
 	free(m->fps);
 	free(m->works);
-	free(m->pending);
 	free(m->table);
 	free(m->bucket);
 	free(m->by_sha);
