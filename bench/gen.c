@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 		cdf[i] /= sum;
 	size_t cap = 1 << 20, len = 0;
 	char *buf = malloc(cap + 65536);
-	while (done < target) {
+	while (done + len < target) {
 		int nwords = 100 + (int)(next() % 1500), cap_next = 1;
 		if (txt)
 			id++;
