@@ -55,17 +55,18 @@ int pl_ledger_statement(pl_ledger *l, json_t **out, uint64_t seq)
 	return error;
 }
 
-int pl_ledger_attachment(pl_ledger *l, pl_buf *out, const char *sha256_hex)
+/* blobs/<hex> in commit id's tree, checked against its digest. */
+static int attachment_at(pl_ledger *l, pl_buf *out, const git_oid *id, const char *sha256_hex)
 {
 	git_commit *c = NULL;
 	char path[128];
 	unsigned char d[PL_HASH_LEN];
 	char hex[65];
-	int error;
+	int error, rc;
 	if (strlen(sha256_hex) != 64)
 		return pl_error_set(PL_EINVALID, "'%s' is not a SHA-256", sha256_hex);
-	if ((error = head_commit(l, &c)) < 0)
-		return error;
+	if ((rc = git_commit_lookup(&c, l->repo, id)) < 0)
+		return pl_ledger__git_error(rc, "commit");
 	snprintf(path, sizeof(path), "blobs/%s", sha256_hex);
 	if ((error = pl_ledger__read_path(l, out, c, path)) == PL_OK) {
 		pl_sha256(d, out->ptr, out->len);
@@ -78,27 +79,16 @@ int pl_ledger_attachment(pl_ledger *l, pl_buf *out, const char *sha256_hex)
 	return error;
 }
 
+int pl_ledger_attachment(pl_ledger *l, pl_buf *out, const char *sha256_hex)
+{
+	if (!l->has_head)
+		return pl_error_set(PL_ENOTFOUND, "the ledger is empty");
+	return attachment_at(l, out, &l->head, sha256_hex);
+}
+
 int pl_ledger__attachment_applying(pl_ledger *l, pl_buf *out, const char *sha256_hex)
 {
-	git_commit *c = NULL;
-	char path[128];
-	unsigned char d[PL_HASH_LEN];
-	char hex[65];
-	int error, rc;
-	if (strlen(sha256_hex) != 64)
-		return pl_error_set(PL_EINVALID, "'%s' is not a SHA-256", sha256_hex);
-	if ((rc = git_commit_lookup(&c, l->repo, &l->apply_commit)) < 0)
-		return pl_ledger__git_error(rc, "commit");
-	snprintf(path, sizeof(path), "blobs/%s", sha256_hex);
-	if ((error = pl_ledger__read_path(l, out, c, path)) == PL_OK) {
-		pl_sha256(d, out->ptr, out->len);
-		pl_hex(hex, d, PL_HASH_LEN);
-		if (strcmp(hex, sha256_hex) != 0)
-			error = pl_error_set(PL_EVERIFY, "attachment %s: content does not match",
-			                     sha256_hex);
-	}
-	git_commit_free(c);
-	return error;
+	return attachment_at(l, out, &l->apply_commit, sha256_hex);
 }
 
 int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out)
