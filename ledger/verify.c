@@ -15,6 +15,19 @@
 
 #define MAX_REPORTED 200
 
+#define BLOB_ENTRY_SIZE (7 + 64 + 1 + GIT_OID_RAWSZ) /* "100644 " name NUL id */
+
+typedef struct {
+	char name[65];
+	unsigned char used, in_head;
+	int64_t intro; /* seq of the commit that added it */
+} aset_ent;
+
+typedef struct {
+	aset_ent *t;
+	size_t cap, n;
+} aset;
+
 typedef struct {
 	char keyid[128];
 	pl_key *key;
@@ -28,6 +41,12 @@ typedef struct {
 	vkey *keys;
 	size_t nkeys, capkeys;
 	pl_buf opfp;
+	git_odb *odb;
+	const git_oid *chain; /* commit ids, head first */
+	size_t n;
+	unsigned char *done; /* bit per seq: exact_blobs ran */
+	size_t nexact;
+	aset att; /* attachments accepted so far */
 } vstate;
 
 static void problem(vstate *v, int64_t seq, const git_oid *commit, const char *fmt, ...)
@@ -213,7 +232,7 @@ static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n)
 			problem(v, -1, cid, "%s: unreadable tree", name);
 			continue;
 		}
-		/* blobs/ is checked commit by commit (check_blobs) */
+		/* blobs/ is checked by check_blobs and check_head_blobs */
 		if (strcmp(name, "entries") == 0)
 			walk_entries(v, sub, "entries", &count, cid, n, 0);
 		git_tree_free(sub);
@@ -222,6 +241,122 @@ static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n)
 		problem(v, -1, cid, "the tree holds %llu entries, the history %llu",
 		        (unsigned long long)count, (unsigned long long)n);
 	return PL_OK;
+}
+
+/* ---- attachments (rule 4) ------------------------------------------------
+ *
+ * blobs/ is one flat tree (SPEC §3), so reading it at every commit that
+ * changes it costs O(attachments) per commit: quadratic over a ledger. The
+ * exact per-commit check (exact_blobs: blobs/ only grows, every blob a commit
+ * adds is a blob, hashes to its name and is named by its entry) is therefore
+ * run only where a cheap test flags a commit, and on the commits where a
+ * discrepancy found in the head tree was introduced:
+ *
+ *  - per commit: blobs/ keeps its tree id (nothing added, changed or removed)
+ *    unless the entry declares new attachments (predicate objects holding
+ *    "scheme" and "sha256", docs/entries.md) not yet in blobs/; then the tree
+ *    object must grow by exactly one canonical entry per new attachment (its
+ *    size, read from the object header). Anything else: exact_blobs.
+ *  - once, on the head tree: every blob hashes to its name (each hashed once);
+ *    its names are exactly the attachments accepted along the way. A blob in
+ *    the head that is bad or was not accepted, or an accepted attachment
+ *    missing from the head, is traced (binary search over the commits) to a
+ *    commit where it changed, and that commit gets exact_blobs, which reports
+ *    it with its seq and commit as before.
+ *
+ * Every problem is reported by exact_blobs, with the same words at the same
+ * commit as a full per-commit walk. */
+
+static int is_hex64(const char *s)
+{
+	size_t i;
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+static size_t aset_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ull;
+	return (size_t)h;
+}
+
+static aset_ent *aset_find(aset *s, const char *name)
+{
+	if (!s->cap)
+		return NULL;
+	for (size_t i = aset_hash(name) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->t[i].used)
+			return NULL;
+		if (strcmp(s->t[i].name, name) == 0)
+			return &s->t[i];
+	}
+}
+
+/* Insert a 64-hex name; NULL when out of memory. */
+static aset_ent *aset_add(aset *s, const char *name, int64_t intro)
+{
+	aset_ent *e = aset_find(s, name);
+	if (e)
+		return e;
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		aset_ent *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return NULL;
+		for (size_t j = 0; j < s->cap; j++) {
+			if (!s->t[j].used)
+				continue;
+			size_t i = aset_hash(s->t[j].name) & (cap - 1);
+			while (t[i].used)
+				i = (i + 1) & (cap - 1);
+			t[i] = s->t[j];
+		}
+		free(s->t);
+		s->t = t;
+		s->cap = cap;
+	}
+	size_t i = aset_hash(name) & (s->cap - 1);
+	while (s->t[i].used)
+		i = (i + 1) & (s->cap - 1);
+	e = &s->t[i];
+	memcpy(e->name, name, 65);
+	e->used = 1;
+	e->in_head = 0;
+	e->intro = intro;
+	s->n++;
+	return e;
+}
+
+/* The attachments an entry declares: the sha256 of every object in its
+ * predicate that holds both "scheme" and "sha256" (64 lowercase hex). */
+static void declared(const json_t *j, const char ***out, size_t *n, size_t *cap)
+{
+	if (json_is_object(j)) {
+		const char *k;
+		json_t *val;
+		const char *sha = json_string_value(json_object_get(j, "sha256"));
+		if (sha && json_is_string(json_object_get(j, "scheme")) && strlen(sha) == 64 &&
+		    is_hex64(sha)) {
+			if (*n == *cap) {
+				size_t c = *cap ? 2 * *cap : 8;
+				const char **p = realloc(*out, c * sizeof(*p));
+				if (!p)
+					return;
+				*out = p;
+				*cap = c;
+			}
+			(*out)[(*n)++] = sha;
+		}
+		json_object_foreach((json_t *)j, k, val) declared(val, out, n, cap);
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *val;
+		json_array_foreach(j, i, val) declared(val, out, n, cap);
+	}
 }
 
 /* The blobs/ subtree of a commit's tree (NULL when absent). */
@@ -236,14 +371,31 @@ static git_tree *blobs_of(vstate *v, git_tree *tree)
 	return b;
 }
 
-/* Rule 4 for attachments, commit by commit: blobs/ only grows, and every
- * blob a commit adds is named by its entry and hashes to its name. */
-static void check_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *tree, git_tree *prev,
+/* The id of the blobs/ subtree, without reading it: 0 when absent. */
+static int blobs_id(git_tree *tree, git_oid *out)
+{
+	const git_tree_entry *te = tree ? git_tree_entry_byname(tree, "blobs") : NULL;
+	if (!te || git_tree_entry_type(te) != GIT_OBJECT_TREE)
+		return 0;
+	*out = *git_tree_entry_id(te);
+	return 1;
+}
+
+/* Rule 4 for attachments at one commit, exactly: blobs/ only grows, and
+ * every blob the commit adds is named by its entry and hashes to its name.
+ * Once per commit; the names it adds go to v->att. */
+static void exact_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *tree, git_tree *prev,
                         const char *payload)
 {
-	git_tree *b = blobs_of(v, tree), *pb = blobs_of(v, prev);
+	git_tree *b, *pb;
 	size_t cnt;
 
+	if (v->done[seq / 8] & (1u << (seq % 8)))
+		return;
+	v->done[seq / 8] |= (unsigned char)(1u << (seq % 8));
+	v->nexact++;
+	b = blobs_of(v, tree);
+	pb = blobs_of(v, prev);
 	if (!b && !pb)
 		return;
 	if (b && pb && git_oid_equal(git_tree_id(b), git_tree_id(pb)))
@@ -266,6 +418,8 @@ static void check_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *t
 		char hex[65];
 		if (pb && git_tree_entry_byname(pb, name))
 			continue; /* unchanged, or reported above */
+		if (strlen(name) == 64 && is_hex64(name))
+			aset_add(&v->att, name, (int64_t)seq);
 		if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
 		    git_blob_lookup(&blob, v->l->repo, git_tree_entry_id(e)) < 0) {
 			problem(v, (int64_t)seq, cid, "blobs/%s: unreadable", name);
@@ -284,6 +438,194 @@ static void check_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *t
 done:
 	git_tree_free(b);
 	git_tree_free(pb);
+}
+
+static const git_oid *commit_of(vstate *v, uint64_t seq)
+{
+	return &v->chain[v->n - 1 - seq];
+}
+
+static git_tree *tree_at(vstate *v, uint64_t seq)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	if (git_commit_lookup(&c, v->l->repo, commit_of(v, seq)) == 0)
+		git_commit_tree(&t, c);
+	git_commit_free(c);
+	return t;
+}
+
+/* exact_blobs at any commit, reading what it needs. */
+static void exact_blobs_at(vstate *v, uint64_t seq)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL, *pt = NULL;
+	pl_buf env = PL_BUF_INIT;
+	pl_entry e;
+	char path[64];
+	int decoded = 0;
+
+	if (v->done[seq / 8] & (1u << (seq % 8)))
+		return;
+	if (git_commit_lookup(&c, v->l->repo, commit_of(v, seq)) < 0 || git_commit_tree(&t, c) < 0)
+		goto done; /* reported by the main pass */
+	if (seq > 0)
+		pt = tree_at(v, seq - 1);
+	pl_ledger__entry_path(path, seq);
+	if (pl_ledger__read_path(v->l, &env, c, path) == 0 &&
+	    pl_entry__decode(&e, env.ptr, env.len) == 0)
+		decoded = 1;
+	exact_blobs(v, seq, commit_of(v, seq), t, pt, decoded ? e.dsse.payload.ptr : NULL);
+	if (decoded)
+		pl_entry__clear(&e);
+done:
+	pl_buf_free(&env);
+	git_tree_free(t);
+	git_tree_free(pt);
+	git_commit_free(c);
+}
+
+/* blobs/<name> at commit seq: 1 and its id when present, else 0. */
+static int blob_at(vstate *v, uint64_t seq, const char *name, git_oid *id)
+{
+	git_tree *t = tree_at(v, seq);
+	git_tree_entry *te = NULL;
+	char path[300];
+	int found = 0;
+	snprintf(path, sizeof(path), "blobs/%s", name);
+	if (t && git_tree_entry_bypath(&te, t, path) == 0) {
+		*id = *git_tree_entry_id(te);
+		found = 1;
+	}
+	git_tree_entry_free(te);
+	git_tree_free(t);
+	return found;
+}
+
+/* The head holds blobs/<name> = id, which is wrong or unaccounted for: find a
+ * commit where blobs/<name> became id (absent or different in its parent) and
+ * check that commit exactly. */
+static void trace_present(vstate *v, const char *name, const git_oid *id)
+{
+	int64_t lo = -1, hi = (int64_t)v->n - 1; /* at lo: not id (lo = -1: before all) */
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+		git_oid at;
+		if (blob_at(v, (uint64_t)mid, name, &at) && git_oid_equal(&at, id))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	exact_blobs_at(v, (uint64_t)hi);
+}
+
+/* An attachment accepted at seq intro is not in the head: find the commit that
+ * removed it (present in its parent, absent in it) and check it exactly. */
+static void trace_absent(vstate *v, const char *name, int64_t intro)
+{
+	int64_t lo = intro, hi = (int64_t)v->n - 1; /* present at lo, absent at hi */
+	git_oid at;
+	if (!blob_at(v, (uint64_t)lo, name, &at)) {
+		exact_blobs_at(v, (uint64_t)lo); /* it was never added there */
+		return;
+	}
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (blob_at(v, (uint64_t)mid, name, &at))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	exact_blobs_at(v, (uint64_t)hi);
+}
+
+/* Rule 4 for attachments at commit seq, cheaply (see above). */
+static void check_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *tree, git_tree *prev,
+                        const pl_entry *e)
+{
+	git_oid bid, pbid;
+	int has = blobs_id(tree, &bid), phas = blobs_id(prev, &pbid);
+	const char **decl = NULL, **fresh = NULL;
+	size_t ndecl = 0, capdecl = 0, nfresh = 0;
+	int ok = 0;
+
+	if (!has && !phas)
+		return;
+	if (has && phas && git_oid_equal(&bid, &pbid))
+		return;
+	if (has && e) {
+		size_t len = 0, plen = 0;
+		git_object_t type;
+		declared(json_object_get(e->statement, "predicate"), &decl, &ndecl, &capdecl);
+		if (ndecl && (fresh = malloc(ndecl * sizeof(*fresh))) != NULL) {
+			for (size_t i = 0; i < ndecl; i++) {
+				size_t j;
+				if (aset_find(&v->att, decl[i]))
+					continue;
+				for (j = 0; j < nfresh && strcmp(fresh[j], decl[i]) != 0; j++)
+					;
+				if (j == nfresh)
+					fresh[nfresh++] = decl[i];
+			}
+		}
+		if (nfresh && git_odb_read_header(&len, &type, v->odb, &bid) == 0 &&
+		    type == GIT_OBJECT_TREE &&
+		    (!phas || (git_odb_read_header(&plen, &type, v->odb, &pbid) == 0 &&
+		               type == GIT_OBJECT_TREE)) &&
+		    len == plen + nfresh * BLOB_ENTRY_SIZE)
+			ok = 1;
+	}
+	if (ok) {
+		for (size_t i = 0; i < nfresh; i++)
+			if (!aset_add(&v->att, fresh[i], (int64_t)seq))
+				ok = 0;
+	}
+	if (!ok)
+		exact_blobs(v, seq, cid, tree, prev, e ? e->dsse.payload.ptr : NULL);
+	free(decl);
+	free(fresh);
+}
+
+/* Rule 4 for attachments, once, on the head tree. */
+static void check_head_blobs(vstate *v, git_tree *headtree)
+{
+	git_tree *b = blobs_of(v, headtree);
+	size_t cnt = b ? git_tree_entrycount(b) : 0;
+	for (size_t i = 0; i < cnt; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(b, i);
+		const char *name = git_tree_entry_name(te);
+		aset_ent *a =
+		    strlen(name) == 64 && is_hex64(name) ? aset_find(&v->att, name) : NULL;
+		git_blob *blob = NULL;
+		int good = 0;
+		if (a)
+			a->in_head = 1;
+		if (git_tree_entry_type(te) == GIT_OBJECT_BLOB &&
+		    git_blob_lookup(&blob, v->l->repo, git_tree_entry_id(te)) == 0) {
+			unsigned char d[PL_HASH_LEN];
+			char hex[65];
+			pl_sha256(d, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+			pl_hex(hex, d, PL_HASH_LEN);
+			good = strcmp(hex, name) == 0;
+			git_blob_free(blob);
+		}
+		if (good && a)
+			continue;
+		if (v->r->nproblems > MAX_REPORTED)
+			problem(v, -1, git_tree_id(headtree), "blobs/%s", name); /* counted only */
+		else
+			trace_present(v, name, git_tree_entry_id(te));
+	}
+	for (size_t i = 0; i < v->att.cap; i++) {
+		aset_ent *a = &v->att.t[i];
+		if (!a->used || a->in_head)
+			continue;
+		if (v->r->nproblems > MAX_REPORTED)
+			problem(v, -1, NULL, "blobs/%s", a->name); /* counted only */
+		else
+			trace_absent(v, a->name, a->intro);
+	}
+	git_tree_free(b);
 }
 
 static int check_checkpoint(vstate *v, const char *note, size_t len, const git_oid *cid,
@@ -387,6 +729,16 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		error = pl_ledger__git_error(rc, "head");
 		goto done;
 	}
+	v.chain = chain;
+	v.n = n;
+	if ((rc = git_repository_odb(&v.odb, l->repo)) < 0) {
+		error = pl_ledger__git_error(rc, "odb");
+		goto done;
+	}
+	if ((v.done = calloc(n / 8 + 1, 1)) == NULL) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const git_oid *cid = &chain[n - 1 - i];
 		uint64_t seq = i, mseq;
@@ -394,6 +746,7 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		unsigned char leaf[PL_HASH_LEN], root[PL_HASH_LEN];
 		const char *msg, *lp;
 		pl_entry e;
+		int blobs_done = 0;
 		git_buf sig = GIT_BUF_INIT, signed_data = GIT_BUF_INIT;
 		git_tree *tree = NULL;
 		git_tree_entry *te_here = NULL, *te_head = NULL;
@@ -449,9 +802,11 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		if (pl_entry__decode(&e, env.ptr, env.len) < 0) {
 			problem(&v, (int64_t)seq, cid, "entry: %s", pl_error_last());
 			check_blobs(&v, seq, cid, tree, prevtree, NULL);
+			blobs_done = 1;
 		} else {
 			check_signer(&v, seq, cid, &e);
-			check_blobs(&v, seq, cid, tree, prevtree, e.dsse.payload.ptr);
+			check_blobs(&v, seq, cid, tree, prevtree, &e);
+			blobs_done = 1;
 			pl_entry__clear(&e);
 		}
 		/* Rule 4 for every commit: its checkpoint covers exactly 0..seq. The
@@ -475,6 +830,8 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 				        "checkpoint does not match the entries");
 		}
 	next:
+		if (!blobs_done && tree)
+			check_blobs(&v, seq, cid, tree, prevtree, NULL);
 		git_tree_entry_free(te_here);
 		git_tree_entry_free(te_head);
 		git_tree_free(prevtree);
@@ -483,6 +840,11 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		c = NULL;
 	}
 	check_tree(&v, headtree, &head, n);
+	check_head_blobs(&v, headtree);
+	if (getenv("PL_VERIFY_STATS"))
+		fprintf(stderr,
+		        "verify: %zu entries, %zu attachments, %zu commits checked exactly\n", n,
+		        v.att.n, v.nexact);
 	r->size = mb.size;
 	pl_merkle_builder_root(&mb, r->root);
 	/* Rule 5: the old checkpoint is a prefix of today's tree. */
@@ -517,6 +879,9 @@ done:
 	git_tree_free(prevtree);
 	git_commit_free(headc);
 	free(chain);
+	free(v.done);
+	free(v.att.t);
+	git_odb_free(v.odb);
 	for (size_t i = 0; i < v.nkeys; i++)
 		pl_key_free(v.keys[i].key);
 	free(v.keys);
