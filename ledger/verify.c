@@ -4,10 +4,15 @@
  * sequence number and commit; verification goes on after a problem so that
  * one run lists them all (up to a cap).
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "ledger_internal.h"
 #include "pl_note.h"
@@ -47,6 +52,16 @@ typedef struct {
 	unsigned char *done; /* bit per seq: exact_blobs ran */
 	size_t nexact;
 	aset att; /* attachments accepted so far */
+	/* Problems, kept until the end and sorted by seq (the signature checks
+	 * run out of order, on a worker thread): */
+	pthread_mutex_t mu;
+	struct vproblem {
+		int64_t key;
+		size_t order;
+		char *text;
+	} * probs;
+	size_t nprobs, capprobs;
+	int64_t cur_key; /* sort key of problems without a seq */
 } vstate;
 
 static void problem(vstate *v, int64_t seq, const git_oid *commit, const char *fmt, ...)
@@ -56,19 +71,178 @@ static void problem(vstate *v, int64_t seq, const git_oid *commit, const char *f
 {
 	va_list ap;
 	char cid[GIT_OID_HEXSZ + 1] = "-";
-	v->r->nproblems++;
-	if (v->r->nproblems > MAX_REPORTED)
-		return;
+	pl_buf b = PL_BUF_INIT;
 	if (commit)
 		git_oid_tostr(cid, 8, commit);
 	if (seq >= 0)
-		pl_buf_printf(&v->r->problems, "seq %lld (commit %s): ", (long long)seq, cid);
+		pl_buf_printf(&b, "seq %lld (commit %s): ", (long long)seq, cid);
 	else
-		pl_buf_printf(&v->r->problems, "commit %s: ", cid);
+		pl_buf_printf(&b, "commit %s: ", cid);
 	va_start(ap, fmt);
-	pl_buf_vprintf(&v->r->problems, fmt, ap);
+	pl_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	pl_buf_putc(&v->r->problems, '\n');
+	pthread_mutex_lock(&v->mu);
+	v->r->nproblems++;
+	if (v->nprobs == v->capprobs) {
+		size_t cap = v->capprobs ? 2 * v->capprobs : 64;
+		struct vproblem *p = realloc(v->probs, cap * sizeof(*p));
+		if (p) {
+			v->probs = p;
+			v->capprobs = cap;
+		}
+	}
+	if (v->nprobs < v->capprobs && b.ptr) {
+		v->probs[v->nprobs].key = seq >= 0 ? seq : v->cur_key;
+		v->probs[v->nprobs].order = v->nprobs;
+		v->probs[v->nprobs].text = pl_buf_detach(&b);
+		v->nprobs++;
+	}
+	pthread_mutex_unlock(&v->mu);
+	pl_buf_free(&b);
+}
+
+static int cmp_problem(const void *a, const void *b)
+{
+	const struct vproblem *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The first MAX_REPORTED problems, by seq, into the report. */
+static void render_problems(vstate *v)
+{
+	qsort(v->probs, v->nprobs, sizeof(*v->probs), cmp_problem);
+	for (size_t i = 0; i < v->nprobs && i < MAX_REPORTED; i++) {
+		pl_buf_puts(&v->r->problems, v->probs[i].text);
+		pl_buf_putc(&v->r->problems, '\n');
+	}
+}
+
+/* ---- signature checks on a worker thread ----------------------------------
+ * The commit's SSHSIG and the entry's DSSE signature are checked on a second
+ * thread (and by the main thread when the queue is full): everything that
+ * decides which key an entry must verify under (the key registry, applied in
+ * seq order) stays on the main thread, which hands over the key. */
+
+#define SIGQ 64
+
+typedef struct {
+	uint64_t seq;
+	git_oid cid;
+	git_buf sig, signed_data; /* the commit's; sig.ptr NULL: nothing to check */
+	pl_dsse dsse;             /* the entry's; key NULL: nothing to check */
+	const pl_key *key;
+} sigjob;
+
+typedef struct {
+	vstate *v;
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	sigjob q[SIGQ];
+	size_t head, count;
+	int closed, nthreads;
+	pthread_t th[4];
+} sigpool;
+
+static void run_job(vstate *v, sigjob *j)
+{
+	if (j->sig.ptr && pl_sshsig_verify(NULL, v->l->op, j->sig.ptr, j->sig.size, "git",
+	                                   j->signed_data.ptr, j->signed_data.size) < 0)
+		problem(v, (int64_t)j->seq, &j->cid, "commit signature: %s", pl_error_last());
+	if (j->key && pl_dsse_verify(&j->dsse, j->key) < 0)
+		problem(v, (int64_t)j->seq, &j->cid, "DSSE signature: %s", pl_error_last());
+	git_buf_dispose(&j->sig);
+	git_buf_dispose(&j->signed_data);
+	pl_dsse_clear(&j->dsse);
+}
+
+/* Take one job (under p->mu); 0 when none is queued. */
+static int take_job(sigpool *p, sigjob *out)
+{
+	if (!p->count)
+		return 0;
+	*out = p->q[p->head];
+	p->head = (p->head + 1) % SIGQ;
+	p->count--;
+	pthread_cond_signal(&p->room);
+	return 1;
+}
+
+static void *sig_worker(void *arg)
+{
+	sigpool *p = arg;
+	sigjob j;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->count && !p->closed)
+			pthread_cond_wait(&p->more, &p->mu);
+		if (!take_job(p, &j))
+			break;
+		pthread_mutex_unlock(&p->mu);
+		run_job(p->v, &j);
+		pthread_mutex_lock(&p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void sigpool_start(sigpool *p, vstate *v)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int want = ncpu > 1 ? (int)(ncpu - 1 < 4 ? ncpu - 1 : 4) : 0;
+	memset(p, 0, sizeof(*p));
+	p->v = v;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->more, NULL);
+	pthread_cond_init(&p->room, NULL);
+	for (int i = 0; i < want; i++)
+		if (pthread_create(&p->th[p->nthreads], NULL, sig_worker, p) == 0)
+			p->nthreads++;
+}
+
+/* Queue a job (its buffers are moved in); with the queue full, or no worker,
+ * the calling thread checks one itself. */
+static void sigpool_submit(sigpool *p, sigjob *j)
+{
+	sigjob mine;
+	if (!p->nthreads) {
+		run_job(p->v, j);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	if (p->count == SIGQ && take_job(p, &mine)) {
+		pthread_mutex_unlock(&p->mu);
+		run_job(p->v, &mine);
+		pthread_mutex_lock(&p->mu);
+	}
+	while (p->count == SIGQ)
+		pthread_cond_wait(&p->room, &p->mu);
+	p->q[(p->head + p->count) % SIGQ] = *j;
+	p->count++;
+	pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->mu);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Help with what is queued, then wait for the workers. */
+static void sigpool_finish(sigpool *p)
+{
+	sigjob j;
+	pthread_mutex_lock(&p->mu);
+	while (take_job(p, &j)) {
+		pthread_mutex_unlock(&p->mu);
+		run_job(p->v, &j);
+		pthread_mutex_lock(&p->mu);
+	}
+	p->closed = 1;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->nthreads; i++)
+		pthread_join(p->th[i], NULL);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->more);
+	pthread_cond_destroy(&p->room);
 }
 
 static vkey *find_key(vstate *v, const char *keyid)
@@ -98,8 +272,11 @@ static int add_key(vstate *v, pl_key *k, const char *keyid, const char *role)
 	return PL_OK;
 }
 
-/* Rule 3: the entry's DSSE signature under the keys registered so far. */
-static void check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_entry *e)
+/* Rule 3: the entry's DSSE signature under the keys registered so far. Key
+ * entries are checked here (a revocation counts only if it verifies); for
+ * the others, the key the signature must verify under is returned (NULL: a
+ * problem was reported). */
+static const pl_key *check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_entry *e)
 {
 	vkey *s;
 	if (strcmp(e->type, "key") == 0) {
@@ -114,7 +291,7 @@ static void check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_e
 			problem(v, (int64_t)seq, cid, "key entry has no valid public_key");
 			pl_key_free(k);
 			pl_buf_free(&fp);
-			return;
+			return NULL;
 		}
 		if (seq == 0 && (strcmp(fp.ptr, v->opfp.ptr) != 0 || strcmp(role, "operator") != 0))
 			problem(v, (int64_t)seq, cid, "entry 0 is not the operator's key");
@@ -146,20 +323,19 @@ static void check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_e
 			pl_key_free(k);
 		}
 		pl_buf_free(&fp);
-		return;
+		return NULL;
 	}
 	if ((s = find_key(v, e->dsse.keyid)) == NULL) {
 		problem(v, (int64_t)seq, cid, "signed by %s, which no earlier entry registers",
 		        e->dsse.keyid);
-		return;
+		return NULL;
 	}
 	if (s->revoked_seq >= 0) {
 		problem(v, (int64_t)seq, cid, "signed by %s after its revocation at seq %lld",
 		        e->dsse.keyid, (long long)s->revoked_seq);
-		return;
+		return NULL;
 	}
-	if (pl_dsse_verify(&e->dsse, s->key) < 0)
-		problem(v, (int64_t)seq, cid, "DSSE signature: %s", pl_error_last());
+	return s->key;
 }
 
 /* Every path in the head tree: entries/… exactly 0..n-1, blobs/, the
@@ -628,6 +804,80 @@ static void check_head_blobs(vstate *v, git_tree *headtree)
 	git_tree_free(b);
 }
 
+/* ---- entries/AAA/BBB without reading it -----------------------------------
+ * Commit N's entries/AAA/BBB (9-digit paths) must hold exactly the entries
+ * of its block up to N, each the blob the head holds at that path. That tree
+ * object is computed here from the head's blob ids (appended in seq order,
+ * which is git's order of the names) and compared by id with the one commit
+ * N names: equal ids mean equal contents, so the entry is the head's blob
+ * and the up-to-1000-name tree need not be read. Otherwise the path is
+ * looked up in the commit's own tree, as before. */
+
+typedef struct {
+	uint64_t block; /* seq / 1000 + 1; 0: none */
+	int broken;     /* an entry of this block is not in the head */
+	pl_buf buf;     /* the tree object's contents */
+	git_oid id;
+} xdir;
+
+/* The git id of a tree object with these contents (OpenSSL's SHA-1 is several
+ * times faster than libgit2's collision-detecting one; the contents are ours). */
+static int tree_oid(git_oid *out, const void *data, size_t len)
+{
+	char hdr[32];
+	int hl = snprintf(hdr, sizeof(hdr), "tree %zu", len) + 1;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
+	         EVP_DigestUpdate(ctx, hdr, (size_t)hl) == 1 &&
+	         EVP_DigestUpdate(ctx, data, len) == 1 &&
+	         EVP_DigestFinal_ex(ctx, out->id, NULL) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+static int expected_dir(xdir *x, uint64_t seq, const git_oid *head_blob)
+{
+	char name[16];
+	if (seq >= 1000000000ull)
+		return 0;
+	if (x->block != seq / 1000 + 1 || seq % 1000 == 0) {
+		x->block = seq / 1000 + 1;
+		x->broken = seq % 1000 != 0;
+		pl_buf_clear(&x->buf);
+	}
+	if (!head_blob)
+		x->broken = 1;
+	if (x->broken)
+		return 0;
+	snprintf(name, sizeof(name), "100644 %03u.json", (unsigned)(seq % 1000));
+	if (pl_buf_put(&x->buf, name, strlen(name) + 1) < 0 ||
+	    pl_buf_put(&x->buf, head_blob->id, GIT_OID_RAWSZ) < 0 ||
+	    tree_oid(&x->id, x->buf.ptr, x->buf.len) < 0) {
+		x->broken = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* Whether the directory of path in tree has the id want (reads the trees
+ * above it only). */
+static int dir_is(git_tree *tree, const char *path, const git_oid *want)
+{
+	char dir[64];
+	const char *slash = strrchr(path, '/');
+	git_tree_entry *te = NULL;
+	int same;
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+		return 0;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	same = git_tree_entry_bypath(&te, tree, dir) == 0 &&
+	       git_tree_entry_type(te) == GIT_OBJECT_TREE &&
+	       git_oid_equal(git_tree_entry_id(te), want);
+	git_tree_entry_free(te);
+	return same;
+}
+
 static int check_checkpoint(vstate *v, const char *note, size_t len, const git_oid *cid,
                             int64_t seq, uint64_t want_size, const unsigned char *want_root,
                             pl_checkpoint *cp)
@@ -666,11 +916,15 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 	pl_merkle_builder mb;
 	pl_checkpoint since_cp;
 	unsigned char since_root[PL_HASH_LEN];
-	int have_since = 0, since_root_known = 0, error = PL_OK, has, rc;
+	int have_since = 0, since_root_known = 0, error = PL_OK, has, rc, pool_started = 0;
+	sigpool pool;
+	xdir xd = {0};
 
 	memset(r, 0, sizeof(*r));
 	v.l = l;
 	v.r = r;
+	v.cur_key = -1;
+	pthread_mutex_init(&v.mu, NULL);
 	pl_merkle_builder_init(&mb);
 	if ((error = pl_key_fingerprint(&v.opfp, l->op)) < 0)
 		goto done;
@@ -739,6 +993,8 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;
 	}
+	sigpool_start(&pool, &v);
+	pool_started = 1;
 	for (size_t i = 0; i < n; i++) {
 		const git_oid *cid = &chain[n - 1 - i];
 		uint64_t seq = i, mseq;
@@ -746,6 +1002,7 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		unsigned char leaf[PL_HASH_LEN], root[PL_HASH_LEN];
 		const char *msg, *lp;
 		pl_entry e;
+		sigjob job;
 		int blobs_done = 0;
 		git_buf sig = GIT_BUF_INIT, signed_data = GIT_BUF_INIT;
 		git_tree *tree = NULL;
@@ -755,16 +1012,21 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			problem(&v, (int64_t)seq, cid, "unreadable commit");
 			continue;
 		}
-		/* Rule 2: the operator's SSHSIG over the commit. */
+		v.cur_key = (int64_t)seq;
+		memset(&job, 0, sizeof(job));
+		job.seq = seq;
+		job.cid = *cid;
+		/* Rule 2: the operator's SSHSIG over the commit (checked by the pool). */
 		rc = git_commit_extract_signature(&sig, &signed_data, l->repo, (git_oid *)cid,
 		                                  "gpgsig");
-		if (rc < 0)
+		if (rc < 0) {
 			problem(&v, (int64_t)seq, cid, "commit is not signed");
-		else if (pl_sshsig_verify(NULL, l->op, sig.ptr, sig.size, "git", signed_data.ptr,
-		                          signed_data.size) < 0)
-			problem(&v, (int64_t)seq, cid, "commit signature: %s", pl_error_last());
-		git_buf_dispose(&sig);
-		git_buf_dispose(&signed_data);
+			git_buf_dispose(&sig);
+			git_buf_dispose(&signed_data);
+		} else {
+			job.sig = sig;
+			job.signed_data = signed_data;
+		}
 		/* Rule 1: the sequence number and the path. */
 		msg = git_commit_message(c);
 		if (pl_ledger__message_seq(&mseq, msg) < 0)
@@ -774,18 +1036,42 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			        "commit says seq %llu: entries are missing, extra or reordered",
 			        (unsigned long long)mseq);
 		pl_ledger__entry_path(path, seq);
-		if (git_commit_tree(&tree, c) < 0 ||
-		    git_tree_entry_bypath(&te_here, tree, path) < 0) {
+		if (git_commit_tree(&tree, c) < 0) {
 			problem(&v, (int64_t)seq, cid, "%s is missing", path);
 			goto next;
 		}
-		if (git_tree_entry_bypath(&te_head, headtree, path) < 0 ||
-		    !git_oid_equal(git_tree_entry_id(te_here), git_tree_entry_id(te_head)))
-			problem(&v, (int64_t)seq, cid,
-			        "%s was changed or removed by a later commit", path);
-		if (pl_ledger__read_path(l, &env, c, path) < 0) {
-			problem(&v, (int64_t)seq, cid, "%s: %s", path, pl_error_last());
-			goto next;
+		if (git_tree_entry_bypath(&te_head, headtree, path) < 0) {
+			git_tree_entry_free(te_head);
+			te_head = NULL;
+		}
+		if (expected_dir(&xd, seq, te_head ? git_tree_entry_id(te_head) : NULL) &&
+		    dir_is(tree, path, &xd.id)) {
+			/* This commit's entries/AAA/BBB is the head's up to seq: the
+			 * entry at path is the head's, and nothing else is there. */
+			git_blob *blob = NULL;
+			if ((rc = git_blob_lookup(&blob, l->repo, git_tree_entry_id(te_head))) <
+			    0) {
+				problem(&v, (int64_t)seq, cid, "%s: %s", path,
+				        git_error_last() ? git_error_last()->message
+				                         : "unreadable");
+				goto next;
+			}
+			pl_buf_clear(&env);
+			pl_buf_put(&env, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+			git_blob_free(blob);
+		} else {
+			if (git_tree_entry_bypath(&te_here, tree, path) < 0) {
+				problem(&v, (int64_t)seq, cid, "%s is missing", path);
+				goto next;
+			}
+			if (!te_head ||
+			    !git_oid_equal(git_tree_entry_id(te_here), git_tree_entry_id(te_head)))
+				problem(&v, (int64_t)seq, cid,
+				        "%s was changed or removed by a later commit", path);
+			if (pl_ledger__read_path(l, &env, c, path) < 0) {
+				problem(&v, (int64_t)seq, cid, "%s: %s", path, pl_error_last());
+				goto next;
+			}
 		}
 		pl_merkle_leaf(leaf, env.ptr, env.len);
 		pl_hex(lhex, leaf, PL_HASH_LEN);
@@ -804,9 +1090,13 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			check_blobs(&v, seq, cid, tree, prevtree, NULL);
 			blobs_done = 1;
 		} else {
-			check_signer(&v, seq, cid, &e);
+			job.key = check_signer(&v, seq, cid, &e);
 			check_blobs(&v, seq, cid, tree, prevtree, &e);
 			blobs_done = 1;
+			if (job.key) {
+				job.dsse = e.dsse;
+				memset(&e.dsse, 0, sizeof(e.dsse));
+			}
 			pl_entry__clear(&e);
 		}
 		/* Rule 4 for every commit: its checkpoint covers exactly 0..seq. The
@@ -832,6 +1122,7 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 	next:
 		if (!blobs_done && tree)
 			check_blobs(&v, seq, cid, tree, prevtree, NULL);
+		sigpool_submit(&pool, &job);
 		git_tree_entry_free(te_here);
 		git_tree_entry_free(te_head);
 		git_tree_free(prevtree);
@@ -839,6 +1130,9 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		git_commit_free(c);
 		c = NULL;
 	}
+	sigpool_finish(&pool);
+	pool_started = 0;
+	v.cur_key = INT64_MAX;
 	check_tree(&v, headtree, &head, n);
 	check_head_blobs(&v, headtree);
 	if (getenv("PL_VERIFY_STATS"))
@@ -866,6 +1160,7 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			        (unsigned long long)since_cp.size);
 	}
 finish:
+	render_problems(&v);
 	error = r->nproblems ? PL_EVERIFY : PL_OK;
 	if (r->nproblems > MAX_REPORTED)
 		pl_buf_printf(&r->problems, "... and %zu more problems\n",
@@ -874,12 +1169,19 @@ finish:
 		pl_error_set(PL_EVERIFY, "verification failed: %zu problem%s", r->nproblems,
 		             r->nproblems == 1 ? "" : "s");
 done:
+	if (pool_started)
+		sigpool_finish(&pool);
+	for (size_t i = 0; i < v.nprobs; i++)
+		free(v.probs[i].text);
+	free(v.probs);
+	pthread_mutex_destroy(&v.mu);
 	git_commit_free(c);
 	git_tree_free(headtree);
 	git_tree_free(prevtree);
 	git_commit_free(headc);
 	free(chain);
 	free(v.done);
+	pl_buf_free(&xd.buf);
 	free(v.att.t);
 	git_odb_free(v.odb);
 	for (size_t i = 0; i < v.nkeys; i++)
