@@ -298,8 +298,7 @@ int pl_ledger_reindex(const char *dir)
 		goto done;
 	if ((error = pl_ledger__lock(l)) < 0)
 		goto done;
-	sqlite3_finalize(l->node_get);
-	l->node_get = NULL;
+	pl_index__finalize_all(l);
 	sqlite3_close(l->db);
 	l->db = NULL;
 	for (int i = 0; i < 3; i++) {
