@@ -112,7 +112,8 @@ static int cmp_problem(const void *a, const void *b)
 /* The first MAX_REPORTED problems, by seq, into the report. */
 static void render_problems(vstate *v)
 {
-	qsort(v->probs, v->nprobs, sizeof(*v->probs), cmp_problem);
+	if (v->nprobs > 1)
+		qsort(v->probs, v->nprobs, sizeof(*v->probs), cmp_problem);
 	for (size_t i = 0; i < v->nprobs && i < MAX_REPORTED; i++) {
 		pl_buf_puts(&v->r->problems, v->probs[i].text);
 		pl_buf_putc(&v->r->problems, '\n');
