@@ -1,8 +1,10 @@
 /*
  * ledger_bench.c - ledger figures for `make bench`.
  *
- *   ledger_bench append DIR N     init a ledger in DIR, append N signed entries
- *                                 through the library; prints entries/s
+ *   ledger_bench append DIR N [W] init a ledger in DIR, append N signed entries
+ *                                 through the library; prints entries/s. With
+ *                                 W > 0, every W-th entry is a work with two
+ *                                 attachments (fingerprint blobs, 2 KiB each)
  *   ledger_bench prove DIR N Q    a ledger whose index holds N synthetic leaves
  *                                 (bulk-built tree nodes: the prove path reads
  *                                 only the index); prints the mean latency of
@@ -28,7 +30,39 @@ static void die(const char *what)
 	exit(1);
 }
 
-static int bench_append(const char *dir, long n)
+/* A work entry declaring and attaching two pseudo-random fingerprint blobs. */
+static void append_work(pl_ledger *l, const pl_key *k, long i, const char *created)
+{
+	static unsigned char data[2][12 * 170]; /* 170 records of 12 bytes */
+	pl_attachment att[2];
+	char id[64], hex[2][65];
+	unsigned char d[32];
+	uint64_t x = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);
+	for (int a = 0; a < 2; a++) {
+		for (size_t j = 0; j < sizeof(data[a]); j++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			data[a][j] = (unsigned char)x;
+		}
+		pl_sha256(d, data[a], sizeof(data[a]));
+		pl_hex(hex[a], d, 32);
+		att[a].data = data[a];
+		att[a].len = sizeof(data[a]);
+	}
+	snprintf(id, sizeof(id), "work:W%016lx", (unsigned long)i);
+	if (pl_ledger_append_statement(
+		l, NULL, k, "work", json_pack("[{s:s, s:{s:s}}]", "name", id, "digest", "sha256", hex[0]),
+		json_pack("{s:s, s:s, s:[s], s:s, s:s, s:s, s:i, s:{s:s, s:i, s:i, s:i, s:s}, "
+			  "s:{s:s, s:i, s:i, s:i, s:s}}",
+			  "created", created, "title", id, "creators", "bench", "holder", "bench",
+			  "terms", "opt-out", "normalized_sha256", hex[0], "tokens", 1000,
+			  "fingerprint", "scheme", "winnow-v1", "k", 13, "w", 38, "count", 170,
+			  "sha256", hex[0], "robust_fingerprint", "scheme", "winnow-v1", "k", 8, "w",
+			  17, "count", 170, "sha256", hex[1]),
+		att, 2) < 0)
+		die("append work");
+}
+
+static int bench_append(const char *dir, long n, long work_every)
 {
 	pl_ledger *l = NULL;
 	pl_key *lab = NULL;
@@ -54,6 +88,10 @@ static int bench_append(const char *dir, long n)
 	t0 = now();
 	for (long i = 0; i < n; i++) {
 		char name[64];
+		if (work_every > 0 && i % work_every == 0) {
+			append_work(l, lab, i, created);
+			continue;
+		}
 		snprintf(name, sizeof(name), "attestation:bench:%ld", i);
 		if (pl_ledger_append_statement(
 			l, NULL, lab, "attestation",
@@ -138,9 +176,9 @@ static int bench_prove(const char *dir, long n, long q)
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "append") == 0)
-		return bench_append(argv[2], atol(argv[3]));
+		return bench_append(argv[2], atol(argv[3]), argc >= 5 ? atol(argv[4]) : 0);
 	if (argc >= 5 && strcmp(argv[1], "prove") == 0)
 		return bench_prove(argv[2], atol(argv[3]), atol(argv[4]));
-	fprintf(stderr, "usage: ledger_bench append DIR N | prove DIR N Q\n");
+	fprintf(stderr, "usage: ledger_bench append DIR N [W] | prove DIR N Q\n");
 	return 2;
 }

@@ -30,12 +30,11 @@ static int valid_role(const char *r)
 static int key_lookup(pl_ledger *l, const char *keyid, pl_key **key, pl_buf *role,
                       int64_t *revoked_seq)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = pl_index__stmt(
+	    l, PL_ST_KEY_GET, "SELECT public_key, role, revoked_seq FROM keys WHERE keyid = ?");
 	int rc, error;
-	if (sqlite3_prepare_v2(l->db,
-	                       "SELECT public_key, role, revoked_seq FROM keys WHERE keyid = ?", -1,
-	                       &st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(l->db, "keys");
+	if (!st)
+		return PL_ERROR;
 	sqlite3_bind_text(st, 1, keyid, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
@@ -61,7 +60,7 @@ static int key_lookup(pl_ledger *l, const char *keyid, pl_key **key, pl_buf *rol
 	}
 	error = PL_OK;
 done:
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return error;
 }
 
@@ -374,16 +373,16 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
 	pl_merkle_builder mb;
 	unsigned char leaf[PL_HASH_LEN], root[PL_HASH_LEN];
 	pl_buf body = PL_BUF_INIT, note = PL_BUF_INIT;
-	git_oid commit;
+	git_oid commit, old_head;
 	uint64_t seq;
-	int error, decoded = 0;
+	int error, decoded = 0, old_has, was_synced;
 
 	if ((error = load_operator_private(l)) < 0)
 		return error;
 	if ((error = pl_ledger__lock(l)) < 0)
 		return error;
 	/* Another process may have appended since we opened. */
-	if ((error = pl_ledger__refresh(l)) < 0)
+	if ((error = pl_ledger__sync(l)) < 0)
 		goto done;
 	seq = l->size;
 	if ((error = pl_entry__decode(&e, env, len)) < 0) {
@@ -402,6 +401,9 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
 	if ((error = pl_checkpoint_format(&body, l->origin, seq + 1, root)) < 0 ||
 	    (error = pl_note_sign(&note, body.ptr, body.len, l->origin, l->op_priv)) < 0)
 		goto done;
+	old_head = l->head;
+	old_has = l->has_head;
+	was_synced = l->synced;
 	if ((error = write_commit(l, &commit, seq, &e, env, len, leaf, note.ptr, note.len, att,
 	                          natt)) < 0)
 		goto done;
@@ -409,14 +411,18 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
 	 * catches it up from git, so the append still stands. */
 	l->head = commit;
 	l->has_head = 1;
+	l->synced = 0;
 	if (out) {
 		out->seq = seq;
 		memcpy(out->leaf, leaf, PL_HASH_LEN);
 		git_oid_tostr(out->commit, sizeof(out->commit), &commit);
 	}
-	/* Catch the index up as any open would (another process may be doing
-	 * the same); if that fails, the next open does it, so the append stands. */
-	pl_ledger__refresh(l);
+	/* Index the entry we hold; or catch the index up as any open would
+	 * (another process may be doing the same); if that fails, the next open
+	 * does it, so the append stands. */
+	if (!was_synced ||
+	    pl_ledger__apply_appended(l, old_has ? &old_head : NULL, seq, &commit, &e, leaf) < 0)
+		pl_ledger__refresh(l);
 	error = PL_OK;
 done:
 	pl_ledger__unlock(l);

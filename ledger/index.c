@@ -119,20 +119,78 @@ int pl_index__meta_set(sqlite3 *db, const char *k, const char *v)
 	return error;
 }
 
+sqlite3_stmt *pl_index__stmt(pl_ledger *l, int which, const char *sql)
+{
+	sqlite3_stmt **st = &l->st[which];
+	if (!*st &&
+	    sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		pl_ledger__db_error(l->db, "prepare");
+		*st = NULL;
+		return NULL;
+	}
+	sqlite3_reset(*st);
+	sqlite3_clear_bindings(*st);
+	return *st;
+}
+
+void pl_index__finalize_all(pl_ledger *l)
+{
+	for (size_t i = 0; i < sizeof(l->st) / sizeof(l->st[0]); i++) {
+		sqlite3_finalize(l->st[i]);
+		l->st[i] = NULL;
+	}
+	sqlite3_finalize(l->node_get);
+	l->node_get = NULL;
+}
+
+int pl_ledger__meta_get(pl_ledger *l, const char *k, pl_buf *v)
+{
+	sqlite3_stmt *st = pl_index__stmt(l, PL_ST_META_GET, "SELECT v FROM meta WHERE k = ?");
+	int error, rc;
+	if (!st)
+		return PL_ERROR;
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		pl_buf_clear(v);
+		error = pl_buf_puts(v, (const char *)sqlite3_column_text(st, 0));
+	} else if (rc == SQLITE_DONE) {
+		error = PL_ENOTFOUND;
+	} else {
+		error = pl_ledger__db_error(l->db, "meta");
+	}
+	sqlite3_reset(st);
+	return error;
+}
+
+int pl_ledger__meta_set(pl_ledger *l, const char *k, const char *v)
+{
+	sqlite3_stmt *st =
+	    pl_index__stmt(l, PL_ST_META_SET, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)");
+	int error = PL_OK;
+	if (!st)
+		return PL_ERROR;
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		error = pl_ledger__db_error(l->db, "meta");
+	sqlite3_reset(st);
+	return error;
+}
+
 static int insert_node(pl_ledger *l, unsigned level, uint64_t idx, const unsigned char h[32])
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = pl_index__stmt(
+	    l, PL_ST_NODE_INS, "INSERT OR REPLACE INTO nodes(level, idx, hash) VALUES(?,?,?)");
 	int error = PL_OK;
-	if (sqlite3_prepare_v2(l->db,
-	                       "INSERT OR REPLACE INTO nodes(level, idx, hash) VALUES(?,?,?)", -1,
-	                       &st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(l->db, "nodes");
+	if (!st)
+		return PL_ERROR;
 	sqlite3_bind_int(st, 1, (int)level);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
 	sqlite3_bind_blob(st, 3, h, PL_HASH_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		error = pl_ledger__db_error(l->db, "nodes");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return error;
 }
 
@@ -208,12 +266,10 @@ int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_
 	l->apply_commit = *commit;
 	if ((stmt_text = json_dumps(e->statement, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
-	if (sqlite3_prepare_v2(
-	        l->db,
-	        "INSERT INTO entries(seq, leaf, commit_id, type, name, keyid, created,"
-	        " statement) VALUES(?,?,?,?,?,?,?,?)",
-	        -1, &st, NULL) != SQLITE_OK) {
-		error = pl_ledger__db_error(l->db, "entries");
+	if ((st = pl_index__stmt(l, PL_ST_ENTRY_INS,
+	                         "INSERT INTO entries(seq, leaf, commit_id, type, name, keyid, "
+	                         "created, statement) VALUES(?,?,?,?,?,?,?,?)")) == NULL) {
+		error = PL_ERROR;
 		goto done;
 	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
@@ -252,11 +308,12 @@ int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_
 			goto done;
 		}
 	}
-	if ((error = pl_index__meta_set(l->db, "head", cid)) < 0)
+	if ((error = pl_ledger__meta_set(l, "head", cid)) < 0)
 		goto done;
 	error = PL_OK;
 done:
-	sqlite3_finalize(st);
+	if (st)
+		sqlite3_reset(st);
 	free(stmt_text);
 	return error;
 }

@@ -24,6 +24,10 @@ struct pl_ledger {
 	pl_merkle_builder mb;
 	int lockfd;
 	git_oid apply_commit; /* the commit being indexed (for index extensions) */
+	/* The index holds exactly git's commit `head` (and size and mb match
+	 * it): set by a successful catch-up or append, cleared on failure. */
+	int synced;
+	sqlite3_stmt *st[8]; /* prepared once (pl_index__stmt) */
 };
 
 /* A decoded entry. */
@@ -70,6 +74,12 @@ int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_
 int pl_index__node(pl_ledger *l, unsigned level, uint64_t idx, unsigned char out[PL_HASH_LEN]);
 /* Rebuild l->mb for l->size from stored nodes. */
 int pl_index__load_builder(pl_ledger *l);
+/* A statement of l->db prepared on first use and kept (reset before reuse). */
+enum { PL_ST_META_GET, PL_ST_META_SET, PL_ST_ENTRY_INS, PL_ST_NODE_INS, PL_ST_KEY_GET };
+sqlite3_stmt *pl_index__stmt(pl_ledger *l, int which, const char *sql);
+void pl_index__finalize_all(pl_ledger *l);
+int pl_ledger__meta_get(pl_ledger *l, const char *k, pl_buf *v);
+int pl_ledger__meta_set(pl_ledger *l, const char *k, const char *v);
 
 /* The attachment blobs/<hex> in the commit being indexed (l->apply_commit),
  * checked against its digest. For index extensions. */
@@ -84,6 +94,10 @@ void pl_ledger__unlock(pl_ledger *l);
 
 /* Bring the index (and l->size, l->mb, l->head) up to git's head. */
 int pl_ledger__refresh(pl_ledger *l);
+int pl_ledger__sync(pl_ledger *l);
+int pl_ledger__apply_appended(pl_ledger *l, const git_oid *old_head, uint64_t seq,
+                              const git_oid *commit, const pl_entry *e,
+                              const unsigned char leaf[PL_HASH_LEN]);
 
 /* Append; check = 0 skips the validation of the signer and attachments, so
  * that tests can play a malicious operator whose bad entries `verify` must

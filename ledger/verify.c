@@ -4,16 +4,34 @@
  * sequence number and commit; verification goes on after a problem so that
  * one run lists them all (up to a cap).
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "ledger_internal.h"
 #include "pl_note.h"
 #include "pl_sshsig.h"
 
 #define MAX_REPORTED 200
+
+#define BLOB_ENTRY_SIZE (7 + 64 + 1 + GIT_OID_RAWSZ) /* "100644 " name NUL id */
+
+typedef struct {
+	char name[65];
+	unsigned char used, in_head;
+	int64_t intro; /* seq of the commit that added it */
+} aset_ent;
+
+typedef struct {
+	aset_ent *t;
+	size_t cap, n;
+} aset;
 
 typedef struct {
 	char keyid[128];
@@ -28,6 +46,22 @@ typedef struct {
 	vkey *keys;
 	size_t nkeys, capkeys;
 	pl_buf opfp;
+	git_odb *odb;
+	const git_oid *chain; /* commit ids, head first */
+	size_t n;
+	unsigned char *done; /* bit per seq: exact_blobs ran */
+	size_t nexact;
+	aset att; /* attachments accepted so far */
+	/* Problems, kept until the end and sorted by seq (the signature checks
+	 * run out of order, on a worker thread): */
+	pthread_mutex_t mu;
+	struct vproblem {
+		int64_t key;
+		size_t order;
+		char *text;
+	} * probs;
+	size_t nprobs, capprobs;
+	int64_t cur_key; /* sort key of problems without a seq */
 } vstate;
 
 static void problem(vstate *v, int64_t seq, const git_oid *commit, const char *fmt, ...)
@@ -37,19 +71,179 @@ static void problem(vstate *v, int64_t seq, const git_oid *commit, const char *f
 {
 	va_list ap;
 	char cid[GIT_OID_HEXSZ + 1] = "-";
-	v->r->nproblems++;
-	if (v->r->nproblems > MAX_REPORTED)
-		return;
+	pl_buf b = PL_BUF_INIT;
 	if (commit)
 		git_oid_tostr(cid, 8, commit);
 	if (seq >= 0)
-		pl_buf_printf(&v->r->problems, "seq %lld (commit %s): ", (long long)seq, cid);
+		pl_buf_printf(&b, "seq %lld (commit %s): ", (long long)seq, cid);
 	else
-		pl_buf_printf(&v->r->problems, "commit %s: ", cid);
+		pl_buf_printf(&b, "commit %s: ", cid);
 	va_start(ap, fmt);
-	pl_buf_vprintf(&v->r->problems, fmt, ap);
+	pl_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	pl_buf_putc(&v->r->problems, '\n');
+	pthread_mutex_lock(&v->mu);
+	v->r->nproblems++;
+	if (v->nprobs == v->capprobs) {
+		size_t cap = v->capprobs ? 2 * v->capprobs : 64;
+		struct vproblem *p = realloc(v->probs, cap * sizeof(*p));
+		if (p) {
+			v->probs = p;
+			v->capprobs = cap;
+		}
+	}
+	if (v->nprobs < v->capprobs && b.ptr) {
+		v->probs[v->nprobs].key = seq >= 0 ? seq : v->cur_key;
+		v->probs[v->nprobs].order = v->nprobs;
+		v->probs[v->nprobs].text = pl_buf_detach(&b);
+		v->nprobs++;
+	}
+	pthread_mutex_unlock(&v->mu);
+	pl_buf_free(&b);
+}
+
+static int cmp_problem(const void *a, const void *b)
+{
+	const struct vproblem *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The first MAX_REPORTED problems, by seq, into the report. */
+static void render_problems(vstate *v)
+{
+	if (v->nprobs > 1)
+		qsort(v->probs, v->nprobs, sizeof(*v->probs), cmp_problem);
+	for (size_t i = 0; i < v->nprobs && i < MAX_REPORTED; i++) {
+		pl_buf_puts(&v->r->problems, v->probs[i].text);
+		pl_buf_putc(&v->r->problems, '\n');
+	}
+}
+
+/* ---- signature checks on a worker thread ----------------------------------
+ * The commit's SSHSIG and the entry's DSSE signature are checked on a second
+ * thread (and by the main thread when the queue is full): everything that
+ * decides which key an entry must verify under (the key registry, applied in
+ * seq order) stays on the main thread, which hands over the key. */
+
+#define SIGQ 64
+
+typedef struct {
+	uint64_t seq;
+	git_oid cid;
+	git_buf sig, signed_data; /* the commit's; sig.ptr NULL: nothing to check */
+	pl_dsse dsse;             /* the entry's; key NULL: nothing to check */
+	const pl_key *key;
+} sigjob;
+
+typedef struct {
+	vstate *v;
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	sigjob q[SIGQ];
+	size_t head, count;
+	int closed, nthreads;
+	pthread_t th[4];
+} sigpool;
+
+static void run_job(vstate *v, sigjob *j)
+{
+	if (j->sig.ptr && pl_sshsig_verify(NULL, v->l->op, j->sig.ptr, j->sig.size, "git",
+	                                   j->signed_data.ptr, j->signed_data.size) < 0)
+		problem(v, (int64_t)j->seq, &j->cid, "commit signature: %s", pl_error_last());
+	if (j->key && pl_dsse_verify(&j->dsse, j->key) < 0)
+		problem(v, (int64_t)j->seq, &j->cid, "DSSE signature: %s", pl_error_last());
+	git_buf_dispose(&j->sig);
+	git_buf_dispose(&j->signed_data);
+	pl_dsse_clear(&j->dsse);
+}
+
+/* Take one job (under p->mu); 0 when none is queued. */
+static int take_job(sigpool *p, sigjob *out)
+{
+	if (!p->count)
+		return 0;
+	*out = p->q[p->head];
+	p->head = (p->head + 1) % SIGQ;
+	p->count--;
+	pthread_cond_signal(&p->room);
+	return 1;
+}
+
+static void *sig_worker(void *arg)
+{
+	sigpool *p = arg;
+	sigjob j;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->count && !p->closed)
+			pthread_cond_wait(&p->more, &p->mu);
+		if (!take_job(p, &j))
+			break;
+		pthread_mutex_unlock(&p->mu);
+		run_job(p->v, &j);
+		pthread_mutex_lock(&p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void sigpool_start(sigpool *p, vstate *v)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int want = ncpu > 1 ? (int)(ncpu - 1 < 4 ? ncpu - 1 : 4) : 0;
+	memset(p, 0, sizeof(*p));
+	p->v = v;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->more, NULL);
+	pthread_cond_init(&p->room, NULL);
+	for (int i = 0; i < want; i++)
+		if (pthread_create(&p->th[p->nthreads], NULL, sig_worker, p) == 0)
+			p->nthreads++;
+}
+
+/* Queue a job (its buffers are moved in); with the queue full, or no worker,
+ * the calling thread checks one itself. */
+static void sigpool_submit(sigpool *p, sigjob *j)
+{
+	sigjob mine;
+	if (!p->nthreads) {
+		run_job(p->v, j);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	if (p->count == SIGQ && take_job(p, &mine)) {
+		pthread_mutex_unlock(&p->mu);
+		run_job(p->v, &mine);
+		pthread_mutex_lock(&p->mu);
+	}
+	while (p->count == SIGQ)
+		pthread_cond_wait(&p->room, &p->mu);
+	p->q[(p->head + p->count) % SIGQ] = *j;
+	p->count++;
+	pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->mu);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Help with what is queued, then wait for the workers. */
+static void sigpool_finish(sigpool *p)
+{
+	sigjob j;
+	pthread_mutex_lock(&p->mu);
+	while (take_job(p, &j)) {
+		pthread_mutex_unlock(&p->mu);
+		run_job(p->v, &j);
+		pthread_mutex_lock(&p->mu);
+	}
+	p->closed = 1;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->nthreads; i++)
+		pthread_join(p->th[i], NULL);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->more);
+	pthread_cond_destroy(&p->room);
 }
 
 static vkey *find_key(vstate *v, const char *keyid)
@@ -79,8 +273,11 @@ static int add_key(vstate *v, pl_key *k, const char *keyid, const char *role)
 	return PL_OK;
 }
 
-/* Rule 3: the entry's DSSE signature under the keys registered so far. */
-static void check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_entry *e)
+/* Rule 3: the entry's DSSE signature under the keys registered so far. Key
+ * entries are checked here (a revocation counts only if it verifies); for
+ * the others, the key the signature must verify under is returned (NULL: a
+ * problem was reported). */
+static const pl_key *check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_entry *e)
 {
 	vkey *s;
 	if (strcmp(e->type, "key") == 0) {
@@ -95,7 +292,7 @@ static void check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_e
 			problem(v, (int64_t)seq, cid, "key entry has no valid public_key");
 			pl_key_free(k);
 			pl_buf_free(&fp);
-			return;
+			return NULL;
 		}
 		if (seq == 0 && (strcmp(fp.ptr, v->opfp.ptr) != 0 || strcmp(role, "operator") != 0))
 			problem(v, (int64_t)seq, cid, "entry 0 is not the operator's key");
@@ -127,20 +324,19 @@ static void check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_e
 			pl_key_free(k);
 		}
 		pl_buf_free(&fp);
-		return;
+		return NULL;
 	}
 	if ((s = find_key(v, e->dsse.keyid)) == NULL) {
 		problem(v, (int64_t)seq, cid, "signed by %s, which no earlier entry registers",
 		        e->dsse.keyid);
-		return;
+		return NULL;
 	}
 	if (s->revoked_seq >= 0) {
 		problem(v, (int64_t)seq, cid, "signed by %s after its revocation at seq %lld",
 		        e->dsse.keyid, (long long)s->revoked_seq);
-		return;
+		return NULL;
 	}
-	if (pl_dsse_verify(&e->dsse, s->key) < 0)
-		problem(v, (int64_t)seq, cid, "DSSE signature: %s", pl_error_last());
+	return s->key;
 }
 
 /* Every path in the head tree: entries/… exactly 0..n-1, blobs/, the
@@ -213,7 +409,7 @@ static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n)
 			problem(v, -1, cid, "%s: unreadable tree", name);
 			continue;
 		}
-		/* blobs/ is checked commit by commit (check_blobs) */
+		/* blobs/ is checked by check_blobs and check_head_blobs */
 		if (strcmp(name, "entries") == 0)
 			walk_entries(v, sub, "entries", &count, cid, n, 0);
 		git_tree_free(sub);
@@ -222,6 +418,122 @@ static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n)
 		problem(v, -1, cid, "the tree holds %llu entries, the history %llu",
 		        (unsigned long long)count, (unsigned long long)n);
 	return PL_OK;
+}
+
+/* ---- attachments (rule 4) ------------------------------------------------
+ *
+ * blobs/ is one flat tree (SPEC §3), so reading it at every commit that
+ * changes it costs O(attachments) per commit: quadratic over a ledger. The
+ * exact per-commit check (exact_blobs: blobs/ only grows, every blob a commit
+ * adds is a blob, hashes to its name and is named by its entry) is therefore
+ * run only where a cheap test flags a commit, and on the commits where a
+ * discrepancy found in the head tree was introduced:
+ *
+ *  - per commit: blobs/ keeps its tree id (nothing added, changed or removed)
+ *    unless the entry declares new attachments (predicate objects holding
+ *    "scheme" and "sha256", docs/entries.md) not yet in blobs/; then the tree
+ *    object must grow by exactly one canonical entry per new attachment (its
+ *    size, read from the object header). Anything else: exact_blobs.
+ *  - once, on the head tree: every blob hashes to its name (each hashed once);
+ *    its names are exactly the attachments accepted along the way. A blob in
+ *    the head that is bad or was not accepted, or an accepted attachment
+ *    missing from the head, is traced (binary search over the commits) to a
+ *    commit where it changed, and that commit gets exact_blobs, which reports
+ *    it with its seq and commit as before.
+ *
+ * Every problem is reported by exact_blobs, with the same words at the same
+ * commit as a full per-commit walk. */
+
+static int is_hex64(const char *s)
+{
+	size_t i;
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+static size_t aset_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ull;
+	return (size_t)h;
+}
+
+static aset_ent *aset_find(aset *s, const char *name)
+{
+	if (!s->cap)
+		return NULL;
+	for (size_t i = aset_hash(name) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->t[i].used)
+			return NULL;
+		if (strcmp(s->t[i].name, name) == 0)
+			return &s->t[i];
+	}
+}
+
+/* Insert a 64-hex name; NULL when out of memory. */
+static aset_ent *aset_add(aset *s, const char *name, int64_t intro)
+{
+	aset_ent *e = aset_find(s, name);
+	if (e)
+		return e;
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		aset_ent *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return NULL;
+		for (size_t j = 0; j < s->cap; j++) {
+			if (!s->t[j].used)
+				continue;
+			size_t i = aset_hash(s->t[j].name) & (cap - 1);
+			while (t[i].used)
+				i = (i + 1) & (cap - 1);
+			t[i] = s->t[j];
+		}
+		free(s->t);
+		s->t = t;
+		s->cap = cap;
+	}
+	size_t i = aset_hash(name) & (s->cap - 1);
+	while (s->t[i].used)
+		i = (i + 1) & (s->cap - 1);
+	e = &s->t[i];
+	memcpy(e->name, name, 65);
+	e->used = 1;
+	e->in_head = 0;
+	e->intro = intro;
+	s->n++;
+	return e;
+}
+
+/* The attachments an entry declares: the sha256 of every object in its
+ * predicate that holds both "scheme" and "sha256" (64 lowercase hex). */
+static void declared(const json_t *j, const char ***out, size_t *n, size_t *cap)
+{
+	if (json_is_object(j)) {
+		const char *k;
+		json_t *val;
+		const char *sha = json_string_value(json_object_get(j, "sha256"));
+		if (sha && json_is_string(json_object_get(j, "scheme")) && strlen(sha) == 64 &&
+		    is_hex64(sha)) {
+			if (*n == *cap) {
+				size_t c = *cap ? 2 * *cap : 8;
+				const char **p = realloc(*out, c * sizeof(*p));
+				if (!p)
+					return;
+				*out = p;
+				*cap = c;
+			}
+			(*out)[(*n)++] = sha;
+		}
+		json_object_foreach((json_t *)j, k, val) declared(val, out, n, cap);
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *val;
+		json_array_foreach(j, i, val) declared(val, out, n, cap);
+	}
 }
 
 /* The blobs/ subtree of a commit's tree (NULL when absent). */
@@ -236,14 +548,31 @@ static git_tree *blobs_of(vstate *v, git_tree *tree)
 	return b;
 }
 
-/* Rule 4 for attachments, commit by commit: blobs/ only grows, and every
- * blob a commit adds is named by its entry and hashes to its name. */
-static void check_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *tree, git_tree *prev,
+/* The id of the blobs/ subtree, without reading it: 0 when absent. */
+static int blobs_id(git_tree *tree, git_oid *out)
+{
+	const git_tree_entry *te = tree ? git_tree_entry_byname(tree, "blobs") : NULL;
+	if (!te || git_tree_entry_type(te) != GIT_OBJECT_TREE)
+		return 0;
+	*out = *git_tree_entry_id(te);
+	return 1;
+}
+
+/* Rule 4 for attachments at one commit, exactly: blobs/ only grows, and
+ * every blob the commit adds is named by its entry and hashes to its name.
+ * Once per commit; the names it adds go to v->att. */
+static void exact_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *tree, git_tree *prev,
                         const char *payload)
 {
-	git_tree *b = blobs_of(v, tree), *pb = blobs_of(v, prev);
+	git_tree *b, *pb;
 	size_t cnt;
 
+	if (v->done[seq / 8] & (1u << (seq % 8)))
+		return;
+	v->done[seq / 8] |= (unsigned char)(1u << (seq % 8));
+	v->nexact++;
+	b = blobs_of(v, tree);
+	pb = blobs_of(v, prev);
 	if (!b && !pb)
 		return;
 	if (b && pb && git_oid_equal(git_tree_id(b), git_tree_id(pb)))
@@ -266,6 +595,8 @@ static void check_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *t
 		char hex[65];
 		if (pb && git_tree_entry_byname(pb, name))
 			continue; /* unchanged, or reported above */
+		if (strlen(name) == 64 && is_hex64(name))
+			aset_add(&v->att, name, (int64_t)seq);
 		if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
 		    git_blob_lookup(&blob, v->l->repo, git_tree_entry_id(e)) < 0) {
 			problem(v, (int64_t)seq, cid, "blobs/%s: unreadable", name);
@@ -284,6 +615,268 @@ static void check_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *t
 done:
 	git_tree_free(b);
 	git_tree_free(pb);
+}
+
+static const git_oid *commit_of(vstate *v, uint64_t seq)
+{
+	return &v->chain[v->n - 1 - seq];
+}
+
+static git_tree *tree_at(vstate *v, uint64_t seq)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	if (git_commit_lookup(&c, v->l->repo, commit_of(v, seq)) == 0)
+		git_commit_tree(&t, c);
+	git_commit_free(c);
+	return t;
+}
+
+/* exact_blobs at any commit, reading what it needs. */
+static void exact_blobs_at(vstate *v, uint64_t seq)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL, *pt = NULL;
+	pl_buf env = PL_BUF_INIT;
+	pl_entry e;
+	char path[64];
+	int decoded = 0;
+
+	if (v->done[seq / 8] & (1u << (seq % 8)))
+		return;
+	if (git_commit_lookup(&c, v->l->repo, commit_of(v, seq)) < 0 || git_commit_tree(&t, c) < 0)
+		goto done; /* reported by the main pass */
+	if (seq > 0)
+		pt = tree_at(v, seq - 1);
+	pl_ledger__entry_path(path, seq);
+	if (pl_ledger__read_path(v->l, &env, c, path) == 0 &&
+	    pl_entry__decode(&e, env.ptr, env.len) == 0)
+		decoded = 1;
+	exact_blobs(v, seq, commit_of(v, seq), t, pt, decoded ? e.dsse.payload.ptr : NULL);
+	if (decoded)
+		pl_entry__clear(&e);
+done:
+	pl_buf_free(&env);
+	git_tree_free(t);
+	git_tree_free(pt);
+	git_commit_free(c);
+}
+
+/* blobs/<name> at commit seq: 1 and its id when present, else 0. */
+static int blob_at(vstate *v, uint64_t seq, const char *name, git_oid *id)
+{
+	git_tree *t = tree_at(v, seq);
+	git_tree_entry *te = NULL;
+	char path[300];
+	int found = 0;
+	snprintf(path, sizeof(path), "blobs/%s", name);
+	if (t && git_tree_entry_bypath(&te, t, path) == 0) {
+		*id = *git_tree_entry_id(te);
+		found = 1;
+	}
+	git_tree_entry_free(te);
+	git_tree_free(t);
+	return found;
+}
+
+/* The head holds blobs/<name> = id, which is wrong or unaccounted for: find a
+ * commit where blobs/<name> became id (absent or different in its parent) and
+ * check that commit exactly. */
+static void trace_present(vstate *v, const char *name, const git_oid *id)
+{
+	int64_t lo = -1, hi = (int64_t)v->n - 1; /* at lo: not id (lo = -1: before all) */
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+		git_oid at;
+		if (blob_at(v, (uint64_t)mid, name, &at) && git_oid_equal(&at, id))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	exact_blobs_at(v, (uint64_t)hi);
+}
+
+/* An attachment accepted at seq intro is not in the head: find the commit that
+ * removed it (present in its parent, absent in it) and check it exactly. */
+static void trace_absent(vstate *v, const char *name, int64_t intro)
+{
+	int64_t lo = intro, hi = (int64_t)v->n - 1; /* present at lo, absent at hi */
+	git_oid at;
+	if (!blob_at(v, (uint64_t)lo, name, &at)) {
+		exact_blobs_at(v, (uint64_t)lo); /* it was never added there */
+		return;
+	}
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (blob_at(v, (uint64_t)mid, name, &at))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	exact_blobs_at(v, (uint64_t)hi);
+}
+
+/* Rule 4 for attachments at commit seq, cheaply (see above). */
+static void check_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *tree, git_tree *prev,
+                        const pl_entry *e)
+{
+	git_oid bid, pbid;
+	int has = blobs_id(tree, &bid), phas = blobs_id(prev, &pbid);
+	const char **decl = NULL, **fresh = NULL;
+	size_t ndecl = 0, capdecl = 0, nfresh = 0;
+	int ok = 0;
+
+	if (!has && !phas)
+		return;
+	if (has && phas && git_oid_equal(&bid, &pbid))
+		return;
+	if (has && e) {
+		size_t len = 0, plen = 0;
+		git_object_t type;
+		declared(json_object_get(e->statement, "predicate"), &decl, &ndecl, &capdecl);
+		if (ndecl && (fresh = malloc(ndecl * sizeof(*fresh))) != NULL) {
+			for (size_t i = 0; i < ndecl; i++) {
+				size_t j;
+				if (aset_find(&v->att, decl[i]))
+					continue;
+				for (j = 0; j < nfresh && strcmp(fresh[j], decl[i]) != 0; j++)
+					;
+				if (j == nfresh)
+					fresh[nfresh++] = decl[i];
+			}
+		}
+		if (nfresh && git_odb_read_header(&len, &type, v->odb, &bid) == 0 &&
+		    type == GIT_OBJECT_TREE &&
+		    (!phas || (git_odb_read_header(&plen, &type, v->odb, &pbid) == 0 &&
+		               type == GIT_OBJECT_TREE)) &&
+		    len == plen + nfresh * BLOB_ENTRY_SIZE)
+			ok = 1;
+	}
+	if (ok) {
+		for (size_t i = 0; i < nfresh; i++)
+			if (!aset_add(&v->att, fresh[i], (int64_t)seq))
+				ok = 0;
+	}
+	if (!ok)
+		exact_blobs(v, seq, cid, tree, prev, e ? e->dsse.payload.ptr : NULL);
+	free(decl);
+	free(fresh);
+}
+
+/* Rule 4 for attachments, once, on the head tree. */
+static void check_head_blobs(vstate *v, git_tree *headtree)
+{
+	git_tree *b = blobs_of(v, headtree);
+	size_t cnt = b ? git_tree_entrycount(b) : 0;
+	for (size_t i = 0; i < cnt; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(b, i);
+		const char *name = git_tree_entry_name(te);
+		aset_ent *a =
+		    strlen(name) == 64 && is_hex64(name) ? aset_find(&v->att, name) : NULL;
+		git_blob *blob = NULL;
+		int good = 0;
+		if (a)
+			a->in_head = 1;
+		if (git_tree_entry_type(te) == GIT_OBJECT_BLOB &&
+		    git_blob_lookup(&blob, v->l->repo, git_tree_entry_id(te)) == 0) {
+			unsigned char d[PL_HASH_LEN];
+			char hex[65];
+			pl_sha256(d, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+			pl_hex(hex, d, PL_HASH_LEN);
+			good = strcmp(hex, name) == 0;
+			git_blob_free(blob);
+		}
+		if (good && a)
+			continue;
+		if (v->r->nproblems > MAX_REPORTED)
+			problem(v, -1, git_tree_id(headtree), "blobs/%s", name); /* counted only */
+		else
+			trace_present(v, name, git_tree_entry_id(te));
+	}
+	for (size_t i = 0; i < v->att.cap; i++) {
+		aset_ent *a = &v->att.t[i];
+		if (!a->used || a->in_head)
+			continue;
+		if (v->r->nproblems > MAX_REPORTED)
+			problem(v, -1, NULL, "blobs/%s", a->name); /* counted only */
+		else
+			trace_absent(v, a->name, a->intro);
+	}
+	git_tree_free(b);
+}
+
+/* ---- entries/AAA/BBB without reading it -----------------------------------
+ * Commit N's entries/AAA/BBB (9-digit paths) must hold exactly the entries
+ * of its block up to N, each the blob the head holds at that path. That tree
+ * object is computed here from the head's blob ids (appended in seq order,
+ * which is git's order of the names) and compared by id with the one commit
+ * N names: equal ids mean equal contents, so the entry is the head's blob
+ * and the up-to-1000-name tree need not be read. Otherwise the path is
+ * looked up in the commit's own tree, as before. */
+
+typedef struct {
+	uint64_t block; /* seq / 1000 + 1; 0: none */
+	int broken;     /* an entry of this block is not in the head */
+	pl_buf buf;     /* the tree object's contents */
+	git_oid id;
+} xdir;
+
+/* The git id of a tree object with these contents (OpenSSL's SHA-1 is several
+ * times faster than libgit2's collision-detecting one; the contents are ours). */
+static int tree_oid(git_oid *out, const void *data, size_t len)
+{
+	char hdr[32];
+	int hl = snprintf(hdr, sizeof(hdr), "tree %zu", len) + 1;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
+	         EVP_DigestUpdate(ctx, hdr, (size_t)hl) == 1 &&
+	         EVP_DigestUpdate(ctx, data, len) == 1 &&
+	         EVP_DigestFinal_ex(ctx, out->id, NULL) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+static int expected_dir(xdir *x, uint64_t seq, const git_oid *head_blob)
+{
+	char name[16];
+	if (seq >= 1000000000ull)
+		return 0;
+	if (x->block != seq / 1000 + 1 || seq % 1000 == 0) {
+		x->block = seq / 1000 + 1;
+		x->broken = seq % 1000 != 0;
+		pl_buf_clear(&x->buf);
+	}
+	if (!head_blob)
+		x->broken = 1;
+	if (x->broken)
+		return 0;
+	snprintf(name, sizeof(name), "100644 %03u.json", (unsigned)(seq % 1000));
+	if (pl_buf_put(&x->buf, name, strlen(name) + 1) < 0 ||
+	    pl_buf_put(&x->buf, head_blob->id, GIT_OID_RAWSZ) < 0 ||
+	    tree_oid(&x->id, x->buf.ptr, x->buf.len) < 0) {
+		x->broken = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* Whether the directory of path in tree has the id want (reads the trees
+ * above it only). */
+static int dir_is(git_tree *tree, const char *path, const git_oid *want)
+{
+	char dir[64];
+	const char *slash = strrchr(path, '/');
+	git_tree_entry *te = NULL;
+	int same;
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+		return 0;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	same = git_tree_entry_bypath(&te, tree, dir) == 0 &&
+	       git_tree_entry_type(te) == GIT_OBJECT_TREE &&
+	       git_oid_equal(git_tree_entry_id(te), want);
+	git_tree_entry_free(te);
+	return same;
 }
 
 static int check_checkpoint(vstate *v, const char *note, size_t len, const git_oid *cid,
@@ -324,11 +917,15 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 	pl_merkle_builder mb;
 	pl_checkpoint since_cp;
 	unsigned char since_root[PL_HASH_LEN];
-	int have_since = 0, since_root_known = 0, error = PL_OK, has, rc;
+	int have_since = 0, since_root_known = 0, error = PL_OK, has, rc, pool_started = 0;
+	sigpool pool;
+	xdir xd = {0};
 
 	memset(r, 0, sizeof(*r));
 	v.l = l;
 	v.r = r;
+	v.cur_key = -1;
+	pthread_mutex_init(&v.mu, NULL);
 	pl_merkle_builder_init(&mb);
 	if ((error = pl_key_fingerprint(&v.opfp, l->op)) < 0)
 		goto done;
@@ -387,6 +984,18 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		error = pl_ledger__git_error(rc, "head");
 		goto done;
 	}
+	v.chain = chain;
+	v.n = n;
+	if ((rc = git_repository_odb(&v.odb, l->repo)) < 0) {
+		error = pl_ledger__git_error(rc, "odb");
+		goto done;
+	}
+	if ((v.done = calloc(n / 8 + 1, 1)) == NULL) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	sigpool_start(&pool, &v);
+	pool_started = 1;
 	for (size_t i = 0; i < n; i++) {
 		const git_oid *cid = &chain[n - 1 - i];
 		uint64_t seq = i, mseq;
@@ -394,6 +1003,8 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		unsigned char leaf[PL_HASH_LEN], root[PL_HASH_LEN];
 		const char *msg, *lp;
 		pl_entry e;
+		sigjob job;
+		int blobs_done = 0;
 		git_buf sig = GIT_BUF_INIT, signed_data = GIT_BUF_INIT;
 		git_tree *tree = NULL;
 		git_tree_entry *te_here = NULL, *te_head = NULL;
@@ -402,16 +1013,21 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			problem(&v, (int64_t)seq, cid, "unreadable commit");
 			continue;
 		}
-		/* Rule 2: the operator's SSHSIG over the commit. */
+		v.cur_key = (int64_t)seq;
+		memset(&job, 0, sizeof(job));
+		job.seq = seq;
+		job.cid = *cid;
+		/* Rule 2: the operator's SSHSIG over the commit (checked by the pool). */
 		rc = git_commit_extract_signature(&sig, &signed_data, l->repo, (git_oid *)cid,
 		                                  "gpgsig");
-		if (rc < 0)
+		if (rc < 0) {
 			problem(&v, (int64_t)seq, cid, "commit is not signed");
-		else if (pl_sshsig_verify(NULL, l->op, sig.ptr, sig.size, "git", signed_data.ptr,
-		                          signed_data.size) < 0)
-			problem(&v, (int64_t)seq, cid, "commit signature: %s", pl_error_last());
-		git_buf_dispose(&sig);
-		git_buf_dispose(&signed_data);
+			git_buf_dispose(&sig);
+			git_buf_dispose(&signed_data);
+		} else {
+			job.sig = sig;
+			job.signed_data = signed_data;
+		}
 		/* Rule 1: the sequence number and the path. */
 		msg = git_commit_message(c);
 		if (pl_ledger__message_seq(&mseq, msg) < 0)
@@ -421,18 +1037,42 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			        "commit says seq %llu: entries are missing, extra or reordered",
 			        (unsigned long long)mseq);
 		pl_ledger__entry_path(path, seq);
-		if (git_commit_tree(&tree, c) < 0 ||
-		    git_tree_entry_bypath(&te_here, tree, path) < 0) {
+		if (git_commit_tree(&tree, c) < 0) {
 			problem(&v, (int64_t)seq, cid, "%s is missing", path);
 			goto next;
 		}
-		if (git_tree_entry_bypath(&te_head, headtree, path) < 0 ||
-		    !git_oid_equal(git_tree_entry_id(te_here), git_tree_entry_id(te_head)))
-			problem(&v, (int64_t)seq, cid,
-			        "%s was changed or removed by a later commit", path);
-		if (pl_ledger__read_path(l, &env, c, path) < 0) {
-			problem(&v, (int64_t)seq, cid, "%s: %s", path, pl_error_last());
-			goto next;
+		if (git_tree_entry_bypath(&te_head, headtree, path) < 0) {
+			git_tree_entry_free(te_head);
+			te_head = NULL;
+		}
+		if (expected_dir(&xd, seq, te_head ? git_tree_entry_id(te_head) : NULL) &&
+		    dir_is(tree, path, &xd.id)) {
+			/* This commit's entries/AAA/BBB is the head's up to seq: the
+			 * entry at path is the head's, and nothing else is there. */
+			git_blob *blob = NULL;
+			if ((rc = git_blob_lookup(&blob, l->repo, git_tree_entry_id(te_head))) <
+			    0) {
+				problem(&v, (int64_t)seq, cid, "%s: %s", path,
+				        git_error_last() ? git_error_last()->message
+				                         : "unreadable");
+				goto next;
+			}
+			pl_buf_clear(&env);
+			pl_buf_put(&env, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+			git_blob_free(blob);
+		} else {
+			if (git_tree_entry_bypath(&te_here, tree, path) < 0) {
+				problem(&v, (int64_t)seq, cid, "%s is missing", path);
+				goto next;
+			}
+			if (!te_head ||
+			    !git_oid_equal(git_tree_entry_id(te_here), git_tree_entry_id(te_head)))
+				problem(&v, (int64_t)seq, cid,
+				        "%s was changed or removed by a later commit", path);
+			if (pl_ledger__read_path(l, &env, c, path) < 0) {
+				problem(&v, (int64_t)seq, cid, "%s: %s", path, pl_error_last());
+				goto next;
+			}
 		}
 		pl_merkle_leaf(leaf, env.ptr, env.len);
 		pl_hex(lhex, leaf, PL_HASH_LEN);
@@ -449,9 +1089,15 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		if (pl_entry__decode(&e, env.ptr, env.len) < 0) {
 			problem(&v, (int64_t)seq, cid, "entry: %s", pl_error_last());
 			check_blobs(&v, seq, cid, tree, prevtree, NULL);
+			blobs_done = 1;
 		} else {
-			check_signer(&v, seq, cid, &e);
-			check_blobs(&v, seq, cid, tree, prevtree, e.dsse.payload.ptr);
+			job.key = check_signer(&v, seq, cid, &e);
+			check_blobs(&v, seq, cid, tree, prevtree, &e);
+			blobs_done = 1;
+			if (job.key) {
+				job.dsse = e.dsse;
+				memset(&e.dsse, 0, sizeof(e.dsse));
+			}
 			pl_entry__clear(&e);
 		}
 		/* Rule 4 for every commit: its checkpoint covers exactly 0..seq. The
@@ -475,6 +1121,9 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 				        "checkpoint does not match the entries");
 		}
 	next:
+		if (!blobs_done && tree)
+			check_blobs(&v, seq, cid, tree, prevtree, NULL);
+		sigpool_submit(&pool, &job);
 		git_tree_entry_free(te_here);
 		git_tree_entry_free(te_head);
 		git_tree_free(prevtree);
@@ -482,7 +1131,15 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		git_commit_free(c);
 		c = NULL;
 	}
+	sigpool_finish(&pool);
+	pool_started = 0;
+	v.cur_key = INT64_MAX;
 	check_tree(&v, headtree, &head, n);
+	check_head_blobs(&v, headtree);
+	if (getenv("PL_VERIFY_STATS"))
+		fprintf(stderr,
+		        "verify: %zu entries, %zu attachments, %zu commits checked exactly\n", n,
+		        v.att.n, v.nexact);
 	r->size = mb.size;
 	pl_merkle_builder_root(&mb, r->root);
 	/* Rule 5: the old checkpoint is a prefix of today's tree. */
@@ -504,6 +1161,7 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			        (unsigned long long)since_cp.size);
 	}
 finish:
+	render_problems(&v);
 	error = r->nproblems ? PL_EVERIFY : PL_OK;
 	if (r->nproblems > MAX_REPORTED)
 		pl_buf_printf(&r->problems, "... and %zu more problems\n",
@@ -512,11 +1170,21 @@ finish:
 		pl_error_set(PL_EVERIFY, "verification failed: %zu problem%s", r->nproblems,
 		             r->nproblems == 1 ? "" : "s");
 done:
+	if (pool_started)
+		sigpool_finish(&pool);
+	for (size_t i = 0; i < v.nprobs; i++)
+		free(v.probs[i].text);
+	free(v.probs);
+	pthread_mutex_destroy(&v.mu);
 	git_commit_free(c);
 	git_tree_free(headtree);
 	git_tree_free(prevtree);
 	git_commit_free(headc);
 	free(chain);
+	free(v.done);
+	pl_buf_free(&xd.buf);
+	free(v.att.t);
+	git_odb_free(v.odb);
 	for (size_t i = 0; i < v.nkeys; i++)
 		pl_key_free(v.keys[i].key);
 	free(v.keys);

@@ -284,6 +284,61 @@ PL_TEST(ledger_adv, attachment_changed_later)
 	pl_ledger_free(l);
 }
 
+/* After a rewrite of history, the index must be rebuilt before appending. */
+static void reopen_reindexed(pl_ledger **l)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", (*l)->dir);
+	pl_ledger_free(*l);
+	CHECK_OK(pl_ledger_reindex(dir));
+	CHECK_OK(pl_ledger_open(l, dir));
+}
+
+/* An attachment removed in the middle of history (later entries follow), and
+ * a stray blob added beside a declared one then removed again: each is
+ * found at its commit although the head no longer shows the stray. */
+PL_TEST(ledger_adv, attachment_removed_mid_history)
+{
+	pl_ledger *l = lt_ledger_of("L", 3);
+	pl_key *k = lt_genkey();
+	pl_entry_ref ref, later;
+	char hex[65], path[128], commit[41], msg[256];
+	append_with_attachment(l, &ref, hex);
+	CHECK_OK(lt_register(l, NULL, k, "later", "lab"));
+	snprintf(path, sizeof(path), "blobs/%s", hex);
+	lt_rewrite_head(l, path, NULL, 0, commit);
+	reopen_reindexed(&l);
+	CHECK_OK(lt_work(l, &later, k, "after the removal", 1));
+	CHECK_OK(lt_work(l, NULL, k, "and another", 1));
+	snprintf(msg, sizeof(msg), "attachment blobs/%s was changed or removed", hex);
+	lt_expect_problem(l, NULL, (long long)ref.seq + 1, commit, msg);
+	pl_key_free(k);
+	pl_ledger_free(l);
+}
+
+PL_TEST(ledger_adv, stray_blob_added_and_removed)
+{
+	pl_ledger *l = lt_ledger_of("L", 3);
+	pl_key *k = lt_genkey();
+	pl_entry_ref ref;
+	char hex[65], stray[65], path[128], commit[41], c2[41], msg[256];
+	append_with_attachment(l, &ref, hex);
+	lt_sha256_hex(stray, "stray", 5);
+	snprintf(path, sizeof(path), "blobs/%s", stray);
+	lt_rewrite_head(l, path, "stray", 5, commit);
+	reopen_reindexed(&l);
+	CHECK_OK(lt_register(l, NULL, k, "later", "lab"));
+	lt_rewrite_head(l, path, NULL, 0, c2);
+	reopen_reindexed(&l);
+	CHECK_OK(lt_work(l, NULL, k, "after", 1));
+	snprintf(msg, sizeof(msg), "attachment blobs/%s is not named by the entry", stray);
+	lt_expect_problem(l, NULL, (long long)ref.seq, commit, msg);
+	snprintf(msg, sizeof(msg), "attachment blobs/%s was changed or removed", stray);
+	lt_expect_problem(l, NULL, (long long)ref.seq + 1, c2, msg);
+	pl_key_free(k);
+	pl_ledger_free(l);
+}
+
 /* A blob added by a commit whose entry does not name it. */
 PL_TEST(ledger_adv, attachment_not_named)
 {
