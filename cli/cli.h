@@ -24,6 +24,8 @@ typedef struct {
 	int json;
 	int quiet;
 	int progress; /* stderr is a terminal and not --quiet */
+	int dry_run;  /* --dry-run: appends are validated, nothing is written */
+	pl_buf *dry;  /* the envelopes a dry run would have appended */
 } pl_cli;
 
 typedef struct pl_cli_cmd {
@@ -71,6 +73,15 @@ int pl_cli_parse_u64(uint64_t *out, const char *s);
  * the exit code (non-zero), else 0. */
 struct pl_ledger;
 int pl_cli_open(const pl_cli *g, struct pl_ledger **out);
+
+/* After an appending command ran with --dry-run: print the statements it
+ * would have appended (text, or {"dry_run": true, "entries": [...]} with
+ * --json) and return rc. */
+int pl_cli_dry_report(const pl_cli *g, int rc);
+
+/* The clock of PROVLEDGER_TIME (a test hook), or NULL when unset; *t
+ * receives its value. PL_EINVALID for a malformed value. */
+int pl_cli_test_clock(int64_t (**fn)(void *), void **ctx);
 
 /* {"seq": N, "leaf": "<hex>"} */
 json_t *pl_cli_ref(uint64_t seq, const unsigned char leaf[32]);

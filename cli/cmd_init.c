@@ -34,8 +34,16 @@ static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	}
 	if (optind != argc)
 		return pl_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if ((error = pl_ledger_init(&l, g->ledger, origin, keyfile, name)) < 0)
-		return pl_cli_fail(error);
+	{
+		pl_ledger_init_opts o = {origin, keyfile, name, 0, NULL, NULL};
+		/* PROVLEDGER_TIME (tests, the demo): the ledger records that its
+		 * clock may be pinned; other ledgers refuse it */
+		if ((error = pl_cli_test_clock(&o.clock, &o.clock_ctx)) < 0)
+			return pl_cli_fail(error);
+		o.test_clock = o.clock != NULL;
+		if ((error = pl_ledger_init_ex(&l, g->ledger, &o)) < 0)
+			return pl_cli_fail(error);
+	}
 	pl_key_fingerprint(&fp, pl_ledger_operator(l));
 	pl_key_openssh(&pub, pl_ledger_operator(l), name);
 	if (g->json) {

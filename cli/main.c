@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "pl_rules.h"
 
 #define PL_VERSION "0.1.0"
 
@@ -22,6 +23,8 @@ static const pl_cli_cmd *const commands[] = {
 	&pl_cmd_init,
 	&pl_cmd_key_gen,
 	&pl_cmd_key_register,
+	&pl_cmd_key_grant,
+	&pl_cmd_key_revoke_grant,
 	&pl_cmd_key_list,
 	&pl_cmd_key_allowed_signers,
 	&pl_cmd_hash,
@@ -60,10 +63,13 @@ static void print_overview(FILE *f)
 	        "  --ledger DIR   the ledger directory (default $PROVLEDGER_DIR or ./.provledger)\n"
 	        "  --json         print one JSON document on stdout instead of text\n"
 	        "  --quiet        no progress bar\n"
+	        "  --dry-run      commands that append validate and print the entries, append "
+	        "nothing\n"
 	        "  --version      print the version\n\n"
 	        "Exit codes: 0 success or no finding; 1 a finding (matches, failed verification);\n"
 	        "2 usage error; 3 bad input or runtime error.\n"
-	        "'provledger help COMMAND' shows a command's page.\n");
+	        "'provledger help COMMAND' shows a command's page; 'provledger help roles' the\n"
+	        "roles, who grants them and who signs what.\n");
 }
 
 static void print_help(const pl_cli_cmd *c)
@@ -112,6 +118,7 @@ static int group_usage(const char *group)
 int main(int argc, char **argv)
 {
 	pl_cli g = {0};
+	pl_buf dry = PL_BUF_INIT;
 	char **args = calloc((size_t)argc + 1, sizeof(char *));
 	int nargs = 0, words = 0, rc, dashdash = 0;
 	const pl_cli_cmd *cmd;
@@ -128,6 +135,8 @@ int main(int argc, char **argv)
 			g.json = 1;
 		} else if (!dashdash && (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)) {
 			g.quiet = 1;
+		} else if (!dashdash && strcmp(a, "--dry-run") == 0) {
+			g.dry_run = 1;
 		} else if (!dashdash && strcmp(a, "--ledger") == 0) {
 			if (i + 1 >= argc) {
 				pl_cli_err("--ledger needs a directory");
@@ -144,6 +153,7 @@ int main(int argc, char **argv)
 	if (!g.ledger || !*g.ledger)
 		g.ledger = ".provledger";
 	g.progress = !g.quiet && isatty(STDERR_FILENO);
+	g.dry = &dry;
 
 	if (nargs == 0) {
 		print_overview(stderr);
@@ -160,6 +170,11 @@ int main(int argc, char **argv)
 		rc = PL_EXIT_OK;
 		if (nargs == 1) {
 			print_overview(stdout);
+		} else if (strcmp(args[1], "roles") == 0) {
+			pl_buf t = PL_BUF_INIT;
+			pl_rules_describe(&t);
+			fputs(t.ptr ? t.ptr : "", stdout);
+			pl_buf_free(&t);
 		} else if ((cmd = find_command(nargs - 1, args + 1, &words)) != NULL) {
 			print_help(cmd);
 		} else if (group_usage(args[1])) {
@@ -189,5 +204,6 @@ int main(int argc, char **argv)
 	/* The command sees argv[0] = its name, then its own arguments. */
 	rc = cmd->fn(&g, cmd, nargs - words + 1, args + words - 1);
 	free(args);
+	pl_buf_free(&dry);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pl_dsse.h"
 #include "pl_key.h"
 #include "pl_ledger.h"
 #include "shard_opts.h"
@@ -126,10 +127,86 @@ int pl_cli_parse_u64(uint64_t *out, const char *s)
 	return PL_OK;
 }
 
+static int64_t pinned_time;
+
+static int64_t pinned_clock(void *ctx)
+{
+	(void)ctx;
+	return pinned_time;
+}
+
+int pl_cli_test_clock(int64_t (**fn)(void *), void **ctx)
+{
+	const char *t = getenv("PROVLEDGER_TIME");
+	char *end;
+	long long v;
+	*fn = NULL;
+	*ctx = NULL;
+	if (!t || !*t)
+		return PL_OK;
+	errno = 0;
+	v = strtoll(t, &end, 10);
+	if (errno || *end || v < 0)
+		return pl_error_set(PL_EINVALID, "PROVLEDGER_TIME '%s' is not unix seconds", t);
+	pinned_time = v;
+	*fn = pinned_clock;
+	return PL_OK;
+}
+
 int pl_cli_open(const pl_cli *g, pl_ledger **out)
 {
-	int error = pl_ledger_open(out, g->ledger);
-	return error < 0 ? pl_cli_fail(error) : 0;
+	int64_t (*clock)(void *);
+	void *ctx;
+	int error;
+	if ((error = pl_cli_test_clock(&clock, &ctx)) < 0)
+		return pl_cli_fail(error);
+	if ((error = pl_ledger_open(out, g->ledger)) < 0)
+		return pl_cli_fail(error);
+	if (clock && (error = pl_ledger_set_clock(*out, clock, ctx)) < 0) {
+		pl_ledger_free(*out);
+		*out = NULL;
+		return pl_cli_fail(error);
+	}
+	if (g->dry_run)
+		pl_ledger_set_dry_run(*out, g->dry);
+	return 0;
+}
+
+int pl_cli_dry_report(const pl_cli *g, int rc)
+{
+	json_t *arr = json_array();
+	const char *p = g->dry && g->dry->ptr ? g->dry->ptr : "";
+	size_t n = 0;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		json_t *env = NULL, *st = NULL;
+		pl_buf payload = PL_BUF_INIT;
+		if (pl_json_parse(&env, p, len, "envelope") == PL_OK) {
+			const char *b64 = json_string_value(json_object_get(env, "payload"));
+			if (b64 && pl_base64_decode(&payload, b64, strlen(b64)) == PL_OK)
+				pl_json_parse(&st, payload.ptr, payload.len, "statement");
+		}
+		if (st) {
+			if (!g->json) {
+				char *s = json_dumps(st, JSON_INDENT(2) | JSON_SORT_KEYS);
+				printf("would append entry %zu:\n%s\n", n, s ? s : "");
+				free(s);
+			}
+			json_array_append_new(arr, st);
+		}
+		n++;
+		json_decref(env);
+		pl_buf_free(&payload);
+		p += len + (nl ? 1 : 0);
+	}
+	if (g->json)
+		pl_cli_json_print(json_pack("{s:b, s:o}", "dry_run", 1, "entries", arr));
+	else {
+		printf("dry run: %zu entr%s validated, nothing appended\n", n, n == 1 ? "y" : "ies");
+		json_decref(arr);
+	}
+	return rc;
 }
 
 json_t *pl_cli_ref(uint64_t seq, const unsigned char leaf[32])

@@ -1,7 +1,10 @@
 /*
- * append.c - appending an entry: validation against the registered keys,
- * then one signed commit with the entry, its attachments and a new signed
- * checkpoint; the ref moves by compare-and-swap under the ledger lock.
+ * append.c - appending entries: under the ledger lock, the index is caught up
+ * with git (every commit it takes is verified), each entry is checked by the
+ * rules (rules.c) against a session whose every fact comes from signed git
+ * data, then one signed commit adds the entries, their attachments, the new
+ * signed checkpoint and the new signed subject index note; the ref moves by
+ * compare-and-swap and the index follows in the same SQLite transaction.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,182 +17,7 @@
 #include "ledger_internal.h"
 #include "pl_note.h"
 #include "pl_sshsig.h"
-
-static const char *const roles[] = {"operator",  "lab",     "rights-holder", "authority",
-                                    "evaluator", "witness", "auditor",       NULL};
-
-static int valid_role(const char *r)
-{
-	for (int i = 0; roles[i]; i++)
-		if (strcmp(r, roles[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* A registered key: PL_ENOTFOUND when keyid is not registered. */
-static int key_lookup(pl_ledger *l, const char *keyid, pl_key **key, pl_buf *role,
-                      int64_t *revoked_seq)
-{
-	sqlite3_stmt *st = pl_index__stmt(
-	    l, PL_ST_KEY_GET, "SELECT public_key, role, revoked_seq FROM keys WHERE keyid = ?");
-	int rc, error;
-	if (!st)
-		return PL_ERROR;
-	sqlite3_bind_text(st, 1, keyid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		error = pl_error_set(PL_ENOTFOUND, "key %s is not registered", keyid);
-		goto done;
-	}
-	if (rc != SQLITE_ROW) {
-		error = pl_ledger__db_error(l->db, "keys");
-		goto done;
-	}
-	{
-		const char *pub = (const char *)sqlite3_column_text(st, 0);
-		if (key && (error = pl_key_from_openssh(key, NULL, pub, strlen(pub))) < 0)
-			goto done;
-		if (role) {
-			pl_buf_clear(role);
-			if ((error = pl_buf_puts(role, (const char *)sqlite3_column_text(st, 1))) <
-			    0)
-				goto done;
-		}
-		if (revoked_seq)
-			*revoked_seq = sqlite3_column_int64(st, 2);
-	}
-	error = PL_OK;
-done:
-	sqlite3_reset(st);
-	return error;
-}
-
-int pl_ledger_key(pl_ledger *l, pl_key **out, pl_buf *role, const char *keyid)
-{
-	return key_lookup(l, keyid, out, role, NULL);
-}
-
-static int check_key_entry(pl_ledger *l, const pl_entry *e, uint64_t seq)
-{
-	json_t *pred = json_object_get(e->statement, "predicate");
-	json_t *subj = json_array_get(json_object_get(e->statement, "subject"), 0);
-	const char *name = json_string_value(json_object_get(pred, "name"));
-	const char *role = json_string_value(json_object_get(pred, "role"));
-	const char *pub = json_string_value(json_object_get(pred, "public_key"));
-	const char *revokes = json_string_value(json_object_get(pred, "revokes"));
-	const char *dig =
-	    json_string_value(json_object_get(json_object_get(subj, "digest"), "sha256"));
-	pl_key *k = NULL, *signer = NULL;
-	pl_buf fp = PL_BUF_INIT, opfp = PL_BUF_INIT;
-	unsigned char raw[32];
-	char hex[65];
-	int64_t revoked;
-	int error;
-
-	if (!name || !*name || !role || !pub || !dig) {
-		error =
-		    pl_error_set(PL_EINVALID, "key entry lacks name, role, public_key or digest");
-		goto done;
-	}
-	if (!valid_role(role)) {
-		error = pl_error_set(PL_EINVALID,
-		                     "unknown role '%s' (operator, lab, rights-holder, authority, "
-		                     "evaluator, witness, auditor)",
-		                     role);
-		goto done;
-	}
-	if ((error = pl_key_from_openssh(&k, NULL, pub, strlen(pub))) < 0 ||
-	    (error = pl_key_fingerprint(&fp, k)) < 0 ||
-	    (error = pl_key_fingerprint(&opfp, l->op)) < 0)
-		goto done;
-	pl_key_raw(k, raw);
-	pl_hex(hex, raw, 32);
-	if (strcmp(hex, dig) != 0) {
-		error =
-		    pl_error_set(PL_EINVALID, "key entry: subject digest is not the public key");
-		goto done;
-	}
-	if (seq == 0 && (strcmp(role, "operator") != 0 || strcmp(fp.ptr, opfp.ptr) != 0)) {
-		error = pl_error_set(PL_EINVALID, "entry 0 must be the operator's key");
-		goto done;
-	}
-	if ((error = key_lookup(l, fp.ptr, NULL, NULL, NULL)) == PL_OK) {
-		error = pl_error_set(PL_ECONFLICT, "key %s is already registered", fp.ptr);
-		goto done;
-	} else if (error != PL_ENOTFOUND) {
-		goto done;
-	}
-	if (revokes) {
-		/* A revocation is signed by the revoked key itself or by the operator. */
-		if ((error = key_lookup(l, revokes, NULL, NULL, &revoked)) < 0)
-			goto done;
-		if (revoked >= 0) {
-			error = pl_error_set(PL_ECONFLICT, "key %s was already revoked at seq %lld",
-			                     revokes, (long long)revoked);
-			goto done;
-		}
-		if (strcmp(e->dsse.keyid, revokes) != 0 && strcmp(e->dsse.keyid, opfp.ptr) != 0) {
-			error =
-			    pl_error_set(PL_EVERIFY,
-			                 "a key entry that revokes %s must be signed by that key "
-			                 "or by the operator",
-			                 revokes);
-			goto done;
-		}
-		if ((error = key_lookup(l, e->dsse.keyid, &signer, NULL, NULL)) < 0)
-			goto done;
-		error = pl_dsse_verify(&e->dsse, signer);
-	} else {
-		if (strcmp(e->dsse.keyid, fp.ptr) != 0) {
-			error = pl_error_set(PL_EVERIFY,
-			                     "a key entry must be signed by the key it registers "
-			                     "(signed by %s, registers %s)",
-			                     e->dsse.keyid, fp.ptr);
-			goto done;
-		}
-		error = pl_dsse_verify(&e->dsse, k);
-	}
-done:
-	pl_key_free(k);
-	pl_key_free(signer);
-	pl_buf_free(&fp);
-	pl_buf_free(&opfp);
-	return error;
-}
-
-static int check_entry(pl_ledger *l, const pl_entry *e, uint64_t seq, const pl_attachment *att,
-                       size_t natt)
-{
-	pl_key *signer = NULL;
-	int64_t revoked;
-	int error;
-
-	if (strcmp(e->type, "key") == 0) {
-		error = check_key_entry(l, e, seq);
-	} else if (seq == 0) {
-		error = pl_error_set(PL_EINVALID, "entry 0 must be the operator's key");
-	} else if ((error = key_lookup(l, e->dsse.keyid, &signer, NULL, &revoked)) < 0) {
-		if (error == PL_ENOTFOUND)
-			error = pl_error_set(PL_EVERIFY, "signer %s is not a registered key",
-			                     e->dsse.keyid);
-	} else if (revoked >= 0) {
-		error = pl_error_set(PL_EVERIFY, "signer %s was revoked at seq %lld", e->dsse.keyid,
-		                     (long long)revoked);
-	} else {
-		error = pl_dsse_verify(&e->dsse, signer);
-	}
-	for (size_t i = 0; error == PL_OK && i < natt; i++) {
-		unsigned char d[PL_HASH_LEN];
-		char hex[65];
-		pl_sha256(d, att[i].data, att[i].len);
-		pl_hex(hex, d, PL_HASH_LEN);
-		if (!strstr(e->dsse.payload.ptr, hex))
-			error = pl_error_set(PL_EINVALID, "attachment %s is not named by the entry",
-			                     hex);
-	}
-	pl_key_free(signer);
-	return error;
-}
+#include "rules_internal.h"
 
 static int load_operator_private(pl_ledger *l)
 {
@@ -238,10 +66,21 @@ static int clear_stale_ref_lock(pl_ledger *l)
 	return PL_OK; /* still held: git_reference_create_matching reports it */
 }
 
-/* Write blobs, the tree and the signed commit; move the ref by CAS. */
-static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry *e,
-                        const char *env, size_t len, const unsigned char leaf[PL_HASH_LEN],
-                        const char *checkpoint, size_t cplen, const pl_attachment *att, size_t natt)
+/* One entry of a batch being appended. */
+typedef struct {
+	pl_buf env; /* owned copy of the envelope */
+	pl_entry e;
+	int decoded;
+	unsigned char leaf[PL_HASH_LEN];
+	const pl_attachment *att;
+	size_t natt;
+	pl_verdict v;
+} item;
+
+/* Write the blobs, the tree and the signed commit object (the ref is not
+ * moved). */
+static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq0, item *it, size_t n,
+                        const pl_buf *checkpoint, const pl_buf *subjects, int64_t when)
 {
 	git_tree_update *up = NULL;
 	char(*paths)[80] = NULL;
@@ -250,34 +89,45 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry
 	git_tree *base = NULL, *tree = NULL;
 	git_signature *sig = NULL;
 	git_buf cbuf = GIT_BUF_INIT;
-	git_reference *ref = NULL;
 	pl_buf msg = PL_BUF_INIT, ssig = PL_BUF_INIT;
-	size_t nup = 2 + natt;
-	char lhex[65];
+	size_t nup = 2, k;
 	int error = PL_OK, rc;
 
+	for (size_t i = 0; i < n; i++)
+		nup += 1 + it[i].natt;
 	if (!(up = calloc(nup, sizeof(*up))) || !(paths = calloc(nup, sizeof(*paths))) ||
 	    !(ids = calloc(nup, sizeof(*ids)))) {
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;
 	}
-	pl_ledger__entry_path(paths[0], seq);
-	strcpy(paths[1], "checkpoint");
-	if ((rc = git_blob_create_from_buffer(&ids[0], l->repo, env, len)) < 0 ||
-	    (rc = git_blob_create_from_buffer(&ids[1], l->repo, checkpoint, cplen)) < 0) {
+	strcpy(paths[0], "checkpoint");
+	strcpy(paths[1], "subjects");
+	if ((rc = git_blob_create_from_buffer(&ids[0], l->repo, checkpoint->ptr, checkpoint->len)) <
+	        0 ||
+	    (rc = git_blob_create_from_buffer(&ids[1], l->repo, subjects->ptr, subjects->len)) < 0) {
 		error = pl_ledger__git_error(rc, "write blob");
 		goto done;
 	}
-	for (size_t i = 0; i < natt; i++) {
-		unsigned char d[PL_HASH_LEN];
-		char hex[65];
-		pl_sha256(d, att[i].data, att[i].len);
-		pl_hex(hex, d, PL_HASH_LEN);
-		snprintf(paths[2 + i], sizeof(paths[0]), "blobs/%s", hex);
-		if ((rc = git_blob_create_from_buffer(&ids[2 + i], l->repo, att[i].data,
-		                                      att[i].len)) < 0) {
+	k = 2;
+	for (size_t i = 0; i < n; i++) {
+		pl_ledger__entry_path(paths[k], seq0 + i);
+		if ((rc = git_blob_create_from_buffer(&ids[k], l->repo, it[i].env.ptr,
+		                                      it[i].env.len)) < 0) {
 			error = pl_ledger__git_error(rc, "write blob");
 			goto done;
+		}
+		k++;
+		for (size_t j = 0; j < it[i].natt; j++, k++) {
+			unsigned char d[PL_HASH_LEN];
+			char hex[65];
+			pl_sha256(d, it[i].att[j].data, it[i].att[j].len);
+			pl_hex(hex, d, PL_HASH_LEN);
+			snprintf(paths[k], sizeof(paths[0]), "blobs/%s", hex);
+			if ((rc = git_blob_create_from_buffer(&ids[k], l->repo, it[i].att[j].data,
+			                                      it[i].att[j].len)) < 0) {
+				error = pl_ledger__git_error(rc, "write blob");
+				goto done;
+			}
 		}
 	}
 	for (size_t i = 0; i < nup; i++) {
@@ -299,12 +149,20 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry
 		error = pl_ledger__git_error(rc, "write tree");
 		goto done;
 	}
-	pl_hex(lhex, leaf, PL_HASH_LEN);
-	if ((error = pl_buf_printf(&msg, "%s %s\n\nseq: %llu\nleaf: %s\n", e->type, e->name,
-	                           (unsigned long long)seq, lhex)) < 0)
+	if (n == 1)
+		error = pl_buf_printf(&msg, "%s %s\n\n", it[0].e.type, it[0].e.name);
+	else
+		error = pl_buf_printf(&msg, "%zu entries: %s %s ... %s %s\n\n", n, it[0].e.type,
+		                      it[0].e.name, it[n - 1].e.type, it[n - 1].e.name);
+	for (size_t i = 0; i < n && error == PL_OK; i++) {
+		char lhex[65];
+		pl_hex(lhex, it[i].leaf, PL_HASH_LEN);
+		error = pl_buf_printf(&msg, "seq: %llu\nleaf: %s\n", (unsigned long long)(seq0 + i),
+		                      lhex);
+	}
+	if (error < 0)
 		goto done;
-	if ((rc = git_signature_new(&sig, l->op_name, l->origin, (git_time_t)pl_ledger_now(), 0)) <
-	    0) {
+	if ((rc = git_signature_new(&sig, l->op_name, l->origin, (git_time_t)when, 0)) < 0) {
 		error = pl_ledger__git_error(rc, "signature");
 		goto done;
 	}
@@ -322,31 +180,9 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq, const pl_entry
 	while (ssig.len && ssig.ptr[ssig.len - 1] == '\n')
 		ssig.ptr[--ssig.len] = '\0';
 	if ((rc = git_commit_create_with_signature(out, l->repo, cbuf.ptr, ssig.ptr, "gpgsig")) <
-	    0) {
+	    0)
 		error = pl_ledger__git_error(rc, "commit");
-		goto done;
-	}
-	if ((error = clear_stale_ref_lock(l)) < 0)
-		goto done;
-	rc = git_reference_create_matching(&ref, l->repo, "refs/heads/main", out, l->has_head,
-	                                   l->has_head ? &l->head : NULL, NULL);
-	if (rc == GIT_ELOCKED) {
-		/* Appends serialise on DIR/lock: another git process holds it. */
-		error =
-		    pl_error_set(PL_ECONFLICT,
-		                 "%s/repo.git/refs/heads/main.lock exists: another git process is "
-		                 "updating the ledger, or one crashed (then remove that file)",
-		                 l->dir);
-		goto done;
-	}
-	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS) {
-		error = pl_error_set(PL_ECONFLICT, "another writer moved the ledger; try again");
-		goto done;
-	}
-	if (rc < 0)
-		error = pl_ledger__git_error(rc, "update refs/heads/main");
 done:
-	git_reference_free(ref);
 	git_buf_dispose(&cbuf);
 	git_signature_free(sig);
 	git_tree_free(tree);
@@ -360,6 +196,247 @@ done:
 	return error;
 }
 
+/* Move refs/heads/main from l->head to commit by compare-and-swap. */
+static int move_ref(pl_ledger *l, const git_oid *commit)
+{
+	git_reference *ref = NULL;
+	int rc, error = PL_OK;
+	if ((error = clear_stale_ref_lock(l)) < 0)
+		return error;
+	rc = git_reference_create_matching(&ref, l->repo, "refs/heads/main", commit, l->has_head,
+	                                   l->has_head ? &l->head : NULL, NULL);
+	if (rc == GIT_ELOCKED)
+		/* Appends serialise on DIR/lock: another git process holds it. */
+		error =
+		    pl_error_set(PL_ECONFLICT,
+		                 "%s/repo.git/refs/heads/main.lock exists: another git process is "
+		                 "updating the ledger, or one crashed (then remove that file)",
+		                 l->dir);
+	else if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
+		error = pl_error_set(PL_ECONFLICT, "another writer moved the ledger; try again");
+	else if (rc < 0)
+		error = pl_ledger__git_error(rc, "update refs/heads/main");
+	git_reference_free(ref);
+	return error;
+}
+
+int64_t pl_ledger_time(pl_ledger *l)
+{
+	return l->clock ? l->clock(l->clock_ctx) : (int64_t)time(NULL);
+}
+
+/* The session at l's head (reused while the index stays at it). */
+int pl_ledger__session(pl_ledger *l)
+{
+	if (l->sess)
+		return PL_OK;
+	return pl_lsess__open(&l->sess, l, l->has_head ? &l->head : NULL, l->size);
+}
+
+static void drop_session(pl_ledger *l)
+{
+	pl_lsess__free(l->sess);
+	l->sess = NULL;
+}
+
+/* Supplies entry i of a batch (its seq and the references of the items
+ * before it given) as envelope bytes and attachments. */
+typedef int (*supply_fn)(void *ctx, size_t i, uint64_t seq, const pl_entry_ref *prev,
+                         const char *created, pl_buf *env, const pl_attachment **att,
+                         size_t *natt);
+
+static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn supply, void *ctx,
+                        int check)
+{
+	item *it = NULL;
+	pl_entry_ref *refs = NULL;
+	pl_merkle_builder mb;
+	pl_buf body = PL_BUF_INIT, cp = PL_BUF_INIT, sbody = PL_BUF_INIT, snote = PL_BUF_INIT;
+	unsigned char root[PL_HASH_LEN], sroot[PL_HASH_LEN];
+	char created[32], prev_created[40];
+	uint64_t seq0 = 0, old_size;
+	int64_t now;
+	git_oid commit;
+	int error, in_tx = 0, touched = 0;
+
+	if (n == 0)
+		return pl_error_set(PL_EUSAGE, "nothing to append");
+	if ((!l->dry_run && (error = load_operator_private(l)) < 0) ||
+	    (error = pl_ledger__lock(l)) < 0)
+		return error;
+	if (!(it = calloc(n, sizeof(*it))) || !(refs = calloc(n, sizeof(*refs)))) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	/* Another process may have appended since we opened: catch up (every
+	 * commit taken from git is verified). */
+	if ((error = pl_ledger__sync(l)) < 0 || (error = pl_ledger__session(l)) < 0)
+		goto done;
+	seq0 = l->size;
+	old_size = l->size;
+	mb = l->mb;
+	if (l->size > 0 && !l->last_created[0]) {
+		const pl_fact *f;
+		if ((error = pl_lsess__src(l->sess)->fact(l->sess, &f, l->size - 1)) < 0)
+			goto done;
+		snprintf(l->last_created, sizeof(l->last_created), "%s", f->created);
+		l->last_time = pl_lsess__base_time(l->sess);
+	}
+	now = pl_ledger_time(l);
+	if (now < l->last_time)
+		now = l->last_time; /* the clock went back: commit times stay monotonic */
+	snprintf(prev_created, sizeof(prev_created), "%s", l->last_created);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t seq = seq0 + i;
+		const char *okcreated = created;
+		pl_rfc3339(created, now);
+		if (strcmp(created, prev_created) < 0)
+			okcreated = prev_created;
+		touched = 1;
+		if ((error = supply(ctx, i, seq, refs, okcreated, &it[i].env, &it[i].att,
+		                    &it[i].natt)) < 0)
+			goto done;
+		if ((error = pl_entry__decode(&it[i].e, it[i].env.ptr, it[i].env.len)) < 0) {
+			pl_error_prefix(error, "refused entry");
+			goto done;
+		}
+		it[i].decoded = 1;
+		if (check) {
+			if ((error = pl_lsess__check(l->sess, &it[i].v, seq, &it[i].e)) < 0 ||
+			    (error = pl_rules_check_time(it[i].e.created, prev_created, now)) < 0) {
+				pl_error_prefix(error, "refused %s entry", it[i].e.type);
+				goto done;
+			}
+			for (size_t j = 0; j < it[i].natt; j++) {
+				unsigned char d[PL_HASH_LEN];
+				char hex[65];
+				pl_sha256(d, it[i].att[j].data, it[i].att[j].len);
+				pl_hex(hex, d, PL_HASH_LEN);
+				if (!strstr(it[i].e.dsse.payload.ptr, hex)) {
+					error = pl_error_set(PL_EINVALID,
+					                     "refused %s entry: attachment %s is not "
+					                     "named by the entry",
+					                     it[i].e.type, hex);
+					goto done;
+				}
+			}
+		}
+		pl_merkle_leaf(it[i].leaf, it[i].env.ptr, it[i].env.len);
+		if ((error = pl_lsess__add(l->sess, seq, &it[i].e, it[i].leaf)) < 0)
+			goto done;
+		pl_merkle_builder_add(&mb, it[i].leaf);
+		refs[i].seq = seq;
+		memcpy(refs[i].leaf, it[i].leaf, PL_HASH_LEN);
+		snprintf(prev_created, sizeof(prev_created), "%s", it[i].e.created);
+	}
+	pl_merkle_builder_root(&mb, root);
+	if ((error = pl_lsess__root(l->sess, sroot)) < 0)
+		goto done;
+	if (l->dry_run) {
+		for (size_t i = 0; i < n; i++) {
+			if ((error = pl_buf_put(l->dry_run, it[i].env.ptr, it[i].env.len)) < 0 ||
+			    (error = pl_buf_putc(l->dry_run, '\n')) < 0)
+				goto done;
+		}
+		error = PL_OK;
+		goto done; /* the session holds what was not appended: dropped below */
+	}
+	if ((error = pl_checkpoint_format(&body, l->origin, seq0 + n, root)) < 0 ||
+	    (error = pl_note_sign(&cp, body.ptr, body.len, l->origin, l->op_priv)) < 0 ||
+	    (error = pl_subjects_note_format(&sbody, l->origin, seq0 + n, sroot)) < 0 ||
+	    (error = pl_note_sign(&snote, sbody.ptr, sbody.len, l->origin, l->op_priv)) < 0)
+		goto done;
+	if ((error = write_commit(l, &commit, seq0, it, n, &cp, &snote, now)) < 0)
+		goto done;
+	/* The index follows in one transaction, committed only once the ref has
+	 * moved: a crash in between leaves git ahead, and the next open catches
+	 * the index up from git (verifying the commit). */
+	if ((error = pl_index__exec(l->db, "BEGIN IMMEDIATE")) < 0)
+		goto done;
+	in_tx = 1;
+	for (size_t i = 0; i < n; i++) {
+		char num[32];
+		snprintf(l->apply_role, sizeof(l->apply_role), "%s", it[i].v.role);
+		if ((error = pl_index__apply(l, seq0 + i, &commit, &it[i].e, it[i].leaf)) < 0)
+			goto done;
+		l->size = seq0 + i + 1;
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)l->size);
+		if ((error = pl_ledger__meta_set(l, "size", num)) < 0)
+			goto done;
+	}
+	if ((error = pl_lsess__flush(l->sess)) < 0)
+		goto done;
+	if ((error = move_ref(l, &commit)) < 0)
+		goto done;
+	/* The entries are in git: the append stands whatever happens next. */
+	l->head = commit;
+	l->has_head = 1;
+	l->last_time = now;
+	snprintf(l->last_created, sizeof(l->last_created), "%s", prev_created);
+	if (pl_index__exec(l->db, "COMMIT") < 0) {
+		pl_index__exec(l->db, "ROLLBACK");
+		l->synced = 0;
+		drop_session(l);
+	} else {
+		l->synced = 1;
+		pl_lsess__rebase(l->sess, &commit, l->size);
+	}
+	in_tx = 0;
+	for (size_t i = 0; out && i < n; i++) {
+		out[i] = refs[i];
+		git_oid_tostr(out[i].commit, sizeof(out[i].commit), &commit);
+	}
+	error = PL_OK;
+	touched = 0;
+done:
+	if (l->dry_run && error == PL_OK)
+		for (size_t i = 0; out && i < n; i++)
+			out[i] = refs[i];
+	if (in_tx) {
+		pl_index__exec(l->db, "ROLLBACK");
+		l->size = old_size;
+		pl_index__load_builder(l);
+		l->synced = 0;
+	}
+	if (touched)
+		drop_session(l); /* it holds entries that were not appended */
+	pl_ledger__unlock(l);
+	for (size_t i = 0; it && i < n; i++) {
+		pl_buf_free(&it[i].env);
+		if (it[i].decoded)
+			pl_entry__clear(&it[i].e);
+		pl_verdict_clear(&it[i].v);
+	}
+	free(it);
+	free(refs);
+	pl_buf_free(&body);
+	pl_buf_free(&cp);
+	pl_buf_free(&sbody);
+	pl_buf_free(&snote);
+	return error;
+}
+
+/* ---- pre-signed envelopes ------------------------------------------------ */
+
+typedef struct {
+	const char *env;
+	size_t len;
+	const pl_attachment *att;
+	size_t natt;
+} raw_ctx;
+
+static int supply_raw(void *ctx, size_t i, uint64_t seq, const pl_entry_ref *prev,
+                      const char *created, pl_buf *env, const pl_attachment **att, size_t *natt)
+{
+	const raw_ctx *r = ctx;
+	(void)seq;
+	(void)prev;
+	(void)created;
+	*att = r[i].att;
+	*natt = r[i].natt;
+	return pl_buf_put(env, r[i].env, r[i].len);
+}
+
 int pl_ledger_append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t len,
                      const pl_attachment *att, size_t natt)
 {
@@ -369,67 +446,51 @@ int pl_ledger_append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t le
 int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t len,
                       const pl_attachment *att, size_t natt, int check)
 {
-	pl_entry e = {0};
-	pl_merkle_builder mb;
-	unsigned char leaf[PL_HASH_LEN], root[PL_HASH_LEN];
-	pl_buf body = PL_BUF_INIT, note = PL_BUF_INIT;
-	git_oid commit, old_head;
-	uint64_t seq;
-	int error, decoded = 0, old_has, was_synced;
+	raw_ctx r = {env, len, att, natt};
+	return append_items(l, out, 1, supply_raw, &r, check);
+}
 
-	if ((error = load_operator_private(l)) < 0)
+/* ---- statements signed under the lock ------------------------------------- */
+
+typedef struct {
+	pl_statement *st;
+	size_t n;
+} st_ctx;
+
+static int supply_statement(void *ctx, size_t i, uint64_t seq, const pl_entry_ref *prev,
+                            const char *created, pl_buf *env, const pl_attachment **att,
+                            size_t *natt)
+{
+	st_ctx *c = ctx;
+	pl_statement *s = &c->st[i];
+	json_t *subj, *pred;
+	int error;
+	(void)seq;
+	if (!s->predicate || !s->subjects)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	if (json_object_set_new(s->predicate, "created", json_string(created)) < 0)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	if (s->link && (error = s->link(s->link_ctx, s->predicate, prev, i)) < 0)
 		return error;
-	if ((error = pl_ledger__lock(l)) < 0)
+	/* pl_entry__sign steals them; keep ours for a retry */
+	subj = json_deep_copy(s->subjects);
+	pred = json_deep_copy(s->predicate);
+	if ((error = pl_entry__sign(env, s->signer, s->type, subj, pred)) < 0)
 		return error;
-	/* Another process may have appended since we opened. */
-	if ((error = pl_ledger__sync(l)) < 0)
-		goto done;
-	seq = l->size;
-	if ((error = pl_entry__decode(&e, env, len)) < 0) {
-		pl_error_prefix(error, "refused entry");
-		goto done;
+	*att = s->att;
+	*natt = s->natt;
+	return PL_OK;
+}
+
+int pl_ledger_append_statements(pl_ledger *l, pl_entry_ref *out, pl_statement *st, size_t n)
+{
+	st_ctx c = {st, n};
+	int error = append_items(l, out, n, supply_statement, &c, 1);
+	for (size_t i = 0; i < n; i++) {
+		json_decref(st[i].subjects);
+		json_decref(st[i].predicate);
+		st[i].subjects = st[i].predicate = NULL;
 	}
-	decoded = 1;
-	if (check && (error = check_entry(l, &e, seq, att, natt)) < 0) {
-		pl_error_prefix(error, "refused %s entry", e.type);
-		goto done;
-	}
-	pl_merkle_leaf(leaf, env, len);
-	mb = l->mb;
-	pl_merkle_builder_add(&mb, leaf);
-	pl_merkle_builder_root(&mb, root);
-	if ((error = pl_checkpoint_format(&body, l->origin, seq + 1, root)) < 0 ||
-	    (error = pl_note_sign(&note, body.ptr, body.len, l->origin, l->op_priv)) < 0)
-		goto done;
-	old_head = l->head;
-	old_has = l->has_head;
-	was_synced = l->synced;
-	if ((error = write_commit(l, &commit, seq, &e, env, len, leaf, note.ptr, note.len, att,
-	                          natt)) < 0)
-		goto done;
-	/* The entry is in git. The index follows; if that fails, the next open
-	 * catches it up from git, so the append still stands. */
-	l->head = commit;
-	l->has_head = 1;
-	l->synced = 0;
-	if (out) {
-		out->seq = seq;
-		memcpy(out->leaf, leaf, PL_HASH_LEN);
-		git_oid_tostr(out->commit, sizeof(out->commit), &commit);
-	}
-	/* Index the entry we hold; or catch the index up as any open would
-	 * (another process may be doing the same); if that fails, the next open
-	 * does it, so the append stands. */
-	if (!was_synced ||
-	    pl_ledger__apply_appended(l, old_has ? &old_head : NULL, seq, &commit, &e, leaf) < 0)
-		pl_ledger__refresh(l);
-	error = PL_OK;
-done:
-	pl_ledger__unlock(l);
-	if (decoded)
-		pl_entry__clear(&e);
-	pl_buf_free(&body);
-	pl_buf_free(&note);
 	return error;
 }
 
@@ -437,10 +498,23 @@ int pl_ledger_append_statement(pl_ledger *l, pl_entry_ref *out, const pl_key *si
                                const char *type, json_t *subjects, json_t *predicate,
                                const pl_attachment *att, size_t natt)
 {
-	pl_buf env = PL_BUF_INIT;
-	int error;
-	if ((error = pl_entry__sign(&env, signer, type, subjects, predicate)) == PL_OK)
-		error = pl_ledger_append(l, out, env.ptr, env.len, att, natt);
-	pl_buf_free(&env);
-	return error;
+	pl_statement s = {signer, type, subjects, predicate, att, natt, NULL, NULL};
+	return pl_ledger_append_statements(l, out, &s, 1);
+}
+
+void pl_ledger_set_dry_run(pl_ledger *l, pl_buf *envelopes)
+{
+	l->dry_run = envelopes;
+}
+
+int pl_ledger_set_clock(pl_ledger *l, int64_t (*clock)(void *ctx), void *ctx)
+{
+	if (clock && !l->test_clock)
+		return pl_error_set(PL_EUSAGE,
+		                    "%s was not created with a test clock; a pinned time "
+		                    "(PROVLEDGER_TIME) is refused",
+		                    l->dir);
+	l->clock = clock;
+	l->clock_ctx = ctx;
+	return PL_OK;
 }

@@ -82,7 +82,7 @@ static int append_check(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, c
 	char hex[65], created[32], name[300];
 	int error;
 
-	pl_rfc3339(created, pl_ledger_now());
+	pl_rfc3339(created, pl_ledger_time(l));
 	json_object_set_new(pred, "created", json_string(created));
 	if (dataset)
 		json_object_set_new(pred, "dataset", dataset);
@@ -161,7 +161,7 @@ int pl_dataset_register(pl_ledger *l, pl_entry_ref *check_ref, pl_entry_ref *dat
 	}
 	pl_sha256(d, sk.bits, sk.nbits / 8);
 	pl_hex(hex, d, PL_HASH_LEN);
-	pl_rfc3339(created, pl_ledger_now());
+	pl_rfc3339(created, pl_ledger_time(l));
 	{
 		uint64_t bytes = 0;
 		for (size_t i = 0; i < res->nshards; i++)

@@ -8,7 +8,7 @@
 
 #include "ledger_internal.h"
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 static const char *schema =
     "PRAGMA journal_mode=WAL;"
@@ -16,13 +16,20 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS entries(seq INTEGER PRIMARY KEY, leaf BLOB NOT NULL,"
     " commit_id TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, keyid TEXT NOT NULL,"
-    " created TEXT NOT NULL, statement TEXT NOT NULL);"
+    " created TEXT NOT NULL, statement TEXT NOT NULL, role TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS entries_type ON entries(type, name);"
     "CREATE TABLE IF NOT EXISTS nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
     " hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS keys(keyid TEXT PRIMARY KEY, name TEXT NOT NULL,"
     " role TEXT NOT NULL, public_key TEXT NOT NULL, seq INTEGER NOT NULL,"
-    " revoked_seq INTEGER NOT NULL DEFAULT -1);";
+    " revoked_seq INTEGER NOT NULL DEFAULT -1);"
+    /* the subject index (pl_subjects.h): checked against the signed root in
+     * git before anything read from it is used */
+    "CREATE TABLE IF NOT EXISTS subjects(subject TEXT PRIMARY KEY, bucket INTEGER NOT NULL,"
+    " k BLOB NOT NULL, leaf BLOB NOT NULL, refs TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS subjects_bucket ON subjects(bucket);"
+    "CREATE TABLE IF NOT EXISTS smt(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;";
 
 int pl_ledger__db_error(sqlite3 *db, const char *what)
 {
@@ -268,7 +275,7 @@ int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	if ((st = pl_index__stmt(l, PL_ST_ENTRY_INS,
 	                         "INSERT INTO entries(seq, leaf, commit_id, type, name, keyid, "
-	                         "created, statement) VALUES(?,?,?,?,?,?,?,?)")) == NULL) {
+	                         "created, statement, role) VALUES(?,?,?,?,?,?,?,?,?)")) == NULL) {
 		error = PL_ERROR;
 		goto done;
 	}
@@ -280,6 +287,7 @@ int pl_index__apply(pl_ledger *l, uint64_t seq, const git_oid *commit, const pl_
 	sqlite3_bind_text(st, 6, e->dsse.keyid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, e->created, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, stmt_text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, l->apply_role, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		error = pl_ledger__db_error(l->db, "entries");
 		goto done;

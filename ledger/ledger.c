@@ -2,6 +2,7 @@
  * ledger.c - the git side of the ledger (libgit2): init, open, append with
  * compare-and-swap, index catch-up, entries, checkpoints, proofs.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "ledger_internal.h"
 #include "pl_note.h"
 #include "pl_sshsig.h"
+#include "rules_internal.h"
 
 #define REF_MAIN "refs/heads/main"
 
@@ -43,14 +45,6 @@ static void ensure_git(void)
 		git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
 		git_ready = 1;
 	}
-}
-
-int64_t pl_ledger_now(void)
-{
-	const char *t = getenv("PROVLEDGER_TIME");
-	if (t && *t)
-		return strtoll(t, NULL, 10);
-	return (int64_t)time(NULL);
 }
 
 void pl_rfc3339(char out[32], int64_t t)
@@ -111,6 +105,7 @@ static int read_config(pl_ledger *l)
 	}
 	strcpy(l->origin, origin);
 	strcpy(l->op_name, name);
+	l->test_clock = json_is_true(json_object_get(cfg, "test_clock"));
 	if ((error = pl_key_from_openssh(&l->op, NULL, pub, strlen(pub))) < 0) {
 		pl_error_prefix(error, "%s: operator_public_key", path.ptr);
 		goto done;
@@ -228,17 +223,213 @@ static int read_head(pl_ledger *l, git_oid *out, int *has)
 	return PL_OK;
 }
 
-/* Apply commits from the index's head (exclusive) to git's head (inclusive). */
+/* The seqs and leaves a commit message names ("seq: N\nleaf: <hex>\n"
+ * lines after the title), at most max; *n receives how many. */
+int pl_ledger__message_entries(uint64_t *seqs, unsigned char (*leaves)[PL_HASH_LEN], size_t max,
+                               size_t *n, const char *msg)
+{
+	const char *p = strstr(msg, "\n\nseq: ");
+	*n = 0;
+	if (!p)
+		return pl_error_set(PL_EINVALID, "commit message lacks \"seq:\"");
+	p += 2;
+	while (strncmp(p, "seq: ", 5) == 0) {
+		char *end;
+		const char *lp;
+		if (*n == max)
+			return pl_error_set(PL_ELIMIT, "commit message names more than %zu entries",
+			                    max);
+		if (p[5] < '0' || p[5] > '9')
+			return pl_error_set(PL_EINVALID, "commit message has a malformed \"seq:\"");
+		seqs[*n] = strtoull(p + 5, &end, 10);
+		if (*end != '\n' || strncmp(end + 1, "leaf: ", 6) != 0)
+			return pl_error_set(PL_EINVALID, "commit message has a malformed \"seq:\"");
+		lp = end + 7;
+		if (pl_unhex(leaves[*n], PL_HASH_LEN, lp, 64) < 0 || lp[64] != '\n')
+			return pl_error_set(PL_EINVALID, "commit message has a malformed \"leaf:\"");
+		if (*n && seqs[*n] != seqs[*n - 1] + 1)
+			return pl_error_set(PL_EINVALID,
+			                    "commit message names seqs that are not consecutive");
+		(*n)++;
+		p = lp + 65;
+	}
+	return *p ? pl_error_set(PL_EINVALID, "commit message has trailing text") : PL_OK;
+}
+
+/* The number of entries git's head commit says the log has (0 when empty). */
+static int git_size(pl_ledger *l, uint64_t *out, const git_oid *head)
+{
+	git_commit *c = NULL;
+	uint64_t seqs[1];
+	unsigned char leaves[1][PL_HASH_LEN];
+	size_t n;
+	int rc, error;
+	(void)leaves;
+	if ((rc = git_commit_lookup(&c, l->repo, head)) < 0)
+		return pl_ledger__git_error(rc, "commit");
+	error = pl_ledger__message_seq(seqs, git_commit_message(c));
+	(void)n;
+	if (error == PL_OK) {
+		/* the last seq of the head commit, plus one */
+		const char *p = git_commit_message(c), *q;
+		uint64_t last = seqs[0];
+		while ((q = strstr(p, "\nseq: ")) != NULL) {
+			last = strtoull(q + 6, NULL, 10);
+			p = q + 6;
+		}
+		*out = last + 1;
+	}
+	git_commit_free(c);
+	return error;
+}
+
+/* The index holds a signed checkpoint larger than git's log: keep it as
+ * evidence (DIR/rollback-<size>.checkpoint) and say what happened. */
+static int rolled_back(pl_ledger *l, uint64_t gsize)
+{
+	pl_buf cp = PL_BUF_INIT, path = PL_BUF_INIT;
+	uint64_t isize = l->size;
+	int error;
+	if (pl_ledger__meta_get(l, "checkpoint", &cp) == PL_OK) {
+		pl_buf_printf(&path, "%s/rollback-%llu.checkpoint", l->dir, (unsigned long long)isize);
+		pl_write_file_atomic(path.ptr, cp.ptr, cp.len, 0644);
+	}
+	error = pl_error_set(PL_EVERIFY,
+	                     "%s: the log was rolled back: the index holds a signed checkpoint "
+	                     "of size %llu, git's head has %llu entries; the checkpoint is kept "
+	                     "as %s (check with 'provledger verify --since %s'); 'provledger "
+	                     "reindex --accept-rollback' rebuilds the index from git",
+	                     l->dir, (unsigned long long)isize, (unsigned long long)gsize,
+	                     path.len ? path.ptr : "(unreadable)", path.len ? path.ptr : "FILE");
+	pl_buf_free(&cp);
+	pl_buf_free(&path);
+	return error;
+}
+
+#define MAX_BATCH 4096
+
+/* Take one verified commit into the index (inside the caller's
+ * transaction): its signature, every entry (rules, signature, time), its
+ * checkpoint and its subject index note. */
+static int take_commit(pl_ledger *l, const git_oid *id, uint64_t *seqs,
+                       unsigned char (*leaves)[PL_HASH_LEN])
+{
+	git_commit *c = NULL;
+	pl_buf env = PL_BUF_INIT, cpnote = PL_BUF_INIT;
+	unsigned char root[PL_HASH_LEN], sroot[PL_HASH_LEN], want[PL_HASH_LEN];
+	const char *sep;
+	pl_checkpoint cp;
+	size_t n = 0;
+	int64_t when;
+	int error, rc;
+
+	if ((error = pl_lsess__verify_commit(l, id)) < 0)
+		goto done;
+	if ((rc = git_commit_lookup(&c, l->repo, id)) < 0) {
+		error = pl_ledger__git_error(rc, "commit");
+		goto done;
+	}
+	if ((error = pl_ledger__message_entries(seqs, leaves, MAX_BATCH, &n,
+	                                        git_commit_message(c))) < 0)
+		goto fail;
+	if (seqs[0] != l->size) {
+		error = pl_error_set(PL_EINVALID, "it names seq %llu, expected %llu",
+		                     (unsigned long long)seqs[0], (unsigned long long)l->size);
+		goto fail;
+	}
+	when = (int64_t)git_commit_time(c);
+	if (when < l->last_time) {
+		error = pl_error_set(PL_EINVALID, "its time is earlier than the previous commit's");
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t seq = seqs[i];
+		char path[64], num[32];
+		unsigned char leaf[PL_HASH_LEN];
+		pl_entry e;
+		pl_verdict v;
+
+		pl_ledger__entry_path(path, seq);
+		if ((error = pl_ledger__read_path(l, &env, c, path)) < 0)
+			goto fail;
+		pl_merkle_leaf(leaf, env.ptr, env.len);
+		if (memcmp(leaf, leaves[i], PL_HASH_LEN) != 0) {
+			error = pl_error_set(PL_EVERIFY, "seq %llu: the entry is not the leaf the "
+			                                 "commit message names",
+			                     (unsigned long long)seq);
+			goto fail;
+		}
+		if ((error = pl_entry__decode(&e, env.ptr, env.len)) < 0) {
+			pl_error_prefix(error, "seq %llu", (unsigned long long)seq);
+			goto fail;
+		}
+		if ((error = pl_lsess__check(l->sess, &v, seq, &e)) < 0 ||
+		    (error = pl_rules_check_time(e.created, l->last_created, when)) < 0 ||
+		    (error = pl_lsess__add(l->sess, seq, &e, leaf)) < 0) {
+			pl_error_prefix(error, "seq %llu (%s %s)", (unsigned long long)seq, e.type,
+			                e.name);
+			pl_entry__clear(&e);
+			pl_verdict_clear(&v);
+			goto fail;
+		}
+		snprintf(l->apply_role, sizeof(l->apply_role), "%s", v.role);
+		pl_verdict_clear(&v);
+		snprintf(l->last_created, sizeof(l->last_created), "%s", e.created);
+		error = pl_index__apply(l, seq, id, &e, leaf);
+		pl_entry__clear(&e);
+		if (error < 0)
+			goto fail;
+		l->size++;
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)l->size);
+		if ((error = pl_ledger__meta_set(l, "size", num)) < 0)
+			goto fail;
+	}
+	/* its checkpoint and subject index note cover exactly the entries so far */
+	pl_merkle_builder_root(&l->mb, want);
+	if ((error = pl_ledger__read_path(l, &cpnote, c, "checkpoint")) < 0)
+		goto fail;
+	sep = strstr(cpnote.ptr, "\n\n");
+	if (!sep || pl_checkpoint_parse(&cp, cpnote.ptr, (size_t)(sep + 1 - cpnote.ptr)) < 0 ||
+	    cp.size != l->size || memcmp(cp.root, want, PL_HASH_LEN) != 0) {
+		error = pl_error_set(PL_EVERIFY, "its checkpoint does not match the entries");
+		goto fail;
+	}
+	(void)root;
+	if ((error = pl_lsess__subjects_root(l, want, c, l->size)) < 0 ||
+	    (error = pl_lsess__root(l->sess, sroot)) < 0)
+		goto fail;
+	if (memcmp(want, sroot, PL_HASH_LEN) != 0) {
+		error = pl_error_set(PL_EVERIFY,
+		                     "its subject index note does not match the entries");
+		goto fail;
+	}
+	if ((error = pl_ledger__meta_set(l, "checkpoint", cpnote.ptr)) < 0)
+		goto fail;
+	l->last_time = when;
+	goto done;
+fail:
+	pl_error_prefix(error, "refusing commit %.7s", git_oid_tostr_s(id));
+done:
+	git_commit_free(c);
+	pl_buf_free(&env);
+	pl_buf_free(&cpnote);
+	return error;
+}
+
+/* Apply commits from the index's head (exclusive) to git's head (inclusive),
+ * verifying each (signature, entries, rules, checkpoint, subject index). */
 int pl_ledger__refresh(pl_ledger *l)
 {
 	git_oid head, *chain = NULL;
 	size_t n = 0, cap = 0;
 	int has = 0, error, rc;
-	pl_buf ih = PL_BUF_INIT, env = PL_BUF_INIT, size = PL_BUF_INIT;
+	pl_buf ih = PL_BUF_INIT, size = PL_BUF_INIT;
 	git_oid index_head;
 	int index_has = 0;
 	git_commit *c = NULL;
 	int retries = 0;
+	uint64_t *seqs = NULL;
+	unsigned char(*leaves)[PL_HASH_LEN] = NULL;
 
 again:
 	/* The index first, in one read transaction (head, size and nodes agree),
@@ -269,11 +460,12 @@ again:
 	if ((error = read_head(l, &head, &has)) < 0)
 		goto done;
 	if (!has) {
-		error = index_has ? pl_error_set(PL_EINVALID,
-		                                 "%s: git has no entries but the index "
-		                                 "has; run 'provledger reindex'",
-		                                 l->dir)
-		                  : PL_OK;
+		if (index_has)
+			error = l->size > 0 ? rolled_back(l, 0)
+			                    : pl_error_set(PL_EINVALID,
+			                                   "%s: git has no entries but the index "
+			                                   "has; run 'provledger reindex'",
+			                                   l->dir);
 		l->has_head = 0;
 		l->synced = error == PL_OK;
 		goto done;
@@ -301,6 +493,11 @@ again:
 			git_commit_free(c);
 			c = NULL;
 			if (index_has) {
+				uint64_t gsize = 0;
+				if (git_size(l, &gsize, &head) == PL_OK && gsize < l->size) {
+					error = rolled_back(l, gsize);
+					goto done;
+				}
 				error = pl_error_set(PL_EINVALID,
 				                     "%s: the index does not match the git history "
 				                     "(rewritten?); run 'provledger verify', then "
@@ -347,54 +544,43 @@ again:
 			goto again;
 		}
 	}
+	/* A session over the index's head (its signature and subject index
+	 * checked), to which each commit taken is added. */
+	pl_lsess__free(l->sess);
+	l->sess = NULL;
+	l->last_created[0] = '\0';
+	if ((error = pl_lsess__open(&l->sess, l, index_has ? &index_head : NULL, l->size)) < 0)
+		goto rollback;
+	l->last_time = pl_lsess__base_time(l->sess);
+	if (l->size > 0) {
+		const pl_fact *f;
+		if ((error = pl_lsess__src(l->sess)->fact(l->sess, &f, l->size - 1)) < 0)
+			goto rollback;
+		snprintf(l->last_created, sizeof(l->last_created), "%s", f->created);
+	}
+	if (!(seqs = malloc(MAX_BATCH * sizeof(*seqs))) ||
+	    !(leaves = malloc(MAX_BATCH * sizeof(*leaves)))) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto rollback;
+	}
 	while (n > 0) {
 		const git_oid *id = &chain[--n];
-		uint64_t seq = 0;
-		char path[64], num[32];
-		unsigned char leaf[PL_HASH_LEN];
-		pl_entry e;
-
-		if ((rc = git_commit_lookup(&c, l->repo, id)) < 0) {
-			error = pl_ledger__git_error(rc, "commit");
+		if ((error = take_commit(l, id, seqs, leaves)) < 0)
 			goto rollback;
-		}
-		if ((error = pl_ledger__message_seq(&seq, git_commit_message(c))) < 0)
-			goto rollback;
-		if (seq != l->size) {
-			error = pl_error_set(PL_EINVALID,
-			                     "commit %.7s has seq %llu, expected %llu; run "
-			                     "'provledger verify'",
-			                     git_oid_tostr_s(id), (unsigned long long)seq,
-			                     (unsigned long long)l->size);
-			goto rollback;
-		}
-		pl_ledger__entry_path(path, seq);
-		if ((error = pl_ledger__read_path(l, &env, c, path)) < 0)
-			goto rollback;
-		pl_merkle_leaf(leaf, env.ptr, env.len);
-		if ((error = pl_entry__decode(&e, env.ptr, env.len)) < 0) {
-			pl_error_prefix(error, "seq %llu", (unsigned long long)seq);
-			goto rollback;
-		}
-		error = pl_index__apply(l, seq, id, &e, leaf);
-		pl_entry__clear(&e);
-		if (error < 0)
-			goto rollback;
-		l->size++;
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)l->size);
-		if ((error = pl_ledger__meta_set(l, "size", num)) < 0)
-			goto rollback;
-		git_commit_free(c);
-		c = NULL;
 	}
-	if ((error = pl_index__exec(l->db, "COMMIT")) < 0)
+	if ((error = pl_lsess__flush(l->sess)) < 0 ||
+	    (error = pl_index__exec(l->db, "COMMIT")) < 0)
 		goto rollback;
 	l->head = head;
 	l->has_head = 1;
 	l->synced = 1;
+	pl_lsess__rebase(l->sess, &head, l->size);
 	goto done;
 rollback:
 	pl_index__exec(l->db, "ROLLBACK");
+	pl_lsess__free(l->sess);
+	l->sess = NULL;
+	l->last_created[0] = '\0';
 	{
 		/* back to what the index holds */
 		pl_buf s2 = PL_BUF_INIT;
@@ -406,8 +592,9 @@ rollback:
 done:
 	git_commit_free(c);
 	free(chain);
+	free(seqs);
+	free(leaves);
 	pl_buf_free(&ih);
-	pl_buf_free(&env);
 	pl_buf_free(&size);
 	return error;
 }
@@ -424,44 +611,9 @@ int pl_ledger__sync(pl_ledger *l)
 		if (has == l->has_head && (!has || git_oid_equal(&head, &l->head)))
 			return PL_OK;
 	}
+	pl_lsess__free(l->sess);
+	l->sess = NULL;
 	return pl_ledger__refresh(l);
-}
-
-/* After our own append of commit (seq, e, leaf) on old_head: index it from
- * what we hold, as the catch-up would from git, if the index is still at
- * old_head; otherwise (or on any failure) the caller catches up from git. */
-int pl_ledger__apply_appended(pl_ledger *l, const git_oid *old_head, uint64_t seq,
-                              const git_oid *commit, const pl_entry *e,
-                              const unsigned char leaf[PL_HASH_LEN])
-{
-	pl_buf ih = PL_BUF_INIT;
-	char num[32], want[GIT_OID_HEXSZ + 1];
-	int error, rc;
-	if ((error = pl_index__exec(l->db, "BEGIN IMMEDIATE")) < 0)
-		return error;
-	rc = pl_ledger__meta_get(l, "head", &ih);
-	if (old_head)
-		git_oid_tostr(want, sizeof(want), old_head);
-	if (!(old_head ? rc == PL_OK && strcmp(ih.ptr, want) == 0 : rc == PL_ENOTFOUND) ||
-	    seq != l->size) {
-		error = pl_error_set(PL_ECONFLICT, "the index moved");
-		goto rollback;
-	}
-	if ((error = pl_index__apply(l, seq, commit, e, leaf)) < 0)
-		goto rollback;
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)(seq + 1));
-	if ((error = pl_ledger__meta_set(l, "size", num)) < 0 ||
-	    (error = pl_index__exec(l->db, "COMMIT")) < 0)
-		goto rollback;
-	l->size = seq + 1;
-	l->synced = 1;
-	pl_buf_free(&ih);
-	return PL_OK;
-rollback:
-	pl_index__exec(l->db, "ROLLBACK");
-	pl_buf_free(&ih);
-	l->synced = 0;
-	return error;
 }
 
 /* ---- open / init -------------------------------------------------------- */
@@ -569,6 +721,7 @@ void pl_ledger_free(pl_ledger *l)
 	if (!l)
 		return;
 	pl_ledger__unlock(l);
+	pl_lsess__free(l->sess);
 	pl_index__finalize_all(l);
 	if (l->db)
 		sqlite3_close(l->db);
@@ -594,13 +747,15 @@ const pl_key *pl_ledger_operator(const pl_ledger *l)
 }
 
 static int write_config(const char *dir, const char *origin, const char *pub, const char *kp,
-                        const char *name)
+                        const char *name, int test_clock)
 {
 	json_t *cfg = json_pack("{s:s, s:s, s:s, s:s}", "origin", origin, "operator_public_key",
 	                        pub, "operator_key", kp, "operator_name", name);
 	pl_buf path = PL_BUF_INIT;
 	char *s = NULL;
 	int error;
+	if (cfg && test_clock)
+		json_object_set_new(cfg, "test_clock", json_true());
 	if (!cfg || (s = json_dumps(cfg, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;
@@ -615,24 +770,89 @@ done:
 	return error;
 }
 
+/* dir must not exist, or be an empty directory. */
+static int check_init_dir(const char *dir)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	pl_buf cfg = PL_BUF_INIT;
+	int error = PL_OK;
+	if (lstat(dir, &st) < 0)
+		return errno == ENOENT ? PL_OK : pl_error_set(PL_ERROR, "%s: %s", dir, strerror(errno));
+	pl_buf_printf(&cfg, "%s/config", dir);
+	if (stat(cfg.ptr, &st) == 0)
+		error = pl_error_set(PL_ECONFLICT, "%s: a ledger already exists here", dir);
+	pl_buf_free(&cfg);
+	if (error < 0)
+		return error;
+	if (lstat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return pl_error_set(PL_EINVALID, "%s exists and is not a directory", dir);
+	if ((d = opendir(dir)) == NULL)
+		return pl_error_set(PL_ERROR, "%s: %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			error = pl_error_set(PL_ECONFLICT,
+			                     "%s is not empty (it holds '%s'); a ledger is created "
+			                     "only in a new or empty directory",
+			                     dir, de->d_name);
+			break;
+		}
+	closedir(d);
+	return error;
+}
+
+/* Remove a directory tree we created (the temporary sibling of init). */
+static void remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	if (d) {
+		while ((de = readdir(d)) != NULL) {
+			pl_buf p = PL_BUF_INIT;
+			struct stat st;
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			pl_buf_printf(&p, "%s/%s", path, de->d_name);
+			if (lstat(p.ptr, &st) == 0 && S_ISDIR(st.st_mode))
+				remove_tree(p.ptr);
+			else
+				unlink(p.ptr);
+			pl_buf_free(&p);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
 int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const char *operator_key,
                    const char *operator_name)
 {
-	pl_buf path = PL_BUF_INIT, pub = PL_BUF_INIT, kp = PL_BUF_INIT, org = PL_BUF_INIT;
+	pl_ledger_init_opts o = {origin, operator_key, operator_name, 0, NULL, NULL};
+	return pl_ledger_init_ex(out, dir, &o);
+}
+
+int pl_ledger_init_ex(pl_ledger **out, const char *dir, const pl_ledger_init_opts *o)
+{
+	pl_buf path = PL_BUF_INIT, pub = PL_BUF_INIT, kp = PL_BUF_INIT, org = PL_BUF_INIT,
+	       tmp = PL_BUF_INIT;
 	pl_key *key = NULL;
 	pl_ledger *l = NULL;
 	git_repository *repo = NULL;
 	git_repository_init_options opts;
-	struct stat st;
-	int error, rc;
+	int error, rc, made = 0;
 	char host[200];
 	json_t *subj = NULL, *pred = NULL;
 	unsigned char raw[32];
-	char hex[65], created[32];
+	char hex[65];
+	const char *origin = o->origin, *operator_key = o->operator_key,
+	           *operator_name = o->operator_name;
 
 	ensure_git();
 	if (!operator_name || !*operator_name)
 		operator_name = "operator";
+	if ((error = pl_rules_check_key_name(operator_name)) < 0)
+		goto done;
 	if (!origin || !*origin) {
 		if (gethostname(host, sizeof(host)) < 0)
 			strcpy(host, "localhost");
@@ -640,20 +860,26 @@ int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const c
 		pl_buf_printf(&org, "provledger/%s", host);
 		origin = org.ptr;
 	}
-	if (strchr(origin, '\n') || strchr(origin, ' ') || strlen(origin) >= 256) {
-		error = pl_error_set(PL_EINVALID, "origin '%s': must be one word under 256 bytes",
+	if (strchr(origin, '\n') || strchr(origin, ' ') || strchr(origin, '+') ||
+	    strlen(origin) >= 256) {
+		error = pl_error_set(PL_EINVALID,
+		                     "origin '%s': must be one word under 256 bytes without '+'",
 		                     origin);
 		goto done;
 	}
-	if ((error = path_join(&path, dir, "config")) < 0)
+	if ((error = check_init_dir(dir)) < 0)
 		goto done;
-	if (stat(path.ptr, &st) == 0) {
-		error = pl_error_set(PL_ECONFLICT, "%s: a ledger already exists here", dir);
-		goto done;
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		error = pl_error_set(PL_ERROR, "%s: %s", dir, strerror(errno));
-		goto done;
+	/* Everything is made in a temporary sibling, renamed into place at the
+	 * end: an interrupted init leaves nothing at dir. */
+	{
+		const char *slash = strrchr(dir, '/');
+		pl_buf_printf(&tmp, "%.*s%s.init-%ld-%u", slash ? (int)(slash - dir + 1) : 0, dir,
+		              slash ? slash + 1 : dir, (long)getpid(), (unsigned)time(NULL));
+		if (mkdir(tmp.ptr, 0755) < 0) {
+			error = pl_error_set(PL_ERROR, "%s: %s", tmp.ptr, strerror(errno));
+			goto done;
+		}
+		made = 1;
 	}
 	if (operator_key) {
 		if ((error = pl_key_load_private(&key, operator_key)) < 0)
@@ -671,15 +897,15 @@ int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const c
 		if (error < 0)
 			goto done;
 	} else {
-		if ((error = path_join(&path, dir, "keys")) < 0)
+		if ((error = path_join(&path, tmp.ptr, "keys")) < 0)
 			goto done;
-		if (mkdir(path.ptr, 0700) < 0 && errno != EEXIST) {
+		if (mkdir(path.ptr, 0700) < 0) {
 			error = pl_error_set(PL_ERROR, "%s: %s", path.ptr, strerror(errno));
 			goto done;
 		}
 		/* Relative to DIR (see read_config), whatever the working directory. */
 		if ((error = pl_key_generate(&key)) < 0 ||
-		    (error = pl_buf_printf(&kp, "%s/keys/operator.key", dir)) < 0 ||
+		    (error = pl_buf_printf(&kp, "%s/keys/operator.key", tmp.ptr)) < 0 ||
 		    (error = pl_key_save_private(key, kp.ptr)) < 0)
 			goto done;
 		pl_buf_clear(&kp);
@@ -691,34 +917,38 @@ int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const c
 	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
 	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
 	opts.initial_head = "main";
-	if ((error = path_join(&path, dir, "repo.git")) < 0)
+	if ((error = path_join(&path, tmp.ptr, "repo.git")) < 0)
 		goto done;
 	if ((rc = git_repository_init_ext(&repo, path.ptr, &opts)) < 0) {
 		error = pl_ledger__git_error(rc, path.ptr);
 		goto done;
 	}
-	if ((error = write_config(dir, origin, pub.ptr, kp.ptr, operator_name)) < 0)
+	git_repository_free(repo);
+	repo = NULL;
+	if ((error = write_config(tmp.ptr, origin, pub.ptr, kp.ptr, operator_name, o->test_clock)) <
+	    0)
 		goto done;
 	/* The operator's public key, for whoever verifies evidence later. */
-	if ((error = path_join(&path, dir, "operator.pub")) < 0 ||
+	if ((error = path_join(&path, tmp.ptr, "operator.pub")) < 0 ||
 	    (error = pl_buf_putc(&pub, '\n')) < 0 ||
 	    (error = pl_write_file_atomic(path.ptr, pub.ptr, pub.len, 0644)) < 0)
 		goto done;
 	pub.ptr[--pub.len] = '\0';
-	if ((error = pl_ledger_open(&l, dir)) < 0)
+	if ((error = pl_ledger_open(&l, tmp.ptr)) < 0)
+		goto done;
+	if (o->clock && (error = pl_ledger_set_clock(l, o->clock, o->clock_ctx)) < 0)
 		goto done;
 	/* Entry 0: the operator's key, self-signed. */
 	pl_key_raw(key, raw);
 	pl_hex(hex, raw, 32);
-	pl_rfc3339(created, pl_ledger_now());
 	{
 		pl_buf sname = PL_BUF_INIT;
 		pl_buf_printf(&sname, "key:%s", operator_name);
 		subj = json_pack("[{s:s, s:{s:s}}]", "name", sname.ptr, "digest", "sha256", hex);
 		pl_buf_free(&sname);
 	}
-	pred = json_pack("{s:s, s:s, s:s, s:s}", "created", created, "name", operator_name, "role",
-	                 "operator", "public_key", pub.ptr);
+	pred = json_pack("{s:s, s:s, s:s}", "name", operator_name, "role", "operator", "public_key",
+	                 pub.ptr);
 	if (!subj || !pred) {
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;
@@ -726,6 +956,19 @@ int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const c
 	error = pl_ledger_append_statement(l, NULL, key, "key", subj, pred, NULL, 0);
 	subj = pred = NULL;
 	if (error < 0)
+		goto done;
+	pl_ledger_free(l);
+	l = NULL;
+	/* an existing empty dir is replaced; anything else was refused above */
+	rmdir(dir);
+	if (rename(tmp.ptr, dir) < 0) {
+		error = pl_error_set(PL_ERROR, "%s: %s", dir, strerror(errno));
+		goto done;
+	}
+	made = 0;
+	if ((error = pl_ledger_open(&l, dir)) < 0)
+		goto done;
+	if (o->clock && (error = pl_ledger_set_clock(l, o->clock, o->clock_ctx)) < 0)
 		goto done;
 	*out = l;
 	l = NULL;
@@ -735,9 +978,12 @@ done:
 	pl_ledger_free(l);
 	git_repository_free(repo);
 	pl_key_free(key);
+	if (made)
+		remove_tree(tmp.ptr);
 	pl_buf_free(&path);
 	pl_buf_free(&pub);
 	pl_buf_free(&kp);
 	pl_buf_free(&org);
+	pl_buf_free(&tmp);
 	return error;
 }

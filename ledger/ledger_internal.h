@@ -8,6 +8,8 @@
 #include "pl_dsse.h"
 #include "pl_ledger.h"
 
+typedef struct pl_lsess pl_lsess;
+
 struct pl_ledger {
 	char *dir;
 	git_repository *repo;
@@ -28,6 +30,14 @@ struct pl_ledger {
 	 * it): set by a successful catch-up or append, cleared on failure. */
 	int synced;
 	sqlite3_stmt *st[8]; /* prepared once (pl_index__stmt) */
+	pl_lsess *sess;      /* validation state at `head`, kept while synced */
+	char apply_role[32]; /* the role in force of the entry being indexed */
+	int64_t (*clock)(void *ctx); /* the time source (NULL: time(NULL)) */
+	void *clock_ctx;
+	int test_clock;              /* the config allows a pinned clock (tests) */
+	char last_created[40];       /* created of entry size-1 */
+	int64_t last_time;           /* author time of the head commit */
+	pl_buf *dry_run;             /* appends only validate, envelopes go here */
 };
 
 /* A decoded entry. */
@@ -95,9 +105,10 @@ void pl_ledger__unlock(pl_ledger *l);
 /* Bring the index (and l->size, l->mb, l->head) up to git's head. */
 int pl_ledger__refresh(pl_ledger *l);
 int pl_ledger__sync(pl_ledger *l);
-int pl_ledger__apply_appended(pl_ledger *l, const git_oid *old_head, uint64_t seq,
-                              const git_oid *commit, const pl_entry *e,
-                              const unsigned char leaf[PL_HASH_LEN]);
+/* The seqs and leaves a commit message names; *n receives how many (at most
+ * max). */
+int pl_ledger__message_entries(uint64_t *seqs, unsigned char (*leaves)[PL_HASH_LEN], size_t max,
+                               size_t *n, const char *msg);
 
 /* Append; check = 0 skips the validation of the signer and attachments, so
  * that tests can play a malicious operator whose bad entries `verify` must
@@ -107,6 +118,9 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
 
 /* The seq a commit message names ("\n\nseq: N\n"). */
 int pl_ledger__message_seq(uint64_t *out, const char *msg);
+
+/* Open l->sess, the validation session at l's head, unless it is open. */
+int pl_ledger__session(pl_ledger *l);
 
 /* Open; catch_up 1: the index catches up with git; 0: it does not (verify);
  * -1: the index is not opened at all (reindex replaces it). */

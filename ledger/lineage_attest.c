@@ -457,7 +457,7 @@ int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_at
 	}
 	if (error < 0)
 		goto done;
-	pl_rfc3339(created, pl_ledger_now());
+	pl_rfc3339(created, pl_ledger_time(l));
 	json_object_set_new(pred, "created", json_string(created));
 	json_object_set_new(pred, "kind", json_string(kinds[k].kind));
 	json_object_set_new(pred, "issuer_role", json_string(role.ptr));

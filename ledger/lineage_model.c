@@ -167,7 +167,7 @@ int pl_model_register(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
 		    json_pack("{s:s, s:{s:s}}", "name", spec->weights[i], "digest", "sha256", hex));
 	}
 	frontier = spec->frontier || pl_lineage_is_frontier(flop.ptr, params.ptr);
-	pl_rfc3339(created, pl_ledger_now());
+	pl_rfc3339(created, pl_ledger_time(l));
 	pred = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:s, s:s, s:b}", "created", created,
 	                 "name", spec->name, "version", spec->version, "lab", keyid.ptr, "datasets",
 	                 datasets, "base_models", bases, "training_flop", flop.ptr, "parameters",

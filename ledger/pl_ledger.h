@@ -39,6 +39,18 @@ typedef struct {
 int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const char *operator_key,
                    const char *operator_name);
 
+/* pl_ledger_init with options. dir must not exist or be empty: everything is
+ * made in a temporary sibling and renamed into place, so an interrupted init
+ * leaves nothing behind. test_clock records in the config that the clock
+ * may be pinned (pl_ledger_set_clock), for tests and demos only. */
+typedef struct {
+	const char *origin, *operator_key, *operator_name;
+	int test_clock;
+	int64_t (*clock)(void *ctx);
+	void *clock_ctx;
+} pl_ledger_init_opts;
+int pl_ledger_init_ex(pl_ledger **out, const char *dir, const pl_ledger_init_opts *opts);
+
 /* Open an existing ledger; the index catches up with git if it is behind.
  * PL_ENOTFOUND with "no ledger at DIR (run 'provledger init')" when absent. */
 int pl_ledger_open(pl_ledger **out, const char *dir);
@@ -61,10 +73,41 @@ const pl_key *pl_ledger_operator(const pl_ledger *l);
 int pl_ledger_append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t len,
                      const pl_attachment *att, size_t natt);
 
-/* Sign a statement (subjects and predicate are stolen) as signer and append it. */
+/* Sign a statement (subjects and predicate are stolen) as signer and append
+ * it. The predicate's "created" is set under the ledger lock (the current
+ * time, never earlier than the previous entry's). */
 int pl_ledger_append_statement(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
                                const char *type, json_t *subjects, json_t *predicate,
                                const pl_attachment *att, size_t natt);
+
+/* One statement of a batch. link (may be NULL) is called under the lock
+ * before the statement is signed, with the references of the batch's
+ * earlier entries (prev[0..i-1]), to name them in predicate. */
+typedef struct {
+	const pl_key *signer;
+	const char *type;
+	json_t *subjects, *predicate; /* stolen */
+	const pl_attachment *att;
+	size_t natt;
+	int (*link)(void *ctx, json_t *predicate, const pl_entry_ref *prev, size_t i);
+	void *link_ctx;
+} pl_statement;
+
+/* Append n statements as one commit (one checkpoint, consecutive seqs): all
+ * or nothing. out (may be NULL) receives n references. */
+int pl_ledger_append_statements(pl_ledger *l, pl_entry_ref *out, pl_statement *st, size_t n);
+
+/* Dry run: from now on appends validate everything under the lock but write
+ * nothing; each envelope that would be appended is added to envelopes (one
+ * per line) and out references name the seqs it would get (commit ""). NULL
+ * ends the dry run. */
+void pl_ledger_set_dry_run(pl_ledger *l, pl_buf *envelopes);
+
+/* The time source of entries and commits: a test hook, refused (PL_EUSAGE)
+ * unless the ledger was created with a test clock (pl_ledger_init_opts). */
+int pl_ledger_set_clock(pl_ledger *l, int64_t (*clock)(void *ctx), void *ctx);
+/* The current time as the ledger sees it. */
+int64_t pl_ledger_time(pl_ledger *l);
 
 /* The envelope bytes of entry seq, as stored in git. */
 int pl_ledger_entry(pl_ledger *l, pl_buf *out, uint64_t seq);
@@ -104,7 +147,7 @@ int pl_ledger_list(pl_ledger *l, const char *type, uint64_t limit, int reverse, 
                    void *ctx);
 int pl_ledger_entry_info(pl_ledger *l, uint64_t seq, pl_entry_fn fn, void *ctx);
 
-/* Registered keys. */
+/* Registered keys (from the index: a listing, not an authorisation). */
 typedef struct {
 	const char *keyid, *name, *role, *public_key;
 	uint64_t seq;
@@ -112,12 +155,49 @@ typedef struct {
 } pl_key_info;
 typedef int (*pl_key_fn)(void *ctx, const pl_key_info *k);
 int pl_ledger_keys(pl_ledger *l, pl_key_fn fn, void *ctx);
-/* Look a key up by keyid; PL_ENOTFOUND when not registered. */
+
+/* The state of a key now, judged by the rules from signed git data. */
+typedef struct {
+	int registered;
+	uint64_t seq;         /* its key entry */
+	char name[160];
+	char role[32];        /* declared */
+	int in_force;         /* the role is in force */
+	int vouched;          /* a rights-holder granted by an authority */
+	int64_t revoked_seq;  /* -1: not revoked */
+	int64_t grant_seq;    /* the grant in force, -1: none */
+	char granted_by[128]; /* that grant's signer (or the key it was rotated from) */
+	int64_t rotated_from; /* in force by a rotation at this seq, -1: no */
+} pl_key_status;
+/* PL_OK with registered 0 when keyid is unknown. */
+int pl_ledger_key_status(pl_ledger *l, pl_key_status *out, const char *keyid);
+
+/* The key statement (SPEC §6.1) for k: subject key:<name>, predicate name,
+ * role, public_key (OpenSSH line with name as its comment), contact and
+ * revokes when not NULL. The caller owns *subjects and *predicate. */
+int pl_key_statement(json_t **subjects, json_t **predicate, const pl_key *k, const char *name,
+                     const char *role, const char *contact, const char *revokes);
+
+/* Append a key entry for k signed by signer (k itself, or for a rotation
+ * with revokes, the revoked key or the operator). */
+int pl_ledger_register_key(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_key *k,
+                           const char *name, const char *role, const char *contact,
+                           const char *revokes);
+
+/* Grant role to the key keyid (whose key entry declares it), signed by
+ * granter, whose own role must be the granting role (pl_rules.h). */
+int pl_ledger_grant(pl_ledger *l, pl_entry_ref *out, const pl_key *granter, const char *keyid,
+                    const char *role);
+/* Revoke the grant of role in force for keyid (signed by that grant's
+ * signer or the operator). PL_ENOTFOUND when there is none. */
+int pl_ledger_revoke_grant(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
+                           const char *keyid, const char *role);
+
+/* The public key registered as keyid and its role in force ("" when its
+ * declared role is not in force or it was revoked); PL_ENOTFOUND when not
+ * registered. key and role may be NULL. */
 int pl_ledger_key(pl_ledger *l, pl_key **out, pl_buf *role, const char *keyid);
 
-/* The time source for entries and commits (tests may pin it with
- * PROVLEDGER_TIME=<unix seconds>). */
-int64_t pl_ledger_now(void);
 /* RFC 3339 UTC of t ("2026-11-28T18:00:00Z"). */
 void pl_rfc3339(char out[32], int64_t t);
 

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "ledger_internal.h"
+#include "pl_note.h"
+#include "rules_internal.h"
 
 static int head_commit(pl_ledger *l, git_commit **out)
 {
@@ -273,6 +275,46 @@ int pl_ledger_keys(pl_ledger *l, pl_key_fn fn, void *ctx)
 			break;
 	}
 	sqlite3_finalize(st);
+	return error;
+}
+
+int pl_ledger_key_status(pl_ledger *l, pl_key_status *out, const char *keyid)
+{
+	pl_keystate ks;
+	int error;
+	memset(out, 0, sizeof(*out));
+	out->revoked_seq = out->grant_seq = out->rotated_from = -1;
+	if ((error = pl_ledger__sync(l)) < 0 || (error = pl_ledger__session(l)) < 0 ||
+	    (error = pl_lsess__key_state(l->sess, &ks, keyid, l->size)) < 0)
+		return error;
+	out->registered = ks.registered;
+	out->seq = ks.key_seq;
+	snprintf(out->name, sizeof(out->name), "%s", ks.name);
+	snprintf(out->role, sizeof(out->role), "%s", ks.role);
+	out->in_force = ks.in_force && ks.revoked_seq < 0;
+	out->vouched = ks.vouched;
+	out->revoked_seq = ks.revoked_seq;
+	out->grant_seq = ks.grant_seq;
+	snprintf(out->granted_by, sizeof(out->granted_by), "%s", ks.granted_by);
+	out->rotated_from = ks.rotated_from;
+	return PL_OK;
+}
+
+int pl_ledger_key(pl_ledger *l, pl_key **out, pl_buf *role, const char *keyid)
+{
+	pl_keystate ks;
+	int error;
+	if ((error = pl_ledger__sync(l)) < 0 || (error = pl_ledger__session(l)) < 0 ||
+	    (error = pl_lsess__key_state(l->sess, &ks, keyid, l->size)) < 0)
+		return error;
+	if (!ks.registered)
+		return pl_error_set(PL_ENOTFOUND, "key %s is not registered", keyid);
+	if (out && (error = pl_key_public(out, ks.key->pub)) < 0)
+		return error;
+	if (role) {
+		pl_buf_clear(role);
+		error = pl_buf_puts(role, ks.in_force && ks.revoked_seq < 0 ? ks.role : "");
+	}
 	return error;
 }
 

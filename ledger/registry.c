@@ -158,7 +158,7 @@ int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, cons
 		return error;
 	pl_hex(hex, p->sha256, PL_HASH_LEN);
 	pl_hex(nhex, p->normalized_sha256, PL_HASH_LEN);
-	pl_rfc3339(created, pl_ledger_now());
+	pl_rfc3339(created, pl_ledger_time(l));
 	snprintf(sname, sizeof(sname), "work:%s", p->id);
 	creators = json_array();
 	for (size_t i = 0; i < meta->ncreators; i++)

@@ -1,0 +1,120 @@
+/*
+ * rules_internal.h - the rule engine (rules.c) over an abstract source of
+ * earlier entries, so that append (the index, authenticated against the
+ * signed subject index), verify (every entry, in memory) and verify-bundle
+ * (the bundle's entries and proofs) apply exactly the same rules.
+ */
+#ifndef PL_RULES_INTERNAL_H
+#define PL_RULES_INTERNAL_H
+
+#include "ledger_internal.h"
+#include "pl_rules.h"
+#include "pl_subjects.h"
+
+/* What the rules keep of an earlier entry. */
+typedef struct {
+	uint64_t seq;
+	char type[32];
+	unsigned char leaf[PL_HASH_LEN];
+	char signer[128];  /* the DSSE keyid */
+	char created[40];  /* the predicate's created */
+	char *subject0;    /* subject[0].name */
+	json_t *pred;      /* the predicate, without bulky fields (matches keep only work) */
+	pl_key *pub;       /* key entries: the key they register */
+	char keyid[128];   /* key entries: its keyid */
+	int valid;         /* 0 when the rules refused it (verify, bundles) */
+} pl_fact;
+
+/* Fill out from an entry (clears it first). */
+int pl_fact_from_entry(pl_fact *out, uint64_t seq, const pl_entry *e,
+                       const unsigned char leaf[PL_HASH_LEN]);
+void pl_fact_clear(pl_fact *f); /* NULL-safe */
+
+/* The source of earlier entries. Returned pointers stay valid for the
+ * source's lifetime. */
+typedef struct {
+	void *ctx;
+	/* PL_ENOTFOUND when the source does not hold entry seq. */
+	int (*fact)(void *ctx, const pl_fact **out, uint64_t seq);
+	/* The refs of subject (n = 0 when it has none); PL_ENOTFOUND when the
+	 * source cannot tell (a bundle without that subject's proof). */
+	int (*refs)(void *ctx, const pl_refs **out, const char *subject);
+	const pl_key *op; /* the operator's key */
+	const char *opfp; /* its keyid */
+} pl_rsrc;
+
+/* The state of a key at seq (judged from the entries before seq). */
+typedef struct {
+	int registered;
+	uint64_t key_seq;
+	const pl_fact *key; /* its key entry (NULL when not registered) */
+	char name[160];
+	char role[32];        /* declared */
+	int64_t revoked_seq;  /* -1: not revoked before seq */
+	int in_force;         /* the declared role is in force */
+	int vouched;          /* rights-holder with an authority's grant in force */
+	int64_t grant_seq;    /* the grant that put the role in force, -1 if none */
+	char granted_by[128]; /* its signer */
+	int64_t rotated_from; /* in force by a rotation from the key entry at this seq, -1 */
+} pl_keystate;
+
+/* PL_OK (out filled, registered 0 when unknown) or a source failure. */
+int pl_rules_key_state(pl_keystate *out, const pl_rsrc *src, const char *keyid, uint64_t seq);
+
+/* What the rules decided about an accepted entry. */
+typedef struct {
+	pl_keystate signer;
+	const pl_key *verify_key; /* the DSSE signature must verify under it */
+	char role[32];            /* the role in force it was signed under ("" for key entries) */
+	pl_key *owned;            /* a key entry's own key, when verify_key is it */
+} pl_verdict;
+void pl_verdict_clear(pl_verdict *v); /* NULL-safe */
+
+/* Apply every rule to entry e at seq. PL_OK when it is acceptable (the caller
+ * still checks the DSSE signature under v->verify_key); otherwise
+ * (v must be cleared with pl_verdict_clear either way.) Otherwise
+ * PL_EINVALID (malformed), PL_EVERIFY (signer unknown, revoked or without
+ * the role), PL_ECONFLICT (a duplicate), PL_ENOTFOUND (a reference to an
+ * entry that does not exist) with the reason. */
+int pl_rules_check(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e);
+
+/* Time: created must be an RFC 3339 UTC time not before prev (the previous
+ * entry's created, NULL for entry 0) and not later than append_time + 300 s
+ * (append_time < 0: not checked). */
+int pl_rules_check_time(const char *created, const char *prev, int64_t append_time);
+
+/* Parse "YYYY-MM-DDTHH:MM:SSZ" into unix seconds; PL_EINVALID otherwise. */
+int pl_rules_parse_time(int64_t *out, const char *s);
+
+/* ---- a validation session over the ledger (logsess.c) ------------------ */
+
+/* PL_OK when commit id carries an SSHSIG by the operator key, else
+ * PL_EVERIFY naming the commit. */
+int pl_lsess__verify_commit(pl_ledger *l, const git_oid *id);
+/* The subject index root signed in commit c's `subjects` note, which must be
+ * for l's origin and size (PL_EVERIFY otherwise). */
+int pl_lsess__subjects_root(pl_ledger *l, unsigned char root[PL_HASH_LEN], const git_commit *c,
+                            uint64_t size);
+/* A session over the state at commit base (size entries; base NULL: the
+ * empty ledger). base's signature and subjects note are checked first. */
+int pl_lsess__open(pl_lsess **out, pl_ledger *l, const git_oid *base, uint64_t size);
+void pl_lsess__free(pl_lsess *s); /* NULL-safe */
+const pl_rsrc *pl_lsess__src(pl_lsess *s);
+/* The author time of the base commit (0 for the empty ledger). */
+int64_t pl_lsess__base_time(const pl_lsess *s);
+/* After an append: the base is now commit (size entries); what the session
+ * added stays (it is in the index and in git now). */
+int pl_lsess__rebase(pl_lsess *s, const git_oid *commit, uint64_t size);
+/* The rules and the DSSE signature of entry e at seq (v: pl_verdict_clear). */
+int pl_lsess__check(pl_lsess *s, pl_verdict *v, uint64_t seq, const pl_entry *e);
+int pl_lsess__key_state(pl_lsess *s, pl_keystate *out, const char *keyid, uint64_t seq);
+/* Add an accepted entry (its fact and its edges). */
+int pl_lsess__add(pl_lsess *s, uint64_t seq, const pl_entry *e,
+                  const unsigned char leaf[PL_HASH_LEN]);
+/* The subject index root with everything added. */
+int pl_lsess__root(pl_lsess *s, unsigned char root[PL_HASH_LEN]);
+/* Write what was added to the index's subjects and smt tables (in the
+ * caller's transaction). */
+int pl_lsess__flush(pl_lsess *s);
+
+#endif
