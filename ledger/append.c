@@ -364,7 +364,8 @@ static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn sup
 		if ((error = pl_ledger__meta_set(l, "size", num)) < 0)
 			goto done;
 	}
-	if ((error = pl_lsess__flush(l->sess)) < 0)
+	if ((error = pl_lsess__flush(l->sess)) < 0 ||
+	    (error = pl_ledger__meta_set(l, "checkpoint", cp.ptr)) < 0)
 		goto done;
 	if ((error = move_ref(l, &commit)) < 0)
 		goto done;

@@ -10,6 +10,7 @@
 
 #include "bundle_internal.h"
 #include "ledger_internal.h"
+#include "rules_internal.h"
 #include "pl_lineage.h"
 #include "pl_note.h"
 
@@ -18,6 +19,8 @@
 typedef struct {
 	pl_ledger *l;
 	pl_buf problem; /* the first dangling reference */
+	pl_refs r;      /* the refs last asked for */
+	json_t *asked;  /* subjects asked about (may be NULL) */
 } lsrc;
 
 static int node_from_row(pl_bnode *out, sqlite3_stmt *st)
@@ -58,70 +61,25 @@ static int lsrc_get(void *ctx, pl_bnode *out, uint64_t seq)
 	return error;
 }
 
-static int lsrc_scan(void *ctx, const char *type, const char *needle, pl_bscan_fn fn, void *arg)
+/* The refs of subject, from the validation session's subject index (every
+ * bucket read checked against the signed root); each subject asked about is
+ * remembered, so that the bundle carries its proof. */
+static int lsrc_refs(void *ctx, const pl_refs **out, const char *subject)
 {
 	lsrc *s = ctx;
-	sqlite3_stmt *st = NULL;
-	int rc, error = PL_OK;
-	if (sqlite3_prepare_v2(
-	        s->l->db,
-	        "SELECT seq, leaf, type, keyid, statement FROM entries WHERE type = ?1"
-	        " AND (?2 IS NULL OR instr(statement, ?2) > 0) ORDER BY seq",
-	        -1, &st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(s->l->db, "entries");
-	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-	if (needle)
-		sqlite3_bind_text(st, 2, needle, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		pl_bnode n;
-		error = node_from_row(&n, st);
-		if (error == PL_OK)
-			error = fn(arg, &n);
-		json_decref(n.st);
-		if (error < 0)
-			break;
-	}
-	if (error == PL_OK && rc != SQLITE_DONE)
-		error = pl_ledger__db_error(s->l->db, "entries");
-	sqlite3_finalize(st);
-	return error;
-}
-
-static int lsrc_work(void *ctx, uint64_t *seq, const char *name)
-{
-	lsrc *s = ctx;
-	sqlite3_stmt *st = NULL;
-	int error = PL_ENOTFOUND;
-	if (sqlite3_prepare_v2(s->l->db,
-	                       "SELECT seq FROM entries WHERE type = 'work' AND name = ?"
-	                       " ORDER BY seq LIMIT 1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(s->l->db, "entries");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*seq = (uint64_t)sqlite3_column_int64(st, 0);
-		error = PL_OK;
-	}
-	sqlite3_finalize(st);
-	return error;
-}
-
-static int lsrc_key(void *ctx, uint64_t *seq, int64_t *revoked, const char *keyid)
-{
-	lsrc *s = ctx;
-	sqlite3_stmt *st = NULL;
-	int error = PL_ENOTFOUND;
-	if (sqlite3_prepare_v2(s->l->db, "SELECT seq, revoked_seq FROM keys WHERE keyid = ?", -1,
-	                       &st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(s->l->db, "keys");
-	sqlite3_bind_text(st, 1, keyid, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*seq = (uint64_t)sqlite3_column_int64(st, 0);
-		*revoked = sqlite3_column_int64(st, 1);
-		error = PL_OK;
-	}
-	sqlite3_finalize(st);
-	return error;
+	const char *text;
+	size_t len;
+	int error;
+	if ((error = pl_ledger__session(s->l)) < 0 ||
+	    (error = pl_smap_get(pl_lsess__smap(s->l->sess), &text, &len, subject)) < 0)
+		return error;
+	if (s->asked && !json_object_get(s->asked, subject))
+		json_object_set_new(s->asked, subject, json_true());
+	s->r.n = 0;
+	if (text && (error = pl_refs_parse(&s->r, subject, text, len)) < 0)
+		return error;
+	*out = &s->r;
+	return PL_OK;
 }
 
 static void lsrc_problem(void *ctx, uint64_t from, const char *msg)
@@ -131,13 +89,15 @@ static void lsrc_problem(void *ctx, uint64_t from, const char *msg)
 		pl_buf_printf(&s->problem, "seq %llu: %s", (unsigned long long)from, msg);
 }
 
-int pl_bundle_closure(pl_seqs *out, pl_ledger *l, pl_bundle_kind kind, uint64_t root)
+static int closure(pl_seqs *out, pl_ledger *l, pl_bundle_kind kind, uint64_t root, json_t *asked)
 {
-	lsrc s = {l, PL_BUF_INIT};
-	pl_bsource src = {&s, lsrc_get, lsrc_scan, lsrc_work, lsrc_key, lsrc_problem};
+	lsrc s = {l, PL_BUF_INIT, {0}, asked};
+	pl_bsource src = {&s, lsrc_get, lsrc_refs, lsrc_problem};
 	pl_seqs tmp = {0};
 	int error;
 
+	if ((error = pl_ledger__sync(l)) < 0)
+		goto done;
 	if ((error = pl_bundle__closure(&tmp, &src, kind, root)) < 0)
 		goto done;
 	if (s.problem.len) {
@@ -151,7 +111,13 @@ int pl_bundle_closure(pl_seqs *out, pl_ledger *l, pl_bundle_kind kind, uint64_t 
 done:
 	pl_seqs_free(&tmp);
 	pl_buf_free(&s.problem);
+	pl_refs_free(&s.r);
 	return error;
+}
+
+int pl_bundle_closure(pl_seqs *out, pl_ledger *l, pl_bundle_kind kind, uint64_t root)
+{
+	return closure(out, l, kind, root, NULL);
 }
 
 /* ---- finding the root --------------------------------------------------- */
@@ -167,14 +133,97 @@ int pl_bundle_find_model(pl_ledger *l, uint64_t *seq, const char *nv)
 
 int pl_bundle_find_work(pl_ledger *l, uint64_t *seq, const char *id)
 {
-	lsrc s = {l, PL_BUF_INIT};
+	sqlite3_stmt *st = NULL;
 	char name[128];
-	int error;
+	int error = PL_ENOTFOUND;
 	if (!id || !*id || strlen(id) > 100)
 		return pl_error_set(PL_EUSAGE, "'%s' is not a work id", id ? id : "");
 	snprintf(name, sizeof(name), "work:%s", id);
-	if ((error = lsrc_work(&s, seq, name)) == PL_ENOTFOUND)
+	if (sqlite3_prepare_v2(l->db,
+	                       "SELECT seq FROM entries WHERE type = 'work' AND name = ?"
+	                       " ORDER BY seq LIMIT 1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "entries");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+		error = PL_OK;
+	}
+	sqlite3_finalize(st);
+	if (error == PL_ENOTFOUND)
 		error = pl_error_set(PL_ENOTFOUND, "no work %s in the ledger", id);
+	return error;
+}
+
+/* The subjects whose refs verify-bundle's rules read besides those the
+ * closure asked about: the names an entry registers. */
+static void name_subjects(json_t *asked, const pl_bnode *n)
+{
+	json_t *pred = json_object_get(n->st, "predicate");
+	pl_edges e = {0};
+	if (pl_subjects_edges(&e, n->type, n->st) == PL_OK)
+		for (size_t i = 0; i < e.n; i++)
+			if (strncmp(e.v[i].subject, "name:", 5) == 0 ||
+			    strncmp(e.v[i].subject, "keyname:", 8) == 0)
+				json_object_set_new(asked, e.v[i].subject, json_true());
+	(void)pred;
+	pl_edges_free(&e);
+}
+
+/* {"note": <signed subject index note>, "proofs": {subject: {"refs", "bucket", "path"}}} */
+static int subject_proofs(pl_ledger *l, json_t **out, json_t *asked)
+{
+	git_commit *c = NULL;
+	pl_buf note = PL_BUF_INIT, members = PL_BUF_INIT, b64 = PL_BUF_INIT;
+	json_t *proofs = json_object(), *v;
+	const char *subject;
+	int rc, error;
+
+	if ((rc = git_commit_lookup(&c, l->repo, &l->head)) < 0) {
+		error = pl_ledger__git_error(rc, "head");
+		goto done;
+	}
+	if ((error = pl_ledger__read_path(l, &note, c, "subjects")) < 0 ||
+	    (error = pl_ledger__session(l)) < 0)
+		goto done;
+	json_object_foreach(asked, subject, v)
+	{
+		unsigned char path[PL_SUBJ_LEVELS][PL_HASH_LEN];
+		const char *text;
+		size_t len, nm;
+		json_t *p, *pa = json_array();
+		pl_buf_clear(&members);
+		pl_buf_clear(&b64);
+		if ((error = pl_smap_get(pl_lsess__smap(l->sess), &text, &len, subject)) < 0 ||
+		    (error = pl_smap_prove(pl_lsess__smap(l->sess), &members, &nm, path, subject)) <
+		        0 ||
+		    (error = pl_base64_encode(&b64, (const unsigned char *)members.ptr,
+		                              members.len)) < 0) {
+			json_decref(pa);
+			goto done;
+		}
+		for (unsigned k = 0; k < PL_SUBJ_LEVELS; k++) {
+			pl_buf h = PL_BUF_INIT;
+			pl_base64_encode(&h, path[k], PL_HASH_LEN);
+			json_array_append_new(pa, json_string(h.ptr));
+			pl_buf_free(&h);
+		}
+		p = json_pack("{s:o, s:s, s:o}", "refs",
+		              text ? json_stringn(text, len) : json_null(), "bucket",
+		              b64.ptr ? b64.ptr : "", "path", pa);
+		if (!p || json_object_set_new(proofs, subject, p) < 0) {
+			error = pl_error_set(PL_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	*out = json_pack("{s:s%, s:O}", "note", note.ptr, note.len, "proofs", proofs);
+	error = *out ? PL_OK : pl_error_set(PL_ENOMEM, "out of memory");
+done:
+	git_commit_free(c);
+	json_decref(proofs);
+	pl_buf_free(&note);
+	pl_buf_free(&members);
+	pl_buf_free(&b64);
 	return error;
 }
 
@@ -255,12 +304,17 @@ int pl_bundle_write(pl_ledger *l, const char *path, pl_bundle_kind kind, uint64_
 	pl_seqs seqs = {0};
 	pl_buf note = PL_BUF_INIT, vkey = PL_BUF_INIT, env = PL_BUF_INIT, proof = PL_BUF_INIT,
 	       b64 = PL_BUF_INIT, doc = PL_BUF_INIT, gz = PL_BUF_INIT;
-	json_t *bundle = NULL, *entries = NULL, *atts = NULL, *subj = NULL, *rootst = NULL;
+	json_t *bundle = NULL, *entries = NULL, *atts = NULL, *subj = NULL, *rootst = NULL,
+	       *asked = json_object(), *subjects = NULL;
 	pl_checkpoint cp;
 	const char *sep, *rname;
 	int error;
 
-	if ((error = pl_bundle_closure(&seqs, l, kind, root)) < 0)
+	if (!asked) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((error = closure(&seqs, l, kind, root, asked)) < 0)
 		goto done;
 	if ((error = pl_ledger_checkpoint(l, &note)) < 0)
 		goto done;
@@ -316,15 +370,25 @@ int pl_bundle_write(pl_ledger *l, const char *path, pl_bundle_kind kind, uint64_
 		if ((error = pl_dsse_parse(&d, env.ptr, env.len)) == PL_OK)
 			error = collect_attachments(l, atts, d.payload.ptr, d.payload.len);
 		pl_dsse_clear(&d);
+		if (error == PL_OK) {
+			pl_bnode n;
+			if ((error = lsrc_get(&(lsrc){l, PL_BUF_INIT, {0}, NULL}, &n,
+			                      seqs.seq[i])) == PL_OK) {
+				name_subjects(asked, &n);
+				json_decref(n.st);
+			}
+		}
 		if (error < 0) {
 			pl_error_prefix(error, "entry %llu", (unsigned long long)seqs.seq[i]);
 			goto done;
 		}
 	}
-	bundle =
-	    json_pack("{s:s, s:s, s:s%, s:s, s:O, s:O, s:O}", "format", PL_BUNDLE_FORMAT, "origin",
-	              pl_ledger_origin(l), "checkpoint", note.ptr, note.len, "operator_key",
-	              vkey.ptr, "subject", subj, "entries", entries, "attachments", atts);
+	if ((error = subject_proofs(l, &subjects, asked)) < 0)
+		goto done;
+	bundle = json_pack("{s:s, s:s, s:s%, s:s, s:O, s:O, s:O, s:O}", "format", PL_BUNDLE_FORMAT,
+	                   "origin", pl_ledger_origin(l), "checkpoint", note.ptr, note.len,
+	                   "operator_key", vkey.ptr, "subject", subj, "entries", entries,
+	                   "attachments", atts, "subjects", subjects);
 	if (!bundle) {
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;
@@ -347,6 +411,8 @@ done:
 	json_decref(atts);
 	json_decref(subj);
 	json_decref(rootst);
+	json_decref(asked);
+	json_decref(subjects);
 	pl_buf_free(&note);
 	pl_buf_free(&vkey);
 	pl_buf_free(&env);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bundle_internal.h"
+#include "pl_key.h"
 
 typedef struct {
 	uint64_t key; /* seq + 1; 0 is an empty slot */
@@ -22,9 +23,6 @@ typedef struct {
 	size_t cap, n;
 	pl_bnode *queue; /* collected, not yet expanded */
 	size_t qn, qcap;
-	uint64_t *found; /* seqs a scan selected, added after the scan */
-	size_t fn, fcap;
-	const char *work_id; /* "W..." in work mode */
 	int error;
 } cstate;
 
@@ -170,47 +168,111 @@ static void add_refs(cstate *c, const json_t *arr, uint64_t from, const char *wh
 	json_array_foreach(arr, i, r) add_ref(c, r, from, what);
 }
 
+/* The entry defining subject (its first ref with label), added for from. */
+static void add_defining(cstate *c, const char *subject, const char *label, uint64_t from,
+                         const char *what)
+{
+	const pl_refs *r = NULL;
+	int error;
+	if (c->error)
+		return;
+	if ((error = c->src->refs(c->src->ctx, &r, subject)) < 0) {
+		if (error == PL_ENOTFOUND)
+			problem(c, from, "its %s: the subject index proof of %s is missing", what,
+			        subject);
+		else
+			c->error = error;
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].label, label) == 0) {
+			add(c, r->v[i].seq, NULL, from, what);
+			return;
+		}
+	problem(c, from, "its %s: no entry defines %s", what, subject);
+}
+
 static void add_work(cstate *c, const char *id, uint64_t from, const char *what)
 {
 	char name[128];
-	uint64_t seq;
-	int error;
 	if (!id || strlen(id) > 100) {
 		problem(c, from, "its %s is not a work id", what);
 		return;
 	}
 	snprintf(name, sizeof(name), "work:%s", id);
-	if ((error = c->src->work(c->src->ctx, &seq, name)) < 0) {
-		if (error == PL_ENOTFOUND)
-			problem(c, from, "its %s %s has no work entry here", what, id);
-		else
-			c->error = error;
-		return;
-	}
-	add(c, seq, NULL, from, what);
+	add_defining(c, name, "work", from, what);
 }
 
 static void add_key(cstate *c, const char *keyid, uint64_t from, const char *what)
 {
-	uint64_t seq;
-	int64_t revoked;
+	char name[PL_SUBJ_MAX];
+	if (!keyid || strlen(keyid) > 200) {
+		problem(c, from, "its %s is not a keyid", what);
+		return;
+	}
+	snprintf(name, sizeof(name), "key:%s", keyid);
+	add_defining(c, name, "key", from, what);
+}
+
+/* Whether an entry referring to a subject of the closure under label belongs
+ * to it: the rules of the closure, looking in. */
+static int include_in(const cstate *c, const char *label)
+{
+	if (strncmp(label, "attestation.", 12) == 0 && strcmp(label, "attestation.work") != 0)
+		return 1; /* what anyone attested about it */
+	if (strcmp(label, "check.dataset") == 0 || strcmp(label, "dataset.check") == 0)
+		return 1; /* a dataset's check and rechecks */
+	if (strcmp(label, "grant.key") == 0 || strcmp(label, "grant.grant") == 0 ||
+	    strcmp(label, "key.revokes") == 0 || strcmp(label, "key") == 0 ||
+	    strcmp(label, "work") == 0)
+		return 1; /* a key's grants and revocations; the defining entries */
+	if (c->kind == PL_BUNDLE_WORK)
+		/* the work's business: who matched it, claims about it, descendants */
+		return strcmp(label, "check.matches") == 0 ||
+		       strcmp(label, "attestation.work") == 0 ||
+		       strcmp(label, "model.datasets") == 0 ||
+		       strcmp(label, "model.base_models") == 0;
+	return 0;
+}
+
+/* Every entry that refers to subject and belongs to the closure. */
+static void add_referrers(cstate *c, const char *subject, uint64_t about)
+{
+	const pl_refs *r = NULL;
+	pl_ref *v;
+	size_t n = 0;
 	int error;
-	if ((error = c->src->key(c->src->ctx, &seq, &revoked, keyid)) < 0) {
+	if (c->error)
+		return;
+	if ((error = c->src->refs(c->src->ctx, &r, subject)) < 0) {
 		if (error == PL_ENOTFOUND)
-			problem(c, from, "its %s %s has no key entry here", what, keyid);
+			problem(c, about, "the subject index proof of %s is missing", subject);
 		else
 			c->error = error;
 		return;
 	}
-	add(c, seq, NULL, from, what);
-	if (revoked >= 0)
-		add(c, (uint64_t)revoked, NULL, from, "signer's revocation");
+	/* add() may call the source again: copy first */
+	if (!r->n || (v = malloc(r->n * sizeof(*v))) == NULL) {
+		if (r->n)
+			c->error = pl_error_set(PL_ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		if (include_in(c, r->v[i].label))
+			v[n++] = r->v[i];
+	for (size_t i = 0; i < n && !c->error; i++) {
+		char what[80];
+		snprintf(what, sizeof(what), "%s referrer", v[i].label);
+		add(c, v[i].seq, NULL, about, what);
+	}
+	free(v);
 }
 
 static void expand(cstate *c, const pl_bnode *n)
 {
 	json_t *pred = json_object_get(n->st, "predicate");
 	const char *type = n->type;
+	char subj[PL_SUBJ_MAX];
 
 	if (n->keyid[0])
 		add_key(c, n->keyid, n->seq, "signer");
@@ -245,102 +307,31 @@ static void expand(cstate *c, const pl_bnode *n)
 		const char *rev = json_string_value(json_object_get(pred, "revokes"));
 		if (rev)
 			add_key(c, rev, n->seq, "revoked key");
+	} else if (strcmp(type, "grant") == 0) {
+		add_key(c, json_string_value(json_object_get(pred, "key")), n->seq, "grantee");
+		add_ref(c, json_object_get(pred, "grant"), n->seq, "revoked grant");
 	}
-}
-
-static int ref_in(const cstate *c, const json_t *ref)
-{
-	uint64_t seq;
-	unsigned char leaf[PL_HASH_LEN];
-	return ref && pl_bundle__ref(ref, &seq, leaf) == PL_OK && lookup(c, seq) != NULL;
-}
-
-static int refs_in(const cstate *c, const json_t *arr)
-{
-	size_t i;
-	json_t *r;
-	json_array_foreach(arr, i, r) if (ref_in(c, r)) return 1;
-	return 0;
-}
-
-static int select_seq(cstate *c, uint64_t seq)
-{
-	if (lookup(c, seq))
-		return 0;
-	if (c->fn == c->fcap) {
-		size_t cap = c->fcap ? c->fcap * 2 : 32;
-		uint64_t *p = realloc(c->found, cap * sizeof(*p));
-		if (!p)
-			return pl_error_set(PL_ENOMEM, "out of memory");
-		c->found = p;
-		c->fcap = cap;
+	/* looking in: the entries that refer to this one */
+	snprintf(subj, sizeof(subj), "seq:%llu", (unsigned long long)n->seq);
+	add_referrers(c, subj, n->seq);
+	if (strcmp(type, "work") == 0) {
+		const char *name = json_string_value(
+		    json_object_get(json_array_get(json_object_get(n->st, "subject"), 0), "name"));
+		if (name && strlen(name) < 100)
+			add_referrers(c, name, n->seq);
+	} else if (strcmp(type, "key") == 0) {
+		const char *pub = json_string_value(json_object_get(pred, "public_key"));
+		pl_key *k = NULL;
+		pl_buf fp = PL_BUF_INIT;
+		if (pub && pl_key_from_openssh(&k, NULL, pub, strlen(pub)) == PL_OK &&
+		    pl_key_fingerprint(&fp, k) == PL_OK) {
+			snprintf(subj, sizeof(subj), "key:%s", fp.ptr);
+			add_referrers(c, subj, n->seq);
+		}
+		pl_error_clear();
+		pl_key_free(k);
+		pl_buf_free(&fp);
 	}
-	c->found[c->fn++] = seq;
-	return 0;
-}
-
-/* The scans: entries that point into the closure rather than out of it. */
-static int scan_attestation(void *arg, const pl_bnode *n)
-{
-	cstate *c = arg;
-	json_t *pred = json_object_get(n->st, "predicate");
-	const char *kind = json_string_value(json_object_get(pred, "kind"));
-	const char *work = json_string_value(json_object_get(pred, "work"));
-	if (ref_in(c, json_object_get(pred, "subject")))
-		return select_seq(c, n->seq);
-	if (c->kind == PL_BUNDLE_WORK && kind && strcmp(kind, "claim") == 0 && work &&
-	    strcmp(work, c->work_id) == 0)
-		return select_seq(c, n->seq);
-	return 0;
-}
-
-static int scan_recheck(void *arg, const pl_bnode *n)
-{
-	cstate *c = arg;
-	json_t *pred = json_object_get(n->st, "predicate");
-	return ref_in(c, json_object_get(pred, "dataset")) ? select_seq(c, n->seq) : 0;
-}
-
-static int scan_work_check(void *arg, const pl_bnode *n)
-{
-	cstate *c = arg;
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(json_object_get(n->st, "predicate"), "matches"), i, m)
-	{
-		const char *w = json_string_value(json_object_get(m, "work"));
-		if (w && strcmp(w, c->work_id) == 0)
-			return select_seq(c, n->seq);
-	}
-	return 0;
-}
-
-static int scan_work_dataset(void *arg, const pl_bnode *n)
-{
-	cstate *c = arg;
-	json_t *pred = json_object_get(n->st, "predicate");
-	return ref_in(c, json_object_get(pred, "check")) ? select_seq(c, n->seq) : 0;
-}
-
-static int scan_work_model(void *arg, const pl_bnode *n)
-{
-	cstate *c = arg;
-	json_t *pred = json_object_get(n->st, "predicate");
-	if (refs_in(c, json_object_get(pred, "datasets")) ||
-	    refs_in(c, json_object_get(pred, "base_models")))
-		return select_seq(c, n->seq);
-	return 0;
-}
-
-static int scan(cstate *c, const char *type, const char *needle, pl_bscan_fn fn)
-{
-	int error;
-	c->fn = 0;
-	if ((error = c->src->scan(c->src->ctx, type, needle, fn, c)) < 0)
-		return error;
-	for (size_t i = 0; i < c->fn && !c->error; i++)
-		add(c, c->found[i], NULL, c->found[i], type);
-	return c->error;
 }
 
 static void drain(cstate *c)
@@ -362,8 +353,6 @@ int pl_bundle__closure(pl_seqs *out, const pl_bsource *src, pl_bundle_kind kind,
 {
 	cstate c;
 	pl_bnode r;
-	char needle[160];
-	size_t before;
 	int error;
 
 	memset(&c, 0, sizeof(c));
@@ -382,33 +371,8 @@ int pl_bundle__closure(pl_seqs *out, const pl_bsource *src, pl_bundle_kind kind,
 		                     kind == PL_BUNDLE_MODEL ? "model" : "work");
 		goto done;
 	}
-	if (kind == PL_BUNDLE_WORK) {
-		const char *name = json_string_value(
-		    json_object_get(json_array_get(json_object_get(r.st, "subject"), 0), "name"));
-		if (!name || strncmp(name, "work:", 5) != 0 || strlen(name) > 100) {
-			error = pl_error_set(PL_EINVALID, "the root work entry has no work: name");
-			goto done;
-		}
-		c.work_id = name + 5;
-		snprintf(needle, sizeof(needle), "\"work\":\"%s\"", c.work_id);
-	}
 	add(&c, root, r.leaf, root, "root");
-	do {
-		before = c.n;
-		drain(&c);
-		if (c.error)
-			break;
-		if (kind == PL_BUNDLE_WORK) {
-			if (scan(&c, "check", needle, scan_work_check) < 0 ||
-			    scan(&c, "dataset", NULL, scan_work_dataset) < 0 ||
-			    scan(&c, "model", NULL, scan_work_model) < 0)
-				break;
-		} else if (scan(&c, "check", "\"dataset\":{", scan_recheck) < 0) {
-			break;
-		}
-		if (scan(&c, "attestation", NULL, scan_attestation) < 0)
-			break;
-	} while (c.n != before || c.qn);
+	drain(&c);
 	if ((error = c.error) < 0)
 		goto done;
 	pl_seqs_free(out);
@@ -422,13 +386,11 @@ int pl_bundle__closure(pl_seqs *out, const pl_bsource *src, pl_bundle_kind kind,
 	out->cap = c.n;
 	qsort(out->seq, out->n, sizeof(uint64_t), cmp_u64);
 done:
-	/* work_id points into r.st */
 	for (size_t i = 0; i < c.qn; i++)
 		json_decref(c.queue[i].st);
 	json_decref(r.st);
 	free(c.queue);
 	free(c.set);
-	free(c.found);
 	return error;
 }
 

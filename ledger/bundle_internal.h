@@ -7,6 +7,7 @@
 #define PL_BUNDLE_INTERNAL_H
 
 #include "pl_bundle.h"
+#include "pl_subjects.h"
 
 /* One entry as the engine sees it. st is a reference the node owns. */
 typedef struct {
@@ -17,27 +18,25 @@ typedef struct {
 	json_t *st;
 } pl_bnode;
 
-typedef int (*pl_bscan_fn)(void *arg, const pl_bnode *n);
-
-/* Where entries come from. Every function returns PL_ENOTFOUND for an absent
- * entry or key, another negative code for a failure that stops the closure. */
+/* Where entries come from. */
 typedef struct {
 	void *ctx;
-	/* Fill *out (st is a new reference the caller releases). */
+	/* Fill *out (st is a new reference the caller releases); PL_ENOTFOUND for
+	 * an absent entry. */
 	int (*get)(void *ctx, pl_bnode *out, uint64_t seq);
-	/* Call fn for every entry of type, ascending; entries whose statement
-	 * lacks needle (when not NULL) may be skipped. st is borrowed. */
-	int (*scan)(void *ctx, const char *type, const char *needle, pl_bscan_fn fn, void *arg);
-	/* The seq of the work entry named name ("work:W..."). */
-	int (*work)(void *ctx, uint64_t *seq, const char *name);
-	/* The key entry registering keyid and the key entry revoking it (-1). */
-	int (*key)(void *ctx, uint64_t *seq, int64_t *revoked_seq, const char *keyid);
-	/* A reference that cannot be followed: from is the referring entry. */
-	void (*problem)(void *ctx, uint64_t from, const char *msg);
+	/* The entries that refer to subject (pl_subjects.h), valid until the next
+	 * call; PL_ENOTFOUND when the source cannot tell (a bundle without that
+	 * subject's proof). */
+	int (*refs)(void *ctx, const pl_refs **out, const char *subject);
+	/* A reference that cannot be followed: about is the entry concerned. */
+	void (*problem)(void *ctx, uint64_t about, const char *msg);
 } pl_bsource;
 
-/* Compute the closure of root into out (ascending). A missing or mismatched
- * reference goes to src->problem and the closure goes on without it. */
+/* Compute the closure of root into out (ascending), following each entry's
+ * references out (model -> datasets, ...) and the subject index in (the
+ * entries that refer to it: attestations, rechecks, grants, ...). A missing
+ * or mismatched reference goes to src->problem and the closure goes on
+ * without it. The rules are in bundle_closure.c. */
 int pl_bundle__closure(pl_seqs *out, const pl_bsource *src, pl_bundle_kind kind, uint64_t root);
 
 /* 1 when seq is in s (ascending). */

@@ -11,7 +11,9 @@
 
 #include "bundle_internal.h"
 #include "ledger_internal.h"
+#include "pl_lineage.h"
 #include "pl_note.h"
+#include "rules_internal.h"
 
 /* ---- gunzip with a cap -------------------------------------------------- */
 
@@ -127,24 +129,29 @@ typedef struct {
 	const char *env; /* borrowed from the bundle JSON */
 	size_t envlen;
 	unsigned char leaf[PL_HASH_LEN];
+	pl_fact fact; /* what the rules see of it */
+	int has_fact;
+	pl_verdict vd; /* the rules' verdict when it passed them */
 } ventry;
 
+/* A subject whose proof verified: its refs at the checkpoint's size. */
 typedef struct {
-	char keyid[128];
-	pl_key *key;
-	char *name;
-	uint64_t seq; /* the registering entry; UINT64_MAX for the trusted key */
-	int64_t revoked_seq;
-} vkey;
+	char *subject;
+	pl_refs refs;
+} vproof;
 
 typedef struct {
 	pl_bundle_report *r;
 	ventry *ents; /* parallel to r->entries */
 	size_t nents;
-	vkey *keys;
-	size_t nkeys;
 	const pl_key *trusted;
+	const char *trusted_name; /* a verifier key's name, "" for an OpenSSH key */
 	pl_buf opfp;
+	vproof *proofs;
+	size_t nproofs;
+	int subjects_ok; /* the subject index note verified */
+	int missed;      /* the rules asked for something the bundle lacks */
+	pl_rsrc src;
 } vstate;
 
 #define MAX_REPORTED 500
@@ -189,185 +196,46 @@ static void vproblem(vstate *v, int64_t seq, const char *fmt, ...)
 	pl_buf_putc(&v->r->problems, '\n');
 }
 
-static vkey *find_key(vstate *v, const char *keyid)
-{
-	for (size_t i = 0; i < v->nkeys; i++)
-		if (strcmp(v->keys[i].keyid, keyid) == 0)
-			return &v->keys[i];
-	return NULL;
-}
+/* ---- the bundle as the rules' source -------------------------------------- */
 
-static vkey *add_key(vstate *v, pl_key *k, const char *keyid, const char *name, uint64_t seq)
-{
-	vkey *p = realloc(v->keys, (v->nkeys + 1) * sizeof(*p));
-	if (!p)
-		return NULL;
-	v->keys = p;
-	p = &v->keys[v->nkeys];
-	memset(p, 0, sizeof(*p));
-	snprintf(p->keyid, sizeof(p->keyid), "%s", keyid);
-	p->key = k;
-	p->name = strdup(name ? name : "");
-	p->seq = seq;
-	p->revoked_seq = -1;
-	if (!p->name)
-		return NULL;
-	v->nkeys++;
-	return p;
-}
-
-/* The DSSE rules of `verify` (SPEC §5.5 rule 3), over the bundle alone:
- * key entries are self-signed, or revocations signed by the revoked key or
- * the operator; other entries are signed by a key an earlier entry of the
- * bundle registered (or the trusted operator key), not revoked before. */
-static void check_signature(vstate *v, size_t i)
-{
-	ventry *ve = &v->ents[i];
-	pl_bundle_entry *be = &v->r->entries[i];
-	const pl_entry *e = &ve->e;
-	int64_t seq = (int64_t)be->seq;
-	vkey *s = find_key(v, e->dsse.keyid);
-
-	if (strcmp(e->type, "key") == 0) {
-		json_t *pred = json_object_get(e->statement, "predicate");
-		const char *pub = json_string_value(json_object_get(pred, "public_key"));
-		const char *name = json_string_value(json_object_get(pred, "name"));
-		const char *revokes = json_string_value(json_object_get(pred, "revokes"));
-		const char *dig = json_string_value(json_object_get(
-		    json_object_get(json_array_get(json_object_get(e->statement, "subject"), 0),
-		                    "digest"),
-		    "sha256"));
-		pl_key *k = NULL;
-		pl_buf fp = PL_BUF_INIT;
-		unsigned char raw[32];
-		char hex[65];
-		if (!pub || pl_key_from_openssh(&k, NULL, pub, strlen(pub)) < 0 ||
-		    pl_key_fingerprint(&fp, k) < 0) {
-			vproblem(v, seq, "key entry has no valid public_key");
-			goto key_done;
-		}
-		pl_key_raw(k, raw);
-		pl_hex(hex, raw, 32);
-		if (!dig || strcmp(dig, hex) != 0)
-			vproblem(v, seq, "key entry: subject digest is not the public key");
-		if (revokes) {
-			vkey *target = find_key(v, revokes);
-			if (!target)
-				vproblem(v, seq,
-				         "revokes %s, which no earlier entry in the bundle "
-				         "registers",
-				         revokes);
-			else if (!s || (strcmp(e->dsse.keyid, revokes) != 0 &&
-			                strcmp(e->dsse.keyid, v->opfp.ptr) != 0))
-				vproblem(v, seq,
-				         "revocation of %s not signed by that key or the operator",
-				         revokes);
-			else if (pl_dsse_verify(&e->dsse, s->key) < 0)
-				vproblem(v, seq, "%s", pl_error_last());
-			else if (target->revoked_seq < 0)
-				target->revoked_seq = seq;
-		} else if (strcmp(e->dsse.keyid, fp.ptr) != 0) {
-			vproblem(v, seq, "key entry is not self-signed (signed by %s)",
-			         e->dsse.keyid);
-		} else if (pl_dsse_verify(&e->dsse, k) < 0) {
-			vproblem(v, seq, "%s", pl_error_last());
-		}
-		if ((s = find_key(v, fp.ptr)) != NULL) {
-			if (s->seq != UINT64_MAX)
-				vproblem(v, seq, "key %s registered twice", fp.ptr);
-			else if (!s->name[0] && name) {
-				free(s->name);
-				s->name = strdup(name);
-				s->seq = be->seq;
-			}
-		} else if (add_key(v, k, fp.ptr, name, be->seq) != NULL) {
-			k = NULL;
-		}
-	key_done:
-		pl_key_free(k);
-		pl_buf_free(&fp);
-		return;
-	}
-	if (!s) {
-		vproblem(v, seq, "signed by %s, which no earlier entry in the bundle registers",
-		         e->dsse.keyid);
-		return;
-	}
-	if (s->revoked_seq >= 0) {
-		vproblem(v, seq, "signed by %s after its revocation at seq %lld", e->dsse.keyid,
-		         (long long)s->revoked_seq);
-		return;
-	}
-	if (pl_dsse_verify(&e->dsse, s->key) < 0)
-		vproblem(v, seq, "%s", pl_error_last());
-}
-
-/* ---- the bundle as a source of entries ---------------------------------- */
-
-static void fill_node(vstate *v, pl_bnode *out, size_t i)
-{
-	memset(out, 0, sizeof(*out));
-	out->seq = v->r->entries[i].seq;
-	memcpy(out->leaf, v->ents[i].leaf, PL_HASH_LEN);
-	snprintf(out->type, sizeof(out->type), "%s", v->ents[i].e.type);
-	snprintf(out->keyid, sizeof(out->keyid), "%s", v->ents[i].e.dsse.keyid);
-	out->st = json_incref(v->ents[i].e.statement);
-}
-
-static int bsrc_get(void *ctx, pl_bnode *out, uint64_t seq)
+static int bfact(void *ctx, const pl_fact **out, uint64_t seq)
 {
 	vstate *v = ctx;
 	size_t i;
-	if (!by_seq(v, seq, &i) || !v->ents[i].decoded)
+	if (!by_seq(v, seq, &i) || !v->ents[i].has_fact) {
+		v->missed = 1;
 		return PL_ENOTFOUND;
-	fill_node(v, out, i);
-	return PL_OK;
-}
-
-static int bsrc_scan(void *ctx, const char *type, const char *needle, pl_bscan_fn fn, void *arg)
-{
-	vstate *v = ctx;
-	(void)needle;
-	for (size_t i = 0; i < v->r->nentries; i++) {
-		pl_bnode n;
-		int error;
-		if (!v->ents[i].decoded || strcmp(v->ents[i].e.type, type) != 0)
-			continue;
-		fill_node(v, &n, i);
-		error = fn(arg, &n);
-		json_decref(n.st);
-		if (error < 0)
-			return error;
 	}
+	*out = &v->ents[i].fact;
 	return PL_OK;
 }
 
-static int bsrc_work(void *ctx, uint64_t *seq, const char *name)
+static vproof *find_proof(vstate *v, const char *subject)
 {
-	vstate *v = ctx;
-	for (size_t i = 0; i < v->r->nentries; i++)
-		if (v->ents[i].decoded && strcmp(v->ents[i].e.type, "work") == 0 &&
-		    strcmp(v->ents[i].e.name, name) == 0) {
-			*seq = v->r->entries[i].seq;
-			return PL_OK;
-		}
-	return PL_ENOTFOUND;
+	size_t lo = 0, hi = v->nproofs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(v->proofs[mid].subject, subject);
+		if (c == 0)
+			return &v->proofs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
-static int bsrc_key(void *ctx, uint64_t *seq, int64_t *revoked, const char *keyid)
+static int brefs(void *ctx, const pl_refs **out, const char *subject)
 {
 	vstate *v = ctx;
-	vkey *k = find_key(v, keyid);
-	if (!k || k->seq == UINT64_MAX)
+	vproof *p = find_proof(v, subject);
+	if (!p) {
+		v->missed = 1;
 		return PL_ENOTFOUND;
-	*seq = k->seq;
-	*revoked = k->revoked_seq;
+	}
+	*out = &p->refs;
 	return PL_OK;
-}
-
-static void bsrc_problem(void *ctx, uint64_t from, const char *msg)
-{
-	vproblem(ctx, (int64_t)from, "%s from the bundle (the lineage needs it)", msg);
 }
 
 /* ---- the checks --------------------------------------------------------- */
@@ -393,7 +261,12 @@ static void check_checkpoint(vstate *v, const char *origin, const char *note, co
 	snprintf(r->origin, sizeof(r->origin), "%s", cp.origin);
 	r->size = cp.size;
 	memcpy(r->root, cp.root, PL_HASH_LEN);
-	if (strcmp(cp.origin, origin) != 0)
+	if (v->trusted_name && *v->trusted_name && strcmp(v->trusted_name, cp.origin) != 0)
+		vproblem(v, -1,
+		         "checkpoint: the trusted key is the key of log '%s', not of this "
+		         "bundle's log '%s'",
+		         v->trusted_name, cp.origin);
+	else if (strcmp(cp.origin, origin) != 0)
 		vproblem(v, -1, "checkpoint: its origin '%s' is not the bundle's origin '%s'",
 		         cp.origin, origin);
 	else if (pl_note_verify(&text, note, strlen(note), origin, v->trusted) < 0)
@@ -466,6 +339,206 @@ proof_done:
 	pl_buf_free(&pb);
 }
 
+static int cmp_proof(const void *a, const void *b)
+{
+	return strcmp(((const vproof *)a)->subject, ((const vproof *)b)->subject);
+}
+
+/* The subject index: its note signed by the trusted key for the checkpoint's
+ * size, and every proof leading to its root. */
+static int check_subjects(vstate *v, json_t *subjects)
+{
+	const char *note = json_string_value(json_object_get(subjects, "note"));
+	json_t *proofs = json_object_get(subjects, "proofs"), *p;
+	pl_buf text = PL_BUF_INIT, members = PL_BUF_INIT;
+	unsigned char root[PL_HASH_LEN], got[PL_HASH_LEN];
+	const char *subject;
+	char origin[256];
+	uint64_t size = 0;
+	int error = PL_OK;
+
+	if (!note || !json_is_object(proofs)) {
+		vproblem(v, -1,
+		         "the bundle has no subject index (note and proofs): it cannot show that "
+		         "nothing referring to its entries was left out");
+		goto done;
+	}
+	if (pl_note_verify(&text, note, strlen(note), v->r->origin, v->trusted) < 0 ||
+	    pl_subjects_note_parse(text.ptr, text.len, origin, &size, root) < 0) {
+		vproblem(v, -1, "subject index note: %s", pl_error_last());
+		goto done;
+	}
+	if (strcmp(origin, v->r->origin) != 0 || size != v->r->size) {
+		vproblem(v, -1,
+		         "the subject index note is for %s size %llu, not the checkpoint's %s size "
+		         "%llu",
+		         origin, (unsigned long long)size, v->r->origin,
+		         (unsigned long long)v->r->size);
+		goto done;
+	}
+	v->subjects_ok = 1;
+	if ((v->proofs = calloc(json_object_size(proofs) + 1, sizeof(*v->proofs))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	json_object_foreach(proofs, subject, p)
+	{
+		json_t *refs = json_object_get(p, "refs"), *path = json_object_get(p, "path"), *h;
+		const char *bucket = json_string_value(json_object_get(p, "bucket"));
+		unsigned char pa[PL_SUBJ_LEVELS][PL_HASH_LEN];
+		vproof *vp;
+		size_t k;
+		int ok = 1;
+		pl_buf_clear(&members);
+		if ((!json_is_string(refs) && !json_is_null(refs)) || !bucket ||
+		    !json_is_array(path) || json_array_size(path) != PL_SUBJ_LEVELS ||
+		    strlen(subject) >= PL_SUBJ_MAX ||
+		    pl_base64_decode(&members, bucket, strlen(bucket)) < 0 ||
+		    members.len % (2 * PL_HASH_LEN) != 0) {
+			vproblem(v, -1, "subject index proof of %s is malformed", subject);
+			continue;
+		}
+		json_array_foreach(path, k, h)
+		{
+			pl_buf d = PL_BUF_INIT;
+			const char *s = json_string_value(h);
+			if (!s || pl_base64_decode(&d, s, strlen(s)) < 0 || d.len != PL_HASH_LEN)
+				ok = 0;
+			else
+				memcpy(pa[k], d.ptr, PL_HASH_LEN);
+			pl_buf_free(&d);
+		}
+		if (!ok ||
+		    pl_subject_proof_root(got, subject, json_string_value(refs),
+		                          json_string_length(refs),
+		                          (const unsigned char *)members.ptr,
+		                          members.len / (2 * PL_HASH_LEN), pa) < 0 ||
+		    memcmp(got, root, PL_HASH_LEN) != 0) {
+			vproblem(v, -1,
+			         "subject index proof of %s does not lead to the signed root%s%s",
+			         subject, ok && pl_error_last()[0] ? ": " : "",
+			         ok ? pl_error_last() : "");
+			continue;
+		}
+		vp = &v->proofs[v->nproofs];
+		memset(vp, 0, sizeof(*vp));
+		if ((vp->subject = strdup(subject)) == NULL)
+			return pl_error_set(PL_ENOMEM, "out of memory");
+		if (json_is_string(refs) &&
+		    pl_refs_parse(&vp->refs, subject, json_string_value(refs),
+		                  json_string_length(refs)) < 0) {
+			vproblem(v, -1, "subject index proof of %s: %s", subject, pl_error_last());
+			free(vp->subject);
+			pl_refs_free(&vp->refs);
+			continue;
+		}
+		for (size_t j = 0; j < vp->refs.n; j++)
+			if (vp->refs.v[j].seq >= size) {
+				vproblem(v, -1, "subject index proof of %s names seq %llu, beyond size "
+				                "%llu",
+				         subject, (unsigned long long)vp->refs.v[j].seq,
+				         (unsigned long long)size);
+				break;
+			}
+		v->nproofs++;
+	}
+	qsort(v->proofs, v->nproofs, sizeof(*v->proofs), cmp_proof);
+done:
+	pl_buf_free(&text);
+	pl_buf_free(&members);
+	return error;
+}
+
+/* "lab, granted by aisi at seq 6 (authority, granted by operator at seq 5)" */
+static void grant_chain(vstate *v, pl_buf *out, const char *keyid, uint64_t seq, int depth)
+{
+	pl_keystate ks;
+	v->missed = 0;
+	if (pl_rules_key_state(&ks, &v->src, keyid, seq) < 0 || !ks.registered) {
+		pl_buf_puts(out, "unknown");
+		return;
+	}
+	pl_buf_printf(out, "%s", ks.role);
+	if (ks.revoked_seq >= 0) {
+		pl_buf_printf(out, ", revoked at seq %lld", (long long)ks.revoked_seq);
+	} else if (strcmp(ks.role, "operator") == 0) {
+		pl_buf_puts(out, ks.in_force ? ", entry 0" : ", not in force");
+	} else if (ks.grant_seq >= 0 || ks.rotated_from >= 0) {
+		pl_keystate gs;
+		int64_t at = ks.grant_seq >= 0 ? ks.grant_seq : ks.rotated_from;
+		const char *gname = ks.granted_by;
+		if (pl_rules_key_state(&gs, &v->src, ks.granted_by, (uint64_t)at) == PL_OK &&
+		    gs.registered)
+			gname = gs.name;
+		pl_buf_printf(out, ", %s %s at seq %lld", ks.grant_seq >= 0 ? "granted by" : "rotated from",
+		              gname, (long long)at);
+		if (depth < 6 && ks.grant_seq >= 0) {
+			pl_buf_puts(out, " (");
+			grant_chain(v, out, ks.granted_by, (uint64_t)at, depth + 1);
+			pl_buf_putc(out, ')');
+		}
+	} else if (strcmp(ks.role, "rights-holder") == 0) {
+		pl_buf_puts(out, ", not vouched for");
+	} else {
+		pl_buf_puts(out, ", NOT IN FORCE (not granted)");
+	}
+}
+
+/* The rules of rules.c for entry i (the entries before it already judged),
+ * its signature, its time. */
+static void check_rules(vstate *v, size_t i, const char *prev_created)
+{
+	ventry *ve = &v->ents[i];
+	pl_bundle_entry *be = &v->r->entries[i];
+	int64_t seq = (int64_t)be->seq;
+	const pl_key *key = NULL;
+	pl_keystate ks;
+	int error;
+
+	if (prev_created && ve->e.created && strcmp(ve->e.created, prev_created) < 0)
+		vproblem(v, seq, "created %s is earlier than an earlier entry's %s", ve->e.created,
+		         prev_created);
+	v->missed = 0;
+	error = pl_rules_check(&ve->vd, &v->src, be->seq, &ve->e);
+	if (error == PL_OK) {
+		key = ve->vd.verify_key;
+		be->checked = 1;
+		be->role = strdup(ve->vd.role);
+	} else if (v->missed) {
+		/* it refers to an entry the closure leaves out (a work bundle does
+		 * not carry a model's other datasets): the signature is still checked,
+		 * under the signer's key */
+		char why[512];
+		snprintf(why, sizeof(why), "%s", pl_error_last());
+		be->checked = 0;
+		be->unchecked_why = strdup(why);
+		v->r->unchecked++;
+		if (strcmp(ve->e.type, "key") == 0) {
+			key = ve->fact.pub;
+		} else if (pl_rules_key_state(&ks, &v->src, ve->e.dsse.keyid, be->seq) == PL_OK &&
+		           ks.registered && ks.revoked_seq < 0) {
+			key = ks.key->pub;
+		} else {
+			vproblem(v, seq, "its signer %s has no key entry in the bundle",
+			         ve->e.dsse.keyid);
+			ve->fact.valid = 0;
+			return;
+		}
+	} else {
+		vproblem(v, seq, "%s", pl_error_last());
+		ve->fact.valid = 0;
+		return;
+	}
+	if (!key || pl_dsse_verify(&ve->e.dsse, key) < 0) {
+		vproblem(v, seq, "its DSSE signature does not verify under %s", ve->e.dsse.keyid);
+		ve->fact.valid = 0;
+		return;
+	}
+	if (strcmp(ve->e.type, "key") != 0) {
+		pl_buf chain = PL_BUF_INIT;
+		grant_chain(v, &chain, ve->e.dsse.keyid, be->seq, 0);
+		be->grants = pl_buf_detach(&chain);
+	}
+}
+
 /* Attachments: the digest, a name in some payload, and presence of every
  * fingerprint and sketch an entry names. */
 static void check_attachments(vstate *v, json_t *atts)
@@ -520,11 +593,34 @@ static void check_attachments(vstate *v, json_t *atts)
 	}
 }
 
-/* Every reference whose target is in the bundle must name its leaf; the
- * closure of the subject must be exactly the bundle's entries. */
+/* ---- the closure over the bundle ------------------------------------------ */
+
+static int bsrc_get(void *ctx, pl_bnode *out, uint64_t seq)
+{
+	vstate *v = ctx;
+	size_t i;
+	if (!by_seq(v, seq, &i) || !v->ents[i].decoded)
+		return PL_ENOTFOUND;
+	memset(out, 0, sizeof(*out));
+	out->seq = seq;
+	memcpy(out->leaf, v->ents[i].leaf, PL_HASH_LEN);
+	snprintf(out->type, sizeof(out->type), "%s", v->ents[i].e.type);
+	snprintf(out->keyid, sizeof(out->keyid), "%s", v->ents[i].e.dsse.keyid);
+	out->st = json_incref(v->ents[i].e.statement);
+	return PL_OK;
+}
+
+static void bsrc_problem(void *ctx, uint64_t about, const char *msg)
+{
+	vproblem(ctx, (int64_t)about, "%s from the bundle (the lineage needs it)", msg);
+}
+
+/* The closure of the subject, recomputed from the entries and the subject
+ * index: everything that referred to its entries at the checkpoint's size
+ * and belongs to it must be here; nothing else may be. */
 static int check_closure(vstate *v)
 {
-	pl_bsource src = {v, bsrc_get, bsrc_scan, bsrc_work, bsrc_key, bsrc_problem};
+	pl_bsource src = {v, bsrc_get, brefs, bsrc_problem};
 	pl_bundle_report *r = v->r;
 	pl_seqs got = {0};
 	size_t ri;
@@ -547,9 +643,6 @@ static int check_closure(vstate *v)
 		return PL_OK;
 	}
 	{
-		/* When an entry already failed, the lineage is followed only through
-		 * the entries that verified: whatever lies behind the broken one is
-		 * unreachable, not unrelated. Say so once instead of once per entry. */
 		size_t prior = r->nproblems, unreached = 0;
 		for (size_t i = 0; i < r->nentries; i++) {
 			if (pl_seqs__has(&got, r->entries[i].seq))
@@ -572,6 +665,60 @@ static int check_closure(vstate *v)
 	return PL_OK;
 }
 
+/* ---- lineage and findings of what the bundle holds ------------------------ */
+
+typedef struct {
+	json_t *atts;
+} attctx;
+
+static int bundle_att(void *ctx, pl_buf *out, const char *hex)
+{
+	attctx *a = ctx;
+	const char *s = json_string_value(json_object_get(a->atts, hex));
+	pl_buf_clear(out);
+	if (!s)
+		return PL_ENOTFOUND;
+	return pl_base64_decode(out, s, strlen(s));
+}
+
+/* The bundle's valid entries in an index in memory; lineage (for a model)
+ * and policy findings computed on it by the same code as `lineage`. */
+static int findings(vstate *v)
+{
+	attctx a = {v->r->attachments};
+	pl_ledger *l = NULL;
+	git_oid zero;
+	int error;
+
+	memset(&zero, 0, sizeof(zero));
+	if ((error = pl_ledger__open_memory(&l, v->r->origin, v->trusted, bundle_att, &a)) < 0)
+		return error;
+	for (size_t i = 0; i < v->r->nentries; i++) {
+		ventry *ve = &v->ents[i];
+		if (!ve->decoded || !ve->fact.valid)
+			continue;
+		snprintf(l->apply_role, sizeof(l->apply_role), "%s", ve->vd.role);
+		l->size = v->r->entries[i].seq;
+		if ((error = pl_index__apply(l, v->r->entries[i].seq, &zero, &ve->e, ve->leaf)) < 0)
+			goto done;
+	}
+	l->size = v->r->size;
+	if ((error = pl_lineage_policy(l, &v->r->findings)) < 0)
+		goto done;
+	if (v->r->kind == PL_BUNDLE_MODEL) {
+		size_t ri;
+		if (by_seq(v, v->r->subject_seq, &ri) && v->ents[ri].fact.valid) {
+			const char *nm = v->r->subject_name + 6; /* "model:" */
+			if (strncmp(v->r->subject_name, "model:", 6) == 0 &&
+			    pl_lineage_get(&v->r->lineage, l, nm) < 0)
+				v->r->lineage = NULL;
+		}
+	}
+done:
+	pl_ledger_free(l);
+	return error;
+}
+
 int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *trusted,
                      const pl_bundle_opts *opts)
 {
@@ -579,6 +726,7 @@ int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *truste
 	pl_buf doc = PL_BUF_INIT;
 	json_t *b = NULL, *entries, *subj;
 	const char *format, *origin, *note, *vkeystr, *stype, *sname;
+	const char *prev_created = NULL;
 	vstate v;
 	json_t *je;
 	size_t i;
@@ -588,6 +736,7 @@ int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *truste
 	memset(&v, 0, sizeof(v));
 	v.r = r;
 	v.trusted = trusted;
+	v.trusted_name = opts ? opts->trusted_name : NULL;
 	if ((error = gunzip_file(&doc, path, max)) < 0)
 		goto done;
 	if ((error = pl_json_parse(&b, doc.ptr, doc.len, path)) < 0)
@@ -642,21 +791,17 @@ int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *truste
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;
 	}
-	{
-		pl_key *op = NULL;
-		if ((error = pl_key_public(&op, trusted)) < 0)
-			goto done;
-		if (!add_key(&v, op, v.opfp.ptr, "", UINT64_MAX)) {
-			pl_key_free(op);
-			error = pl_error_set(PL_ENOMEM, "out of memory");
-			goto done;
-		}
-	}
+	v.src.ctx = &v;
+	v.src.fact = bfact;
+	v.src.refs = brefs;
+	v.src.op = trusted;
+	v.src.opfp = v.opfp.ptr;
 	json_array_foreach(entries, i, je)
 	{
 		pl_bundle_entry *be = &r->entries[i];
 		be->seq = (uint64_t)json_integer_value(json_object_get(je, "seq"));
 		be->verified = 1;
+		be->revoked_by = -1;
 		be->name = strdup("-");
 		v.ents[i].env = json_string_value(json_object_get(je, "envelope"));
 		v.ents[i].envlen = json_string_length(json_object_get(je, "envelope"));
@@ -674,21 +819,62 @@ int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *truste
 			goto finish;
 		}
 	json_array_foreach(entries, i, je) check_entry(&v, i, je);
+	if ((error = check_subjects(&v, json_object_get(b, "subjects"))) < 0)
+		goto done;
 	for (i = 0; i < r->nentries; i++)
-		if (v.ents[i].decoded)
-			check_signature(&v, i);
+		if (v.ents[i].decoded) {
+			if ((error = pl_fact_from_entry(&v.ents[i].fact, r->entries[i].seq, &v.ents[i].e,
+			                                v.ents[i].leaf)) < 0)
+				goto done;
+			v.ents[i].has_fact = 1;
+		}
 	for (i = 0; i < r->nentries; i++) {
-		vkey *k = v.ents[i].decoded ? find_key(&v, v.ents[i].e.dsse.keyid) : NULL;
-		if (k && k->name && k->name[0])
-			r->entries[i].signer_name = strdup(k->name);
+		if (!v.ents[i].decoded)
+			continue;
+		check_rules(&v, i, prev_created);
+		prev_created = v.ents[i].e.created;
+	}
+	for (i = 0; i < r->nentries; i++) {
+		ventry *ve = &v.ents[i];
+		pl_keystate ks;
+		char sn[40];
+		const pl_refs *rr;
+		if (!ve->decoded)
+			continue;
+		if (pl_rules_key_state(&ks, &v.src, ve->e.dsse.keyid, r->entries[i].seq + 1) ==
+		        PL_OK &&
+		    ks.registered)
+			r->entries[i].signer_name = strdup(ks.name);
+		/* an attestation revoked by a valid revocation in the bundle */
+		snprintf(sn, sizeof(sn), "seq:%llu", (unsigned long long)r->entries[i].seq);
+		if (strcmp(ve->e.type, "attestation") == 0 && brefs(&v, &rr, sn) == PL_OK)
+			for (size_t k = 0; k < rr->n; k++) {
+				size_t j;
+				if (strcmp(rr->v[k].label, "attestation.revokes") == 0 &&
+				    by_seq(&v, rr->v[k].seq, &j) && v.ents[j].has_fact &&
+				    v.ents[j].fact.valid) {
+					r->entries[i].revoked_by = (int64_t)rr->v[k].seq;
+					break;
+				}
+			}
 	}
 	check_attachments(&v, r->attachments);
 	if ((error = check_closure(&v)) < 0)
 		goto done;
+	/* the findings are computed from what verified; a bundle too broken for
+	 * them has its problems listed already */
+	if ((error = findings(&v)) == PL_ENOMEM)
+		goto done;
+	if (error < 0) {
+		json_decref(r->findings);
+		json_decref(r->lineage);
+		r->findings = r->lineage = NULL;
+	}
 finish:
 	if (!r->checkpoint_verified)
 		for (i = 0; i < r->nentries; i++)
 			r->entries[i].verified = 0;
+	r->subjects_verified = v.subjects_ok;
 	error = r->nproblems ? PL_EVERIFY : PL_OK;
 	if (r->nproblems > MAX_REPORTED)
 		pl_buf_printf(&r->problems, "... and %zu more problems\n",
@@ -703,14 +889,17 @@ done:
 		pl_bundle_report_free(r);
 		pl_error_set(error, "%s", keep);
 	}
-	for (i = 0; v.ents && i < v.nents; i++)
+	for (i = 0; v.ents && i < v.nents; i++) {
 		pl_entry__clear(&v.ents[i].e);
-	free(v.ents);
-	for (i = 0; i < v.nkeys; i++) {
-		pl_key_free(v.keys[i].key);
-		free(v.keys[i].name);
+		pl_fact_clear(&v.ents[i].fact);
+		pl_verdict_clear(&v.ents[i].vd);
 	}
-	free(v.keys);
+	free(v.ents);
+	for (i = 0; i < v.nproofs; i++) {
+		free(v.proofs[i].subject);
+		pl_refs_free(&v.proofs[i].refs);
+	}
+	free(v.proofs);
 	pl_buf_free(&v.opfp);
 	json_decref(b);
 	pl_buf_free(&doc);
@@ -725,43 +914,21 @@ void pl_bundle_report_free(pl_bundle_report *r)
 		free(r->entries[i].name);
 		free(r->entries[i].signer);
 		free(r->entries[i].signer_name);
+		free(r->entries[i].role);
+		free(r->entries[i].grants);
+		free(r->entries[i].unchecked_why);
 		json_decref(r->entries[i].statement);
 	}
 	free(r->entries);
 	free(r->subject_name);
 	json_decref(r->attachments);
+	json_decref(r->findings);
+	json_decref(r->lineage);
 	pl_buf_free(&r->problems);
 	memset(r, 0, sizeof(*r));
 }
 
-/* ---- the trusted key ---------------------------------------------------- */
-
 int pl_bundle_load_trust(pl_key **out, const char *path)
 {
-	pl_buf data = PL_BUF_INIT;
-	const char *p;
-	int error;
-
-	if ((error = pl_read_file(&data, path, 1 << 20)) < 0)
-		return error;
-	/* An OpenSSH line anywhere: a .pub file, `key list`, allowed_signers, or
-	 * DIR/config's "operator_public_key": "ssh-ed25519 AAAA... name". */
-	if ((p = strstr(data.ptr ? data.ptr : "", "ssh-ed25519 ")) != NULL) {
-		size_t n = 12;
-		while (p[n] && p[n] != ' ' && p[n] != '"' && p[n] != '\n' && p[n] != '\r')
-			n++;
-		error = pl_key_from_openssh(out, NULL, p, n);
-	} else {
-		size_t n = data.len;
-		while (n && (data.ptr[n - 1] == '\n' || data.ptr[n - 1] == '\r'))
-			n--;
-		error = data.len ? pl_note_parse_verifier_key(out, NULL, data.ptr, n) : PL_EINVALID;
-	}
-	if (error < 0)
-		error = pl_error_set(PL_EINVALID,
-		                     "%s: no Ed25519 public key (an OpenSSH 'ssh-ed25519 AAAA...' "
-		                     "line or a NAME+HEX8+BASE64 verifier key)",
-		                     path);
-	pl_buf_free(&data);
-	return error;
+	return pl_trust_parse(out, NULL, path, NULL);
 }

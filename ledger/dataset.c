@@ -43,15 +43,7 @@ static int build_sketch(pl_sketch *sk, fp_spool *s)
 
 static int require_lab(pl_ledger *l, const pl_key *signer, pl_buf *keyid)
 {
-	pl_buf role = PL_BUF_INIT;
-	int error = pl_lineage_signer_role(l, &role, keyid, signer);
-	if (error == PL_ENOTFOUND)
-		error = PL_EINVALID;
-	if (error == PL_OK && strcmp(role.ptr, "lab") != 0)
-		error = pl_error_set(PL_EINVALID, "a dataset needs a lab key; %s is %s", keyid->ptr,
-		                     role.ptr);
-	pl_buf_free(&role);
-	return error;
+	return pl_ledger_require_role(l, keyid, signer, "lab", "dataset register");
 }
 
 static json_t *strings(const char *const *v, size_t n)
@@ -72,18 +64,20 @@ static json_t *ref_json(const pl_entry_ref *r, const char *name)
 	return o;
 }
 
-/* Append the check entry for res (a recheck when dataset is not NULL). */
-static int append_check(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, const char *label,
-                        pl_check_result *res, json_t *dataset)
+/* The check statement for res (a recheck when dataset is not NULL). */
+static int check_statement(pl_statement *out, const pl_key *signer, const char *label,
+                           pl_check_result *res, json_t *dataset)
 {
 	json_t *pred = json_deep_copy(res->report), *subj;
 	pl_buf canon = PL_BUF_INIT;
 	unsigned char d[PL_HASH_LEN];
-	char hex[65], created[32], name[300];
+	char hex[65], name[300];
 	int error;
 
-	pl_rfc3339(created, pl_ledger_time(l));
-	json_object_set_new(pred, "created", json_string(created));
+	if (!pred) {
+		json_decref(dataset);
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	}
 	if (dataset)
 		json_object_set_new(pred, "dataset", dataset);
 	if ((error = pl_json_canonical(&canon, json_object_get(pred, "shards"))) < 0) {
@@ -95,7 +89,23 @@ static int append_check(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, c
 	snprintf(name, sizeof(name), "check:%s", label);
 	subj = json_pack("[{s:s, s:{s:s}}]", "name", name, "digest", "sha256", hex);
 	pl_buf_free(&canon);
-	return pl_ledger_append_statement(l, ref, signer, "check", subj, pred, NULL, 0);
+	memset(out, 0, sizeof(*out));
+	out->signer = signer;
+	out->type = "check";
+	out->subjects = subj;
+	out->predicate = pred;
+	return PL_OK;
+}
+
+/* The dataset names the check appended just before it in the same commit. */
+static int link_check(void *ctx, json_t *pred, const pl_entry_ref *prev, size_t i)
+{
+	(void)ctx;
+	if (i < 1)
+		return pl_error_set(PL_EUSAGE, "the dataset must follow its check");
+	return json_object_set_new(pred, "check", ref_json(&prev[i - 1], NULL)) < 0
+	           ? pl_error_set(PL_ENOMEM, "out of memory")
+	           : PL_OK;
 }
 
 int pl_dataset_register(pl_ledger *l, pl_entry_ref *check_ref, pl_entry_ref *dataset_ref,
@@ -140,8 +150,6 @@ int pl_dataset_register(pl_ledger *l, pl_entry_ref *check_ref, pl_entry_ref *dat
 	if ((error = pl_check_run(res, l, paths, n, &co)) < 0 ||
 	    (error = build_sketch(&sk, &spool)) < 0)
 		goto done;
-	if ((error = append_check(l, check_ref, signer, nv.ptr, res, NULL)) < 0)
-		goto done;
 	subj = json_array();
 	shards = json_array();
 	for (size_t i = 0; i < res->nshards; i++) {
@@ -167,7 +175,7 @@ int pl_dataset_register(pl_ledger *l, pl_entry_ref *check_ref, pl_entry_ref *dat
 		for (size_t i = 0; i < res->nshards; i++)
 			bytes += res->shards[i].info.stored_bytes;
 		pred = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:o, "
+		    "{s:s, s:s, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, "
 		    "s:{s:s, s:i, s:i, s:I, s:i, s:I, s:s}}",
 		    "created", created, "name", meta->name, "version", meta->version, "lab",
 		    keyid.ptr, "sources", strings(meta->sources, meta->nsources), "licences",
@@ -181,12 +189,28 @@ int pl_dataset_register(pl_ledger *l, pl_entry_ref *check_ref, pl_entry_ref *dat
 	shards = NULL;
 	att.data = sk.bits;
 	att.len = sk.nbits / 8;
-	error = pl_ledger_append_statement(l, dataset_ref, signer, "dataset", subj, pred, &att, 1);
-	subj = pred = NULL;
-	if (error < 0)
-		pl_error_prefix(error,
-		                "the check was appended as entry %llu, but the dataset was not",
-		                (unsigned long long)check_ref->seq);
+	{
+		/* the check and the manifest: one commit, both or neither */
+		pl_statement st[2];
+		pl_entry_ref refs[2];
+		if ((error = check_statement(&st[0], signer, nv.ptr, res, NULL)) < 0)
+			goto done;
+		memset(&st[1], 0, sizeof(st[1]));
+		st[1].signer = signer;
+		st[1].type = "dataset";
+		st[1].subjects = subj;
+		st[1].predicate = pred;
+		st[1].att = &att;
+		st[1].natt = 1;
+		st[1].link = link_check;
+		subj = pred = NULL;
+		if ((error = pl_ledger_append_statements(l, refs, st, 2)) < 0)
+			goto done;
+		if (check_ref)
+			*check_ref = refs[0];
+		if (dataset_ref)
+			*dataset_ref = refs[1];
+	}
 done:
 	if (spool.f)
 		fclose(spool.f);
@@ -256,8 +280,12 @@ int pl_dataset_recheck(pl_ledger *l, pl_entry_ref *check_ref, pl_check_result *r
 	}
 	dref.seq = seq;
 	pl_merkle_leaf(dref.leaf, env.ptr, env.len);
-	error = append_check(l, check_ref, signer, name_at_version, res,
-	                     ref_json(&dref, name_at_version));
+	{
+		pl_statement cs;
+		if ((error = check_statement(&cs, signer, name_at_version, res,
+		                             ref_json(&dref, name_at_version))) == PL_OK)
+			error = pl_ledger_append_statements(l, check_ref, &cs, 1);
+	}
 done:
 	json_decref(st);
 	pl_buf_free(&keyid);

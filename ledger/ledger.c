@@ -703,6 +703,32 @@ done:
 	return error;
 }
 
+int pl_ledger__open_memory(pl_ledger **out, const char *origin, const pl_key *op,
+                           int (*att_fn)(void *ctx, pl_buf *out, const char *hex), void *ctx)
+{
+	pl_ledger *l;
+	int error;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	l->lockfd = -1;
+	l->att_fn = att_fn;
+	l->att_ctx = ctx;
+	snprintf(l->origin, sizeof(l->origin), "%s", origin);
+	if ((l->dir = strdup("(bundle)")) == NULL) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((error = pl_key_public(&l->op, op)) < 0 ||
+	    (error = pl_index__open(&l->db, ":memory:")) < 0)
+		goto done;
+	pl_merkle_builder_init(&l->mb);
+	*out = l;
+	l = NULL;
+done:
+	pl_ledger_free(l);
+	return error;
+}
+
 int pl_ledger_open(pl_ledger **out, const char *dir)
 {
 	return pl_ledger__open(out, dir, 1);
@@ -711,9 +737,10 @@ int pl_ledger_open(pl_ledger **out, const char *dir)
 int pl_ledger_open_for_verify(pl_ledger **out, const char *dir)
 {
 	ensure_git();
-	/* An audit re-hashes every object it reads from git. */
+	/* An audit re-hashes every object it reads from git, and reads nothing
+	 * else: the index is not opened (it may be absent, broken or read-only). */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
-	return pl_ledger__open(out, dir, 0);
+	return pl_ledger__open(out, dir, -1);
 }
 
 void pl_ledger_free(pl_ledger *l)
@@ -731,6 +758,11 @@ void pl_ledger_free(pl_ledger *l)
 	free(l->op_key_path);
 	free(l->dir);
 	free(l);
+}
+
+const char *pl_ledger_dir(const pl_ledger *l)
+{
+	return l->dir;
 }
 
 const char *pl_ledger_origin(const pl_ledger *l)

@@ -38,6 +38,9 @@ struct pl_ledger {
 	char last_created[40];       /* created of entry size-1 */
 	int64_t last_time;           /* author time of the head commit */
 	pl_buf *dry_run;             /* appends only validate, envelopes go here */
+	/* a ledger in memory (no git): where attachments come from */
+	int (*att_fn)(void *ctx, pl_buf *out, const char *sha256_hex);
+	void *att_ctx;
 };
 
 /* A decoded entry. */
@@ -118,6 +121,12 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
 
 /* The seq a commit message names ("\n\nseq: N\n"). */
 int pl_ledger__message_seq(uint64_t *out, const char *msg);
+
+/* An index in memory with no git behind it (verify-bundle computes the
+ * lineage and the policy findings of a bundle's entries on it): entries are
+ * added with pl_index__apply; attachments come from att_fn. */
+int pl_ledger__open_memory(pl_ledger **out, const char *origin, const pl_key *op,
+                           int (*att_fn)(void *ctx, pl_buf *out, const char *hex), void *ctx);
 
 /* Open l->sess, the validation session at l's head, unless it is open. */
 int pl_ledger__session(pl_ledger *l);

@@ -378,13 +378,24 @@ int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_at
 		                     spec->kind ? spec->kind : "");
 		goto done;
 	}
-	if ((error = pl_lineage_signer_role(l, &role, &keyid, signer)) < 0)
-		goto done;
-	if (kinds[k].role && strcmp(role.ptr, kinds[k].role) != 0) {
-		error = pl_error_set(PL_EINVALID, "attest %s needs %s %s key; %s is %s",
-		                     kinds[k].kind, strchr("aeiou", kinds[k].role[0]) ? "an" : "a",
-		                     kinds[k].role, keyid.ptr, role.ptr);
-		goto done;
+	if (kinds[k].role) {
+		char what[64];
+		snprintf(what, sizeof(what), "attest %s", kinds[k].kind);
+		if ((error = pl_ledger_require_role(l, &keyid, signer, kinds[k].role, what)) < 0)
+			goto done;
+		pl_buf_puts(&role, kinds[k].role);
+	} else {
+		/* a revocation: any registered key, under its declared role */
+		pl_key_status st;
+		if ((error = pl_key_fingerprint(&keyid, signer)) < 0 ||
+		    (error = pl_ledger_key_status(l, &st, keyid.ptr)) < 0)
+			goto done;
+		if (!st.registered || st.revoked_seq >= 0) {
+			error = pl_error_set(PL_EVERIFY, "signer %s is %s", keyid.ptr,
+			                     st.registered ? "revoked" : "not a registered key");
+			goto done;
+		}
+		pl_buf_puts(&role, st.role);
 	}
 	pred = json_object();
 	if (kinds[k].subject == 0) {

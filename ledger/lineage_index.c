@@ -204,10 +204,8 @@ static int apply_attestation(pl_ledger *l, uint64_t seq, const pl_entry *e, json
 
 	if (!kind || subject < 0)
 		return PL_OK;
-	/* the role the key was registered with, not the one the predicate claims */
-	if ((error = pl_ledger_key(l, NULL, &role, e->dsse.keyid)) == PL_ENOTFOUND)
-		error = pl_buf_puts(&role, "unknown");
-	if (error < 0)
+	/* the role in force the rules accepted it under, never the predicate's */
+	if ((error = pl_buf_puts(&role, l->apply_role[0] ? l->apply_role : "none")) < 0)
 		goto done;
 	if ((error = pl_lineage__prepare(l, &st,
 	                                 "INSERT INTO attestations(seq, kind, subject_seq,"
@@ -335,6 +333,8 @@ int pl_lineage_signer_role(pl_ledger *l, pl_buf *role, pl_buf *keyid, const pl_k
 		goto done;
 	if ((error = pl_ledger_key(l, NULL, role, fp.ptr)) < 0)
 		goto done;
+	if (!role->len)
+		pl_buf_puts(role, "without a role in force");
 	if (keyid) {
 		pl_buf_clear(keyid);
 		error = pl_buf_puts(keyid, fp.ptr);

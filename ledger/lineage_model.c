@@ -105,13 +105,8 @@ int pl_model_register(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
 	    (error = pl_lineage_check_name(spec->version, "model version")) < 0)
 		goto done;
 	pl_buf_printf(&nv, "%s@%s", spec->name, spec->version);
-	if ((error = pl_lineage_signer_role(l, &role, &keyid, signer)) < 0)
+	if ((error = pl_ledger_require_role(l, &keyid, signer, "lab", "model register")) < 0)
 		goto done;
-	if (strcmp(role.ptr, "lab") != 0) {
-		error = pl_error_set(PL_EINVALID, "model register needs a lab key; %s is %s",
-		                     keyid.ptr, role.ptr);
-		goto done;
-	}
 	if (!spec->training_flop || !spec->parameters) {
 		error = pl_error_set(PL_EINVALID, "a model needs training_flop and parameters");
 		goto done;

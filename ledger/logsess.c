@@ -370,6 +370,11 @@ int pl_lsess__rebase(pl_lsess *s, const git_oid *commit, uint64_t size)
 	return PL_OK;
 }
 
+pl_smap *pl_lsess__smap(pl_lsess *s)
+{
+	return s->smap;
+}
+
 const pl_rsrc *pl_lsess__src(pl_lsess *s)
 {
 	return &s->src;

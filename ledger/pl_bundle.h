@@ -100,6 +100,7 @@ int pl_bundle_write(pl_ledger *l, const char *path, pl_bundle_kind kind, uint64_
 /* Options for pl_bundle_verify. Zero-initialise. */
 typedef struct {
 	size_t max_size; /* cap on the decompressed size; 0 means PL_BUNDLE_MAX_SIZE */
+	const char *trusted_name; /* a C2SP verifier key's name (must be the origin), or NULL */
 } pl_bundle_opts;
 
 /* One entry of a verified bundle. */
@@ -111,6 +112,11 @@ typedef struct {
 	char *signer_name; /* the name of the signer's key entry in the bundle, or NULL */
 	int verified;      /* proof, signature, attachments, closure: no problem names it */
 	json_t *statement; /* the in-toto Statement (owned by the report), or NULL */
+	char *role;        /* the role in force it was signed under, or NULL */
+	char *grants;      /* its signer's role and grant chain, or NULL */
+	int checked;       /* every rule applied (0: it refers to entries not in the bundle) */
+	char *unchecked_why; /* why not, when checked is 0 */
+	int64_t revoked_by;  /* an attestation: the seq of the revocation in the bundle, -1 */
 } pl_bundle_entry;
 
 /* The result of pl_bundle_verify. Zero-initialise; pl_bundle_report_free. */
@@ -127,6 +133,10 @@ typedef struct {
 	json_t *attachments; /* {"<sha256>": "<base64>"}, owned */
 	pl_buf problems;     /* one line each: "seq N (type name): what is wrong" */
 	size_t nproblems;
+	int subjects_verified; /* the subject index note and its proofs verified */
+	size_t unchecked;      /* entries not fully checked by the rules */
+	json_t *findings;      /* policy findings of the bundle's entries (SPEC 6.7), owned */
+	json_t *lineage;       /* a model bundle: pl_lineage_get of the subject, or NULL */
 } pl_bundle_report;
 
 /* Verify the bundle at path with no ledger: gunzip (streaming, refusing more

@@ -62,6 +62,8 @@ int pl_ledger_open_for_verify(pl_ledger **out, const char *dir);
 void pl_ledger_free(pl_ledger *l); /* NULL-safe */
 
 const char *pl_ledger_origin(const pl_ledger *l);
+/* The ledger's directory (borrowed). */
+const char *pl_ledger_dir(const pl_ledger *l);
 uint64_t pl_ledger_size(const pl_ledger *l);
 /* The operator's public key (borrowed). */
 const pl_key *pl_ledger_operator(const pl_ledger *l);
@@ -132,8 +134,12 @@ int pl_ledger_root(pl_ledger *l, unsigned char out[PL_HASH_LEN], uint64_t size);
 int pl_ledger_prove_inclusion(pl_ledger *l, pl_buf *out, uint64_t seq, uint64_t size);
 int pl_ledger_prove_consistency(pl_ledger *l, pl_buf *out, uint64_t old_size, uint64_t size);
 
-/* Rebuild dir/index.sqlite from git alone. */
+/* Rebuild dir/index.sqlite from git alone, verifying every commit. When the
+ * old index holds a signed checkpoint larger than git's log (the log was
+ * rolled back), that checkpoint is kept as DIR/rollback-<size>.checkpoint
+ * and the rebuild is refused (PL_EVERIFY) unless accept_rollback. */
 int pl_ledger_reindex(const char *dir);
+int pl_ledger_reindex_ex(const char *dir, int accept_rollback);
 
 /* Entry summaries for `log`: calls fn for each entry (newest first when
  * reverse), filtered by type (NULL: all), at most limit (0: no limit). */
@@ -192,6 +198,12 @@ int pl_ledger_grant(pl_ledger *l, pl_entry_ref *out, const pl_key *granter, cons
  * signer or the operator). PL_ENOTFOUND when there is none. */
 int pl_ledger_revoke_grant(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
                            const char *keyid, const char *role);
+
+/* PL_OK when signer's key holds role in force now (keyid, may be NULL,
+ * receives its keyid); otherwise PL_EVERIFY with the reason, naming what
+ * ("dataset register"). For early, friendly refusals: the append checks again. */
+int pl_ledger_require_role(pl_ledger *l, pl_buf *keyid, const pl_key *signer, const char *role,
+                           const char *what);
 
 /* The public key registered as keyid and its role in force ("" when its
  * declared role is not in force or it was revoked); PL_ENOTFOUND when not

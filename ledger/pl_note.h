@@ -53,4 +53,14 @@ int pl_checkpoint_format(pl_buf *out, const char *origin, uint64_t size,
  * decimal without leading zeros, root canonical base64 of exactly 32 bytes. */
 int pl_checkpoint_parse(pl_checkpoint *out, const char *text, size_t len);
 
+/* The operator key a verifier trusts, from arg: a C2SP verifier key
+ * NAME+HEX8+BASE64 or an OpenSSH line "ssh-ed25519 AAAA... [comment]" given
+ * literally, or a file holding exactly one such key (a .pub file, DIR/config,
+ * DIR/operator.pub). A file (or value) holding several keys is refused
+ * (PL_EINVALID) unless select names one (a verifier key's name or an
+ * OpenSSH comment). name (may be NULL) receives the verifier key's name, ""
+ * for an OpenSSH key: a verifier key's name must equal the log's origin.
+ * PL_ENOTFOUND for a missing file. */
+int pl_trust_parse(pl_key **out, pl_buf *name, const char *arg, const char *select);
+
 #endif

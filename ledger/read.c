@@ -83,6 +83,8 @@ static int attachment_at(pl_ledger *l, pl_buf *out, const git_oid *id, const cha
 
 int pl_ledger_attachment(pl_ledger *l, pl_buf *out, const char *sha256_hex)
 {
+	if (l->att_fn)
+		return l->att_fn(l->att_ctx, out, sha256_hex);
 	if (!l->has_head)
 		return pl_error_set(PL_ENOTFOUND, "the ledger is empty");
 	return attachment_at(l, out, &l->head, sha256_hex);
@@ -90,6 +92,8 @@ int pl_ledger_attachment(pl_ledger *l, pl_buf *out, const char *sha256_hex)
 
 int pl_ledger__attachment_applying(pl_ledger *l, pl_buf *out, const char *sha256_hex)
 {
+	if (l->att_fn)
+		return l->att_fn(l->att_ctx, out, sha256_hex);
 	return attachment_at(l, out, &l->apply_commit, sha256_hex);
 }
 
@@ -300,6 +304,27 @@ int pl_ledger_key_status(pl_ledger *l, pl_key_status *out, const char *keyid)
 	return PL_OK;
 }
 
+int pl_ledger_require_role(pl_ledger *l, pl_buf *keyid, const pl_key *signer, const char *role,
+                           const char *what)
+{
+	pl_buf fp = PL_BUF_INIT;
+	pl_keystate ks;
+	int error;
+	if ((error = pl_key_fingerprint(&fp, signer)) < 0 || (error = pl_ledger__sync(l)) < 0 ||
+	    (error = pl_ledger__session(l)) < 0 ||
+	    (error = pl_lsess__key_state(l->sess, &ks, fp.ptr, l->size)) < 0)
+		goto done;
+	if ((error = pl_rules_require(&ks, fp.ptr, role, what)) < 0)
+		goto done;
+	if (keyid) {
+		pl_buf_clear(keyid);
+		error = pl_buf_puts(keyid, fp.ptr);
+	}
+done:
+	pl_buf_free(&fp);
+	return error;
+}
+
 int pl_ledger_key(pl_ledger *l, pl_key **out, pl_buf *role, const char *keyid)
 {
 	pl_keystate ks;
@@ -320,6 +345,69 @@ int pl_ledger_key(pl_ledger *l, pl_key **out, pl_buf *role, const char *keyid)
 
 int pl_ledger_reindex(const char *dir)
 {
+	return pl_ledger_reindex_ex(dir, 0);
+}
+
+/* When the old index holds a signed checkpoint larger than git's log, the
+ * log was rolled back: keep that checkpoint and refuse unless accepted. */
+static int check_rollback(pl_ledger *l, int accept)
+{
+	pl_buf path = PL_BUF_INIT, cp = PL_BUF_INIT, text = PL_BUF_INIT;
+	sqlite3 *db = NULL;
+	pl_checkpoint c;
+	uint64_t gsize = 0;
+	git_oid head;
+	int error = PL_OK;
+	const char *sep;
+
+	pl_buf_printf(&path, "%s/index.sqlite", l->dir);
+	if (access(path.ptr, F_OK) != 0 ||
+	    sqlite3_open_v2(path.ptr, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    pl_index__meta_get(db, "checkpoint", &cp) != PL_OK)
+		goto done; /* no index, or nothing to compare: nothing to keep */
+	sep = strstr(cp.ptr, "\n\n");
+	if (!sep || pl_note_verify(&text, cp.ptr, cp.len, l->origin, l->op) < 0 ||
+	    pl_checkpoint_parse(&c, text.ptr, text.len) < 0)
+		goto done; /* not signed by the operator: not evidence of anything */
+	if (git_reference_name_to_id(&head, l->repo, "refs/heads/main") == 0) {
+		git_commit *hc = NULL;
+		pl_buf hcp = PL_BUF_INIT;
+		pl_checkpoint h;
+		const char *hs;
+		if (git_commit_lookup(&hc, l->repo, &head) == 0 &&
+		    pl_ledger__read_path(l, &hcp, hc, "checkpoint") == PL_OK &&
+		    (hs = strstr(hcp.ptr, "\n\n")) != NULL &&
+		    pl_checkpoint_parse(&h, hcp.ptr, (size_t)(hs + 1 - hcp.ptr)) == PL_OK)
+			gsize = h.size;
+		git_commit_free(hc);
+		pl_buf_free(&hcp);
+	}
+	if (c.size <= gsize)
+		goto done;
+	pl_buf_clear(&path);
+	pl_buf_printf(&path, "%s/rollback-%llu.checkpoint", l->dir, (unsigned long long)c.size);
+	if ((error = pl_write_file_atomic(path.ptr, cp.ptr, cp.len, 0644)) < 0)
+		goto done;
+	if (!accept)
+		error = pl_error_set(PL_EVERIFY,
+		                     "%s: the log was rolled back: the index holds a signed "
+		                     "checkpoint of size %llu, git's head has %llu entries; the "
+		                     "checkpoint is kept as %s; rebuilding the index would lose that "
+		                     "evidence from it: run 'provledger reindex --accept-rollback' "
+		                     "to rebuild anyway",
+		                     l->dir, (unsigned long long)c.size, (unsigned long long)gsize,
+		                     path.ptr);
+done:
+	if (db)
+		sqlite3_close(db);
+	pl_buf_free(&path);
+	pl_buf_free(&cp);
+	pl_buf_free(&text);
+	return error;
+}
+
+int pl_ledger_reindex_ex(const char *dir, int accept_rollback)
+{
 	pl_buf path = PL_BUF_INIT, tmp = PL_BUF_INIT;
 	pl_ledger *l = NULL;
 	int error;
@@ -329,6 +417,8 @@ int pl_ledger_reindex(const char *dir)
 	if ((error = pl_ledger__open(&l, dir, -1)) < 0)
 		goto done;
 	if ((error = pl_ledger__lock(l)) < 0)
+		goto done;
+	if ((error = check_rollback(l, accept_rollback)) < 0)
 		goto done;
 	for (int i = 0; i < 3; i++) {
 		pl_buf_clear(&path);

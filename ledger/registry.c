@@ -108,19 +108,9 @@ int pl_work_validate(pl_ledger *l, const pl_key *signer, const pl_work_prints *p
 		                     terms);
 		goto done;
 	}
-	if ((error = pl_key_fingerprint(&fp, signer)) < 0)
+	if ((error = pl_ledger_require_role(l, &fp, signer, "rights-holder", "work register")) <
+	    0)
 		goto done;
-	if ((error = pl_ledger_key(l, NULL, &role, fp.ptr)) < 0) {
-		if (error == PL_ENOTFOUND)
-			error = pl_error_set(PL_EINVALID, "key %s is not registered", fp.ptr);
-		goto done;
-	}
-	if (strcmp(role.ptr, "rights-holder") != 0) {
-		error =
-		    pl_error_set(PL_EINVALID, "work register needs a rights-holder key; %s is %s",
-		                 fp.ptr, role.ptr);
-		goto done;
-	}
 	pl_hex(hex, p->normalized_sha256, PL_HASH_LEN);
 	if ((error = existing_by_sha(l, hex, &id)) == PL_OK) {
 		error = pl_error_set(PL_ECONFLICT, "this text is already registered as %s", id.ptr);
@@ -192,8 +182,10 @@ static int store_fps(pl_ledger *l, const char *id, const char *scheme, json_t *f
 	pl_buf blob = PL_BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	int error;
+	/* Indexing never refuses an entry the rules accepted: a work without
+	 * usable fingerprints stays in the registry for exact matches only. */
 	if (!sha)
-		return pl_error_set(PL_EINVALID, "work %s: fingerprint lacks sha256", id);
+		return PL_OK;
 	if ((error = pl_ledger__attachment_applying(l, &blob, sha)) == PL_ENOTFOUND) {
 		/* An entry made by other software without its fingerprints: the work
 		 * stays in the registry for exact matches only. */
@@ -204,8 +196,7 @@ static int store_fps(pl_ledger *l, const char *id, const char *scheme, json_t *f
 		return pl_error_prefix(error, "work %s", id);
 	if (blob.len % 12 != 0 ||
 	    blob.len / 12 != (size_t)json_integer_value(json_object_get(fp, "count"))) {
-		error =
-		    pl_error_set(PL_EINVALID, "work %s: fingerprint attachment has a bad size", id);
+		error = PL_OK; /* not a fingerprint set: exact matches only */
 		goto done;
 	}
 	if (sqlite3_prepare_v2(l->db, "INSERT INTO work_fps(work, scheme, data) VALUES(?,?,?)", -1,

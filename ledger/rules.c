@@ -459,6 +459,13 @@ static int refused_role(const pl_keystate *s, const char *keyid, const char *wha
 	                        : "key");
 }
 
+int pl_rules_require(const pl_keystate *s, const char *keyid, const char *role, const char *what)
+{
+	if (s->registered && s->revoked_seq < 0 && s->in_force && strcmp(s->role, role) == 0)
+		return PL_OK;
+	return refused_role(s, keyid, what, role);
+}
+
 /* The signer must hold role (in force) at seq. */
 static int need_role(pl_verdict *v, const pl_rsrc *src, const pl_entry *e, uint64_t seq,
                      const char *role, const char *what)
@@ -521,14 +528,14 @@ static int rule_key(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_en
 		return bad("key entry: subject name is not key:%s", name);
 	if (seq == 0 && (strcmp(role, "operator") != 0 || strcmp(self->keyid, src->opfp) != 0))
 		return bad("entry 0 must be the operator's key");
-	if (seq > 0 && strcmp(role, "operator") == 0)
-		return bad("only entry 0 registers the operator's key; role operator cannot be "
-		           "claimed");
 	if ((error = key_state(&ks, src, self->keyid, seq, 0)) < 0)
 		return error;
 	if (ks.registered)
 		return pl_error_set(PL_ECONFLICT, "key %s is already registered (seq %llu)",
 		                    self->keyid, (unsigned long long)ks.key_seq);
+	if (seq > 0 && strcmp(role, "operator") == 0)
+		return bad("only entry 0 registers the operator's key; role operator cannot be "
+		           "claimed");
 	if (revokes) {
 		if ((error = key_state(&target, src, revokes, seq, 0)) < 0)
 			return error;

@@ -61,6 +61,10 @@ typedef struct {
 /* PL_OK (out filled, registered 0 when unknown) or a source failure. */
 int pl_rules_key_state(pl_keystate *out, const pl_rsrc *src, const char *keyid, uint64_t seq);
 
+/* PL_OK when s holds role in force; otherwise PL_EVERIFY saying why (the
+ * message append gives: "WHAT needs a lab key whose role is in force; ..."). */
+int pl_rules_require(const pl_keystate *s, const char *keyid, const char *role, const char *what);
+
 /* What the rules decided about an accepted entry. */
 typedef struct {
 	pl_keystate signer;
@@ -100,6 +104,8 @@ int pl_lsess__subjects_root(pl_ledger *l, unsigned char root[PL_HASH_LEN], const
 int pl_lsess__open(pl_lsess **out, pl_ledger *l, const git_oid *base, uint64_t size);
 void pl_lsess__free(pl_lsess *s); /* NULL-safe */
 const pl_rsrc *pl_lsess__src(pl_lsess *s);
+/* Its subject index (the index's, checked against the signed root). */
+pl_smap *pl_lsess__smap(pl_lsess *s);
 /* The author time of the base commit (0 for the empty ledger). */
 int64_t pl_lsess__base_time(const pl_lsess *s);
 /* After an append: the base is now commit (size entries); what the session

@@ -17,8 +17,10 @@
 #include "ledger_internal.h"
 #include "pl_note.h"
 #include "pl_sshsig.h"
+#include "rules_internal.h"
 
 #define MAX_REPORTED 200
+#define MAX_BATCH 4096
 
 #define BLOB_ENTRY_SIZE (7 + 64 + 1 + GIT_OID_RAWSZ) /* "100644 " name NUL id */
 
@@ -33,23 +35,24 @@ typedef struct {
 	size_t cap, n;
 } aset;
 
-typedef struct {
-	char keyid[128];
-	pl_key *key;
-	char role[32];
-	int64_t revoked_seq;
-} vkey;
+
 
 typedef struct {
 	pl_ledger *l;
 	pl_verify_report *r;
-	vkey *keys;
-	size_t nkeys, capkeys;
 	pl_buf opfp;
 	git_odb *odb;
 	const git_oid *chain; /* commit ids, head first */
-	size_t n;
-	unsigned char *done; /* bit per seq: exact_blobs ran */
+	size_t n;             /* commits */
+	uint64_t *cseq;       /* per commit (oldest first): its first seq; cseq[n] = size */
+	unsigned char *done;  /* bit per commit: exact_blobs ran */
+	/* the rules' source: every entry so far, and the subject index */
+	pl_fact **facts;
+	size_t nfacts, capfacts;
+	pl_smap *smap;
+	pl_refs **held;
+	size_t nheld, capheld;
+	pl_rsrc src;
 	size_t nexact;
 	aset att; /* attachments accepted so far */
 	/* Problems, kept until the end and sorted by seq (the signature checks
@@ -134,6 +137,7 @@ typedef struct {
 	git_buf sig, signed_data; /* the commit's; sig.ptr NULL: nothing to check */
 	pl_dsse dsse;             /* the entry's; key NULL: nothing to check */
 	const pl_key *key;
+	pl_key *own; /* freed with the job (a key entry's own key) */
 } sigjob;
 
 typedef struct {
@@ -156,6 +160,8 @@ static void run_job(vstate *v, sigjob *j)
 	git_buf_dispose(&j->sig);
 	git_buf_dispose(&j->signed_data);
 	pl_dsse_clear(&j->dsse);
+	pl_key_free(j->own);
+	j->own = NULL;
 }
 
 /* Take one job (under p->mu); 0 when none is queued. */
@@ -246,99 +252,6 @@ static void sigpool_finish(sigpool *p)
 	pthread_cond_destroy(&p->room);
 }
 
-static vkey *find_key(vstate *v, const char *keyid)
-{
-	for (size_t i = 0; i < v->nkeys; i++)
-		if (strcmp(v->keys[i].keyid, keyid) == 0)
-			return &v->keys[i];
-	return NULL;
-}
-
-static int add_key(vstate *v, pl_key *k, const char *keyid, const char *role)
-{
-	if (v->nkeys == v->capkeys) {
-		size_t cap = v->capkeys ? v->capkeys * 2 : 16;
-		vkey *p = realloc(v->keys, cap * sizeof(*p));
-		if (!p)
-			return pl_error_set(PL_ENOMEM, "out of memory");
-		v->keys = p;
-		v->capkeys = cap;
-	}
-	memset(&v->keys[v->nkeys], 0, sizeof(vkey));
-	snprintf(v->keys[v->nkeys].keyid, sizeof(v->keys[0].keyid), "%s", keyid);
-	snprintf(v->keys[v->nkeys].role, sizeof(v->keys[0].role), "%s", role);
-	v->keys[v->nkeys].key = k;
-	v->keys[v->nkeys].revoked_seq = -1;
-	v->nkeys++;
-	return PL_OK;
-}
-
-/* Rule 3: the entry's DSSE signature under the keys registered so far. Key
- * entries are checked here (a revocation counts only if it verifies); for
- * the others, the key the signature must verify under is returned (NULL: a
- * problem was reported). */
-static const pl_key *check_signer(vstate *v, uint64_t seq, const git_oid *cid, const pl_entry *e)
-{
-	vkey *s;
-	if (strcmp(e->type, "key") == 0) {
-		json_t *pred = json_object_get(e->statement, "predicate");
-		const char *pub = json_string_value(json_object_get(pred, "public_key"));
-		const char *role = json_string_value(json_object_get(pred, "role"));
-		const char *revokes = json_string_value(json_object_get(pred, "revokes"));
-		pl_key *k = NULL;
-		pl_buf fp = PL_BUF_INIT;
-		if (!pub || !role || pl_key_from_openssh(&k, NULL, pub, strlen(pub)) < 0 ||
-		    pl_key_fingerprint(&fp, k) < 0) {
-			problem(v, (int64_t)seq, cid, "key entry has no valid public_key");
-			pl_key_free(k);
-			pl_buf_free(&fp);
-			return NULL;
-		}
-		if (seq == 0 && (strcmp(fp.ptr, v->opfp.ptr) != 0 || strcmp(role, "operator") != 0))
-			problem(v, (int64_t)seq, cid, "entry 0 is not the operator's key");
-		if (revokes) {
-			vkey *target = find_key(v, revokes);
-			s = find_key(v, e->dsse.keyid);
-			if (!target)
-				problem(v, (int64_t)seq, cid, "revokes unknown key %s", revokes);
-			else if (!s || (strcmp(e->dsse.keyid, revokes) != 0 &&
-			                strcmp(e->dsse.keyid, v->opfp.ptr) != 0))
-				problem(v, (int64_t)seq, cid,
-				        "revocation of %s not signed by that key or the operator",
-				        revokes);
-			else if (pl_dsse_verify(&e->dsse, s->key) < 0)
-				problem(v, (int64_t)seq, cid, "DSSE signature: %s",
-				        pl_error_last());
-			else if (target->revoked_seq < 0)
-				target->revoked_seq = (int64_t)seq;
-		} else if (strcmp(e->dsse.keyid, fp.ptr) != 0) {
-			problem(v, (int64_t)seq, cid, "key entry is not self-signed (signed by %s)",
-			        e->dsse.keyid);
-		} else if (pl_dsse_verify(&e->dsse, k) < 0) {
-			problem(v, (int64_t)seq, cid, "DSSE signature: %s", pl_error_last());
-		}
-		if (find_key(v, fp.ptr)) {
-			problem(v, (int64_t)seq, cid, "key %s registered twice", fp.ptr);
-			pl_key_free(k);
-		} else if (add_key(v, k, fp.ptr, role) < 0) {
-			pl_key_free(k);
-		}
-		pl_buf_free(&fp);
-		return NULL;
-	}
-	if ((s = find_key(v, e->dsse.keyid)) == NULL) {
-		problem(v, (int64_t)seq, cid, "signed by %s, which no earlier entry registers",
-		        e->dsse.keyid);
-		return NULL;
-	}
-	if (s->revoked_seq >= 0) {
-		problem(v, (int64_t)seq, cid, "signed by %s after its revocation at seq %lld",
-		        e->dsse.keyid, (long long)s->revoked_seq);
-		return NULL;
-	}
-	return s->key;
-}
-
 /* Every path in the head tree: entries/… exactly 0..n-1, blobs/, the
  * checkpoint; nothing else. */
 static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n);
@@ -398,7 +311,8 @@ static int check_tree(vstate *v, git_tree *tree, const git_oid *cid, uint64_t n)
 		const git_tree_entry *te = git_tree_entry_byindex(tree, i);
 		const char *name = git_tree_entry_name(te);
 		git_tree *sub = NULL;
-		if (strcmp(name, "checkpoint") == 0 && git_tree_entry_type(te) == GIT_OBJECT_BLOB)
+		if ((strcmp(name, "checkpoint") == 0 || strcmp(name, "subjects") == 0) &&
+		    git_tree_entry_type(te) == GIT_OBJECT_BLOB)
 			continue;
 		if ((strcmp(name, "entries") != 0 && strcmp(name, "blobs") != 0) ||
 		    git_tree_entry_type(te) != GIT_OBJECT_TREE) {
@@ -561,15 +475,16 @@ static int blobs_id(git_tree *tree, git_oid *out)
 /* Rule 4 for attachments at one commit, exactly: blobs/ only grows, and
  * every blob the commit adds is named by its entry and hashes to its name.
  * Once per commit; the names it adds go to v->att. */
-static void exact_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *tree, git_tree *prev,
+static void exact_blobs(vstate *v, uint64_t ci, const git_oid *cid, git_tree *tree, git_tree *prev,
                         const char *payload)
 {
 	git_tree *b, *pb;
 	size_t cnt;
+	uint64_t seq = v->cseq[ci];
 
-	if (v->done[seq / 8] & (1u << (seq % 8)))
+	if (v->done[ci / 8] & (1u << (ci % 8)))
 		return;
-	v->done[seq / 8] |= (unsigned char)(1u << (seq % 8));
+	v->done[ci / 8] |= (unsigned char)(1u << (ci % 8));
 	v->nexact++;
 	b = blobs_of(v, tree);
 	pb = blobs_of(v, prev);
@@ -596,7 +511,7 @@ static void exact_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *t
 		if (pb && git_tree_entry_byname(pb, name))
 			continue; /* unchanged, or reported above */
 		if (strlen(name) == 64 && is_hex64(name))
-			aset_add(&v->att, name, (int64_t)seq);
+			aset_add(&v->att, name, (int64_t)ci);
 		if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
 		    git_blob_lookup(&blob, v->l->repo, git_tree_entry_id(e)) < 0) {
 			problem(v, (int64_t)seq, cid, "blobs/%s: unreadable", name);
@@ -617,55 +532,58 @@ done:
 	git_tree_free(pb);
 }
 
-static const git_oid *commit_of(vstate *v, uint64_t seq)
+static const git_oid *commit_of(vstate *v, uint64_t ci)
 {
-	return &v->chain[v->n - 1 - seq];
+	return &v->chain[v->n - 1 - ci];
 }
 
-static git_tree *tree_at(vstate *v, uint64_t seq)
+static git_tree *tree_at(vstate *v, uint64_t ci)
 {
 	git_commit *c = NULL;
 	git_tree *t = NULL;
-	if (git_commit_lookup(&c, v->l->repo, commit_of(v, seq)) == 0)
+	if (git_commit_lookup(&c, v->l->repo, commit_of(v, ci)) == 0)
 		git_commit_tree(&t, c);
 	git_commit_free(c);
 	return t;
 }
 
 /* exact_blobs at any commit, reading what it needs. */
-static void exact_blobs_at(vstate *v, uint64_t seq)
+static void exact_blobs_at(vstate *v, uint64_t ci)
 {
 	git_commit *c = NULL;
 	git_tree *t = NULL, *pt = NULL;
-	pl_buf env = PL_BUF_INIT;
-	pl_entry e;
-	char path[64];
-	int decoded = 0;
+	pl_buf env = PL_BUF_INIT, payloads = PL_BUF_INIT;
 
-	if (v->done[seq / 8] & (1u << (seq % 8)))
+	if (v->done[ci / 8] & (1u << (ci % 8)))
 		return;
-	if (git_commit_lookup(&c, v->l->repo, commit_of(v, seq)) < 0 || git_commit_tree(&t, c) < 0)
+	if (git_commit_lookup(&c, v->l->repo, commit_of(v, ci)) < 0 || git_commit_tree(&t, c) < 0)
 		goto done; /* reported by the main pass */
-	if (seq > 0)
-		pt = tree_at(v, seq - 1);
-	pl_ledger__entry_path(path, seq);
-	if (pl_ledger__read_path(v->l, &env, c, path) == 0 &&
-	    pl_entry__decode(&e, env.ptr, env.len) == 0)
-		decoded = 1;
-	exact_blobs(v, seq, commit_of(v, seq), t, pt, decoded ? e.dsse.payload.ptr : NULL);
-	if (decoded)
-		pl_entry__clear(&e);
+	if (ci > 0)
+		pt = tree_at(v, ci - 1);
+	for (uint64_t seq = v->cseq[ci]; seq < v->cseq[ci + 1]; seq++) {
+		char path[64];
+		pl_entry e;
+		pl_ledger__entry_path(path, seq);
+		if (pl_ledger__read_path(v->l, &env, c, path) == 0 &&
+		    pl_entry__decode(&e, env.ptr, env.len) == 0) {
+			pl_buf_puts(&payloads, e.dsse.payload.ptr);
+			pl_buf_putc(&payloads, '\n');
+			pl_entry__clear(&e);
+		}
+	}
+	exact_blobs(v, ci, commit_of(v, ci), t, pt, payloads.len ? payloads.ptr : NULL);
 done:
 	pl_buf_free(&env);
+	pl_buf_free(&payloads);
 	git_tree_free(t);
 	git_tree_free(pt);
 	git_commit_free(c);
 }
 
-/* blobs/<name> at commit seq: 1 and its id when present, else 0. */
-static int blob_at(vstate *v, uint64_t seq, const char *name, git_oid *id)
+/* blobs/<name> at commit ci: 1 and its id when present, else 0. */
+static int blob_at(vstate *v, uint64_t ci, const char *name, git_oid *id)
 {
-	git_tree *t = tree_at(v, seq);
+	git_tree *t = tree_at(v, ci);
 	git_tree_entry *te = NULL;
 	char path[300];
 	int found = 0;
@@ -716,24 +634,32 @@ static void trace_absent(vstate *v, const char *name, int64_t intro)
 	exact_blobs_at(v, (uint64_t)hi);
 }
 
-/* Rule 4 for attachments at commit seq, cheaply (see above). */
-static void check_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *tree, git_tree *prev,
-                        const pl_entry *e)
+/* Rule 4 for attachments at commit ci, cheaply (see above); ents are its
+ * decoded entries (NULL where undecodable). */
+static void check_blobs(vstate *v, uint64_t ci, const git_oid *cid, git_tree *tree, git_tree *prev,
+                        pl_entry *const *ents, size_t k)
 {
 	git_oid bid, pbid;
 	int has = blobs_id(tree, &bid), phas = blobs_id(prev, &pbid);
 	const char **decl = NULL, **fresh = NULL;
 	size_t ndecl = 0, capdecl = 0, nfresh = 0;
+	pl_buf payloads = PL_BUF_INIT;
 	int ok = 0;
 
 	if (!has && !phas)
 		return;
 	if (has && phas && git_oid_equal(&bid, &pbid))
 		return;
-	if (has && e) {
+	for (size_t i = 0; i < k; i++)
+		if (ents[i]) {
+			declared(json_object_get(ents[i]->statement, "predicate"), &decl, &ndecl,
+			         &capdecl);
+			pl_buf_puts(&payloads, ents[i]->dsse.payload.ptr);
+			pl_buf_putc(&payloads, '\n');
+		}
+	if (has) {
 		size_t len = 0, plen = 0;
 		git_object_t type;
-		declared(json_object_get(e->statement, "predicate"), &decl, &ndecl, &capdecl);
 		if (ndecl && (fresh = malloc(ndecl * sizeof(*fresh))) != NULL) {
 			for (size_t i = 0; i < ndecl; i++) {
 				size_t j;
@@ -754,13 +680,14 @@ static void check_blobs(vstate *v, uint64_t seq, const git_oid *cid, git_tree *t
 	}
 	if (ok) {
 		for (size_t i = 0; i < nfresh; i++)
-			if (!aset_add(&v->att, fresh[i], (int64_t)seq))
+			if (!aset_add(&v->att, fresh[i], (int64_t)ci))
 				ok = 0;
 	}
 	if (!ok)
-		exact_blobs(v, seq, cid, tree, prev, e ? e->dsse.payload.ptr : NULL);
+		exact_blobs(v, ci, cid, tree, prev, payloads.len ? payloads.ptr : NULL);
 	free(decl);
 	free(fresh);
+	pl_buf_free(&payloads);
 }
 
 /* Rule 4 for attachments, once, on the head tree. */
@@ -906,6 +833,119 @@ done:
 	return error;
 }
 
+/* ---- the rules' source: every entry verified so far ---------------------- */
+
+static int vsrc_fact(void *ctx, const pl_fact **out, uint64_t seq)
+{
+	vstate *v = ctx;
+	if (seq >= v->nfacts || !v->facts[seq])
+		return PL_ENOTFOUND;
+	*out = v->facts[seq];
+	return PL_OK;
+}
+
+static int vsrc_refs(void *ctx, const pl_refs **out, const char *subject)
+{
+	vstate *v = ctx;
+	const char *text;
+	size_t len;
+	pl_refs *r;
+	int error;
+	if ((error = pl_smap_get(v->smap, &text, &len, subject)) < 0)
+		return error;
+	if (v->nheld == v->capheld) {
+		size_t cap = v->capheld ? v->capheld * 2 : 16;
+		pl_refs **p = realloc(v->held, cap * sizeof(*p));
+		if (!p)
+			return pl_error_set(PL_ENOMEM, "out of memory");
+		v->held = p;
+		v->capheld = cap;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	if (text && (error = pl_refs_parse(r, subject, text, len)) < 0) {
+		free(r);
+		return error;
+	}
+	v->held[v->nheld++] = r;
+	*out = r;
+	return PL_OK;
+}
+
+static void vsrc_release(vstate *v)
+{
+	for (size_t i = 0; i < v->nheld; i++) {
+		pl_refs_free(v->held[i]);
+		free(v->held[i]);
+	}
+	v->nheld = 0;
+}
+
+/* Keep entry seq's fact (valid or not) and its edges. */
+static int remember(vstate *v, uint64_t seq, const pl_entry *e, const unsigned char leaf[32],
+                    int valid)
+{
+	pl_edges edges = {0};
+	pl_fact *f;
+	int error;
+	if (seq >= v->capfacts) {
+		size_t cap = v->capfacts ? v->capfacts * 2 : 1024;
+		pl_fact **p;
+		while (cap <= seq)
+			cap *= 2;
+		if ((p = realloc(v->facts, cap * sizeof(*p))) == NULL)
+			return pl_error_set(PL_ENOMEM, "out of memory");
+		memset(p + v->capfacts, 0, (cap - v->capfacts) * sizeof(*p));
+		v->facts = p;
+		v->capfacts = cap;
+	}
+	if (seq >= v->nfacts)
+		v->nfacts = seq + 1;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	if ((error = pl_fact_from_entry(f, seq, e, leaf)) < 0) {
+		pl_fact_clear(f);
+		free(f);
+		return error;
+	}
+	f->valid = valid;
+	v->facts[seq] = f;
+	if ((error = pl_subjects_edges(&edges, e->type, e->statement)) == PL_OK)
+		error = pl_smap_add_edges(v->smap, seq, &edges);
+	pl_edges_free(&edges);
+	return error;
+}
+
+/* Rule 3 (and the rules of rules.c) for entry e at seq: problems reported;
+ * the DSSE check goes to job (key and grant entries are checked here, since
+ * later entries depend on them). Returns whether the entry is valid so far. */
+static int check_entry(vstate *v, uint64_t seq, const git_oid *cid, const pl_entry *e,
+                       sigjob *job)
+{
+	pl_verdict vd;
+	int error, valid = 1;
+	error = pl_rules_check(&vd, &v->src, seq, e);
+	vsrc_release(v);
+	if (error < 0) {
+		problem(v, (int64_t)seq, cid, "%s", pl_error_last());
+		valid = 0;
+	} else if (!vd.verify_key) {
+		problem(v, (int64_t)seq, cid, "no key to check its signature under");
+		valid = 0;
+	} else if (strcmp(e->type, "key") == 0 || strcmp(e->type, "grant") == 0) {
+		if (pl_dsse_verify(&e->dsse, vd.verify_key) < 0) {
+			problem(v, (int64_t)seq, cid, "DSSE signature: %s", pl_error_last());
+			valid = 0;
+		}
+	} else {
+		job->key = vd.verify_key;
+		job->own = vd.owned;
+		vd.owned = NULL;
+	}
+	pl_verdict_clear(&vd);
+	return valid;
+}
+
 int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_t since_len)
 {
 	vstate v = {0};
@@ -913,13 +953,19 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 	size_t n = 0, cap = 0;
 	git_commit *c = NULL, *headc = NULL;
 	git_tree *headtree = NULL, *prevtree = NULL;
-	pl_buf env = PL_BUF_INIT, cpnote = PL_BUF_INIT, sigbuf = PL_BUF_INIT;
+	pl_buf env = PL_BUF_INIT, cpnote = PL_BUF_INIT, snote = PL_BUF_INIT;
 	pl_merkle_builder mb;
 	pl_checkpoint since_cp;
 	unsigned char since_root[PL_HASH_LEN];
 	int have_since = 0, since_root_known = 0, error = PL_OK, has, rc, pool_started = 0;
 	sigpool pool;
 	xdir xd = {0};
+	uint64_t *seqs = NULL, seq = 0;
+	unsigned char(*leaves)[PL_HASH_LEN] = NULL;
+	pl_entry *ents = NULL;
+	pl_entry **entp = NULL;
+	char prev_created[40] = "";
+	int64_t prev_time = 0;
 
 	memset(r, 0, sizeof(*r));
 	v.l = l;
@@ -927,8 +973,21 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 	v.cur_key = -1;
 	pthread_mutex_init(&v.mu, NULL);
 	pl_merkle_builder_init(&mb);
-	if ((error = pl_key_fingerprint(&v.opfp, l->op)) < 0)
+	if ((error = pl_key_fingerprint(&v.opfp, l->op)) < 0 ||
+	    (error = pl_smap_new(&v.smap, NULL)) < 0)
 		goto done;
+	v.src.ctx = &v;
+	v.src.fact = vsrc_fact;
+	v.src.refs = vsrc_refs;
+	v.src.op = l->op;
+	v.src.opfp = v.opfp.ptr;
+	if (!(seqs = malloc(MAX_BATCH * sizeof(*seqs))) ||
+	    !(leaves = malloc(MAX_BATCH * sizeof(*leaves))) ||
+	    !(ents = calloc(MAX_BATCH, sizeof(*ents))) ||
+	    !(entp = calloc(MAX_BATCH, sizeof(*entp)))) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
 	if (since) {
 		pl_buf text = PL_BUF_INIT;
 		if (pl_note_verify(&text, since, since_len, l->origin, l->op) < 0 ||
@@ -990,27 +1049,27 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 		error = pl_ledger__git_error(rc, "odb");
 		goto done;
 	}
-	if ((v.done = calloc(n / 8 + 1, 1)) == NULL) {
+	if ((v.done = calloc(n / 8 + 1, 1)) == NULL ||
+	    (v.cseq = calloc(n + 1, sizeof(*v.cseq))) == NULL) {
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;
 	}
 	sigpool_start(&pool, &v);
 	pool_started = 1;
-	for (size_t i = 0; i < n; i++) {
-		const git_oid *cid = &chain[n - 1 - i];
-		uint64_t seq = i, mseq;
-		char path[64], lhex[65];
-		unsigned char leaf[PL_HASH_LEN], root[PL_HASH_LEN];
-		const char *msg, *lp;
-		pl_entry e;
+	for (size_t ci = 0; ci < n; ci++) {
+		const git_oid *cid = &chain[n - 1 - ci];
+		unsigned char root[PL_HASH_LEN];
+		const char *msg;
+		size_t k = 0, ndec = 0;
 		sigjob job;
-		int blobs_done = 0;
+		int64_t when;
 		git_buf sig = GIT_BUF_INIT, signed_data = GIT_BUF_INIT;
 		git_tree *tree = NULL;
-		git_tree_entry *te_here = NULL, *te_head = NULL;
 
+		v.cseq[ci] = seq;
 		if ((rc = git_commit_lookup(&c, l->repo, cid)) < 0) {
 			problem(&v, (int64_t)seq, cid, "unreadable commit");
+			v.cseq[ci + 1] = seq;
 			continue;
 		}
 		v.cur_key = (int64_t)seq;
@@ -1028,104 +1087,181 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			job.sig = sig;
 			job.signed_data = signed_data;
 		}
-		/* Rule 1: the sequence number and the path. */
+		sigpool_submit(&pool, &job);
+		/* Time: the operator's append times never go backwards. */
+		when = (int64_t)git_commit_time(c);
+		if (when < prev_time)
+			problem(&v, (int64_t)seq, cid,
+			        "the commit's time is earlier than the previous commit's: append "
+			        "times went backwards");
+		prev_time = when;
+		/* Rule 1: the sequence numbers and the paths. */
 		msg = git_commit_message(c);
-		if (pl_ledger__message_seq(&mseq, msg) < 0)
+		if (pl_ledger__message_entries(seqs, leaves, MAX_BATCH, &k, msg) < 0) {
 			problem(&v, (int64_t)seq, cid, "commit message: %s", pl_error_last());
-		else if (mseq != seq)
+			k = 1;
+			seqs[0] = seq;
+			memset(leaves[0], 0, PL_HASH_LEN);
+		} else if (seqs[0] != seq) {
 			problem(&v, (int64_t)seq, cid,
 			        "commit says seq %llu: entries are missing, extra or reordered",
-			        (unsigned long long)mseq);
-		pl_ledger__entry_path(path, seq);
+			        (unsigned long long)seqs[0]);
+		}
 		if (git_commit_tree(&tree, c) < 0) {
-			problem(&v, (int64_t)seq, cid, "%s is missing", path);
+			problem(&v, (int64_t)seq, cid, "the commit's tree is unreadable");
+			seq += k;
+			v.cseq[ci + 1] = seq;
 			goto next;
 		}
-		if (git_tree_entry_bypath(&te_head, headtree, path) < 0) {
+		for (size_t j = 0; j < k; j++, seq++) {
+			char path[64];
+			unsigned char leaf[PL_HASH_LEN];
+			git_tree_entry *te_here = NULL, *te_head = NULL;
+			int fast;
+			sigjob ej;
+
+			entp[j] = NULL;
+			pl_ledger__entry_path(path, seq);
+			if (git_tree_entry_bypath(&te_head, headtree, path) < 0) {
+				git_tree_entry_free(te_head);
+				te_head = NULL;
+			}
+			/* the fast path: this commit's entries/AAA/BBB is the head's up to
+			 * seq (checked at the commit's last entry only) */
+			fast = expected_dir(&xd, seq, te_head ? git_tree_entry_id(te_head) : NULL) &&
+			       j + 1 == k && dir_is(tree, path, &xd.id);
+			if (fast) {
+				git_blob *blob = NULL;
+				if ((rc = git_blob_lookup(&blob, l->repo,
+				                          git_tree_entry_id(te_head))) < 0) {
+					problem(&v, (int64_t)seq, cid, "%s: %s", path,
+					        git_error_last() ? git_error_last()->message
+					                         : "unreadable");
+					git_tree_entry_free(te_head);
+					continue;
+				}
+				pl_buf_clear(&env);
+				pl_buf_put(&env, git_blob_rawcontent(blob),
+				           (size_t)git_blob_rawsize(blob));
+				git_blob_free(blob);
+			} else {
+				if (git_tree_entry_bypath(&te_here, tree, path) < 0) {
+					problem(&v, (int64_t)seq, cid, "%s is missing", path);
+					git_tree_entry_free(te_head);
+					continue;
+				}
+				if (!te_head || !git_oid_equal(git_tree_entry_id(te_here),
+				                               git_tree_entry_id(te_head)))
+					problem(&v, (int64_t)seq, cid,
+					        "%s was changed or removed by a later commit", path);
+				git_tree_entry_free(te_here);
+				if (pl_ledger__read_path(l, &env, c, path) < 0) {
+					problem(&v, (int64_t)seq, cid, "%s: %s", path,
+					        pl_error_last());
+					git_tree_entry_free(te_head);
+					continue;
+				}
+			}
 			git_tree_entry_free(te_head);
-			te_head = NULL;
-		}
-		if (expected_dir(&xd, seq, te_head ? git_tree_entry_id(te_head) : NULL) &&
-		    dir_is(tree, path, &xd.id)) {
-			/* This commit's entries/AAA/BBB is the head's up to seq: the
-			 * entry at path is the head's, and nothing else is there. */
-			git_blob *blob = NULL;
-			if ((rc = git_blob_lookup(&blob, l->repo, git_tree_entry_id(te_head))) <
-			    0) {
-				problem(&v, (int64_t)seq, cid, "%s: %s", path,
-				        git_error_last() ? git_error_last()->message
-				                         : "unreadable");
-				goto next;
-			}
-			pl_buf_clear(&env);
-			pl_buf_put(&env, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-			git_blob_free(blob);
-		} else {
-			if (git_tree_entry_bypath(&te_here, tree, path) < 0) {
-				problem(&v, (int64_t)seq, cid, "%s is missing", path);
-				goto next;
-			}
-			if (!te_head ||
-			    !git_oid_equal(git_tree_entry_id(te_here), git_tree_entry_id(te_head)))
+			pl_merkle_leaf(leaf, env.ptr, env.len);
+			if (memcmp(leaf, leaves[j], PL_HASH_LEN) != 0)
 				problem(&v, (int64_t)seq, cid,
-				        "%s was changed or removed by a later commit", path);
-			if (pl_ledger__read_path(l, &env, c, path) < 0) {
-				problem(&v, (int64_t)seq, cid, "%s: %s", path, pl_error_last());
-				goto next;
+				        "the entry's leaf hash is not the one the "
+				        "commit message names");
+			pl_merkle_builder_add(&mb, leaf);
+			if (have_since && mb.size == since_cp.size) {
+				pl_merkle_builder_root(&mb, since_root);
+				since_root_known = 1;
+			}
+			/* Rule 3 and the rules; the time. */
+			if (pl_entry__decode(&ents[j], env.ptr, env.len) < 0) {
+				problem(&v, (int64_t)seq, cid, "entry: %s", pl_error_last());
+				continue;
+			}
+			entp[j] = &ents[j];
+			ndec = j + 1;
+			memset(&ej, 0, sizeof(ej));
+			ej.seq = seq;
+			ej.cid = *cid;
+			{
+				int valid = check_entry(&v, seq, cid, &ents[j], &ej);
+				if (pl_rules_check_time(ents[j].created, seq ? prev_created : NULL,
+				                        when) < 0)
+					problem(&v, (int64_t)seq, cid, "%s", pl_error_last());
+				if (ents[j].created)
+					snprintf(prev_created, sizeof(prev_created), "%s",
+					         ents[j].created);
+				if (remember(&v, seq, &ents[j], leaf, valid) < 0) {
+					error = PL_ENOMEM;
+					goto done;
+				}
+			}
+			if (ej.key) {
+				/* the job takes a copy of the envelope's signature data */
+				if (pl_dsse_parse(&ej.dsse, env.ptr, env.len) == PL_OK)
+					sigpool_submit(&pool, &ej);
+				else
+					pl_key_free(ej.own);
+			} else {
+				pl_key_free(ej.own);
 			}
 		}
-		pl_merkle_leaf(leaf, env.ptr, env.len);
-		pl_hex(lhex, leaf, PL_HASH_LEN);
-		if ((lp = strstr(msg, "\nleaf: ")) == NULL || strncmp(lp + 7, lhex, 64) != 0)
-			problem(&v, (int64_t)seq, cid,
-			        "the entry's leaf hash is not the one the "
-			        "commit message names");
-		pl_merkle_builder_add(&mb, leaf);
-		if (have_since && mb.size == since_cp.size) {
-			pl_merkle_builder_root(&mb, since_root);
-			since_root_known = 1;
-		}
-		/* Rule 3, and rule 4 for the attachments this commit adds. */
-		if (pl_entry__decode(&e, env.ptr, env.len) < 0) {
-			problem(&v, (int64_t)seq, cid, "entry: %s", pl_error_last());
-			check_blobs(&v, seq, cid, tree, prevtree, NULL);
-			blobs_done = 1;
-		} else {
-			job.key = check_signer(&v, seq, cid, &e);
-			check_blobs(&v, seq, cid, tree, prevtree, &e);
-			blobs_done = 1;
-			if (job.key) {
-				job.dsse = e.dsse;
-				memset(&e.dsse, 0, sizeof(e.dsse));
-			}
-			pl_entry__clear(&e);
-		}
-		/* Rule 4 for every commit: its checkpoint covers exactly 0..seq. The
+		v.cseq[ci + 1] = seq;
+		/* Rule 4 for the attachments this commit adds. */
+		check_blobs(&v, ci, cid, tree, prevtree, entp, k);
+		/* Rule 4 for every commit: its checkpoint covers exactly 0..seq-1. The
 		 * signature is checked once, on the latest (the commit signature
 		 * already covers each tree). */
 		pl_merkle_builder_root(&mb, root);
 		if (pl_ledger__read_path(l, &cpnote, c, "checkpoint") < 0) {
-			problem(&v, (int64_t)seq, cid, "checkpoint is missing");
-		} else if (i + 1 == n) {
+			problem(&v, (int64_t)seq - 1, cid, "checkpoint is missing");
+		} else if (ci + 1 == n) {
 			pl_checkpoint cp;
-			check_checkpoint(&v, cpnote.ptr, cpnote.len, cid, (int64_t)seq, seq + 1,
-			                 root, &cp);
+			check_checkpoint(&v, cpnote.ptr, cpnote.len, cid, (int64_t)seq - 1, seq, root,
+			                 &cp);
 		} else {
 			pl_checkpoint cp;
 			const char *sep = strstr(cpnote.ptr, "\n\n");
 			if (!sep || pl_checkpoint_parse(&cp, cpnote.ptr,
 			                                (size_t)(sep + 1 - cpnote.ptr)) < 0)
-				problem(&v, (int64_t)seq, cid, "checkpoint is malformed");
-			else if (cp.size != seq + 1 || memcmp(cp.root, root, PL_HASH_LEN) != 0)
-				problem(&v, (int64_t)seq, cid,
+				problem(&v, (int64_t)seq - 1, cid, "checkpoint is malformed");
+			else if (cp.size != seq || memcmp(cp.root, root, PL_HASH_LEN) != 0)
+				problem(&v, (int64_t)seq - 1, cid,
 				        "checkpoint does not match the entries");
 		}
+		/* Rule 6: the subject index note covers exactly the entries so far
+		 * (its signature checked on the latest, as for checkpoints). */
+		if (pl_smap_root(v.smap, root) < 0) {
+			error = PL_ENOMEM;
+			goto done;
+		}
+		if (pl_ledger__read_path(l, &snote, c, "subjects") < 0) {
+			problem(&v, (int64_t)seq - 1, cid, "the subject index note is missing");
+		} else {
+			pl_buf text = PL_BUF_INIT;
+			char origin[256];
+			uint64_t ssize = 0;
+			unsigned char sroot[PL_HASH_LEN];
+			const char *sep = strstr(snote.ptr, "\n\n");
+			if (ci + 1 == n &&
+			    pl_note_verify(&text, snote.ptr, snote.len, l->origin, l->op) < 0)
+				problem(&v, (int64_t)seq - 1, cid, "subject index note: %s",
+				        pl_error_last());
+			else if (!sep || pl_subjects_note_parse(snote.ptr,
+			                                        (size_t)(sep + 1 - snote.ptr), origin,
+			                                        &ssize, sroot) < 0)
+				problem(&v, (int64_t)seq - 1, cid,
+				        "the subject index note is malformed");
+			else if (ssize != seq || strcmp(origin, l->origin) != 0 ||
+			         memcmp(sroot, root, PL_HASH_LEN) != 0)
+				problem(&v, (int64_t)seq - 1, cid,
+				        "the subject index note does not match the entries");
+			pl_buf_free(&text);
+		}
+		for (size_t j = 0; j < ndec; j++)
+			if (entp[j])
+				pl_entry__clear(&ents[j]);
 	next:
-		if (!blobs_done && tree)
-			check_blobs(&v, seq, cid, tree, prevtree, NULL);
-		sigpool_submit(&pool, &job);
-		git_tree_entry_free(te_here);
-		git_tree_entry_free(te_head);
 		git_tree_free(prevtree);
 		prevtree = tree;
 		git_commit_free(c);
@@ -1134,21 +1270,22 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 	sigpool_finish(&pool);
 	pool_started = 0;
 	v.cur_key = INT64_MAX;
-	check_tree(&v, headtree, &head, n);
+	check_tree(&v, headtree, &head, seq);
 	check_head_blobs(&v, headtree);
 	if (getenv("PL_VERIFY_STATS"))
 		fprintf(stderr,
-		        "verify: %zu entries, %zu attachments, %zu commits checked exactly\n", n,
-		        v.att.n, v.nexact);
+		        "verify: %llu entries, %zu commits, %zu attachments, %zu commits checked "
+		        "exactly\n",
+		        (unsigned long long)seq, n, v.att.n, v.nexact);
 	r->size = mb.size;
 	pl_merkle_builder_root(&mb, r->root);
 	/* Rule 5: the old checkpoint is a prefix of today's tree. */
 	if (have_since) {
-		if (since_cp.size > n)
+		if (since_cp.size > seq)
 			problem(&v, -1, NULL,
-			        "--since checkpoint has %llu entries; the ledger only %zu: history "
+			        "--since checkpoint has %llu entries; the ledger only %llu: history "
 			        "was truncated",
-			        (unsigned long long)since_cp.size, n);
+			        (unsigned long long)since_cp.size, (unsigned long long)seq);
 		else if (since_cp.size == 0) {
 			unsigned char empty[PL_HASH_LEN];
 			pl_merkle_empty(empty);
@@ -1182,16 +1319,27 @@ done:
 	git_commit_free(headc);
 	free(chain);
 	free(v.done);
+	free(v.cseq);
 	pl_buf_free(&xd.buf);
 	free(v.att.t);
 	git_odb_free(v.odb);
-	for (size_t i = 0; i < v.nkeys; i++)
-		pl_key_free(v.keys[i].key);
-	free(v.keys);
+	vsrc_release(&v);
+	free(v.held);
+	for (size_t i = 0; i < v.nfacts; i++)
+		if (v.facts[i]) {
+			pl_fact_clear(v.facts[i]);
+			free(v.facts[i]);
+		}
+	free(v.facts);
+	pl_smap_free(v.smap);
 	pl_buf_free(&v.opfp);
 	pl_buf_free(&env);
 	pl_buf_free(&cpnote);
-	pl_buf_free(&sigbuf);
+	pl_buf_free(&snote);
+	free(seqs);
+	free(leaves);
+	free(ents);
+	free(entp);
 	return error;
 }
 

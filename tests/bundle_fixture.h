@@ -3,18 +3,21 @@
  * library (pl_ledger_append_statement) following docs/entries.md, for the
  * bundle tests (unit tests and tests/tools/bundle_fixture for the CLI tests).
  *
- *   0 key operator            10 dataset web@1 (check 9)
- *   1 key lab                 11 model big@1 (datasets 10, base 8)
- *   2 key holder              12 attestation training-licence on big@1
- *   3 key authority           13 check other@1: matches W2
- *   4 work W1 (registered)    14 dataset other@1 (check 13)
- *   5 work W2 (registered)    15 model other@1 (datasets 14)
- *   6 check base-data@1: W1   16 attestation evaluation on other@1
- *   7 dataset base-data@1     17 attestation claim by holder: W1, subject base@1, check 6
- *   8 model base@1 (ds 7)     18 check: recheck of web@1 (dataset 10), matches W1
- *   9 check web@1: no match
+ *   0 key operator               12 model base@1 (ds 11)
+ *   1 key lab                    13 check web@1: no match
+ *   2 key holder                 14 dataset web@1 (check 13)
+ *   3 key authority              15 model big@1 (datasets 14, base 12)
+ *   4 key evaluator              16 attestation training-licence on big@1
+ *   5 grant authority (operator) 17 check other@1: matches W2
+ *   6 grant lab (authority)      18 dataset other@1 (check 17)
+ *   7 grant evaluator (authority) 19 model other@1 (datasets 18)
+ *   8 work W1 (registered)       20 attestation evaluation on other@1
+ *   9 work W2 (registered)       21 attestation claim by holder: W1, subject base@1, check 10
+ *  10 check base-data@1: W1      22 check: recheck of web@1 (dataset 14), matches W1
+ *  11 dataset base-data@1
  *
- * The closure of big@1 is 1 2 3 4 6 7 8 9 10 11 12 17 18; of W1 the same.
+ * The closure of big@1 is 0 1 2 3 5 6 8 10 11 12 13 14 15 16 21 22 (the
+ * grant chain of each signer: lab <- authority <- operator); of W1 the same.
  */
 #ifndef PL_BUNDLE_FIXTURE_H
 #define PL_BUNDLE_FIXTURE_H
@@ -27,7 +30,7 @@
 
 typedef struct {
 	pl_ledger *l;
-	pl_key *lab, *holder, *authority;
+	pl_key *lab, *holder, *authority, *evaluator, *op;
 	pl_entry_ref ref[32];
 	int n;
 	char w1[24], w2[24]; /* the work ids */
@@ -46,9 +49,27 @@ static inline json_t *fix_ref(const pl_entry_ref *r, const char *name)
 
 static inline json_t *fix_pred(void)
 {
-	char created[32];
-	pl_rfc3339(created, pl_ledger_now());
-	return json_pack("{s:s}", "created", created);
+	/* append sets created under the lock */
+	return json_pack("{s:s}", "created", "2026-01-01T00:00:00Z");
+}
+
+static inline char *fix_keyid(const pl_key *k)
+{
+	static char id[128];
+	pl_buf fp = PL_BUF_INIT;
+	pl_key_fingerprint(&fp, k);
+	snprintf(id, sizeof(id), "%s", fp.ptr ? fp.ptr : "");
+	pl_buf_free(&fp);
+	return id;
+}
+
+static inline int fix_grant(fix_ledger *f, const pl_key *granter, const pl_key *k,
+                            const char *role)
+{
+	int error = pl_ledger_grant(f->l, &f->ref[f->n], granter, fix_keyid(k), role);
+	if (error == PL_OK)
+		f->n++;
+	return error;
 }
 
 static inline int fix_append(fix_ledger *f, const pl_key *k, const char *type, json_t *subj,
@@ -146,7 +167,7 @@ static inline int fix_dataset(fix_ledger *f, const char *n, const pl_entry_ref *
 	json_t *pred = fix_pred();
 	json_object_set_new(pred, "name", json_string(n));
 	json_object_set_new(pred, "version", json_string("1"));
-	json_object_set_new(pred, "lab", json_string("lab"));
+	json_object_set_new(pred, "lab", json_string(fix_keyid(f->lab)));
 	json_object_set_new(pred, "sources", json_pack("[s]", "https://example.org/crawl"));
 	json_object_set_new(pred, "licences", json_array());
 	json_object_set_new(pred, "totals",
@@ -171,7 +192,7 @@ static inline int fix_model(fix_ledger *f, const char *n, json_t *datasets, json
 	snprintf(name, sizeof(name), "model:%s@1", n);
 	json_object_set_new(pred, "name", json_string(n));
 	json_object_set_new(pred, "version", json_string("1"));
-	json_object_set_new(pred, "lab", json_string("lab"));
+	json_object_set_new(pred, "lab", json_string(fix_keyid(f->lab)));
 	json_object_set_new(pred, "datasets", datasets);
 	json_object_set_new(pred, "base_models", bases);
 	json_object_set_new(pred, "training_flop", json_string("3.8e25"));
@@ -196,7 +217,9 @@ static inline int fix_attest(fix_ledger *f, const pl_key *k, const char *kind,
 	json_object_set_new(pred, "kind", json_string(kind));
 	json_object_set_new(pred, "subject", fix_ref(subject, sname));
 	json_object_set_new(pred, "issuer_role",
-	                    json_string(k == f->holder ? "rights-holder" : "authority"));
+	                    json_string(k == f->holder      ? "rights-holder"
+	                                : k == f->evaluator ? "evaluator"
+	                                                    : "authority"));
 	return fix_append(f, k, "attestation",
 	                  json_pack("[{s:s, s:{s:s}}]", "name", name, "digest", "sha256", hex),
 	                  pred, NULL, 0);
@@ -205,39 +228,47 @@ static inline int fix_attest(fix_ledger *f, const pl_key *k, const char *kind,
 /* Build the ledger above in dir (which must not exist yet). */
 static inline int fix_build(fix_ledger *f, const char *dir)
 {
+	char kp[4200];
 	int e;
 	memset(f, 0, sizeof(*f));
 	if ((e = pl_ledger_init(&f->l, dir, "example.org/bundle-test", NULL, "operator")) < 0)
+		return e;
+	snprintf(kp, sizeof(kp), "%s/keys/operator.key", dir);
+	if ((e = pl_key_load_private(&f->op, kp)) < 0)
 		return e;
 	f->n = 1; /* entry 0: the operator key */
 	if ((e = fix_key(f, &f->lab, "lab", "lab")) < 0 ||
 	    (e = fix_key(f, &f->holder, "holder", "rights-holder")) < 0 ||
 	    (e = fix_key(f, &f->authority, "authority", "authority")) < 0 ||
+	    (e = fix_key(f, &f->evaluator, "evaluator", "evaluator")) < 0 ||
+	    (e = fix_grant(f, f->op, f->authority, "authority")) < 0 ||   /* 5 */
+	    (e = fix_grant(f, f->authority, f->lab, "lab")) < 0 ||        /* 6 */
+	    (e = fix_grant(f, f->authority, f->evaluator, "evaluator")) < 0 || /* 7 */
 	    (e = fix_work(f, f->w1, "The First Work", 1)) < 0 ||
 	    (e = fix_work(f, f->w2, "The Second Work", 2)) < 0 ||
-	    (e = fix_check(f, "base-data@1", f->w1, NULL)) < 0 || /* 6 */
-	    (e = fix_dataset(f, "base-data", &f->ref[6])) < 0 ||  /* 7 */
-	    (e = fix_model(f, "base", json_pack("[o]", fix_ref(&f->ref[7], "base-data@1")),
-	                   json_array())) < 0 ||           /* 8 */
-	    (e = fix_check(f, "web@1", NULL, NULL)) < 0 || /* 9 */
-	    (e = fix_dataset(f, "web", &f->ref[9])) < 0 || /* 10 */
-	    (e = fix_model(f, "big", json_pack("[o]", fix_ref(&f->ref[10], "web@1")),
-	                   json_pack("[o]", fix_ref(&f->ref[8], "base@1")))) < 0 || /* 11 */
-	    (e = fix_attest(f, f->authority, "training-licence", &f->ref[11], "big@1",
-	                    json_pack("{s:s, s:[]}", "max_training_flop", "1e26", "conditions"))) <
-	        0 ||                                          /* 12 */
-	    (e = fix_check(f, "other@1", f->w2, NULL)) < 0 || /* 13 */
-	    (e = fix_dataset(f, "other", &f->ref[13])) < 0 || /* 14 */
-	    (e = fix_model(f, "other", json_pack("[o]", fix_ref(&f->ref[14], "other@1")),
-	                   json_array())) < 0 || /* 15 */
-	    (e = fix_attest(f, f->authority, "evaluation", &f->ref[15], "other@1",
+	    (e = fix_check(f, "base-data@1", f->w1, NULL)) < 0 || /* 10 */
+	    (e = fix_dataset(f, "base-data", &f->ref[10])) < 0 ||  /* 11 */
+	    (e = fix_model(f, "base", json_pack("[o]", fix_ref(&f->ref[11], "base-data@1")),
+	                   json_array())) < 0 ||            /* 12 */
+	    (e = fix_check(f, "web@1", NULL, NULL)) < 0 || /* 13 */
+	    (e = fix_dataset(f, "web", &f->ref[13])) < 0 || /* 14 */
+	    (e = fix_model(f, "big", json_pack("[o]", fix_ref(&f->ref[14], "web@1")),
+	                   json_pack("[o]", fix_ref(&f->ref[12], "base@1")))) < 0 || /* 15 */
+	    (e = fix_attest(f, f->authority, "training-licence", &f->ref[15], "big@1",
+	                    json_pack("{s:s, s:s}", "max_training_flop", "1e26", "conditions",
+	                              "none"))) < 0 ||             /* 16 */
+	    (e = fix_check(f, "other@1", f->w2, NULL)) < 0 || /* 17 */
+	    (e = fix_dataset(f, "other", &f->ref[17])) < 0 || /* 18 */
+	    (e = fix_model(f, "other", json_pack("[o]", fix_ref(&f->ref[18], "other@1")),
+	                   json_array())) < 0 || /* 19 */
+	    (e = fix_attest(f, f->evaluator, "evaluation", &f->ref[19], "other@1",
 	                    json_pack("{s:s, s:{s:s}, s:[]}", "suite", "s", "results", "cbrn",
-	                              "pass", "dangerous_capabilities"))) < 0 || /* 16 */
-	    (e = fix_attest(f, f->holder, "claim", &f->ref[8], "base@1",
+	                              "pass", "dangerous_capabilities"))) < 0 || /* 20 */
+	    (e = fix_attest(f, f->holder, "claim", &f->ref[12], "base@1",
 	                    json_pack("{s:s, s:o, s:i, s:s}", "work", f->w1, "check",
-	                              fix_ref(&f->ref[6], NULL), "match", 0, "statement",
-	                              "base@1 was trained on my book"))) < 0 || /* 17 */
-	    (e = fix_check(f, "web@1", f->w1, &f->ref[10])) < 0)                /* 18 */
+	                              fix_ref(&f->ref[10], NULL), "match", 0, "statement",
+	                              "base@1 was trained on my book"))) < 0 || /* 21 */
+	    (e = fix_check(f, "web@1", f->w1, &f->ref[14])) < 0)                /* 22 */
 		return e;
 	return PL_OK;
 }
@@ -247,6 +278,8 @@ static inline void fix_free(fix_ledger *f)
 	pl_key_free(f->lab);
 	pl_key_free(f->holder);
 	pl_key_free(f->authority);
+	pl_key_free(f->evaluator);
+	pl_key_free(f->op);
 	pl_ledger_free(f->l);
 	memset(f, 0, sizeof(*f));
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 #include "ledger_internal.h"
@@ -17,6 +18,15 @@
 #include "pl_sshsig.h"
 
 #define LT_ORIGIN "example.org/test"
+
+/* Now, as entries' "created" (append refuses a time earlier than the
+ * previous entry's). */
+static inline const char *lt_now(void)
+{
+	static char t[32];
+	pl_rfc3339(t, (int64_t)time(NULL));
+	return t;
+}
 
 /* A ledger at <tmpdir>/name with a generated operator key. */
 static inline pl_ledger *lt_init(const char *name)
@@ -77,8 +87,8 @@ static inline void lt_key_entry(pl_buf *env, const pl_key *signer, const pl_key 
 	CHECK_OK(pl_key_openssh(&pub, k, name));
 	CHECK_OK(pl_buf_printf(&sname, "key:%s", name));
 	subj = json_pack("[{s:s, s:{s:s}}]", "name", sname.ptr, "digest", "sha256", hex);
-	pred = json_pack("{s:s, s:s, s:s, s:s}", "created", "2026-01-01T00:00:00Z", "name", name,
-	                 "role", role, "public_key", pub.ptr);
+	pred = json_pack("{s:s, s:s, s:s, s:s}", "created", lt_now(), "name", name, "role", role,
+	                 "public_key", pub.ptr);
 	CHECK(subj && pred);
 	if (revokes)
 		json_object_set_new(pred, "revokes", json_string(revokes));
@@ -100,8 +110,9 @@ static inline int lt_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *k, 
 	return rc;
 }
 
-/* A "work" entry named work:<title>, signed by signer; attachment_hex (may be
- * NULL) is named in its predicate. */
+/* A work entry for a text titled title (its id from the title's SHA-256),
+ * signed by signer (a rights-holder key); attachment_hex (may be NULL) is
+ * named in its predicate. */
 static inline void lt_work_entry(pl_buf *env, const pl_key *signer, const char *title,
                                  const char *attachment_hex)
 {
@@ -112,10 +123,11 @@ static inline void lt_work_entry(pl_buf *env, const pl_key *signer, const char *
 
 	pl_sha256(d, title, strlen(title));
 	pl_hex(hex, d, 32);
-	CHECK_OK(pl_buf_printf(&sname, "work:%s", title));
+	CHECK_OK(pl_buf_printf(&sname, "work:W%.16s", hex));
 	subj = json_pack("[{s:s, s:{s:s}}]", "name", sname.ptr, "digest", "sha256", hex);
-	pred = json_pack("{s:s, s:s, s:s}", "created", "2026-01-01T00:00:00Z", "title", title,
-	                 "terms", "all-rights-reserved");
+	pred = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:[]}", "created", lt_now(), "title",
+	                 title, "holder", "Holder", "terms", "all-rights-reserved",
+	                 "normalized_sha256", hex, "tokens", 100, "creators");
 	CHECK(subj && pred);
 	if (attachment_hex)
 		json_object_set_new(pred, "fingerprint",
@@ -144,14 +156,14 @@ static inline void lt_sha256_hex(char out[65], const void *data, size_t len)
 	pl_hex(out, d, 32);
 }
 
-/* A ledger of n entries: the operator's key, a lab key, then works. */
+/* A ledger of n entries: the operator's key, a rights holder's key, then works. */
 static inline pl_ledger *lt_ledger_of(const char *name, uint64_t n)
 {
 	pl_ledger *l = lt_init(name);
 	pl_key *lab = lt_genkey();
 	char title[64];
 	if (n > 1)
-		CHECK_OK(lt_register(l, NULL, lab, "lab", "lab"));
+		CHECK_OK(lt_register(l, NULL, lab, "holder", "rights-holder"));
 	for (uint64_t i = 2; i < n; i++) {
 		snprintf(title, sizeof(title), "work %llu", (unsigned long long)i);
 		CHECK_OK(lt_work(l, NULL, lab, title, 1));

@@ -24,35 +24,76 @@ static FX_UNUSED void fx_hex_of(char hex[65], const char *s)
 	pl_hex(hex, d, PL_HASH_LEN);
 }
 
-/* Register k (generated when *k is NULL) under name and role, self-signed. */
-static FX_UNUSED int fx_key(pl_ledger *l, pl_key **k, const char *name, const char *role,
-                            uint64_t *seq)
+/* The fixture's granting keys: the operator's (from DIR/keys/operator.key)
+ * and an authority made on first need, per ledger. */
+static pl_key *fx_op_key, *fx_auth_key;
+static const pl_ledger *fx_granting_for;
+
+static FX_UNUSED int fx_granter(pl_ledger *l, const pl_key **out, const char *role)
 {
-	pl_buf pub = PL_BUF_INIT, sname = PL_BUF_INIT;
-	unsigned char raw[32];
-	char hex[65], created[32];
+	int error;
+	if (fx_granting_for != l) {
+		pl_key_free(fx_op_key);
+		pl_key_free(fx_auth_key);
+		fx_op_key = fx_auth_key = NULL;
+		fx_granting_for = l;
+	}
+	if (!fx_op_key) {
+		char kp[4200];
+		snprintf(kp, sizeof(kp), "%s/keys/operator.key", pl_ledger_dir(l));
+		if ((error = pl_key_load_private(&fx_op_key, kp)) < 0)
+			return error;
+	}
+	if (strcmp(role, "authority") == 0 || strcmp(role, "witness") == 0 ||
+	    strcmp(role, "auditor") == 0) {
+		*out = fx_op_key;
+		return PL_OK;
+	}
+	if (!fx_auth_key) {
+		pl_buf fp = PL_BUF_INIT;
+		if ((error = pl_key_generate(&fx_auth_key)) < 0 ||
+		    (error = pl_ledger_register_key(l, NULL, fx_auth_key, fx_auth_key,
+		                                    "fixture authority", "authority", NULL, NULL)) <
+		        0 ||
+		    (error = pl_key_fingerprint(&fp, fx_auth_key)) < 0 ||
+		    (error = pl_ledger_grant(l, NULL, fx_op_key, fp.ptr, "authority")) < 0) {
+			pl_buf_free(&fp);
+			return error;
+		}
+		pl_buf_free(&fp);
+	}
+	*out = fx_auth_key;
+	return PL_OK;
+}
+
+/* Register k (generated when *k is NULL) under name and role, self-signed,
+ * and grant the role (rights-holders stay unvouched unless vouch is set). */
+static FX_UNUSED int fx_key_ex(pl_ledger *l, pl_key **k, const char *name, const char *role,
+                               uint64_t *seq, int vouch)
+{
 	pl_entry_ref ref;
+	pl_buf fp = PL_BUF_INIT;
+	const pl_key *granter;
 	int error;
 	if (!*k && (error = pl_key_generate(k)) < 0)
 		return error;
-	if ((error = pl_key_openssh(&pub, *k, name)) < 0)
-		goto done;
-	pl_key_raw(*k, raw);
-	pl_hex(hex, raw, 32);
-	pl_rfc3339(created, pl_ledger_now());
-	pl_buf_printf(&sname, "key:%s", name);
-	error = pl_ledger_append_statement(
-	    l, &ref, *k, "key",
-	    json_pack("[{s:s, s:{s:s}}]", "name", sname.ptr, "digest", "sha256", hex),
-	    json_pack("{s:s, s:s, s:s, s:s}", "created", created, "name", name, "role", role,
-	              "public_key", pub.ptr),
-	    NULL, 0);
-	if (error == PL_OK && seq)
+	if ((error = pl_ledger_register_key(l, &ref, *k, *k, name, role, NULL, NULL)) < 0)
+		return error;
+	if (seq)
 		*seq = ref.seq;
-done:
-	pl_buf_free(&pub);
-	pl_buf_free(&sname);
+	if (strcmp(role, "rights-holder") == 0 && !vouch)
+		return PL_OK;
+	if ((error = fx_granter(l, &granter, role)) == PL_OK &&
+	    (error = pl_key_fingerprint(&fp, *k)) == PL_OK)
+		error = pl_ledger_grant(l, NULL, granter, fp.ptr, role);
+	pl_buf_free(&fp);
 	return error;
+}
+
+static FX_UNUSED int fx_key(pl_ledger *l, pl_key **k, const char *name, const char *role,
+                            uint64_t *seq)
+{
+	return fx_key_ex(l, k, name, role, seq, 0);
 }
 
 static FX_UNUSED json_t *fx_fingerprint(int k, int w, const char *seed)
@@ -67,12 +108,12 @@ static FX_UNUSED json_t *fx_fingerprint(int k, int w, const char *seed)
 static FX_UNUSED int fx_work(pl_ledger *l, const pl_key *k, const char *id, const char *title,
                              const char *holder, const char *terms, uint64_t *seq)
 {
-	char hex[65], created[32];
+	char hex[65], created[32] = "2026-01-01T00:00:00Z";
 	pl_buf sname = PL_BUF_INIT;
 	pl_entry_ref ref;
 	int error;
 	fx_hex_of(hex, title);
-	pl_rfc3339(created, pl_ledger_now());
+	memcpy(hex, id + 1, 16); /* the work id is W + the first 16 hex digits */
 	pl_buf_printf(&sname, "work:%s", id);
 	error = pl_ledger_append_statement(
 	    l, &ref, k, "work",
@@ -111,11 +152,10 @@ static FX_UNUSED int fx_dataset(pl_ledger *l, const pl_key *k, const char *name,
 	json_t *cshards = json_array(), *dshards = json_array(), *subjects = json_array(),
 	       *matches = json_array(), *pred;
 	pl_buf canon = PL_BUF_INIT, cname = PL_BUF_INIT, keyid = PL_BUF_INIT;
-	char created[32], hex[65], sh[65];
+	char created[32] = "2026-01-01T00:00:00Z", hex[65], sh[65];
 	int records = 0, tokens = 0, error;
 	pl_entry_ref cref, dref;
 
-	pl_rfc3339(created, pl_ledger_now());
 	pl_key_fingerprint(&keyid, k);
 	for (size_t i = 0; i < nshards; i++) {
 		fx_hex_of(sh, shards[i].path);

@@ -4,6 +4,7 @@
  * it again. verify must return PL_EVERIFY and name each problem with its
  * sequence number and commit. */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,7 +35,7 @@ PL_TEST(ledger_adv, unregistered_signer)
 	lt_keyid(kid, x);
 	CHECK_OK(lt_work(l, &ref, x, "by a stranger", 0));
 	CHECK_EQ_INT(ref.seq, 4);
-	snprintf(msg, sizeof(msg), "signed by %s, which no earlier entry registers", kid);
+	snprintf(msg, sizeof(msg), "signer %s is not a registered key", kid);
 	lt_expect_problem(l, NULL, 4, ref.commit, msg);
 	pl_key_free(x);
 	pl_ledger_free(l);
@@ -48,15 +49,15 @@ PL_TEST(ledger_adv, signer_revoked_before)
 	pl_entry_ref ref, rev;
 	char kid[128];
 	lt_keyid(kid, k);
-	CHECK_OK(lt_register(l, NULL, k, "k", "lab"));
+	CHECK_OK(lt_register(l, NULL, k, "k", "rights-holder"));
 	CHECK_OK(lt_work(l, NULL, k, "before", 1));
-	lt_key_entry(&env, op, k2, "k2", "lab", kid);
+	lt_key_entry(&env, op, k2, "k2", "rights-holder", kid);
 	CHECK_OK(pl_ledger_append(l, &rev, env.ptr, env.len, NULL, 0));
 	lt_expect_clean(l, NULL);
 	CHECK_OK(lt_work(l, &ref, k, "after the revocation", 0));
 	{
 		char msg[256];
-		snprintf(msg, sizeof(msg), "signed by %s after its revocation at seq %llu", kid,
+		snprintf(msg, sizeof(msg), "signer %s (k) was revoked at seq %llu", kid,
 		         (unsigned long long)rev.seq);
 		lt_expect_problem(l, NULL, (long long)ref.seq, ref.commit, msg);
 	}
@@ -76,19 +77,20 @@ PL_TEST(ledger_adv, bad_key_entries)
 	char jid[128];
 	lt_keyid(jid, j);
 	/* registered by someone else: no proof of possession */
-	lt_key_entry(&env, op, k, "k", "lab", NULL);
+	lt_key_entry(&env, op, k, "k", "rights-holder", NULL);
 	CHECK_OK(pl_ledger__append(l, &r1, env.ptr, env.len, NULL, 0, 0));
 	/* registered twice */
-	lt_key_entry(&env, j, j, "j", "lab", NULL);
+	lt_key_entry(&env, j, j, "j", "rights-holder", NULL);
 	CHECK_OK(pl_ledger__append(l, NULL, env.ptr, env.len, NULL, 0, 0));
 	CHECK_OK(pl_ledger__append(l, &r2, env.ptr, env.len, NULL, 0, 0));
 	/* a revocation of j signed by an unrelated key */
-	lt_key_entry(&env, k, x, "x", "lab", jid);
+	lt_key_entry(&env, k, x, "x", "rights-holder", jid);
 	CHECK_OK(pl_ledger__append(l, &r3, env.ptr, env.len, NULL, 0, 0));
-	lt_expect_problem(l, NULL, (long long)r1.seq, r1.commit, "key entry is not self-signed");
-	lt_expect_problem(l, NULL, (long long)r2.seq, r2.commit, "registered twice");
+	lt_expect_problem(l, NULL, (long long)r1.seq, r1.commit,
+	                  "a key entry must be signed by the key it registers");
+	lt_expect_problem(l, NULL, (long long)r2.seq, r2.commit, "is already registered");
 	lt_expect_problem(l, NULL, (long long)r3.seq, r3.commit,
-	                  "not signed by that key or the operator");
+	                  "must be signed by that key or by the operator");
 	pl_buf_free(&env);
 	pl_key_free(op);
 	pl_key_free(k);
@@ -121,7 +123,7 @@ PL_TEST(ledger_adv, entry_zero_not_operator)
 		pl_buf_free(&env);
 	}
 	CHECK_EQ_INT(r0.seq, 0);
-	lt_expect_problem(l, NULL, 0, r0.commit, "entry 0 is not the operator's key");
+	lt_expect_problem(l, NULL, 0, r0.commit, "entry 0 must be the operator's key");
 	pl_key_free(k);
 	pl_ledger_free(l);
 }
@@ -243,7 +245,7 @@ static void append_with_attachment(pl_ledger *l, pl_entry_ref *ref, char hex[65]
 	pl_attachment att = {data, sizeof(data)};
 	pl_key *k = lt_genkey();
 	pl_buf env = PL_BUF_INIT;
-	CHECK_OK(lt_register(l, NULL, k, "holder", "rights-holder"));
+	CHECK_OK(lt_register(l, NULL, k, "holder2", "rights-holder"));
 	lt_sha256_hex(hex, data, sizeof(data));
 	lt_work_entry(&env, k, "with attachment", hex);
 	CHECK_OK(pl_ledger_append(l, ref, env.ptr, env.len, &att, 1));
@@ -273,7 +275,7 @@ PL_TEST(ledger_adv, attachment_changed_later)
 	pl_entry_ref ref;
 	char hex[65], path[128], commit[41], msg[256];
 	append_with_attachment(l, &ref, hex);
-	CHECK_OK(lt_register(l, NULL, k, "later", "lab"));
+	CHECK_OK(lt_register(l, NULL, k, "later", "rights-holder"));
 	snprintf(path, sizeof(path), "blobs/%s", hex);
 	lt_rewrite_head(l, path, NULL, 0, commit);
 	snprintf(msg, sizeof(msg), "attachment blobs/%s was changed or removed", hex);
@@ -304,7 +306,7 @@ PL_TEST(ledger_adv, attachment_removed_mid_history)
 	pl_entry_ref ref, later;
 	char hex[65], path[128], commit[41], msg[256];
 	append_with_attachment(l, &ref, hex);
-	CHECK_OK(lt_register(l, NULL, k, "later", "lab"));
+	CHECK_OK(lt_register(l, NULL, k, "later", "rights-holder"));
 	snprintf(path, sizeof(path), "blobs/%s", hex);
 	lt_rewrite_head(l, path, NULL, 0, commit);
 	reopen_reindexed(&l);
@@ -327,7 +329,7 @@ PL_TEST(ledger_adv, stray_blob_added_and_removed)
 	snprintf(path, sizeof(path), "blobs/%s", stray);
 	lt_rewrite_head(l, path, "stray", 5, commit);
 	reopen_reindexed(&l);
-	CHECK_OK(lt_register(l, NULL, k, "later", "lab"));
+	CHECK_OK(lt_register(l, NULL, k, "later", "rights-holder"));
 	lt_rewrite_head(l, path, NULL, 0, c2);
 	reopen_reindexed(&l);
 	CHECK_OK(lt_work(l, NULL, k, "after", 1));
@@ -364,15 +366,18 @@ PL_TEST(ledger_adv, since_forked_history)
 	lt_expect_clean(a, &old);
 	snprintf(dir, sizeof(dir), "%s/B", pl_tmpdir());
 	CHECK_OK(pl_ledger_init(&b, dir, LT_ORIGIN, a->op_key_path, NULL));
-	CHECK_OK(lt_register(b, NULL, lab, "lab", "lab"));
+	CHECK_OK(lt_register(b, NULL, lab, "lab", "rights-holder"));
 	CHECK_OK(lt_work(b, NULL, lab, "forked 1", 1));
 	CHECK_OK(lt_work(b, NULL, lab, "forked 2", 1));
 	CHECK_OK(pl_ledger_checkpoint(b, &fork));
 	lt_expect_clean(b, &fork);
 	lt_expect_problem(a, &fork, -1, NULL, "is not a prefix of this ledger");
 	/* and a checkpoint that is longer than the ledger */
-	for (int i = 0; i < 4; i++)
-		CHECK_OK(lt_work(b, NULL, lab, i % 2 ? "more" : "and more", 1));
+	for (int i = 0; i < 4; i++) {
+		char t[32];
+		snprintf(t, sizeof(t), "more %d", i);
+		CHECK_OK(lt_work(b, NULL, lab, t, 1));
+	}
 	pl_buf_clear(&fork);
 	CHECK_OK(pl_ledger_checkpoint(b, &fork));
 	lt_expect_problem(a, &fork, -1, NULL, "history was truncated");
@@ -421,15 +426,28 @@ PL_TEST(ledger_adv, history_rewritten_with_the_key)
 	git_reference_free(ref);
 	snprintf(dir, sizeof(dir), "%s", l->dir);
 	pl_ledger_free(l);
-	/* the stale index refuses to open until reindexed */
+	/* the stale index refuses to open: the log was rolled back; the signed
+	 * checkpoint of size 8 is kept as evidence, and reindex needs consent */
 	CHECK(pl_ledger_open(&l, dir) < 0);
-	CHECK_CONTAINS(pl_error_last(), "reindex");
-	CHECK_OK(pl_ledger_reindex(dir));
+	CHECK_CONTAINS(pl_error_last(), "the log was rolled back");
+	CHECK_CONTAINS(pl_error_last(), "rollback-8.checkpoint");
+	CHECK(pl_ledger_reindex(dir) < 0);
+	CHECK_CONTAINS(pl_error_last(), "--accept-rollback");
+	{
+		char p[4200];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/rollback-8.checkpoint", dir);
+		CHECK(stat(p, &st) == 0 && st.st_size > 0);
+	}
+	CHECK_OK(pl_ledger_reindex_ex(dir, 1));
 	CHECK_OK(pl_ledger_open(&l, dir));
 	CHECK_EQ_INT(pl_ledger_size(l), 5);
-	CHECK_OK(lt_register(l, NULL, lab, "lab2", "lab"));
-	for (int i = 0; i < 4; i++)
-		CHECK_OK(lt_work(l, NULL, lab, i % 2 ? "rewritten" : "rewritten again", 1));
+	CHECK_OK(lt_register(l, NULL, lab, "lab2", "rights-holder"));
+	for (int i = 0; i < 4; i++) {
+		char t[32];
+		snprintf(t, sizeof(t), "rewritten %d", i);
+		CHECK_OK(lt_work(l, NULL, lab, t, 1));
+	}
 	lt_expect_clean(l, NULL);
 	lt_expect_problem(l, &old, -1, NULL,
 	                  "--since checkpoint (size 8) is not a prefix of this ledger");

@@ -20,7 +20,7 @@ PL_TEST(ledger, init_open_append_reopen)
 	unsigned char leaf[32];
 
 	CHECK_STR(pl_ledger_origin(l), LT_ORIGIN);
-	CHECK_OK(lt_register(l, &ref, lab, "lab", "lab"));
+	CHECK_OK(lt_register(l, &ref, lab, "lab", "rights-holder"));
 	CHECK_EQ_INT(ref.seq, 1);
 	CHECK_EQ_INT(strlen(ref.commit), 40);
 	lt_work_entry(&env, lab, "a book", NULL);
@@ -85,7 +85,7 @@ PL_TEST(ledger, relative_dir_then_other_cwd)
 	CHECK(chdir("/") == 0);
 	snprintf(dir, sizeof(dir), "%s/rel", pl_tmpdir());
 	CHECK_OK(pl_ledger_open(&l, dir));
-	CHECK_OK(lt_register(l, NULL, lab, "lab", "lab"));
+	CHECK_OK(lt_register(l, NULL, lab, "lab", "rights-holder"));
 	CHECK(chdir(cwd) == 0);
 	pl_key_free(lab);
 	pl_ledger_free(l);
@@ -219,13 +219,15 @@ PL_TEST(ledger, proofs_all_pairs_to_40)
 static void dump_index(pl_buf *out, pl_ledger *l)
 {
 	static const char *const q[] = {
-	    "SELECT seq, hex(leaf), commit_id, type, name, keyid, created, statement FROM entries "
-	    "ORDER BY seq",
+	    "SELECT seq, hex(leaf), commit_id, type, name, keyid, created, statement, role FROM "
+	    "entries ORDER BY seq",
 	    "SELECT keyid, name, role, public_key, seq, revoked_seq FROM keys ORDER BY keyid",
 	    "SELECT level, idx, hex(hash) FROM nodes ORDER BY level, idx",
-	    "SELECT k, v FROM meta ORDER BY k"};
+	    "SELECT k, v FROM meta ORDER BY k",
+	    "SELECT subject, bucket, hex(k), hex(leaf), refs FROM subjects ORDER BY subject",
+	    "SELECT level, idx, hex(hash) FROM smt ORDER BY level, idx"};
 	pl_buf_clear(out);
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 		sqlite3_stmt *st = NULL;
 		CHECK(sqlite3_prepare_v2(l->db, q[i], -1, &st, NULL) == SQLITE_OK);
 		while (sqlite3_step(st) == SQLITE_ROW) {
@@ -257,11 +259,11 @@ PL_TEST(ledger, reindex_same_rows_and_root)
 	char dir[4096], kid[128];
 
 	/* a revoked key too, so that keys.revoked_seq is rebuilt */
-	CHECK_OK(lt_register(l, NULL, k, "k", "auditor"));
+	CHECK_OK(lt_register(l, NULL, k, "k", "rights-holder"));
 	lt_keyid(kid, k);
 	{
 		pl_key *k2 = lt_genkey();
-		lt_key_entry(&env, op, k2, "k2", "auditor", kid);
+		lt_key_entry(&env, op, k2, "k2", "rights-holder", kid);
 		CHECK_OK(pl_ledger_append(l, NULL, env.ptr, env.len, NULL, 0));
 		pl_key_free(k2);
 	}
@@ -316,9 +318,9 @@ PL_TEST(ledger, index_catches_up_after_crash)
 	pl_ledger_free(l); /* the last close folds the WAL into the file */
 	copy_file(idx, saved);
 	CHECK_OK(pl_ledger_open(&l, dir));
-	CHECK_OK(lt_register(l, NULL, lab, "lab2", "lab"));
+	CHECK_OK(lt_register(l, NULL, lab, "lab2", "rights-holder"));
 	CHECK_OK(lt_work(l, NULL, lab, "after the copy", 1));
-	CHECK_OK(lt_register(l, NULL, k, "k", "auditor"));
+	CHECK_OK(lt_register(l, NULL, k, "k", "rights-holder"));
 	dump_index(&want, l);
 	pl_ledger_free(l);
 
@@ -329,7 +331,7 @@ PL_TEST(ledger, index_catches_up_after_crash)
 	dump_index(&got, l);
 	CHECK_STR(got.ptr, want.ptr);
 	/* the caught-up index knows the keys registered meanwhile */
-	CHECK_ERR(lt_register(l, NULL, k, "k", "auditor"), PL_ECONFLICT);
+	CHECK_ERR(lt_register(l, NULL, k, "k", "rights-holder"), PL_ECONFLICT);
 	CHECK_OK(lt_work(l, &ref, k, "next", 1));
 	CHECK_EQ_INT(ref.seq, 12);
 
@@ -337,7 +339,7 @@ PL_TEST(ledger, index_catches_up_after_crash)
 	pl_ledger_free(l);
 	rm_index(dir);
 	copy_file(saved, idx);
-	CHECK_OK(pl_ledger_open_for_verify(&l, dir));
+	CHECK_OK(pl_ledger__open(&l, dir, 0));
 	CHECK_OK(lt_work(l, &ref, k, "next 2", 1));
 	CHECK_EQ_INT(ref.seq, 13);
 	lt_expect_clean(l, NULL);
@@ -352,10 +354,10 @@ PL_TEST(ledger, duplicate_key_refused)
 {
 	pl_ledger *l = lt_init("L");
 	pl_key *k = lt_genkey(), *op = lt_operator(l);
-	CHECK_OK(lt_register(l, NULL, k, "k", "lab"));
-	CHECK_ERR(lt_register(l, NULL, k, "k", "lab"), PL_ECONFLICT);
+	CHECK_OK(lt_register(l, NULL, k, "k", "rights-holder"));
+	CHECK_ERR(lt_register(l, NULL, k, "k", "rights-holder"), PL_ECONFLICT);
 	CHECK_CONTAINS(pl_error_last(), "already registered");
-	CHECK_ERR(lt_register(l, NULL, k, "other-name", "auditor"), PL_ECONFLICT);
+	CHECK_ERR(lt_register(l, NULL, k, "other-name", "rights-holder"), PL_ECONFLICT);
 	CHECK_ERR(lt_register(l, NULL, op, "operator", "operator"), PL_ECONFLICT);
 	CHECK_EQ_INT(pl_ledger_size(l), 2);
 	pl_key_free(k);
@@ -369,14 +371,14 @@ PL_TEST(ledger, key_entry_rules)
 	pl_key *k = lt_genkey(), *other = lt_genkey();
 	pl_buf env = PL_BUF_INIT;
 	/* signed by another key: no proof of possession */
-	lt_key_entry(&env, other, k, "k", "lab", NULL);
+	lt_key_entry(&env, other, k, "k", "rights-holder", NULL);
 	CHECK_ERR(pl_ledger_append(l, NULL, env.ptr, env.len, NULL, 0), PL_EVERIFY);
 	CHECK_CONTAINS(pl_error_last(), "must be signed by the key it registers");
 	lt_key_entry(&env, k, k, "k", "pirate", NULL);
 	CHECK_ERR(pl_ledger_append(l, NULL, env.ptr, env.len, NULL, 0), PL_EINVALID);
 	CHECK_CONTAINS(pl_error_last(), "unknown role");
 	/* a tampered envelope: the signature no longer covers the payload */
-	lt_key_entry(&env, k, k, "k", "lab", NULL);
+	lt_key_entry(&env, k, k, "k", "rights-holder", NULL);
 	{
 		char *p = strstr(env.ptr, "\"sig\":\"") + 7;
 		*p = *p == 'A' ? 'B' : 'A';
@@ -420,7 +422,7 @@ PL_TEST(ledger, entry_zero_must_be_operator_key)
 	CHECK_CONTAINS(pl_error_last(), "entry 0 must be the operator's key");
 	CHECK_ERR(lt_register(l, NULL, k, "k", "operator"), PL_EINVALID);
 	CHECK_CONTAINS(pl_error_last(), "entry 0 must be the operator's key");
-	CHECK_ERR(lt_register(l, NULL, op, "operator", "lab"), PL_EINVALID);
+	CHECK_ERR(lt_register(l, NULL, op, "operator", "rights-holder"), PL_EINVALID);
 	CHECK_EQ_INT(pl_ledger_size(l), 0);
 	lt_key_entry(&env, op, op, "operator", "operator", NULL);
 	CHECK_OK(pl_ledger_append(l, &ref, env.ptr, env.len, NULL, 0));
@@ -484,14 +486,14 @@ PL_TEST(ledger, revocation)
 	lt_keyid(aid, a);
 	lt_keyid(bid, b);
 	lt_keyid(cid, c);
-	CHECK_OK(lt_register(l, NULL, a, "a", "lab"));
-	CHECK_OK(lt_register(l, NULL, b, "b", "lab"));
-	CHECK_OK(lt_register(l, NULL, c, "c", "lab"));
+	CHECK_OK(lt_register(l, NULL, a, "a", "rights-holder"));
+	CHECK_OK(lt_register(l, NULL, b, "b", "rights-holder"));
+	CHECK_OK(lt_register(l, NULL, c, "c", "rights-holder"));
 	CHECK_OK(lt_work(l, NULL, a, "by a", 1));
 	CHECK_EQ_INT(revoked_seq(l, aid), -1);
 
 	/* a revokes itself (rotating to a2) */
-	lt_key_entry(&env, a, a2, "a2", "lab", aid);
+	lt_key_entry(&env, a, a2, "a2", "rights-holder", aid);
 	CHECK_OK(pl_ledger_append(l, &ref, env.ptr, env.len, NULL, 0));
 	CHECK_EQ_INT(revoked_seq(l, aid), (int64_t)ref.seq);
 	CHECK_ERR(lt_work(l, NULL, a, "by a, revoked", 1), PL_EVERIFY);
@@ -499,15 +501,15 @@ PL_TEST(ledger, revocation)
 	CHECK_OK(lt_work(l, NULL, a2, "by a2", 1));
 
 	/* c may not revoke b; the operator may */
-	lt_key_entry(&env, c, b2, "b2", "lab", bid);
+	lt_key_entry(&env, c, b2, "b2", "rights-holder", bid);
 	CHECK_ERR(pl_ledger_append(l, NULL, env.ptr, env.len, NULL, 0), PL_EVERIFY);
 	CHECK_CONTAINS(pl_error_last(), "must be signed by that key or by the operator");
-	lt_key_entry(&env, op, b2, "b2", "lab", bid);
+	lt_key_entry(&env, op, b2, "b2", "rights-holder", bid);
 	CHECK_OK(pl_ledger_append(l, &ref, env.ptr, env.len, NULL, 0));
 	CHECK_EQ_INT(revoked_seq(l, bid), (int64_t)ref.seq);
 	CHECK_ERR(lt_work(l, NULL, b, "by b, revoked", 1), PL_EVERIFY);
 	/* a revoked key cannot revoke again, nor be revoked twice */
-	lt_key_entry(&env, op, c2, "c2", "lab", bid);
+	lt_key_entry(&env, op, c2, "c2", "rights-holder", bid);
 	CHECK_ERR(pl_ledger_append(l, NULL, env.ptr, env.len, NULL, 0), PL_ECONFLICT);
 	CHECK_CONTAINS(pl_error_last(), "already revoked");
 	/* revoking an unknown key */
@@ -515,7 +517,7 @@ PL_TEST(ledger, revocation)
 		pl_key *x = lt_genkey();
 		char xid[128];
 		lt_keyid(xid, x);
-		lt_key_entry(&env, op, c2, "c2", "lab", xid);
+		lt_key_entry(&env, op, c2, "c2", "rights-holder", xid);
 		CHECK(pl_ledger_append(l, NULL, env.ptr, env.len, NULL, 0) < 0);
 		pl_key_free(x);
 	}

@@ -194,17 +194,17 @@ PL_TEST(lineage, role_checks)
 
 	setup(&f);
 	size = pl_ledger_size(f.l);
-	CHECK_ERR(pl_model_register(f.l, NULL, f.auth, &m), PL_EINVALID);
-	CHECK_CONTAINS(pl_error_last(), "model register needs a lab key; SHA256:");
-	CHECK_CONTAINS(pl_error_last(), " is authority");
+	CHECK_ERR(pl_model_register(f.l, NULL, f.auth, &m), PL_EVERIFY);
+	CHECK_CONTAINS(pl_error_last(), "model register needs a lab key; aisi (SHA256:");
+	CHECK_CONTAINS(pl_error_last(), ") is an authority key");
 	CHECK_EQ_INT(pl_ledger_size(f.l), size);
 	CHECK_OK(pl_model_register(f.l, &ref, f.lab, &m));
 	size = pl_ledger_size(f.l);
 
-	CHECK_ERR(pl_attest(f.l, NULL, f.lab, &a), PL_EINVALID);
-	CHECK_CONTAINS(pl_error_last(), "attest training-licence needs an authority key; ");
-	CHECK_CONTAINS(pl_error_last(), " is lab");
-	CHECK_ERR(pl_attest(f.l, NULL, f.eval, &a), PL_EINVALID);
+	CHECK_ERR(pl_attest(f.l, NULL, f.lab, &a), PL_EVERIFY);
+	CHECK_CONTAINS(pl_error_last(), "attest training-licence needs an authority key; acme (");
+	CHECK_CONTAINS(pl_error_last(), ") is a lab key");
+	CHECK_ERR(pl_attest(f.l, NULL, f.eval, &a), PL_EVERIFY);
 	CHECK_OK(pl_attest(f.l, &ref, f.auth, &a));
 	lic = ref.seq;
 
@@ -213,9 +213,9 @@ PL_TEST(lineage, role_checks)
 		const char *res[] = {"bio=pass"};
 		a.results = res;
 		a.nresults = 1;
-		CHECK_ERR(pl_attest(f.l, NULL, f.lab, &a), PL_EINVALID);
+		CHECK_ERR(pl_attest(f.l, NULL, f.lab, &a), PL_EVERIFY);
 		CHECK_CONTAINS(pl_error_last(), "attest evaluation needs an evaluator key");
-		CHECK_ERR(pl_attest(f.l, NULL, f.auth, &a), PL_EINVALID);
+		CHECK_ERR(pl_attest(f.l, NULL, f.auth, &a), PL_EVERIFY);
 		CHECK_OK(pl_attest(f.l, NULL, f.eval, &a));
 	}
 	a = (pl_attest_spec){.kind = "claim",
@@ -223,7 +223,7 @@ PL_TEST(lineage, role_checks)
 	                     .work = "W0123456789abcdef",
 	                     .dataset = "web@1",
 	                     .statement = "copied"};
-	CHECK_ERR(pl_attest(f.l, NULL, f.lab, &a), PL_EINVALID);
+	CHECK_ERR(pl_attest(f.l, NULL, f.lab, &a), PL_EVERIFY);
 	CHECK_CONTAINS(pl_error_last(), "attest claim needs a rights-holder key");
 	CHECK_OK(pl_attest(f.l, NULL, f.holder, &a));
 
