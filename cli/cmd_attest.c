@@ -123,7 +123,11 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	if ((rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
 		goto done;
 	if ((error = pl_attest(l, &ref, key, &spec)) < 0) {
-		rc = pl_cli_fail(error);
+		rc = pl_cli_fail_append(error);
+		goto done;
+	}
+	if (g->dry_run) {
+		rc = pl_cli_dry_report(g, PL_EXIT_OK);
 		goto done;
 	}
 	if (g->json)

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "pl_bundle.h"
 #include "pl_ledger.h"
+#include "pl_note.h"
 
 static int cmd_export(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
@@ -72,7 +73,14 @@ done:
 
 static const char *mark(const pl_bundle_entry *e)
 {
-	return e->verified ? "[verified]" : "[NOT VERIFIED]";
+	static char buf[64];
+	if (!e->verified)
+		return "[NOT VERIFIED]";
+	if (e->revoked_by >= 0) {
+		snprintf(buf, sizeof(buf), "[verified, REVOKED at seq %lld]", (long long)e->revoked_by);
+		return buf;
+	}
+	return "[verified]";
 }
 
 static const char *str(const json_t *o, const char *k)
@@ -91,6 +99,17 @@ static const char *signer(const pl_bundle_entry *e)
 	return e->signer_name ? e->signer_name : (e->signer ? e->signer : "-");
 }
 
+/* "NAME (KEYID): ROLE, granted by ..." */
+static void print_signer(const char *label, const pl_bundle_entry *e)
+{
+	printf("    %-13s %s (%s)\n", label, signer(e), e->signer ? e->signer : "-");
+	if (e->grants)
+		printf("    %-13s %s\n", "role", e->grants);
+	if (!e->checked && e->unchecked_why)
+		printf("    %-13s not every rule could be applied: %s\n", "note",
+		       e->unchecked_why);
+}
+
 static void print_refs(const char *label, const json_t *refs)
 {
 	size_t i;
@@ -107,7 +126,7 @@ static void print_model(const pl_bundle_entry *e)
 	json_t *p = pred(e);
 	printf("model %s@%s (seq %llu) %s\n", str(p, "name"), str(p, "version"),
 	       (unsigned long long)e->seq, mark(e));
-	printf("    lab           %s\n", signer(e));
+	print_signer("lab", e);
 	printf("    training_flop %s, parameters %s%s\n", str(p, "training_flop"),
 	       str(p, "parameters"),
 	       json_is_true(json_object_get(p, "frontier")) ? ", frontier" : "");
@@ -121,7 +140,7 @@ static void print_dataset(const pl_bundle_entry *e)
 	size_t i;
 	printf("dataset %s@%s (seq %llu) %s\n", str(p, "name"), str(p, "version"),
 	       (unsigned long long)e->seq, mark(e));
-	printf("    lab           %s\n", signer(e));
+	print_signer("lab", e);
 	printf("    totals        %lld shards, %lld bytes, %lld records\n",
 	       (long long)json_integer_value(json_object_get(t, "shards")),
 	       (long long)json_integer_value(json_object_get(t, "bytes")),
@@ -150,7 +169,7 @@ static void print_check(const pl_bundle_entry *e)
 	json_t *matches = json_object_get(p, "matches");
 	size_t i;
 	printf("check %s (seq %llu) %s\n", e->name, (unsigned long long)e->seq, mark(e));
-	printf("    by            %s\n", signer(e));
+	print_signer("by", e);
 	printf("    scanned       %lld records, %lld bytes; %zu match%s\n",
 	       (long long)json_integer_value(json_object_get(sc, "records")),
 	       (long long)json_integer_value(json_object_get(sc, "bytes")),
@@ -177,7 +196,7 @@ static void print_work(const pl_bundle_entry *e)
 	       (unsigned long long)e->seq, mark(e));
 	printf("    title         %s\n    holder        %s\n    terms         %s\n",
 	       str(p, "title"), str(p, "holder"), str(p, "terms"));
-	printf("    registered by %s\n", signer(e));
+	print_signer("registered by", e);
 }
 
 static void print_attestation(const pl_bundle_entry *e)
@@ -186,8 +205,8 @@ static void print_attestation(const pl_bundle_entry *e)
 	const char *k;
 	printf("attestation %s (seq %llu) %s\n", str(p, "kind"), (unsigned long long)e->seq,
 	       mark(e));
-	printf("    by            %s (%s)\n    subject       %s\n", signer(e),
-	       str(p, "issuer_role"), str(json_object_get(p, "subject"), "name"));
+	print_signer("by", e);
+	printf("    subject       %s\n", str(json_object_get(p, "subject"), "name"));
 	json_object_foreach(p, k, v)
 	{
 		char *s;
@@ -203,15 +222,38 @@ static void print_key(const pl_bundle_entry *e)
 {
 	json_t *p = pred(e);
 	printf("key %s (seq %llu) %s\n", str(p, "name"), (unsigned long long)e->seq, mark(e));
-	printf("    role          %s\n    keyid         %s\n", str(p, "role"), e->signer);
+	printf("    declares      %s\n    signed by     %s (%s)\n", str(p, "role"), signer(e),
+	       e->signer);
 	if (json_object_get(p, "revokes"))
 		printf("    revokes       %s\n", str(p, "revokes"));
 }
 
+static void print_grant(const pl_bundle_entry *e)
+{
+	json_t *p = pred(e);
+	printf("%s %s to %s (seq %llu) %s\n",
+	       strcmp(str(p, "action"), "revoke") == 0 ? "revocation of the grant of" : "grant of",
+	       str(p, "role"), str(p, "key"), (unsigned long long)e->seq, mark(e));
+	print_signer("by", e);
+}
+
+static void print_findings(const json_t *findings)
+{
+	json_t *f;
+	size_t i;
+	if (!findings)
+		return;
+	putchar('\n');
+	json_array_foreach(findings, i, f)
+	    printf("policy: %s %s: %s\n", str(f, "severity"), str(f, "code"), str(f, "message"));
+	if (!json_array_size(findings))
+		printf("policy: no findings in the bundle's entries\n");
+}
+
 static void print_lineage(const char *file, const pl_bundle_report *r)
 {
-	static const char *const order[] = {"model", "dataset",     "check",
-	                                    "work",  "attestation", "key"};
+	static const char *const order[] = {"model", "dataset", "check", "work",
+	                                    "attestation", "key", "grant"};
 	pl_buf root = PL_BUF_INIT;
 	pl_base64_encode(&root, r->root, PL_HASH_LEN);
 	printf("bundle        %s\n", file);
@@ -237,8 +279,10 @@ static void print_lineage(const char *file, const pl_bundle_report *r)
 				print_work(e);
 			else if (t == 4)
 				print_attestation(e);
-			else
+			else if (t == 5)
 				print_key(e);
+			else
+				print_grant(e);
 		}
 	pl_buf_free(&root);
 }
@@ -269,9 +313,11 @@ static int parse_size(size_t *out, const char *s)
 static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {{"trust", required_argument, NULL, 't'},
+	                                     {"trust-key", required_argument, NULL, 'T'},
 	                                     {"max-size", required_argument, NULL, 'm'},
 	                                     {NULL, 0, NULL, 0}};
-	const char *trust = NULL, *file;
+	const char *trust = NULL, *trust_key = NULL, *file;
+	pl_buf tname = PL_BUF_INIT;
 	pl_bundle_opts bo = {0};
 	pl_bundle_report r;
 	pl_key *k = NULL;
@@ -282,6 +328,9 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		switch (c) {
 		case 't':
 			trust = optarg;
+			break;
+		case 'T':
+			trust_key = optarg;
 			break;
 		case 'm':
 			if (parse_size(&bo.max_size, optarg) < 0)
@@ -304,10 +353,12 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		return pl_cli_usage(cmd,
 		                    "--trust OPERATOR.pub is required: a bundle proves nothing "
 		                    "without the operator key you trust");
-	if ((error = pl_bundle_load_trust(&k, trust)) < 0)
+	if ((error = pl_trust_parse(&k, &tname, trust, trust_key)) < 0)
 		return pl_cli_fail(error);
+	bo.trusted_name = tname.ptr;
 	error = pl_bundle_verify(&r, file, k, &bo);
 	pl_key_free(k);
+	pl_buf_free(&tname);
 	if (error < 0 && error != PL_EVERIFY)
 		return pl_cli_fail(error);
 	rc = error == PL_OK ? PL_EXIT_OK : PL_EXIT_FINDING;
@@ -318,34 +369,43 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		pl_base64_encode(&root, r.root, PL_HASH_LEN);
 		for (size_t i = 0; i < r.nentries; i++) {
 			const pl_bundle_entry *e = &r.entries[i];
-			json_t *o =
-			    json_pack("{s:I, s:s, s:s, s:s, s:b}", "seq", (json_int_t)e->seq,
-			              "type", e->type, "name", e->name ? e->name : "-", "signer",
-			              e->signer ? e->signer : "-", "verified", e->verified);
-			if (o && e->signer_name)
-				json_object_set_new(o, "signer_name", json_string(e->signer_name));
+			json_t *o = json_pack(
+			    "{s:I, s:s, s:s, s:{s:s, s:s?}, s:b, s:b, s:s?, s:s?, s:o}", "seq",
+			    (json_int_t)e->seq, "type", e->type, "name", e->name ? e->name : "-",
+			    "signer", "keyid", e->signer ? e->signer : "-", "name", e->signer_name,
+			    "verified", e->verified, "checked", e->checked, "role", e->role,
+			    "grants", e->grants, "revoked_by",
+			    e->revoked_by >= 0 ? json_integer(e->revoked_by) : json_null());
 			json_array_append_new(ents, o);
 		}
 		for (char *p = r.problems.len ? strtok_r(r.problems.ptr, "\n", &save) : NULL; p;
 		     p = strtok_r(NULL, "\n", &save))
 			json_array_append_new(probs, json_string(p));
 		pl_cli_json_print(json_pack(
-		    "{s:b, s:{s:s, s:s, s:I}, s:{s:s, s:I, s:s, s:b}, s:o, s:I, s:o}", "verified",
-		    error == PL_OK, "subject", "type", r.kind == PL_BUNDLE_MODEL ? "model" : "work",
-		    "name", r.subject_name, "seq", (json_int_t)r.subject_seq, "checkpoint",
-		    "origin", r.origin, "size", (json_int_t)r.size, "root", root.ptr, "verified",
-		    r.checkpoint_verified, "entries", ents, "attachments",
-		    (json_int_t)json_object_size(r.attachments), "problems", probs));
+		    "{s:b, s:{s:s, s:s, s:I}, s:{s:s, s:I, s:s, s:b}, s:b, s:o, s:I, s:O, s:o}",
+		    "verified", error == PL_OK, "subject", "type",
+		    r.kind == PL_BUNDLE_MODEL ? "model" : "work", "name", r.subject_name, "seq",
+		    (json_int_t)r.subject_seq, "checkpoint", "origin", r.origin, "size",
+		    (json_int_t)r.size, "root", root.ptr, "verified", r.checkpoint_verified,
+		    "subject_index_verified", r.subjects_verified, "entries", ents, "attachments",
+		    (json_int_t)json_object_size(r.attachments), "findings",
+		    r.findings ? r.findings : json_array(), "problems", probs));
 		pl_buf_free(&root);
 	} else {
 		print_lineage(file, &r);
+		print_findings(r.findings);
 		putchar('\n');
 		if (error == PL_OK) {
-			printf(
-			    "verified: the checkpoint's signature under the trusted key, %zu "
-			    "inclusion proofs, %zu entry signatures, %zu attachment digests, and "
-			    "the lineage is complete with nothing unrelated\n",
-			    r.nentries, r.nentries, (size_t)json_object_size(r.attachments));
+			printf("verified: every entry is in the log at size %llu (%zu inclusion "
+			       "proofs to the checkpoint signed by the trusted key) and signed by a "
+			       "key whose role was in force at its seq (%zu signatures, the rules "
+			       "re-applied%s); the closure of %s at size %llu is present: the "
+			       "signed subject index shows that no entry referring to its entries "
+			       "was left out, and nothing unrelated is here; %zu attachment "
+			       "digests\n",
+			       (unsigned long long)r.size, r.nentries, r.nentries,
+			       r.unchecked ? ", some only in part: see the notes" : "", r.subject_name,
+			       (unsigned long long)r.size, (size_t)json_object_size(r.attachments));
 		} else {
 			char *save = NULL;
 			for (char *p = strtok_r(r.problems.ptr, "\n", &save); p;
@@ -380,33 +440,46 @@ const pl_cli_cmd pl_cmd_export = {
     "references are broken.\n"};
 
 const pl_cli_cmd pl_cmd_verify_bundle = {
-    "verify-bundle", cmd_verify_bundle, "FILE --trust OPERATOR.pub [--max-size BYTES]",
+    "verify-bundle", cmd_verify_bundle,
+    "FILE --trust OPERATOR.pub [--trust-key NAME] [--max-size BYTES]",
     "verify an evidence bundle offline, with no ledger",
     "Checks, trusting only the operator key given with --trust:\n"
     "  1. the checkpoint is a C2SP signed note by that key under the bundle's\n"
     "     origin, and the bundle's operator_key is that key;\n"
     "  2. every entry's RFC 9162 inclusion proof leads from SHA-256(0x00 ||\n"
     "     envelope) to the checkpoint's root;\n"
-    "  3. every DSSE signature verifies under the key entries inside the bundle\n"
-    "     (key entries self-signed; revocations by the revoked key or the\n"
-    "     operator; nothing signed by a key after its revocation);\n"
+    "  3. every entry passes the rules append applies ('provledger help roles'),\n"
+    "     judged from the bundle alone: its DSSE signature under a key entry in\n"
+    "     the bundle whose role was in force at its seq (the grant chain of every\n"
+    "     signer is in the bundle, up to the operator's key), references of the\n"
+    "     right type, leaf and name, unique names, the payload's issuer_role;\n"
+    "     an entry that refers to entries the closure leaves out (a work bundle\n"
+    "     does not carry a model's other datasets) gets a note instead;\n"
     "  4. every attachment hashes to its name and is named by an entry; every\n"
     "     fingerprint and sketch an entry names is present;\n"
     "  5. the entries are exactly the closure of the bundle's subject: every\n"
     "     entry the lineage needs (model -> datasets and base models, dataset ->\n"
     "     check, check -> matched works, signer -> key entry) is present with the\n"
     "     leaf its reference names, and no entry outside the lineage is present\n"
-    "     (a court must not be shown unrelated facts as if they were lineage).\n"
+    "     (a court must not be shown unrelated facts as if they were lineage);\n"
+    "  6. the subject index (docs/subjects.md): a note signed by the trusted key\n"
+    "     for the checkpoint's size, and for every entry of the bundle the signed\n"
+    "     list of the entries that referred to it then: every claim, revocation,\n"
+    "     grant, recheck and attestation among them that belongs to the closure\n"
+    "     must be in the bundle. Leaving one out is detected.\n"
+    "Then prints the lineage, each fact marked [verified], [verified, REVOKED at\n"
+    "seq N] or [NOT VERIFIED], who signed it and who granted their role, and the\n"
+    "policy findings (SPEC 6.7) computed from the bundle's entries.\n"
     "Then prints the lineage, each fact marked [verified] or [NOT VERIFIED];\n"
     "problems go to stderr, one line each, naming the entry.\n\n"
-    "--trust FILE       the operator's public key: an OpenSSH .pub line (or a\n"
-    "                   file holding one, like DIR/config or `key list` output),\n"
-    "                   or a C2SP verifier key NAME+HEX8+BASE64\n"
+    "--trust KEY        the operator's public key: an OpenSSH line or a C2SP verifier\n"
+    "                   key NAME+HEX8+BASE64 (whose NAME must be the bundle's\n"
+    "                   origin), given as is or in a file (a .pub file, DIR/config)\n"
+    "--trust-key NAME   which key, when the --trust file holds several\n"
     "--max-size BYTES   refuse bundles that decompress to more (default 1G;\n"
     "                   suffixes K, M, G). Decompression streams and stops at\n"
     "                   the cap, so a gzip bomb costs no memory.\n\n"
-    "A bundle proves that what it holds is in the log; it cannot prove that the\n"
-    "log holds nothing else (a later claim or revocation): for that, audit the\n"
-    "ledger with `verify`.\n\n"
+    "What a bundle proves is bounded by its checkpoint: an entry appended after\n"
+    "that size is not covered; export again, or audit the ledger with `verify`.\n\n"
     "Exit 0 when everything verifies; 1 when a problem is found; 3 when FILE is\n"
     "missing, not gzip, truncated, not JSON, not a bundle, or over --max-size.\n"};

@@ -108,10 +108,15 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 		                            (size_t)(argc - optind), &meta, &o);
 	pl_progress_end(&prog);
 	if (error < 0) {
-		rc = pl_cli_fail(error);
+		rc = pl_cli_fail_append(error);
 		goto done;
 	}
-	rc = recheck && res.nmatches ? PL_EXIT_FINDING : PL_EXIT_OK;
+	/* SPEC §2: matches found are a finding, for register as for recheck */
+	rc = res.nmatches ? PL_EXIT_FINDING : PL_EXIT_OK;
+	if (g->dry_run) {
+		rc = pl_cli_dry_report(g, rc);
+		goto done;
+	}
 	if (g->json) {
 		json_t *doc = json_pack("{s:o, s:O}", "check", pl_cli_ref(cref.seq, cref.leaf),
 		                        "report", res.report);

@@ -244,15 +244,14 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 		                            pl_cli_ref(ref.seq, ref.leaf)));
 	} else {
 		const pl_role_rule *r = pl_role_find(role);
-		printf("registered %s key \"%s\" (%s) as entry %llu\n", role, name, fp.ptr,
+		const char *q = strchr(name, ' ') ? "\"" : "";
+		printf("registered %s key %s%s%s (%s) as entry %llu\n", role, q, name, q, fp.ptr,
 		       (unsigned long long)ref.seq);
-		if (r && r->granted_by && !r->self)
-			printf("the %s role is not in force until a key of role %s grants it:\n"
-			       "  provledger key grant %s --role %s --key %s.key\n",
-			       role, r->granted_by, fp.ptr, role, r->granted_by);
-		else if (r && r->self)
-			printf("works and claims may be signed now; a grant by an authority "
-			       "marks the holder as vouched for\n");
+		if (r && r->granted_by && !r->self && !g->quiet)
+			fprintf(stderr,
+			        "provledger: note: the %s role is not in force until a key of role "
+			        "%s grants it: provledger key grant %s --role %s --key GRANTER.key\n",
+			        role, r->granted_by, fp.ptr, role);
 	}
 done:
 	pl_ledger_free(l);

@@ -98,7 +98,11 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 	if ((rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
 		goto done;
 	if ((error = pl_model_register(l, &ref, key, &spec)) < 0) {
-		rc = pl_cli_fail(error);
+		rc = pl_cli_fail_append(error);
+		goto done;
+	}
+	if (g->dry_run) {
+		rc = pl_cli_dry_report(g, PL_EXIT_OK);
 		goto done;
 	}
 	if ((error = pl_ledger_statement(l, &st, ref.seq)) < 0) {

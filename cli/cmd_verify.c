@@ -5,19 +5,45 @@
 #include "commands.h"
 #include "pl_ledger.h"
 #include "pl_lineage.h"
+#include "pl_note.h"
+
+/* A --since file must at least be a C2SP checkpoint note; whether its
+ * signature is the operator's is a finding of verify. */
+static int since_is_checkpoint(const pl_buf *b, const char *path)
+{
+	pl_checkpoint cp;
+	const char *sep = b->ptr ? strstr(b->ptr, "\n\n") : NULL;
+	if (!sep || !strstr(sep, "\xe2\x80\x94 ") ||
+	    pl_checkpoint_parse(&cp, b->ptr, (size_t)(sep + 1 - b->ptr)) < 0)
+		return pl_error_set(PL_EINVALID,
+		                    "%s: not a signed checkpoint (a C2SP note: origin, size, root, "
+		                    "a blank line, signatures)",
+		                    path);
+	return PL_OK;
+}
+
+static int severity_rank(const char *s)
+{
+	return s && strcmp(s, "error") == 0 ? 2 : s && strcmp(s, "warning") == 0 ? 1 : 0;
+}
 
 static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {{"since", required_argument, NULL, 's'},
 	                                     {"policy", no_argument, NULL, 'p'},
+	                                     {"fail-on", required_argument, NULL, 'f'},
+	                                     {"trust", required_argument, NULL, 't'},
+	                                     {"trust-key", required_argument, NULL, 'T'},
 	                                     {NULL, 0, NULL, 0}};
-	const char *since = NULL;
-	pl_buf old = PL_BUF_INIT, rootb = PL_BUF_INIT;
+	const char *since = NULL, *trust = NULL, *trust_key = NULL, *fail_on = NULL;
+	pl_buf old = PL_BUF_INIT, rootb = PL_BUF_INIT, tname = PL_BUF_INIT;
 	pl_ledger *l = NULL;
+	pl_key *tk = NULL;
 	pl_verify_report r;
-	int c, rc = PL_EXIT_OK, error, policy = 0;
+	int c, rc = PL_EXIT_OK, error, policy = 0, fail_rank = 1;
 	json_t *findings = NULL;
 
+	memset(&r, 0, sizeof(r));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
@@ -27,25 +53,57 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		case 'p':
 			policy = 1;
 			break;
+		case 'f':
+			fail_on = optarg;
+			break;
+		case 't':
+			trust = optarg;
+			break;
+		case 'T':
+			trust_key = optarg;
+			break;
 		default:
 			return pl_cli_bad_option(cmd, c, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
 		return pl_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (since && (error = pl_read_file(&old, since, 1 << 20)) < 0)
+	if (fail_on) {
+		if (!policy)
+			return pl_cli_usage(cmd, "--fail-on needs --policy");
+		if ((fail_rank = severity_rank(fail_on)) == 0)
+			return pl_cli_usage(cmd, "--fail-on takes error or warning, not '%s'",
+			                    fail_on);
+	}
+	if (since && ((error = pl_read_file(&old, since, 1 << 20)) < 0 ||
+	              (error = since_is_checkpoint(&old, since)) < 0))
 		return pl_cli_fail(error);
-	/* verify trusts git alone: the index is not consulted or caught up */
-	if ((error = pl_ledger_open_for_verify(&l, g->ledger)) < 0)
+	if (trust && (error = pl_trust_parse(&tk, &tname, trust, trust_key)) < 0)
 		return pl_cli_fail(error);
+	/* verify trusts git alone: the index is not opened at all */
+	if ((error = pl_ledger_open_audit(&l, g->ledger, tk)) < 0) {
+		rc = pl_cli_fail(error == PL_EUSAGE ? PL_EINVALID : error);
+		goto done;
+	}
+	if (tname.len && strcmp(tname.ptr, pl_ledger_origin(l)) != 0) {
+		pl_cli_err("--trust: the key is the key of log '%s', not of this ledger's log '%s'",
+		           tname.ptr, pl_ledger_origin(l));
+		rc = PL_EXIT_FINDING;
+		goto done;
+	}
 	error = pl_ledger_verify(l, &r, since ? old.ptr : NULL, old.len);
 	pl_base64_encode(&rootb, r.root, 32);
+	findings = json_array();
 	if (policy && (error == PL_OK || error == PL_EVERIFY)) {
-		/* the policy reads the index, caught up from the git just audited */
+		/* the policy reads the index, caught up (every commit verified) from
+		 * the git just audited; a read-only copy's index is built in memory */
 		pl_ledger *li = NULL;
 		int perr = pl_ledger_open(&li, g->ledger);
-		if (perr == PL_OK)
+		if (perr == PL_OK) {
+			json_decref(findings);
+			findings = NULL;
 			perr = pl_lineage_policy(li, &findings);
+		}
 		pl_ledger_free(li);
 		if (perr < 0) {
 			rc = pl_cli_fail(perr);
@@ -54,31 +112,33 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	}
 	if (error < 0 && error != PL_EVERIFY) {
 		rc = pl_cli_fail(error);
+		goto done;
 	} else if (g->json) {
 		json_t *probs = json_array();
 		char *save = NULL;
 		for (char *p = r.problems.len ? strtok_r(r.problems.ptr, "\n", &save) : NULL; p;
 		     p = strtok_r(NULL, "\n", &save))
 			json_array_append_new(probs, json_string(p));
-		json_t *doc = json_pack("{s:b, s:I, s:s, s:o}", "verified", error == PL_OK, "size",
-		                        (json_int_t)r.size, "root", rootb.ptr, "problems", probs);
-		if (policy)
-			json_object_set(doc, "findings", findings);
+		json_t *doc = json_pack("{s:b, s:I, s:s, s:o, s:O}", "verified", error == PL_OK,
+		                        "size", (json_int_t)r.size, "root", rootb.ptr, "problems",
+		                        probs, "findings", findings);
 		pl_cli_json_print(doc);
 		rc = error == PL_OK ? PL_EXIT_OK : PL_EXIT_FINDING;
 	} else if (error == PL_OK) {
-		printf(
-		    "verified %llu entries: linear history, operator-signed commits, entry "
-		    "signatures by registered keys, attachments, and the checkpoint (root %s)%s\n",
-		    (unsigned long long)r.size, rootb.ptr,
-		    since ? "; the --since checkpoint is a prefix of this ledger" : "");
+		printf("verified %llu entries from git alone: a linear history of operator-signed "
+		       "commits; every entry signed by a key whose role was in force at its seq "
+		       "and re-checked by the rules (references, names, grants; 'provledger help "
+		       "roles'); entry and append times never going back; every attachment; each "
+		       "commit's checkpoint and subject index (root %s)%s\n",
+		       (unsigned long long)r.size, rootb.ptr,
+		       since ? "; the --since checkpoint is a prefix of this ledger" : "");
 	} else {
 		fputs(r.problems.ptr, stdout);
 		pl_cli_err("verification FAILED: %zu problem%s", r.nproblems,
 		           r.nproblems == 1 ? "" : "s");
 		rc = PL_EXIT_FINDING;
 	}
-	if (policy && !g->json && (error == PL_OK || error == PL_EVERIFY)) {
+	if (policy && !g->json) {
 		json_t *f;
 		size_t i;
 		json_array_foreach(findings, i, f)
@@ -91,13 +151,20 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		else
 			printf("policy: no findings\n");
 	}
-	if (json_array_size(findings) && rc == PL_EXIT_OK)
-		rc = PL_EXIT_FINDING;
+	if (rc == PL_EXIT_OK) {
+		json_t *f;
+		size_t i;
+		json_array_foreach(findings, i, f) if (
+		    severity_rank(json_string_value(json_object_get(f, "severity"))) >= fail_rank)
+		    rc = PL_EXIT_FINDING;
+	}
 done:
 	json_decref(findings);
 	pl_verify_report_free(&r);
 	pl_buf_free(&old);
 	pl_buf_free(&rootb);
+	pl_buf_free(&tname);
+	pl_key_free(tk);
 	pl_ledger_free(l);
 	return rc;
 }
@@ -105,11 +172,15 @@ done:
 static int cmd_reindex(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	pl_ledger *l = NULL;
-	int error, rc;
-	if (argc > 1)
-		return pl_cli_usage(cmd, "unexpected argument '%s'", argv[1]);
-	if ((error = pl_ledger_reindex(g->ledger)) < 0)
-		return pl_cli_fail(error);
+	int error, rc, accept = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--accept-rollback") == 0)
+			accept = 1;
+		else
+			return pl_cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+	}
+	if ((error = pl_ledger_reindex_ex(g->ledger, accept)) < 0)
+		return pl_cli_fail(error == PL_EVERIFY ? PL_EINVALID : error);
 	if ((rc = pl_cli_open(g, &l)) != 0)
 		return rc;
 	if (g->json)
@@ -122,25 +193,45 @@ static int cmd_reindex(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 }
 
 const pl_cli_cmd pl_cmd_verify = {
-    "verify", cmd_verify, "[--since CHECKPOINT_FILE] [--policy]",
+    "verify", cmd_verify,
+    "[--since CHECKPOINT_FILE] [--trust KEY [--trust-key NAME]] [--policy [--fail-on error|warning]]",
     "audit the whole ledger from git alone",
-    "Checks, and reports every failure with its sequence number and commit:\n"
-    "  1. the history is linear, sequence numbers run 0..N-1, every path is where\n"
-    "     it belongs (entries/AAA/BBB/CCC.json, blobs/<sha256>, checkpoint);\n"
+    "Reads git only (the index is not opened: it may be absent, broken or\n"
+    "read-only) and checks, reporting every failure with its seq and commit:\n"
+    "  1. the history is linear; each commit adds one or more consecutive entries,\n"
+    "     named with their leaves in its message; every path is where it belongs\n"
+    "     (entries/AAA/BBB/CCC.json, blobs/<sha256>, checkpoint, subjects);\n"
     "  2. every commit's SSHSIG signature verifies under the operator key;\n"
-    "  3. every entry's DSSE signature verifies under a key registered by an earlier\n"
-    "     entry, and no key signs after its revocation;\n"
-    "  4. each commit's checkpoint covers exactly the entries so far, the latest\n"
-    "     checkpoint's signature verifies, every attachment hashes to its name;\n"
-    "  5. with --since FILE: that old checkpoint is signed by the operator and its\n"
+    "  3. every entry passes the rules append applies ('provledger help roles'):\n"
+    "     its DSSE signature under a registered, unrevoked key whose role was in\n"
+    "     force (granted) at its seq; each reference naming an earlier entry of the\n"
+    "     right type, leaf and name; unique names; the payload's issuer_role;\n"
+    "  4. entry times (created) and append times (commit times) never go back;\n"
+    "  5. each commit's checkpoint and subject index cover exactly the entries so\n"
+    "     far, the latest's signatures verify, every attachment hashes to its name;\n"
+    "  6. with --since FILE: that old checkpoint is signed by the operator and its\n"
     "     tree is a prefix of today's: nothing recorded then was rewritten.\n"
-    "  6. with --policy: also the policy findings of every model and dataset (see\n"
-    "     'provledger help lineage'), printed as 'policy: SEVERITY CODE: message'\n"
-    "     (with --json: a \"findings\" array of {code, severity, subject,\n"
-    "     subject_type, seq, message}).\n\n"
-    "Exit 0 when everything verifies (and, with --policy, there is no finding),\n"
-    "1 when a problem or a finding is found.\n"};
+    "  7. with --policy: also the policy findings of every model and dataset (see\n"
+    "     'provledger help lineage'), printed as 'policy: SEVERITY CODE: message'.\n\n"
+    "--trust KEY       audit against the operator key given out of band (a file, an\n"
+    "                  OpenSSH line or a C2SP verifier key, whose name must be the\n"
+    "                  origin) instead of the copy's own config; the copy may then\n"
+    "                  be a `git clone --bare` of repo.git (--ledger PATH)\n"
+    "--trust-key NAME  which key of a file holding several\n"
+    "--fail-on SEV     with --policy: exit 1 only for findings of severity SEV or\n"
+    "                  worse (error, warning); default: any finding\n\n"
+    "--json prints {\"verified\", \"size\", \"root\", \"problems\": [...],\n"
+    "\"findings\": [...]} (findings is [] without --policy).\n\n"
+    "Exit 0 when everything verifies (and, with --policy, no finding counts),\n"
+    "1 when a problem or a finding is found, 3 for bad input (an unreadable or\n"
+    "malformed --since file or --trust key).\n"};
 
-const pl_cli_cmd pl_cmd_reindex = {"reindex", cmd_reindex, "", "rebuild the SQLite index from git",
-                                   "Deletes DIR/index.sqlite and replays every commit. The result "
-                                   "is the same\nindex (same rows, same tree nodes, same root).\n"};
+const pl_cli_cmd pl_cmd_reindex = {
+    "reindex", cmd_reindex, "[--accept-rollback]", "rebuild the SQLite index from git",
+    "Deletes DIR/index.sqlite and replays every commit, verifying each (its\n"
+    "signature, every entry by the rules, its checkpoint and subject index). The\n"
+    "result is the same index (same rows, same tree nodes, same root).\n\n"
+    "When the old index holds a signed checkpoint larger than git's log, the log\n"
+    "was rolled back: that checkpoint is kept as DIR/rollback-<size>.checkpoint\n"
+    "(evidence: 'provledger verify --since' it) and reindex refuses (exit 3)\n"
+    "unless --accept-rollback.\n"};

@@ -64,7 +64,11 @@ static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 	if ((error = pl_work_register(l, &ref, key, &p, &meta)) < 0) {
 		if (error == PL_ECONFLICT || error == PL_EINVALID)
 			pl_error_prefix(error, "%s", argv[optind]);
-		rc = pl_cli_fail(error);
+		rc = pl_cli_fail_append(error);
+		goto done;
+	}
+	if (g->dry_run) {
+		rc = pl_cli_dry_report(g, PL_EXIT_OK);
 		goto done;
 	}
 	if (p.short_work)
@@ -210,7 +214,7 @@ static int cmd_work_import(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **ar
 				if (error == PL_ECONFLICT || error == PL_EINVALID)
 					pl_error_prefix(error, "%s: line %zu", argv[optind],
 					                lineno);
-				rc = pl_cli_fail(error);
+				rc = pl_cli_fail_append(error);
 				goto done;
 			}
 			for (size_t j = 0; j + 1 < n; j++)
@@ -230,7 +234,7 @@ static int cmd_work_import(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **ar
 		items[i].meta.creators = items[i].creators;
 		if ((error = pl_work_register(l, &ref, key, &items[i].p, &items[i].meta)) < 0) {
 			pl_error_prefix(error, "after %zu of %zu works were registered", i, n);
-			rc = pl_cli_fail(error);
+			rc = pl_cli_fail_append(error);
 			goto done;
 		}
 		json_array_append_new(out, json_pack("{s:s, s:s, s:o}", "work", items[i].p.id,

@@ -116,12 +116,31 @@ for party in harbour-press:rights-holder ada-quill:rights-holder acme-lab:lab ai
 	pl 0 key register "keys/$name.pub" --key "keys/$name.key"
 	show
 done
+
+step "3. Roles are granted, not claimed"
+why "a key only declares a role: a lab cannot make itself an authority and license its own model."
+say "The operator grants AISI the authority role; AISI grants Acme Lab the lab"
+say "role and RedTeam the evaluator role, and vouches for Harbour Press. Ada Quill"
+say "registers works unvouched: they count, marked as such."
+pl 0 key grant aisi --role authority --key .provledger/keys/operator.key
+show
+pl 0 key grant acme-lab --role lab --key keys/aisi.key
+show
+pl 0 key grant redteam --role evaluator --key keys/aisi.key
+show
+pl 0 key grant harbour-press --role rights-holder --key keys/aisi.key
+show
 pl 0 key list
 show
+say "A grant by a key without the granting role is refused (exit 3):"
+pl 3 key grant ada-quill --role rights-holder --key keys/acme-lab.key
+show
+expect "needs an authority key"
+say "'provledger help roles' prints the whole table."
 
 # ---------------------------------------------------------------------------
 day 2026-01-06T10:00:00Z
-step "3. Rights holders register their works, each with its terms"
+step "4. Rights holders register their works, each with its terms"
 why "only digests and fingerprints enter the ledger, never the text, yet copies can be found."
 pl 0 work register works/the-salt-road.txt --title "The Salt Road" --creator "Mara Ellison" \
 	--holder "Harbour Press" --terms all-rights-reserved --key keys/harbour-press.key
@@ -137,7 +156,7 @@ show
 
 # ---------------------------------------------------------------------------
 day 2026-01-10T08:00:00Z
-step "4. Acme Lab checks its web crawl before training on it"
+step "5. Acme Lab checks its web crawl before training on it"
 why "the lab learns what its data holds before it trains, not in court afterwards."
 say "Dataset one, web-2026, is two JSONL shards: one gzip, one zstd (compression is"
 say "detected from the bytes). Record 3 of the gzip shard is a book blog quoting"
@@ -157,13 +176,15 @@ expect "$SALT \"The Salt Road\""
 say "'check' appends nothing. Exit 1 means it found something: the lab decides"
 say "what to do. Here it trains anyway, and the ledger will remember."
 
-step "5. Acme Lab registers its two datasets"
+step "6. Acme Lab registers its two datasets"
 why "the manifest pins every shard's digest, and the check report is signed with it."
-pl 0 dataset register --name web-2026 --version 1 shards/web-000.jsonl.gz \
+pl 1 dataset register --name web-2026 --version 1 shards/web-000.jsonl.gz \
 	shards/web-001.jsonl.zst --source https://crawl.example/2026-01 --key keys/acme-lab.key
 show
 expect "registered dataset web-2026@1"
 expect "1 match"
+say "(exit 1: registered, and its check found a match; the check and the manifest"
+say " are appended together, as one commit)"
 say "Dataset two, instruct-2026, is a WebDataset tar (NNNNNN.txt + .json members)"
 say "and a plain text file, written by the lab's annotators:"
 pl 0 dataset register --name instruct-2026 --version 1 shards/instruct-000.tar \
@@ -172,11 +193,11 @@ pl 0 dataset register --name instruct-2026 --version 1 shards/instruct-000.tar \
 show
 expect "no registered work found"
 say "Each manifest also carries a Bloom sketch of the data's fingerprints, so that"
-say "works registered later can still be looked for (step 11)."
+say "works registered later can still be looked for (step 12)."
 
 # ---------------------------------------------------------------------------
 day 2026-03-21T12:00:00Z
-step "6. Acme Lab registers a frontier base model and a fine-tune of it"
+step "7. Acme Lab registers a frontier base model and a fine-tune of it"
 why "the model entry ties weights to data: the link a rights holder or regulator follows."
 pl 0 model register --name atlas --version 1 --dataset web-2026@1 --training-flop 3.8e25 \
 	--parameters 1.2e12 --hardware H100:16384 --started 2026-01-12T00:00:00Z \
@@ -189,21 +210,30 @@ pl 0 model register --name atlas-chat --version 1 --base atlas@1 --dataset instr
 show
 expect "registered model atlas-chat@1"
 
-step "7. AISI, the authority, licenses the frontier training run"
+step "8. AISI, the authority, licenses the frontier training run"
 why "a frontier model (>= 1e25 FLOP or >= 1e12 parameters) needs a licence on record."
 pl 0 attest training-licence --subject atlas@1 --max-training-flop 5e25 \
 	--conditions "quarterly compute reports; incidents disclosed within 72 hours" \
 	--key keys/aisi.key
 show
+say "A key that only claims to be an authority cannot license anything: Acme Lab"
+say "registers a second key declaring the authority role, and tries:"
+pl 0 key gen --name acme-licensing --role authority --out keys/acme-licensing
+pl 0 key register keys/acme-licensing.pub --key keys/acme-licensing.key
+show
+pl 3 attest training-licence --subject atlas-chat@1 --max-training-flop 1e26 \
+	--conditions none --key keys/acme-licensing.key
+show
+expect "declares authority but no operator has granted it"
 
-step "8. RedTeam, the evaluator, records its results for the fine-tune"
+step "9. RedTeam, the evaluator, records its results for the fine-tune"
 why "deployment decisions rely on evaluations that anyone can check were signed by an evaluator."
 pl 0 attest evaluation --subject atlas-chat@1 --suite frontier-safety-2026 --result bio=pass \
 	--result cyber=pass --result autonomy=pass --key keys/redteam.key
 show
 
 # ---------------------------------------------------------------------------
-step "9. Anyone prints the fine-tune's lineage"
+step "10. Anyone prints the fine-tune's lineage"
 why "one command answers: what was this model built from, who vouched for it, what is wrong."
 pl 0 lineage atlas-chat@1
 show
@@ -229,14 +259,14 @@ fi
 
 # ---------------------------------------------------------------------------
 day 2026-05-04T09:30:00Z
-step "10. Harbour Press asks which models contain \"The Salt Road\""
+step "11. Harbour Press asks which models contain \"The Salt Road\""
 why "the rights holder finds the fine-tune it never saw, through the base model's data."
 pl 0 query --work "$SALT"
 show
 expect "atlas-chat@1"
 expect "web-2026@1 -> atlas@1 -> atlas-chat@1"
 
-step "11. A work registered after the data was checked is still found"
+step "12. A work registered after the data was checked is still found"
 why "rights holders register late; the sketch keeps the data searchable without the data."
 pl 0 work register works/lantern-street.txt --title "Lantern Street" --creator "Tomas Reyes" \
 	--holder "Harbour Press" --terms opt-out --key keys/harbour-press.key
@@ -266,7 +296,7 @@ expect "evidence: 1 check report"
 expect "atlas-chat@1"
 
 # ---------------------------------------------------------------------------
-step "12. An auditor verifies the whole ledger, then its policy"
+step "13. An auditor verifies the whole ledger, then its policy"
 why "nobody has to trust the operator: signatures, history and Merkle root are all checked."
 pl 0 verify
 show
@@ -276,14 +306,14 @@ show '/^policy:/!d'
 expect "unlicensed-frontier-model"
 expect "dataset-reserved-works"
 
-step "13. The evidence bundle for atlas-chat@1 goes to court"
+step "14. The evidence bundle for atlas-chat@1 goes to court"
 why "a court verifies the facts offline, trusting only the operator's public key."
 pl 0 export atlas-chat@1 --out evidence/atlas-chat-1.bundle
 show
 expect "wrote evidence/atlas-chat-1.bundle"
 say "The operator publishes its public key; the court keeps a copy:"
-printf '\n   $ provledger key allowed-signers | grep "^operator " > evidence/operator.pub\n'
-"$PL" key allowed-signers 2>&1 | grep '^operator ' >evidence/operator.pub ||
+printf '\n   $ provledger key allowed-signers | grep "^\\"operator\\" " > evidence/operator.pub\n'
+"$PL" key allowed-signers 2>&1 | grep '^"operator" ' >evidence/operator.pub ||
 	die "key allowed-signers does not list the operator's key"
 sed 's/^/      /' evidence/operator.pub
 say "To show that the court needs no ledger, the ledger is deleted first:"
@@ -293,9 +323,9 @@ pl 0 verify-bundle evidence/atlas-chat-1.bundle --trust evidence/operator.pub
 show '/^checkpoint/p;/^model /,/^$/p;/^work /,/^$/p;/^verified:/p;d'
 say "   ... (trimmed: datasets, check reports, attestations, keys)"
 expect "[verified: signed by the trusted operator key]"
-expect "verified: the checkpoint's signature"
+expect "verified: every entry is in the log at size"
 
-step "14. A tampered copy of the bundle is refused"
+step "15. A tampered copy of the bundle is refused"
 why "an edited fact breaks its signature and its Merkle proof: forgery is visible."
 say "Someone edits the copy so that atlas@1 seems to have used 100 times less compute"
 say "(3.8e25 -> 3.8e23 FLOP, below the frontier threshold), and re-compresses it:"
@@ -315,14 +345,17 @@ with gzip.open(sys.argv[2], "wt", encoding="utf-8") as f:
     json.dump(bundle, f, separators=(",", ":"))
 PY
 pl 1 verify-bundle evidence/tampered.bundle --trust evidence/operator.pub
-show '/^provledger: seq 1[23] (model/p;/cannot be reached/p;/verification FAILED/p;/^model atlas@1 .*NOT VERIFIED/p;d'
-expect "seq 12 (model model:atlas@1): DSSE signature by"
-expect "model atlas@1 (seq 12) [NOT VERIFIED]"
+show '/^provledger: seq 1[67] (model/p;/cannot be reached/p;/verification FAILED/p;/^model atlas@1 .*NOT VERIFIED/p;d'
+expect "seq 16 (model model:atlas@1): inclusion proof does not lead"
+expect "model atlas@1 (seq 16) [NOT VERIFIED]"
 
 # ---------------------------------------------------------------------------
 step "Summary"
 cat <<EOF
-   - The operator ran a signed, append-only ledger; six parties registered keys.
+   - The operator ran a signed, append-only ledger; six parties registered keys,
+     and their roles were granted (operator -> AISI -> Acme Lab, RedTeam,
+     Harbour Press); a key that only claimed to be an authority could not
+     license anything.
    - Rights holders registered 3 works under 3 kinds of terms; only fingerprints
      entered the ledger.
    - 'check' found a 110-word quotation of an all-rights-reserved work inside a

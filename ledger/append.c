@@ -261,6 +261,9 @@ static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn sup
 
 	if (n == 0)
 		return pl_error_set(PL_EUSAGE, "nothing to append");
+	if (l->readonly)
+		return pl_error_set(PL_ERROR, "%s is read-only here: nothing can be appended",
+		                    l->dir);
 	if ((!l->dry_run && (error = load_operator_private(l)) < 0) ||
 	    (error = pl_ledger__lock(l)) < 0)
 		return error;

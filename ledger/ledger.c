@@ -253,6 +253,8 @@ int pl_ledger__message_entries(uint64_t *seqs, unsigned char (*leaves)[PL_HASH_L
 		(*n)++;
 		p = lp + 65;
 	}
+	while (*p == '\n')
+		p++; /* git tools may add a newline */
 	return *p ? pl_error_set(PL_EINVALID, "commit message has trailing text") : PL_OK;
 }
 
@@ -294,7 +296,7 @@ static int rolled_back(pl_ledger *l, uint64_t gsize)
 		pl_buf_printf(&path, "%s/rollback-%llu.checkpoint", l->dir, (unsigned long long)isize);
 		pl_write_file_atomic(path.ptr, cp.ptr, cp.len, 0644);
 	}
-	error = pl_error_set(PL_EVERIFY,
+	error = pl_error_set(PL_EINVALID,
 	                     "%s: the log was rolled back: the index holds a signed checkpoint "
 	                     "of size %llu, git's head has %llu entries; the checkpoint is kept "
 	                     "as %s (check with 'provledger verify --since %s'); 'provledger "
@@ -685,9 +687,18 @@ int pl_ledger__open(pl_ledger **out, const char *dir, int do_catch_up)
 	}
 	if (do_catch_up < 0) /* reindex: the index is about to be replaced */
 		goto done;
-	if ((error = path_join(&path, dir, "index.sqlite")) < 0 ||
-	    (error = pl_index__open(&l->db, path.ptr)) < 0)
+	if ((error = path_join(&path, dir, "index.sqlite")) < 0)
 		goto done;
+	if (do_catch_up > 0 && access(dir, W_OK) != 0 &&
+	    (access(path.ptr, F_OK) != 0 || access(path.ptr, W_OK) != 0)) {
+		/* a read-only copy (another uid, a mounted archive): the index is
+		 * rebuilt in memory from git, verifying every commit */
+		if ((error = pl_index__open(&l->db, ":memory:")) < 0)
+			goto done;
+		l->readonly = 1;
+	} else if ((error = pl_index__open(&l->db, path.ptr)) < 0) {
+		goto done;
+	}
 	if (do_catch_up) {
 		if ((error = pl_ledger__refresh(l)) < 0)
 			goto done;
@@ -732,6 +743,86 @@ done:
 int pl_ledger_open(pl_ledger **out, const char *dir)
 {
 	return pl_ledger__open(out, dir, 1);
+}
+
+/* A copy with no config (a `git clone --bare`, or DIR/repo.git): the origin
+ * is read from the head's checkpoint, the operator key is the trusted one. */
+static int open_bare(pl_ledger **out, const char *path, const pl_key *trust)
+{
+	pl_ledger *l;
+	pl_buf p = PL_BUF_INIT, cp = PL_BUF_INIT;
+	git_commit *c = NULL;
+	git_oid head;
+	const char *nl;
+	int error, rc;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	l->lockfd = -1;
+	if ((l->dir = strdup(path)) == NULL || (error = pl_key_public(&l->op, trust)) < 0) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	pl_buf_printf(&p, "%s/repo.git", path);
+	if (access(p.ptr, F_OK) != 0) {
+		pl_buf_clear(&p);
+		pl_buf_puts(&p, path);
+	}
+	if ((rc = git_repository_open_bare(&l->repo, p.ptr)) < 0) {
+		error = pl_error_set(PL_ENOTFOUND,
+		                     "no ledger at %s (no config, and not a git repository)", path);
+		goto done;
+	}
+	if ((rc = git_reference_name_to_id(&head, l->repo, "refs/heads/main")) < 0 ||
+	    (rc = git_commit_lookup(&c, l->repo, &head)) < 0) {
+		error = pl_error_set(PL_EINVALID, "%s: no refs/heads/main to audit", p.ptr);
+		goto done;
+	}
+	if ((error = pl_ledger__read_path(l, &cp, c, "checkpoint")) < 0 ||
+	    (nl = strchr(cp.ptr, '\n')) == NULL || (size_t)(nl - cp.ptr) >= sizeof(l->origin)) {
+		error = pl_error_set(PL_EINVALID, "%s: the head has no readable checkpoint", p.ptr);
+		goto done;
+	}
+	memcpy(l->origin, cp.ptr, (size_t)(nl - cp.ptr));
+	snprintf(l->op_name, sizeof(l->op_name), "%s", git_commit_author(c)->name);
+	*out = l;
+	l = NULL;
+	error = PL_OK;
+done:
+	git_commit_free(c);
+	pl_buf_free(&p);
+	pl_buf_free(&cp);
+	pl_ledger_free(l);
+	return error;
+}
+
+int pl_ledger_open_audit(pl_ledger **out, const char *dir, const pl_key *trust)
+{
+	pl_buf cfg = PL_BUF_INIT;
+	int error, has_config;
+	ensure_git();
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
+	pl_buf_printf(&cfg, "%s/config", dir);
+	has_config = access(cfg.ptr, F_OK) == 0;
+	pl_buf_free(&cfg);
+	if (!has_config) {
+		if (!trust)
+			return pl_error_set(PL_EUSAGE,
+			                    "%s has no config: give the operator's key with --trust",
+			                    dir);
+		return open_bare(out, dir, trust);
+	}
+	if ((error = pl_ledger__open(out, dir, -1)) < 0)
+		return error;
+	if (trust) {
+		/* the key given out of band, not the copy's own claim */
+		pl_key_free((*out)->op);
+		if ((error = pl_key_public(&(*out)->op, trust)) < 0) {
+			pl_ledger_free(*out);
+			*out = NULL;
+		}
+	}
+	return error;
 }
 
 int pl_ledger_open_for_verify(pl_ledger **out, const char *dir)

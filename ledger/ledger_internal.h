@@ -38,6 +38,7 @@ struct pl_ledger {
 	char last_created[40];       /* created of entry size-1 */
 	int64_t last_time;           /* author time of the head commit */
 	pl_buf *dry_run;             /* appends only validate, envelopes go here */
+	int readonly;                /* the index is in memory (a read-only copy) */
 	/* a ledger in memory (no git): where attachments come from */
 	int (*att_fn)(void *ctx, pl_buf *out, const char *sha256_hex);
 	void *att_ctx;

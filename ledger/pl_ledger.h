@@ -59,6 +59,13 @@ int pl_ledger_open(pl_ledger **out, const char *dir);
  * so a ledger whose history was rewritten can still be audited. */
 int pl_ledger_open_for_verify(pl_ledger **out, const char *dir);
 
+/* Open for an audit (`verify`): like pl_ledger_open_for_verify, and with
+ * trust (may be NULL) the operator key given out of band replaces the copy's
+ * own config; with trust, dir may also be a copy without config (a `git
+ * clone --bare`, or DIR/repo.git): the origin then comes from its head's
+ * checkpoint. PL_EUSAGE for a copy without config and no trust. */
+int pl_ledger_open_audit(pl_ledger **out, const char *dir, const pl_key *trust);
+
 void pl_ledger_free(pl_ledger *l); /* NULL-safe */
 
 const char *pl_ledger_origin(const pl_ledger *l);

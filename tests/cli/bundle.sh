@@ -21,14 +21,14 @@ grep -o 'ssh-ed25519 [A-Za-z0-9+/=]*' L/config >operator.pub
 # ---- export -------------------------------------------------------------
 pl --ledger L export big@1 --out big.bundle
 expect "export model" 0
-expect_out "export names what it wrote" "13 entries"
+expect_out "export names what it wrote" "16 entries"
 pl --ledger L export --work $W1 --out w1.bundle
 expect "export work" 0
 pl --ledger L export other@1 --out other.bundle
 expect "export another model" 0
 pl --ledger L --json export big@1 --out big2.bundle
 expect "export --json" 0
-expect_out "export --json names the seq" '"seq": 11'
+expect_out "export --json names the seq" '"seq": 15'
 check "export is reproducible" cmp -s big.bundle big2.bundle
 check "the bundle is gzip" gzip -t big.bundle
 pl --ledger L export nope@1 --out x.bundle
@@ -47,18 +47,18 @@ check "nothing written on failure" test ! -e x.bundle
 mv L L.gone
 pl verify-bundle big.bundle --trust operator.pub
 expect "model bundle verifies without the ledger" 0
-expect_out "the model, verified" "model big@1 (seq 11) [verified]"
-expect_out "its base model" "base model    base@1 (seq 8)"
+expect_out "the model, verified" "model big@1 (seq 15) [verified]"
+expect_out "its base model" "base model    base@1 (seq 12)"
 expect_out "its datasets with shards" "shard         a.jsonl"
 expect_out "check results" "match         a.jsonl record 3: work $W1, exact"
 expect_out "matched works with holder" "holder        Holder Press"
 expect_out "and terms" "terms         all-rights-reserved"
-expect_out "attestations" "attestation training-licence (seq 12) [verified]"
+expect_out "attestations" "attestation training-licence (seq 16) [verified]"
 expect_out "keys" "key authority (seq 3) [verified]"
 expect_out "the checkpoint" "[verified: signed by the trusted operator key]"
 pl verify-bundle w1.bundle --trust operator.pub
 expect "work bundle verifies" 0
-expect_out "work bundle subject" "subject       work:$W1 (seq 4)"
+expect_out "work bundle subject" "subject       work:$W1 (seq 8)"
 pl verify-bundle big.bundle --trust L.gone/config
 expect "--trust DIR/config" 0
 pl --json verify-bundle big.bundle --trust operator.pub
@@ -67,8 +67,8 @@ check "--json verified" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["verified"] is True and d["problems"] == []
-assert d["checkpoint"]["size"] == 19 and d["checkpoint"]["origin"] == "example.org/bundle-test"
-assert [e["seq"] for e in d["entries"]] == [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 17, 18]
+assert d["checkpoint"]["size"] == 23 and d["checkpoint"]["origin"] == "example.org/bundle-test"
+assert [e["seq"] for e in d["entries"]] == [0, 1, 2, 3, 5, 6, 8, 10, 11, 12, 13, 14, 15, 16, 21, 22]
 assert all(e["verified"] for e in d["entries"])
 assert {"seq", "type", "name", "signer", "verified"} <= set(d["entries"][0])
 ' "$OUT"
@@ -119,10 +119,10 @@ mode, src, dst = sys.argv[1:4]
 b = json.loads(gzip.open(src).read())
 E = {e["seq"]: e for e in b["entries"]}
 if mode == "envelope":      # one changed byte inside an envelope
-    s = E[10]["envelope"]
-    E[10]["envelope"] = s[:40] + ("A" if s[40] != "A" else "B") + s[41:]
+    s = E[14]["envelope"]
+    E[14]["envelope"] = s[:40] + ("A" if s[40] != "A" else "B") + s[41:]
 elif mode == "proof":       # two entries' proofs swapped
-    E[10]["proof"], E[11]["proof"] = E[11]["proof"], E[10]["proof"]
+    E[14]["proof"], E[15]["proof"] = E[15]["proof"], E[14]["proof"]
 elif mode == "checkpoint":  # the checkpoint re-signed by another key
     k = Ed25519PrivateKey.generate()
     pub = k.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
@@ -131,10 +131,14 @@ elif mode == "checkpoint":  # the checkpoint re-signed by another key
     sig = base64.b64encode(kid + k.sign(text.encode())).decode()
     b["checkpoint"] = text + "\n\u2014 " + b["origin"] + " " + sig + "\n"
 elif mode == "missing":     # the dataset big@1 was trained on, removed
-    b["entries"] = [e for e in b["entries"] if e["seq"] != 10]
+    b["entries"] = [e for e in b["entries"] if e["seq"] != 14]
+elif mode == "claim":       # the claim on base@1, left out
+    b["entries"] = [e for e in b["entries"] if e["seq"] != 21]
+elif mode == "grant":       # the lab's grant, left out
+    b["entries"] = [e for e in b["entries"] if e["seq"] != 6]
 elif mode == "extra":       # an unrelated entry, validly proven and signed
     o = json.loads(gzip.open(sys.argv[4]).read())
-    b["entries"] = sorted(b["entries"] + [e for e in o["entries"] if e["seq"] == 15],
+    b["entries"] = sorted(b["entries"] + [e for e in o["entries"] if e["seq"] == 19],
                           key=lambda e: e["seq"])
 elif mode == "attachment":  # an attachment's bytes changed
     for k in b["attachments"]:
@@ -149,21 +153,23 @@ forged() { # forged NAME MODE EXPECTED_STDERR
 	run python3 "$DOCS/verify_bundle.py" "$2.bundle" operator.pub
 	expect "$1: docs/verify_bundle.py refuses it too" 1
 }
-forged "a changed byte in an envelope" envelope "seq 10"
-forged "a swapped proof" proof "seq 11 (model model:big@1): inclusion proof does not lead"
+forged "a changed byte in an envelope" envelope "seq 14"
+forged "a swapped proof" proof "seq 15 (model model:big@1): inclusion proof does not lead"
 forged "a checkpoint signed by another key" checkpoint "checkpoint: not signed by the trusted operator key"
-forged "a missing entry the lineage needs" missing "seq 11 (model model:big@1): its dataset (seq 10) is missing"
+forged "a missing entry the lineage needs" missing "seq 15 (model model:big@1): its dataset (seq 14) is missing"
+forged "a claim that existed at the checkpoint, left out" claim "seq 12 (model model:base@1): its attestation.subject referrer (seq 21) is missing"
+forged "a grant that existed at the checkpoint, left out" grant "its grant.key referrer (seq 6) is missing"
 forged "an altered attachment" attachment "its bytes hash to"
 python3 tamper.py extra big.bundle extra.bundle other.bundle
 pl verify-bundle extra.bundle --trust operator.pub
-expect "an extra unrelated entry" 1 "seq 15 (model model:other@1): not part of the lineage of model:big@1"
+expect "an extra unrelated entry" 1 "seq 19 (model model:other@1): not part of the lineage of model:big@1"
 pl --json verify-bundle extra.bundle --trust operator.pub
 expect "forgery --json exits 1" 1
 check "forgery --json lists the problem" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["verified"] is False and any("not part of the lineage" in p for p in d["problems"])
-assert [e["verified"] for e in d["entries"] if e["seq"] == 15] == [False]
+assert [e["verified"] for e in d["entries"] if e["seq"] == 19] == [False]
 ' "$OUT"
 
 # ---- malformed input: exit 3 --------------------------------------------
@@ -226,6 +232,10 @@ for k in lab:lab holder:rights-holder authority:authority; do
 	"$PL" key gen --name "${k%%:*}" --role "${k#*:}" --out "${k%%:*}" >/dev/null 2>&1
 	"$PL" --ledger R key register "${k%%:*}.pub" --key "${k%%:*}.key" >/dev/null 2>&1
 done
+pl --ledger R key grant authority --role authority --key R/keys/operator.key
+expect "real: the operator grants authority" 0
+pl --ledger R key grant lab --role lab --key authority.key
+expect "real: the authority grants lab" 0
 python3 -c '
 import random
 r = random.Random(7)
@@ -247,6 +257,15 @@ expect "real: model register" 0
 pl --ledger R attest training-licence --subject m@1 --max-training-flop 1e25 \
 	--conditions none --key authority.key
 expect "real: attest" 0
+# a claim and its revocation, both in the bundle; leaving the revocation out
+# is detected by both verifiers
+pl --ledger R attest claim --subject m@1 --work "$WR" --dataset web@1 --statement copied \
+	--key holder.key
+expect "real: claim" 0
+CLAIM=$(sed -n 's/.* as entry //p' "$OUT")
+pl --ledger R attest revocation --revokes "$CLAIM" --key holder.key
+expect "real: revocation of the claim" 0
+REV=$(sed -n 's/.* as entry //p' "$OUT")
 pl --ledger R export m@1 --out m.bundle
 expect "real: export m@1" 0
 pl --ledger R export --work "$WR" --out wr.bundle
@@ -258,6 +277,21 @@ expect "real: m@1 bundle verifies without the ledger" 0
 expect_out "real: the model" "model m@1"
 expect_out "real: the match" "work $WR"
 expect_out "real: the licence" "attestation training-licence"
+expect_out "real: the revoked claim is marked" "[verified, REVOKED at seq $REV]"
+expect_out "real: the grant chain" "lab, granted by authority at seq"
+expect_out "real: the findings" "policy:"
+expect_out "real: what was checked" "every entry is in the log at size"
+python3 - "$REV" <<'EOF2'
+import gzip, json, sys
+b = json.loads(gzip.open("m.bundle").read())
+b["entries"] = [e for e in b["entries"] if e["seq"] != int(sys.argv[1])]
+gzip.open("norev.bundle", "wb").write(json.dumps(b, sort_keys=True, separators=(",", ":")).encode())
+EOF2
+pl verify-bundle norev.bundle --trust op.pub
+expect "real: a revocation left out is detected" 1 "its attestation.revokes referrer (seq $REV) is missing"
+run python3 "$DOCS/verify_bundle.py" norev.bundle op.pub
+expect "real: docs/verify_bundle.py detects it too" 1
+expect_out "real: docs/verify_bundle.py names it" "entry $REV (attestation.revokes) refers to it"
 pl verify-bundle wr.bundle --trust op.pub
 expect "real: work bundle verifies" 0
 expect_out "real: the work bundle holds the model" "model m@1"

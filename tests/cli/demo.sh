@@ -16,7 +16,9 @@ expect_out "the rights holder's query finds the fine-tune via the base" \
 expect_out "a work registered later is a sketch lead" "leads (not proof)"
 expect_out "the recheck finds it in the zstd shard" "shards/web-001.jsonl.zst record 1"
 expect_out "verify --policy reports the reserved works" "policy: warning dataset-reserved-works"
-expect_out "the bundle verifies without the ledger" "verified: the checkpoint's signature"
+expect_out "the bundle verifies without the ledger" "verified: every entry is in the log at size"
+expect_out "roles are granted" "granted lab to \"acme-lab\""
+expect_out "a self-made authority cannot license" "declares authority but no operator has granted it"
 expect_out "the tampered bundle fails" "verification FAILED"
 if command -v dot >/dev/null 2>&1; then
 	check "lineage.svg drawn into DEMO_OUT" grep -q '<svg' "$T/demo-out/lineage.svg"

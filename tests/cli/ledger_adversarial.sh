@@ -125,9 +125,14 @@ cp "$OUT" old.cp
 pl --ledger H checkpoint --json
 g H update-ref refs/heads/main "$(nth H 3)"
 pl --ledger H log
-expect "reset branch: the stale index refuses" 3 "reindex"
+expect "reset branch: the stale index refuses" 3 "the log was rolled back"
+check "reset branch: the signed checkpoint of size 6 is kept" [ -s H/rollback-6.checkpoint ]
+pl --ledger H verify --since H/rollback-6.checkpoint
+expect "reset branch: the kept checkpoint shows the truncation" 1 "verification FAILED"
 pl --ledger H reindex
-expect "reset branch: reindex" 0
+expect "reset branch: reindex refuses to lose the evidence" 3 "--accept-rollback"
+pl --ledger H reindex --accept-rollback
+expect "reset branch: reindex --accept-rollback" 0
 expect_out "reset branch: 4 entries" "4 entries"
 for i in 6 7 8; do
 	pl key gen --name "k$i" --role lab --out "k$i"
@@ -139,7 +144,7 @@ pl --ledger H verify --since old.cp
 expect "rewritten with the key: --since fails" 1
 expect_out "rewritten with the key: not a prefix" "--since checkpoint (size 6) is not a prefix of this ledger"
 g H update-ref refs/heads/main "$(nth H 3)"
-pl --ledger H reindex
+pl --ledger H reindex --accept-rollback
 pl --ledger H --quiet key register k6.pub --key k6.key
 pl --ledger H verify --since old.cp
 expect "truncated with the key: --since fails" 1

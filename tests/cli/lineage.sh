@@ -16,6 +16,14 @@ for k in acme:lab beta:lab aisi:authority redteam:evaluator press:rights-holder;
 	pl $L key register "${k%%:*}.pub" --key "${k%%:*}.key"
 done
 expect "five keys registered" 0
+# roles are granted, not claimed: the operator grants the authority, which
+# grants the labs and the evaluator (entries 6 to 9)
+pl $L key grant aisi --role authority --key L/keys/operator.key
+expect "the operator grants authority" 0
+for k in acme:lab beta:lab redteam:evaluator; do
+	pl $L key grant "${k%%:*}" --role "${k#*:}" --key aisi.key
+done
+expect "the authority grants lab and evaluator" 0
 pl $L verify --policy
 expect "verify --policy: nothing to find" 0
 expect_out "verify --policy prints no findings" "policy: no findings"
@@ -26,9 +34,9 @@ check "fixture: reserved work" [ "$RC" -eq 0 ]
 run "$FX" L work press.key $W2 "Open Essays" "Commons" "licensed:CC-BY-4.0"
 check "fixture: licensed work" [ "$RC" -eq 0 ]
 run "$FX" L dataset acme.key web 1 "web-000.jsonl:1000:250000,web-001.jsonl:500:125000" $W1 $W2 $W1
-check "fixture: dataset web@1 and its check" [ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "8 9" ]
+check "fixture: dataset web@1 and its check" [ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "12 13" ]
 run "$FX" L dataset beta.key chat 1 "chat.jsonl:200:40000"
-check "fixture: clean dataset chat@1" [ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "10 11" ]
+check "fixture: clean dataset chat@1" [ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "14 15" ]
 
 size() { "$PL" $L log --json | wc -c; }
 # refused NAME STDERR ARGS...: exit 3, the message, and nothing appended
@@ -45,7 +53,7 @@ pl $L model register --name atlas --version 1 --dataset web@1 --training-flop 3.
 	--finished 2026-03-01T00:00:00Z --key acme.key
 expect "register frontier base model" 0
 expect_out "register prints the canonical figures" \
-	"registered model atlas@1 as entry 12 (training_flop 3.8e25, parameters 1.2e12, frontier)"
+	"registered model atlas@1 as entry 16 (training_flop 3.8e25, parameters 1.2e12, frontier)"
 printf 'weights' >w1.bin
 pl $L model register --name atlas-chat --version 1 --dataset chat@1 --base atlas@1 \
 	--training-flop 2E+22 --parameters 1.2e12 --weights w1.bin --key beta.key
@@ -56,16 +64,16 @@ expect "fine-tune 2" 0
 pl $L --json model register --name atlas-chat --version 3 --dataset chat@1 \
 	--base atlas-chat@2 --training-flop 1e21 --parameters 7e9 --key beta.key
 expect "fine-tune 3" 0
-check "fine-tune 3 JSON: canonical figures, not frontier, entry 15" \
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["frontier"] is False and d["training_flop"]=="1e21" and d["parameters"]=="7e9" and d["entry"]["seq"]==15' "$OUT"
+check "fine-tune 3 JSON: canonical figures, not frontier, entry 19" \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["frontier"] is False and d["training_flop"]=="1e21" and d["parameters"]=="7e9" and d["entry"]["seq"]==19' "$OUT"
 
 # attestations: a licence for atlas-chat@1, revoked; an evaluation that found
 # a dangerous capability and a deployment approval relying on it
 pl $L attest training-licence --subject atlas-chat@1 --max-training-flop 1e23 \
 	--conditions "quarterly reports" --key aisi.key
 expect "licence for atlas-chat@1" 0
-expect_out "attest prints the seq" "appended training-licence attestation as entry 16"
-pl $L attest revocation --revokes 16 --key aisi.key
+expect_out "attest prints the seq" "appended training-licence attestation as entry 20"
+pl $L attest revocation --revokes 20 --key aisi.key
 expect "authority revokes its licence" 0
 pl $L attest training-licence --subject atlas-chat@2 --max-training-flop 1e21 \
 	--conditions "none" --key aisi.key
@@ -73,9 +81,9 @@ expect "licence below the model's compute" 0
 pl $L attest evaluation --subject atlas-chat@3 --suite wmdp-2026 --result bio=pass \
 	--result cyber=fail --dangerous cyber --key redteam.key
 expect "evaluation with a dangerous capability" 0
-pl $L attest deployment-approval --subject atlas-chat@3 --evaluation 19 --key aisi.key
+pl $L attest deployment-approval --subject atlas-chat@3 --evaluation 23 --key aisi.key
 expect "deployment approval" 0
-pl $L attest claim --subject atlas@1 --work $W1 --check 8 --match 0 \
+pl $L attest claim --subject atlas@1 --work $W1 --check 12 --match 0 \
 	--statement "chapter 3 copied verbatim" --key press.key
 expect "claim through a check match" 0
 
@@ -86,9 +94,9 @@ refused "unknown base model" "no model named nope@2" model register --name x --v
 	--dataset web@1 --base nope@2 --training-flop 1 --parameters 1 --key acme.key
 refused "model names itself as base" "a model cannot be its own base (x@1)" model register \
 	--name x --version 1 --dataset web@1 --base x@1 --training-flop 1 --parameters 1 --key acme.key
-refused "duplicate registration" "model atlas@1 is already registered (seq 12)" model register \
+refused "duplicate registration" "model atlas@1 is already registered (seq 16)" model register \
 	--name atlas --version 1 --dataset web@1 --training-flop 1 --parameters 1 --key acme.key
-refused "model signed by an authority" "model register needs a lab key; SHA256:" model register \
+refused "model signed by an authority" "model register needs a lab key; aisi (SHA256:" model register \
 	--name x --version 1 --dataset web@1 --training-flop 1 --parameters 1 --key aisi.key
 refused "evaluation signed by a lab" "attest evaluation needs an evaluator key;" attest \
 	evaluation --subject atlas@1 --suite s --result bio=pass --key acme.key
@@ -99,20 +107,20 @@ refused "claim signed by a lab" "attest claim needs a rights-holder key" attest 
 refused "licence for an unknown model" "no model named ghost@1" attest training-licence \
 	--subject ghost@1 --max-training-flop 1e26 --conditions c --key aisi.key
 refused "approval relying on another model's evaluation" "is not an evaluation of atlas@1" \
-	attest deployment-approval --subject atlas@1 --evaluation 19 --key aisi.key
+	attest deployment-approval --subject atlas@1 --evaluation 23 --key aisi.key
 refused "revoking someone else's attestation" "only its signer can revoke it" attest \
-	revocation --revokes 19 --key aisi.key
-refused "revoking twice" "was already revoked by entry 17" attest revocation --revokes 16 \
+	revocation --revokes 23 --key aisi.key
+refused "revoking twice" "was already revoked by entry 21" attest revocation --revokes 20 \
 	--key aisi.key
-refused "claim on a work the check did not match" "check 10 has no match of $W1" \
-	attest claim --subject chat@1 --work $W1 --check 10 --statement s --key press.key
+refused "claim on a work the check did not match" "check 14 has no match of $W1" \
+	attest claim --subject chat@1 --work $W1 --check 14 --statement s --key press.key
 refused "claim on an unregistered work" "no work W00000000000000aa is registered" \
-	attest claim --subject web@1 --work W00000000000000aa --check 8 --statement s --key press.key
+	attest claim --subject web@1 --work W00000000000000aa --check 12 --statement s --key press.key
 refused "claim through a check outside the subject's lineage" \
-	"--check 8 is not a check of a dataset in the lineage of chat@1" \
-	attest claim --subject chat@1 --work $W1 --check 8 --statement s --key press.key
+	"--check 12 is not a check of a dataset in the lineage of chat@1" \
+	attest claim --subject chat@1 --work $W1 --check 12 --statement s --key press.key
 pl key gen --name stranger --role lab --out stranger
-refused "unregistered signer" "is not registered" model register --name x --version 1 \
+refused "unregistered signer" "is not a registered key" model register --name x --version 1 \
 	--dataset web@1 --training-flop 1 --parameters 1 --key stranger.key
 for n in 1.5 -1 +5 0x10 inf nan "1 e5" .5e1 1e-3 1.25e1 01 1e05 "" 1e1000 3,8e25; do
 	refused "malformed number '$n'" "is not a number" model register --name x --version 1 \
@@ -139,99 +147,99 @@ expect "lineage --json" 0
 cp "$OUT" lineage.json
 cat >expected.json <<'EOF'
 {
-  "model": {"seq": 15, "leaf": "<leaf>", "name": "atlas-chat@3", "created": "2026-09-21T14:13:20Z",
+  "model": {"seq": 19, "leaf": "<leaf>", "name": "atlas-chat@3", "created": "2026-09-21T14:13:20Z",
     "lab": "<keyid>", "training_flop": "1e21", "parameters": "7e9", "frontier": false,
     "weights": [], "datasets": ["chat@1"], "base_models": ["atlas-chat@2"]},
   "base_models": [
-    {"seq": 14, "leaf": "<leaf>", "name": "atlas-chat@2", "created": "2026-09-21T14:13:20Z",
+    {"seq": 18, "leaf": "<leaf>", "name": "atlas-chat@2", "created": "2026-09-21T14:13:20Z",
      "lab": "<keyid>", "training_flop": "3e21", "parameters": "1.2e12", "frontier": true,
      "weights": [], "datasets": ["chat@1"], "base_models": ["atlas-chat@1"]},
-    {"seq": 13, "leaf": "<leaf>", "name": "atlas-chat@1", "created": "2026-09-21T14:13:20Z",
+    {"seq": 17, "leaf": "<leaf>", "name": "atlas-chat@1", "created": "2026-09-21T14:13:20Z",
      "lab": "<keyid>", "training_flop": "2e22", "parameters": "1.2e12", "frontier": true,
      "weights": [{"name": "w1.bin", "sha256": "9a129038d9a00aed0cf6a7ea059ca50a813449061ab87848cf1a13eafdf33b2c"}],
      "datasets": ["chat@1"], "base_models": ["atlas@1"]},
-    {"seq": 12, "leaf": "<leaf>", "name": "atlas@1", "created": "2026-09-21T14:13:20Z",
+    {"seq": 16, "leaf": "<leaf>", "name": "atlas@1", "created": "2026-09-21T14:13:20Z",
      "lab": "<keyid>", "training_flop": "3.8e25", "parameters": "1.2e12", "frontier": true,
      "hardware": {"accelerator": "H100", "count": 16384},
      "started": "2026-01-01T00:00:00Z", "finished": "2026-03-01T00:00:00Z",
      "weights": [], "datasets": ["web@1"], "base_models": []}
   ],
   "datasets": [
-    {"seq": 11, "leaf": "<leaf>", "name": "chat@1", "created": "2026-09-21T14:13:20Z",
+    {"seq": 15, "leaf": "<leaf>", "name": "chat@1", "created": "2026-09-21T14:13:20Z",
      "lab": "<keyid>", "sources": ["https://example.org/crawl"], "licences": [],
      "totals": {"shards": 1, "bytes": 200000, "records": 200, "tokens": 40000},
      "shards": [{"path": "chat.jsonl", "sha256": "<sha256>", "records": 200, "tokens": 40000,
                  "bytes": 200000, "format": "jsonl", "compression": "none"}],
-     "checks": [{"seq": 10, "created": "2026-09-21T14:13:20Z", "records": 200, "matches": 0}],
+     "checks": [{"seq": 14, "created": "2026-09-21T14:13:20Z", "records": 200, "matches": 0}],
      "works": [], "reserved_works": []},
-    {"seq": 9, "leaf": "<leaf>", "name": "web@1", "created": "2026-09-21T14:13:20Z",
+    {"seq": 13, "leaf": "<leaf>", "name": "web@1", "created": "2026-09-21T14:13:20Z",
      "lab": "<keyid>", "sources": ["https://example.org/crawl"], "licences": [],
      "totals": {"shards": 2, "bytes": 1875000, "records": 1500, "tokens": 375000},
      "shards": [{"path": "web-000.jsonl", "sha256": "<sha256>", "records": 1000, "tokens": 250000,
                  "bytes": 1250000, "format": "jsonl", "compression": "none"},
                 {"path": "web-001.jsonl", "sha256": "<sha256>", "records": 500, "tokens": 125000,
                  "bytes": 625000, "format": "jsonl", "compression": "none"}],
-     "checks": [{"seq": 8, "created": "2026-09-21T14:13:20Z", "records": 1500, "matches": 3}],
+     "checks": [{"seq": 12, "created": "2026-09-21T14:13:20Z", "records": 1500, "matches": 3}],
      "works": [{"id": "W0123456789abcdef", "matches": 2}, {"id": "Wfedcba9876543210", "matches": 1}],
      "reserved_works": ["W0123456789abcdef"]}
   ],
   "works": [
-    {"id": "W0123456789abcdef", "seq": 6, "leaf": "<leaf>", "title": "A Novel",
+    {"id": "W0123456789abcdef", "seq": 10, "leaf": "<leaf>", "title": "A Novel",
      "creators": ["Press Ltd"], "holder": "Press Ltd", "terms": "all-rights-reserved",
      "registered": true, "reserved": true, "datasets": ["web@1"]},
-    {"id": "Wfedcba9876543210", "seq": 7, "leaf": "<leaf>", "title": "Open Essays",
+    {"id": "Wfedcba9876543210", "seq": 11, "leaf": "<leaf>", "title": "Open Essays",
      "creators": ["Commons"], "holder": "Commons", "terms": "licensed:CC-BY-4.0",
      "registered": true, "reserved": false, "datasets": ["web@1"]}
   ],
   "attestations": [
-    {"seq": 19, "leaf": "<leaf>", "kind": "evaluation", "subject": "atlas-chat@3", "subject_seq": 15,
+    {"seq": 23, "leaf": "<leaf>", "kind": "evaluation", "subject": "atlas-chat@3", "subject_seq": 19,
      "issuer": "<keyid>", "issuer_role": "evaluator", "created": "2026-09-21T14:13:20Z",
      "revoked": false, "revoked_by": null, "suite": "wmdp-2026",
      "results": {"bio": "pass", "cyber": "fail"}, "dangerous_capabilities": ["cyber"]},
-    {"seq": 20, "leaf": "<leaf>", "kind": "deployment-approval", "subject": "atlas-chat@3",
-     "subject_seq": 15, "issuer": "<keyid>", "issuer_role": "authority",
+    {"seq": 24, "leaf": "<leaf>", "kind": "deployment-approval", "subject": "atlas-chat@3",
+     "subject_seq": 19, "issuer": "<keyid>", "issuer_role": "authority",
      "created": "2026-09-21T14:13:20Z", "revoked": false, "revoked_by": null,
-     "evaluations": [{"seq": 19, "leaf": "<leaf>"}]},
-    {"seq": 18, "leaf": "<leaf>", "kind": "training-licence", "subject": "atlas-chat@2",
-     "subject_seq": 14, "issuer": "<keyid>", "issuer_role": "authority",
+     "evaluations": [{"seq": 23, "leaf": "<leaf>"}]},
+    {"seq": 22, "leaf": "<leaf>", "kind": "training-licence", "subject": "atlas-chat@2",
+     "subject_seq": 18, "issuer": "<keyid>", "issuer_role": "authority",
      "created": "2026-09-21T14:13:20Z", "revoked": false, "revoked_by": null,
      "max_training_flop": "1e21", "conditions": "none"},
-    {"seq": 16, "leaf": "<leaf>", "kind": "training-licence", "subject": "atlas-chat@1",
-     "subject_seq": 13, "issuer": "<keyid>", "issuer_role": "authority",
-     "created": "2026-09-21T14:13:20Z", "revoked": true, "revoked_by": 17,
+    {"seq": 20, "leaf": "<leaf>", "kind": "training-licence", "subject": "atlas-chat@1",
+     "subject_seq": 17, "issuer": "<keyid>", "issuer_role": "authority",
+     "created": "2026-09-21T14:13:20Z", "revoked": true, "revoked_by": 21,
      "max_training_flop": "1e23", "conditions": "quarterly reports"},
-    {"seq": 21, "leaf": "<leaf>", "kind": "claim", "subject": "atlas@1", "subject_seq": 12,
+    {"seq": 25, "leaf": "<leaf>", "kind": "claim", "subject": "atlas@1", "subject_seq": 16,
      "issuer": "<keyid>", "issuer_role": "rights-holder", "created": "2026-09-21T14:13:20Z",
      "revoked": false, "revoked_by": null, "work": "W0123456789abcdef",
-     "check": {"seq": 8, "leaf": "<leaf>"}, "match": 0, "statement": "chapter 3 copied verbatim"}
+     "check": {"seq": 12, "leaf": "<leaf>"}, "match": 0, "statement": "chapter 3 copied verbatim"}
   ],
   "findings": [
     {"code": "deployment-without-safe-evaluation", "severity": "error", "subject": "atlas-chat@3",
-     "subject_type": "model", "seq": 15,
-     "message": "model atlas-chat@3 has a deployment-approval (seq 20) but no unrevoked evaluation by an evaluator key that found no dangerous capability"},
+     "subject_type": "model", "seq": 19,
+     "message": "model atlas-chat@3 has a deployment-approval (seq 24) but no unrevoked evaluation by an evaluator key that found no dangerous capability"},
     {"code": "model-reserved-works", "severity": "warning", "subject": "atlas-chat@3",
-     "subject_type": "model", "seq": 15,
+     "subject_type": "model", "seq": 19,
      "message": "model atlas-chat@3: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
     {"code": "licence-exceeded", "severity": "error", "subject": "atlas-chat@2",
-     "subject_type": "model", "seq": 14,
-     "message": "model atlas-chat@2: training_flop 3e21 exceeds the max_training_flop of every training-licence: 1e21 (seq 18)"},
+     "subject_type": "model", "seq": 18,
+     "message": "model atlas-chat@2: training_flop 3e21 exceeds the max_training_flop of every training-licence: 1e21 (seq 22)"},
     {"code": "model-reserved-works", "severity": "warning", "subject": "atlas-chat@2",
-     "subject_type": "model", "seq": 14,
+     "subject_type": "model", "seq": 18,
      "message": "model atlas-chat@2: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
     {"code": "unlicensed-frontier-model", "severity": "error", "subject": "atlas-chat@1",
-     "subject_type": "model", "seq": 13,
+     "subject_type": "model", "seq": 17,
      "message": "frontier model atlas-chat@1 (training_flop 2e22, parameters 1.2e12) has no unrevoked training-licence from an authority key"},
     {"code": "model-reserved-works", "severity": "warning", "subject": "atlas-chat@1",
-     "subject_type": "model", "seq": 13,
+     "subject_type": "model", "seq": 17,
      "message": "model atlas-chat@1: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
     {"code": "unlicensed-frontier-model", "severity": "error", "subject": "atlas@1",
-     "subject_type": "model", "seq": 12,
+     "subject_type": "model", "seq": 16,
      "message": "frontier model atlas@1 (training_flop 3.8e25, parameters 1.2e12) has no unrevoked training-licence from an authority key"},
     {"code": "model-reserved-works", "severity": "warning", "subject": "atlas@1",
-     "subject_type": "model", "seq": 12,
+     "subject_type": "model", "seq": 16,
      "message": "model atlas@1: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
     {"code": "dataset-reserved-works", "severity": "warning", "subject": "web@1",
-     "subject_type": "dataset", "seq": 9,
+     "subject_type": "dataset", "seq": 13,
      "message": "dataset web@1: its check found works under all-rights-reserved or opt-out terms: W0123456789abcdef \"A Novel\" (Press Ltd, all-rights-reserved)"}
   ]
 }
@@ -266,19 +274,19 @@ check "weights digest is sha256sum's" \
 
 pl $L lineage atlas-chat@3
 expect "lineage text" 0
-expect_out "text: the model" "model atlas-chat@3 (seq 15)"
-expect_out "text: a base" "base model atlas@1 (seq 12) [frontier]"
+expect_out "text: the model" "model atlas-chat@3 (seq 19)"
+expect_out "text: a base" "base model atlas@1 (seq 16) [frontier]"
 expect_out "text: the work" 'work W0123456789abcdef "A Novel" holder Press Ltd, terms all-rights-reserved; in web@1'
-expect_out "text: revoked licence" "seq 16 training-licence on atlas-chat@1 by authority"
-expect_out "text: revoked mark" "[REVOKED by seq 17]"
+expect_out "text: revoked licence" "seq 20 training-licence on atlas-chat@1 by authority"
+expect_out "text: revoked mark" "[REVOKED by seq 21]"
 expect_out "text: a finding" "error unlicensed-frontier-model: frontier model atlas@1"
 
 pl $L lineage atlas-chat@3 --format dot
 expect "lineage dot" 0
 cp "$OUT" lineage.dot
-expect_out "dot: fine-tune edge" 'm15 -> m14 [label="fine-tuned from"]'
-expect_out "dot: training edge" 'm12 -> d9 [label="trained on"]'
-expect_out "dot: contains edge" 'd9 -> "w_W0123456789abcdef" [label="contains"]'
+expect_out "dot: fine-tune edge" 'm19 -> m18 [label="fine-tuned from"]'
+expect_out "dot: training edge" 'm16 -> d13 [label="trained on"]'
+expect_out "dot: contains edge" 'd13 -> "w_W0123456789abcdef" [label="contains"]'
 expect_out "dot: findings in red" "shape=octagon, color=red"
 if command -v dot >/dev/null; then
 	run dot -Tsvg lineage.dot -o lineage.svg
@@ -294,12 +302,12 @@ cat >policy.py <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["verified"] is True and d["problems"] == [], d
-want = [("dataset-reserved-works", "web@1", 9),
-        ("unlicensed-frontier-model", "atlas@1", 12), ("model-reserved-works", "atlas@1", 12),
-        ("unlicensed-frontier-model", "atlas-chat@1", 13), ("model-reserved-works", "atlas-chat@1", 13),
-        ("licence-exceeded", "atlas-chat@2", 14), ("model-reserved-works", "atlas-chat@2", 14),
-        ("deployment-without-safe-evaluation", "atlas-chat@3", 15),
-        ("model-reserved-works", "atlas-chat@3", 15)]
+want = [("dataset-reserved-works", "web@1", 13),
+        ("unlicensed-frontier-model", "atlas@1", 16), ("model-reserved-works", "atlas@1", 16),
+        ("unlicensed-frontier-model", "atlas-chat@1", 17), ("model-reserved-works", "atlas-chat@1", 17),
+        ("licence-exceeded", "atlas-chat@2", 18), ("model-reserved-works", "atlas-chat@2", 18),
+        ("deployment-without-safe-evaluation", "atlas-chat@3", 19),
+        ("model-reserved-works", "atlas-chat@3", 19)]
 got = [(f["code"], f["subject"], f["seq"]) for f in d["findings"]]
 assert got == want, got
 lin = json.load(open(sys.argv[2]))["findings"]

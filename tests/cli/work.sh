@@ -88,7 +88,7 @@ head -c 4000 /dev/urandom >random.bin 2>/dev/null || dd if=/dev/urandom of=rando
 refuse "random bytes" "random.bin" random.bin --title B --holder H --key rh.key
 prose 300 22 >ok.txt
 refuse "a lab key" "rights-holder" ok.txt --title T --holder H --key lab.key
-refuse "an unregistered key" "not registered" ok.txt --title T --holder H --key stranger.key
+refuse "an unregistered key" "is not a registered key" ok.txt --title T --holder H --key stranger.key
 for t in free "licensed:" "opt_out" "ALL-RIGHTS-RESERVED" ""; do
 	refuse "--terms '$t'" "terms" ok.txt --title T --holder H --terms "$t" --key rh.key
 done

@@ -78,6 +78,22 @@ static int bulk(pl_ledger *l, const pl_key *k, long n)
 	return 0;
 }
 
+/* PROVLEDGER_TIME, as the CLI honours it (the ledger must allow it). */
+static int64_t pinned;
+static int64_t pinned_clock(void *ctx)
+{
+	(void)ctx;
+	return pinned;
+}
+static int set_test_clock(pl_ledger *l)
+{
+	const char *t = getenv("PROVLEDGER_TIME");
+	if (!t || !*t)
+		return 0;
+	pinned = strtoll(t, NULL, 10);
+	return pl_ledger_set_clock(l, pinned_clock, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	pl_ledger *l = NULL;
@@ -90,7 +106,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pl_fixture LEDGER work|dataset|recheck|bulk KEY ...\n");
 		return 2;
 	}
-	if (pl_ledger_open(&l, argv[1]) < 0)
+	if (pl_ledger_open(&l, argv[1]) < 0 || set_test_clock(l) < 0)
 		return fail(argv[1]);
 	if (pl_key_load_private(&k, argv[3]) < 0) {
 		rc = fail(argv[3]);
