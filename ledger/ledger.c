@@ -806,6 +806,16 @@ int pl_ledger_open_audit(pl_ledger **out, const char *dir, const pl_key *trust)
 	has_config = access(cfg.ptr, F_OK) == 0;
 	pl_buf_free(&cfg);
 	if (!has_config) {
+		pl_buf head = PL_BUF_INIT, head2 = PL_BUF_INIT;
+		int is_git;
+		pl_buf_printf(&head, "%s/HEAD", dir);
+		pl_buf_printf(&head2, "%s/repo.git/HEAD", dir);
+		is_git = access(head.ptr, F_OK) == 0 || access(head2.ptr, F_OK) == 0;
+		pl_buf_free(&head);
+		pl_buf_free(&head2);
+		if (!is_git)
+			return pl_error_set(PL_ENOTFOUND, "no ledger at %s (run 'provledger init')",
+			                    dir);
 		if (!trust)
 			return pl_error_set(PL_EUSAGE,
 			                    "%s has no config: give the operator's key with --trust",

@@ -93,7 +93,7 @@ pl --ledger L verify --since missing-file
 expect "verify --since missing-file" 3 "missing-file"
 echo "garbage" >garbage.cp
 pl --ledger L verify --since garbage.cp
-expect "verify --since garbage" 1 "verification FAILED"
+expect "verify --since garbage: bad input, exit 3" 3 "not a signed checkpoint"
 pl --ledger L verify
 expect "verify after the errors: still clean" 0
 pl --ledger L log
