@@ -86,8 +86,11 @@ int pl_cli_test_clock(int64_t (**fn)(void *), void **ctx);
 /* {"seq": N, "leaf": "<hex>"} */
 json_t *pl_cli_ref(uint64_t seq, const unsigned char leaf[32]);
 
-/* Load a private key given with --key; prints and returns an exit code on failure. */
+/* Load a private key given with --key: a key file (PEM PKCS#8, or OpenSSH's
+ * format; a passphrase from the file named by PROVLEDGER_PASSPHRASE_FILE, or
+ * asked on the terminal), or "agent:SHA256:..." for a key held by the
+ * ssh-agent at $SSH_AUTH_SOCK. Prints and returns an exit code on failure. */
 struct pl_key;
-int pl_cli_load_key(struct pl_key **out, const char *path);
+int pl_cli_load_key(struct pl_key **out, const char *spec);
 
 #endif

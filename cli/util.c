@@ -1,10 +1,15 @@
 /* util.c - error reporting, JSON printing, progress bar for the commands. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "cli.h"
 #include "pl_dsse.h"
@@ -216,9 +221,149 @@ json_t *pl_cli_ref(uint64_t seq, const unsigned char leaf[32])
 	return json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "leaf", hex);
 }
 
-int pl_cli_load_key(pl_key **out, const char *path)
+/* The terminal whose echo the prompt turned off, restored on a fatal signal. */
+static volatile sig_atomic_t tty_fd = -1;
+static struct termios tty_saved;
+static const int tty_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static struct sigaction tty_old[4];
+
+static void tty_restore_and_reraise(int sig)
 {
-	int error = pl_key_load_private(out, path);
+	if (tty_fd >= 0)
+		tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Prompt on /dev/tty with echo off; the line, without its newline, into out. */
+static int passphrase_from_tty(pl_buf *out, const char *path)
+{
+	struct termios t;
+	struct sigaction sa;
+	pl_buf prompt = PL_BUF_INIT;
+	int fd, error = PL_OK, eof = 0;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || !isatty(fd)) {
+		if (fd >= 0)
+			close(fd);
+		return pl_error_set(PL_EINVALID,
+		                    "%s: the key is protected by a passphrase; give it in a file "
+		                    "(mode 0600) named by PROVLEDGER_PASSPHRASE_FILE, run from a "
+		                    "terminal, or use ssh-agent (--key agent:FINGERPRINT)",
+		                    path);
+	}
+	if (tcgetattr(fd, &tty_saved) < 0) {
+		error = pl_error_set(PL_ERROR, "/dev/tty: %s", strerror(errno));
+		close(fd);
+		return error;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tty_restore_and_reraise;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 4; i++)
+		sigaction(tty_signals[i], &sa, &tty_old[i]);
+	t = tty_saved;
+	t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	t.c_lflag |= ICANON;
+	tty_fd = fd;
+	pl_buf_printf(&prompt, "Enter passphrase for %s: ", path);
+	if (tcsetattr(fd, TCSAFLUSH, &t) < 0 || write(fd, prompt.ptr, prompt.len) < 0) {
+		error = pl_error_set(PL_ERROR, "/dev/tty: %s", strerror(errno));
+		goto done;
+	}
+	/* One allocation, so that no reallocation leaves a copy behind. */
+	if ((error = pl_buf_grow(out, PL_KEY_MAX_FILE)) < 0)
+		goto done;
+	for (;;) {
+		char c;
+		ssize_t n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error = pl_error_set(PL_ERROR, "/dev/tty: %s", strerror(errno));
+			goto done;
+		}
+		if (n == 0) {
+			eof = 1;
+			break;
+		}
+		if (c == '\n')
+			break;
+		if (out->len >= PL_KEY_MAX_FILE) {
+			error = pl_error_set(PL_ELIMIT, "%s: passphrase too long", path);
+			goto done;
+		}
+		out->ptr[out->len++] = c;
+		c = 0;
+	}
+	out->ptr[out->len] = '\0';
+	if (eof && out->len == 0)
+		error = pl_error_set(PL_EINVALID, "%s: no passphrase given", path);
+done:
+	tcsetattr(fd, TCSAFLUSH, &tty_saved);
+	if (write(fd, "\n", 1) < 0) {
+		/* the prompt line stays open; nothing else to do */
+	}
+	tty_fd = -1;
+	for (int i = 0; i < 4; i++)
+		sigaction(tty_signals[i], &tty_old[i], NULL);
+	close(fd);
+	pl_buf_free(&prompt);
+	return error;
+}
+
+/* The passphrase callback of pl_key_load_private_ex: PROVLEDGER_PASSPHRASE_FILE
+ * (its first line), else a prompt on the terminal, else an error saying how
+ * to give one. */
+static int cli_passphrase(void *ctx, pl_buf *out, const char *path)
+{
+	const char *file = getenv("PROVLEDGER_PASSPHRASE_FILE");
+	pl_buf data = PL_BUF_INIT;
+	size_t n;
+	int error;
+
+	(void)ctx;
+	if (!file || !*file)
+		return passphrase_from_tty(out, path);
+	if ((error = pl_key_read_secret(&data, file, "a passphrase")) < 0) {
+		pl_error_prefix(error, "PROVLEDGER_PASSPHRASE_FILE");
+		goto done;
+	}
+	n = data.ptr ? strcspn(data.ptr, "\n") : 0;
+	if (n > 0 && data.ptr[n - 1] == '\r')
+		n--;
+	if (memchr(data.ptr, '\0', n)) {
+		error = pl_error_set(PL_EINVALID,
+		                     "PROVLEDGER_PASSPHRASE_FILE: %s: holds a NUL byte", file);
+		goto done;
+	}
+	if ((error = pl_buf_grow(out, n)) < 0)
+		goto done;
+	error = pl_buf_put(out, data.ptr, n);
+done:
+	if (data.ptr)
+		OPENSSL_cleanse(data.ptr, data.cap);
+	pl_buf_free(&data);
+	return error;
+}
+
+int pl_cli_load_key(pl_key **out, const char *spec)
+{
+	pl_key_load_opts opts = {cli_passphrase, NULL};
+	int error;
+
+	if (strncmp(spec, "agent:", 6) == 0) {
+		const char *sock = getenv("SSH_AUTH_SOCK");
+		if (!sock || !*sock) {
+			pl_cli_err("%s: SSH_AUTH_SOCK is not set: no ssh-agent to ask (start one "
+			           "with ssh-agent and add the key with ssh-add)",
+			           spec);
+			return PL_EXIT_ERROR;
+		}
+		error = pl_key_from_agent(out, sock, spec + 6);
+	} else {
+		error = pl_key_load_private_ex(out, spec, &opts);
+	}
 	return error < 0 ? pl_cli_fail(error) : 0;
 }
 

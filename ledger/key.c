@@ -1,6 +1,7 @@
-/* key.c - Ed25519 keys over OpenSSL EVP: PEM PKCS#8 files, OpenSSH public
- * lines and fingerprints, signing; plus the SSH wire helpers and UTF-8 check
- * of crypto_internal.h. */
+/* key.c - Ed25519 keys over OpenSSL EVP: reading private key files safely,
+ * PEM PKCS#8 files (OpenSSH ones in key_openssh.c), OpenSSH public lines and
+ * fingerprints, signing (through ssh-agent in key_agent.c); plus the SSH wire
+ * helpers and UTF-8 check of crypto_internal.h. */
 #include "pl_key.h"
 
 #include <errno.h>
@@ -17,16 +18,11 @@
 #include <openssl/pem.h>
 
 #include "crypto_internal.h"
+#include "key_internal.h"
 #include "pl_hash.h"
 
 #define KEY_TYPE "ssh-ed25519"
-#define MAX_KEY_FILE 65536
-
-struct pl_key {
-	EVP_PKEY *pkey;
-	unsigned char pub[32];
-	int has_private;
-};
+#define OPENSSH_BEGIN "-----BEGIN OPENSSH PRIVATE KEY-----"
 
 /* Translate the OpenSSL error queue into our message slot, and empty it. */
 static int ossl_error(int code, const char *what)
@@ -40,7 +36,7 @@ static int ossl_error(int code, const char *what)
 	return pl_error_set(code, "%s%s%s", what, msg[0] ? ": " : "", msg);
 }
 
-static int wrap(pl_key **out, EVP_PKEY *pkey, int has_private)
+int pl_key__wrap(pl_key **out, EVP_PKEY *pkey, int has_private)
 {
 	pl_key *k;
 	size_t len = sizeof(k->pub);
@@ -69,7 +65,7 @@ int pl_key_generate(pl_key **out)
 
 	if (!pkey)
 		return ossl_error(PL_ERROR, "Ed25519 key generation failed");
-	return wrap(out, pkey, 1);
+	return pl_key__wrap(out, pkey, 1);
 }
 
 int pl_key_from_raw(pl_key **out, const unsigned char pub[32])
@@ -78,20 +74,28 @@ int pl_key_from_raw(pl_key **out, const unsigned char pub[32])
 
 	if (!pkey)
 		return ossl_error(PL_EINVALID, "invalid Ed25519 public key");
-	return wrap(out, pkey, 0);
+	return pl_key__wrap(out, pkey, 0);
 }
 
-int pl_key_load_private(pl_key **out, const char *path)
+int pl_key_read_secret(pl_buf *out, const char *path, const char *what)
 {
-	pl_buf data = PL_BUF_INIT;
-	BIO *bio = NULL;
-	EVP_PKEY *pkey = NULL;
 	struct stat st;
+	size_t start = out->len;
 	int fd, error = PL_OK;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return pl_error_set(errno == ENOENT ? PL_ENOTFOUND : PL_ERROR, "%s: %s", path,
-		                    strerror(errno));
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: the
+	 * file named is the file read. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC)) < 0) {
+		int e = errno;
+		if (e == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			return pl_error_set(
+			    PL_EINVALID, "%s: is a symbolic link; refusing to read %s through it",
+			    path, what);
+		if (e == ENXIO) /* a socket, or a device without a driver */
+			return pl_error_set(PL_EINVALID, "%s: not a regular file", path);
+		return pl_error_set(e == ENOENT ? PL_ENOTFOUND : PL_ERROR, "%s: %s", path,
+		                    strerror(e));
+	}
 	if (fstat(fd, &st) < 0) {
 		error = pl_error_set(PL_ERROR, "%s: %s", path, strerror(errno));
 		goto done;
@@ -106,45 +110,91 @@ int pl_key_load_private(pl_key **out, const char *path)
 		                 path, (unsigned)(st.st_mode & 07777));
 		goto done;
 	}
+	if (st.st_size > PL_KEY_MAX_FILE) {
+		error = pl_error_set(PL_ELIMIT, "%s: larger than %d bytes; not a key file", path,
+		                     PL_KEY_MAX_FILE);
+		goto done;
+	}
+	/* One allocation: a realloc would leave a copy of the secret behind. */
+	if ((error = pl_buf_grow(out, PL_KEY_MAX_FILE + 1)) < 0)
+		goto done;
 	for (;;) {
-		ssize_t n;
-		if (data.len >= MAX_KEY_FILE) {
-			error = pl_error_set(PL_ELIMIT, "%s: too large for a key file", path);
-			goto done;
-		}
-		if ((error = pl_buf_grow(&data, 4096)) < 0)
-			goto done;
-		if ((n = read(fd, data.ptr + data.len, data.cap - data.len - 1)) < 0) {
-			if (errno == EINTR)
-				continue;
+		ssize_t n = read(fd, out->ptr + out->len, start + PL_KEY_MAX_FILE + 1 - out->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
 			error = pl_error_set(PL_ERROR, "%s: read: %s", path, strerror(errno));
 			goto done;
 		}
 		if (n == 0)
 			break;
-		data.len += (size_t)n;
+		out->len += (size_t)n;
+		if (out->len - start > PL_KEY_MAX_FILE) {
+			error = pl_error_set(PL_ELIMIT, "%s: larger than %d bytes; not a key file",
+			                     path, PL_KEY_MAX_FILE);
+			goto done;
+		}
 	}
-	if ((bio = BIO_new_mem_buf(data.ptr, (int)data.len)) == NULL) {
-		error = pl_error_set(PL_ENOMEM, "out of memory");
-		goto done;
-	}
-	/* Empty passphrase callback data: an encrypted key fails instead of prompting. */
-	if ((pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"")) == NULL) {
-		error = ossl_error(PL_EINVALID, "not an unencrypted PEM PKCS#8 private key");
-		pl_error_prefix(error, "%s", path);
-		goto done;
-	}
-	if ((error = wrap(out, pkey, 1)) < 0)
-		pl_error_prefix(error, "%s", path);
-	pkey = NULL;
 done:
+	if (error < 0 && out->ptr) {
+		OPENSSL_cleanse(out->ptr + start, out->cap - start);
+		out->len = start;
+	}
+	if (out->ptr)
+		out->ptr[out->len] = '\0';
+	close(fd);
+	return error;
+}
+
+static int load_pem(pl_key **out, const char *path, const pl_buf *data)
+{
+	BIO *bio;
+	EVP_PKEY *pkey;
+	int error;
+
+	if (strstr(data->ptr, "-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+		return pl_error_set(PL_EINVALID,
+		                    "%s: an encrypted PKCS#8 key; only OpenSSH keys may be "
+		                    "protected by a passphrase",
+		                    path);
+	if ((bio = BIO_new_mem_buf(data->ptr, (int)data->len)) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	/* Empty passphrase callback data: an encrypted key fails instead of prompting. */
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
 	BIO_free(bio);
-	EVP_PKEY_free(pkey);
+	if (!pkey) {
+		ERR_clear_error();
+		return pl_error_set(PL_EINVALID,
+		                    "%s: not a private key (PEM PKCS#8 or OpenSSH Ed25519)", path);
+	}
+	if ((error = pl_key__wrap(out, pkey, 1)) < 0)
+		pl_error_prefix(error, "%s", path);
+	return error;
+}
+
+int pl_key_load_private_ex(pl_key **out, const char *path, const pl_key_load_opts *opts)
+{
+	static const pl_key_load_opts none = {NULL, NULL};
+	pl_buf data = PL_BUF_INIT;
+	size_t blen = strlen(OPENSSH_BEGIN);
+	int error;
+
+	if ((error = pl_key_read_secret(&data, path, "a private key")) < 0)
+		goto done;
+	if (data.len >= blen && memcmp(data.ptr, OPENSSH_BEGIN, blen) == 0)
+		error = pl_key__load_openssh(out, path, data.ptr, data.len, opts ? opts : &none);
+	else
+		error = load_pem(out, path, &data);
+done:
 	if (data.ptr)
 		OPENSSL_cleanse(data.ptr, data.cap);
 	pl_buf_free(&data);
-	close(fd);
 	return error;
+}
+
+int pl_key_load_private(pl_key **out, const char *path)
+{
+	return pl_key_load_private_ex(out, path, NULL);
 }
 
 int pl_key_save_private(const pl_key *k, const char *path)
@@ -157,6 +207,9 @@ int pl_key_save_private(const pl_key *k, const char *path)
 
 	if (!k->has_private)
 		return pl_error_set(PL_EUSAGE, "%s: the key has no private half", path);
+	if (k->agent_socket)
+		return pl_error_set(PL_EUSAGE,
+		                    "%s: the key is held by ssh-agent; it cannot be saved", path);
 	if ((bio = BIO_new(BIO_s_secmem())) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	if (PEM_write_bio_PrivateKey(bio, k->pkey, NULL, NULL, 0, NULL, NULL) != 1) {
@@ -223,6 +276,8 @@ int pl_key_sign(const pl_key *k, unsigned char sig[64], const void *msg, size_t 
 
 	if (!k->has_private)
 		return pl_error_set(PL_EUSAGE, "cannot sign: the key has no private half");
+	if (k->agent_socket)
+		return pl_key__agent_sign(k, sig, msg, len);
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pkey) != 1 ||
@@ -254,6 +309,7 @@ void pl_key_free(pl_key *k)
 	if (!k)
 		return;
 	EVP_PKEY_free(k->pkey); /* OpenSSL wipes the private key it holds */
+	free(k->agent_socket);
 	OPENSSL_cleanse(k, sizeof(*k));
 	free(k);
 }

@@ -64,11 +64,9 @@ PL_TEST(key, load_errors)
 	CHECK_ERR(pl_key_load_private(&k, path), PL_ENOTFOUND);
 	write_tmp(path, "garbage.key", "not a key\n", 10);
 	CHECK_ERR(pl_key_load_private(&k, path), PL_EINVALID);
-	CHECK_CONTAINS(pl_error_last(), "garbage.key");
-	/* An OpenSSH-format private key is not PKCS#8. */
-	copy_fixture(path, "key/test.openssh", "test.openssh", 0600);
-	CHECK_ERR(pl_key_load_private(&k, path), PL_EINVALID);
+	CHECK_CONTAINS(pl_error_last(), "garbage.key: not a private key");
 	CHECK(k == NULL);
+	/* OpenSSH-format private keys load too: tests/unit/key_openssh.c. */
 }
 
 PL_TEST(key, sign_verify_and_tamper)
