@@ -58,8 +58,10 @@ typedef enum {
 
 /* Options; zero-initialise for the defaults. */
 typedef struct {
-	pl_shard_format
-	    format; /* PL_FORMAT_AUTO: "ustar" at 257 → tar, '{' first → jsonl, else txt */
+	/* PL_FORMAT_AUTO: "ustar" at 257 → tar, '{' first (after an optional
+	 * UTF-8 BOM and blanks) → jsonl, else txt. A BOM opening a JSONL stream
+	 * is skipped; offsets still count its 3 bytes. */
+	pl_shard_format format;
 	const char *field;    /* JSONL text field (top-level string); NULL → "text" */
 	pl_shard_split split; /* txt only */
 	int lossy;            /* pl_shard_tokenize: invalid UTF-8 → U+FFFD instead of an error */

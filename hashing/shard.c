@@ -291,6 +291,11 @@ int pl_shard__too_long(pl_shard *s, const char *what, uint64_t off)
 
 /* ---- lines (JSONL, txt --split blank-line) ---- */
 
+static int has_bom(const unsigned char *p, size_t n)
+{
+	return n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf;
+}
+
 /* The next line without its '\n': 1 (*p, *n, *off set; *nl: a '\n' ended
  * it), 0 at the end of the stream. *p is borrowed until the next call. */
 static int next_line(pl_shard *s, const unsigned char **p, size_t *n, uint64_t *off, int *nl)
@@ -353,6 +358,13 @@ static int jsonl_next(pl_shard *s)
 	for (;;) {
 		if ((rc = next_line(s, &p, &n, &off, &nl)) <= 0)
 			return rc;
+		if (off == 0 && has_bom(p, n)) {
+			/* A UTF-8 BOM opening the stream is not part of the record;
+			 * offsets still count it. */
+			p += 3;
+			n -= 3;
+			off += 3;
+		}
 		if (n && p[n - 1] == '\r')
 			n--;
 		if (is_blank(p, n))
@@ -448,7 +460,7 @@ static int detect(pl_shard *s)
 		return PL_OK;
 	}
 	s->format = PL_FORMAT_TXT;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = has_bom(p, n) ? 3 : 0; i < n; i++) {
 		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')
 			continue;
 		if (p[i] == '{')

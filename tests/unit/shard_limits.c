@@ -1,8 +1,8 @@
 /* Unit tests of the shard readers against hostile input (hashing/shard*.c):
  * tar sizes that wrap or overflow, members that tar readers read
  * differently, names that could forge output, truncation at every offset,
- * the record limit and its cap, reading a descriptor, and the overflow
- * checks of the buffer helpers. */
+ * the record limit and its cap, a UTF-8 BOM before JSONL, reading a
+ * descriptor, and the overflow checks of the buffer helpers. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -533,6 +533,78 @@ PL_TEST(shard_limits, tar_truncated_at_every_offset)
 	pl_buf_free(&t);
 	pl_buf_free(&full);
 	pl_buf_free(&got);
+}
+
+PL_TEST(shard_limits, jsonl_utf8_bom)
+{
+	const char *d = "\xef\xbb\xbf{\"text\":\"first\"}\n{\"text\":\"second\"}\n";
+	pl_shard *s = NULL;
+	const pl_record *r;
+	pl_shard_info info;
+	CHECK_OK(pl_shard_open(&s, put_file("bom.jsonl", d, strlen(d)), NULL));
+	CHECK_EQ_INT(pl_shard_next(s, &r), 1);
+	CHECK_EQ_INT(r->offset, 3); /* the BOM's bytes still count */
+	CHECK_EQ_INT(r->length, strlen("{\"text\":\"first\"}"));
+	CHECK_EQ_INT(r->line, 1);
+	CHECK(r->text_len == 5 && memcmp(r->text, "first", 5) == 0);
+	uint64_t off, len;
+	CHECK_OK(pl_shard_span(s, &off, &len, 0, 5));
+	CHECK_EQ_INT(off, 12);
+	CHECK(memcmp(d + off, "first", 5) == 0);
+	CHECK_EQ_INT(pl_shard_next(s, &r), 1);
+	CHECK_EQ_INT(r->offset, 3 + strlen("{\"text\":\"first\"}\n"));
+	CHECK_EQ_INT(pl_shard_next(s, &r), 0);
+	CHECK_OK(pl_shard_finish(s, &info));
+	CHECK_EQ_INT(info.format, PL_FORMAT_JSONL);
+	CHECK_EQ_INT(info.records, 2);
+	CHECK_EQ_INT(info.stream_bytes, strlen(d));
+	pl_shard_free(s);
+
+	/* Errors count the BOM too; forced JSONL and blanks after the BOM. */
+	const char *bad = "\xef\xbb\xbf{\"text\":\"abc}\n";
+	CHECK_STR(read_all("b.jsonl", bad, strlen(bad), NULL, NULL, NULL),
+	          "b.jsonl: line 1 (byte 11): invalid JSON: unterminated string");
+	const char *blank = "\xef\xbb\xbf  \n\n{\"text\":\"x\"}\n";
+	size_t n;
+	pl_shard_opts jo = {.format = PL_FORMAT_JSONL};
+	CHECK_STR(read_all("c.jsonl", blank, strlen(blank), NULL, NULL, &n), "");
+	CHECK_EQ_INT(n, 1);
+	CHECK_STR(read_all("c.jsonl", blank, strlen(blank), &jo, NULL, &n), "");
+	CHECK_EQ_INT(n, 1);
+	/* Only at the start of the stream: a BOM on line 2 is an error. */
+	const char *late = "{\"text\":\"a\"}\n\xef\xbb\xbf{\"text\":\"b\"}\n";
+	CHECK_STR(read_all("d.jsonl", late, strlen(late), NULL, NULL, NULL),
+	          "d.jsonl: line 2 (byte 13): not a JSON object");
+	/* A BOM before text that is not JSON: still txt, BOM and all. */
+	const char *txt = "\xef\xbb\xbfplain text";
+	pl_shard *t = NULL;
+	CHECK_OK(pl_shard_open(&t, put_file("e.txt", txt, strlen(txt)), NULL));
+	CHECK_EQ_INT(pl_shard_next(t, &r), 1);
+	CHECK_EQ_INT(r->text_len, strlen(txt));
+	CHECK_OK(pl_shard_finish(t, &info));
+	CHECK_EQ_INT(info.format, PL_FORMAT_TXT);
+	pl_shard_free(t);
+
+	/* Compressed: detected on the decompressed stream. */
+	pl_buf gz = PL_BUF_INIT;
+	unsigned char tmp[4096];
+	z_stream z = {0};
+	CHECK(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+	z.next_in = (unsigned char *)d;
+	z.avail_in = (uInt)strlen(d);
+	z.next_out = tmp;
+	z.avail_out = sizeof(tmp);
+	CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+	CHECK_OK(pl_buf_put(&gz, tmp, sizeof(tmp) - z.avail_out));
+	deflateEnd(&z);
+	s = NULL;
+	CHECK_OK(pl_shard_open(&s, put_file("bom.jsonl.gz", gz.ptr, gz.len), NULL));
+	CHECK_EQ_INT(pl_shard_next(s, &r), 1);
+	CHECK_EQ_INT(r->offset, 3);
+	CHECK_OK(pl_shard_finish(s, &info));
+	CHECK_EQ_INT(info.format, PL_FORMAT_JSONL);
+	pl_shard_free(s);
+	pl_buf_free(&gz);
 }
 
 PL_TEST(shard_limits, open_fd_reads_a_pipe)
