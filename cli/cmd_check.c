@@ -70,15 +70,17 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {NULL, 0, NULL, 0}};
 	pl_check_opts o;
 	pl_check_result res;
+	pl_cli_shards shards;
 	pl_ledger *l = NULL;
 	pl_progress prog;
 	uint64_t v;
 	int c, rc, error, stats = 0;
 
 	memset(&o, 0, sizeof(o));
+	pl_cli_shards_init(&shards);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":j:", opts, NULL)) != -1) {
-		if ((rc = pl_cli_shard_opt(cmd, &o.shard, c, optarg)) != 0) {
+		if ((rc = pl_cli_shard_opt(cmd, &o.shard, &shards, c, optarg)) != 0) {
 			if (rc < 0)
 				return -rc;
 			continue;
@@ -107,15 +109,20 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
-		return pl_cli_usage(cmd, "no shard given");
-	if ((rc = pl_cli_open(g, &l)) != 0)
-		return rc;
+	if ((rc = pl_cli_shards_collect(&shards, cmd, argv + optind, argc - optind, 0)) != 0)
+		goto done;
+	if (shards.n == 0) {
+		rc = pl_cli_usage(cmd, "no shard given");
+		goto done;
+	}
+	if ((rc = pl_cli_open(g, &l)) != 0 || (rc = pl_cli_shards_spool_stdin(&shards)) != 0)
+		goto done;
+	o.fields = shards.fields;
+	o.names = shards.names;
 	pl_progress_start(&prog, g, "check", 0);
 	o.progress = check_progress;
 	o.progress_ctx = &prog;
-	error =
-	    pl_check_run(&res, l, (const char *const *)argv + optind, (size_t)(argc - optind), &o);
+	error = pl_check_run(&res, l, shards.paths, shards.n, &o);
 	pl_progress_end(&prog);
 	if (error < 0) {
 		rc = pl_cli_fail(error);
@@ -146,13 +153,15 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	}
 	pl_check_result_free(&res);
 done:
+	pl_cli_shards_free(&shards);
 	pl_ledger_free(l);
 	return rc;
 }
 
 const pl_cli_cmd pl_cmd_check = {
     "check", cmd_check,
-    "SHARD... [--robust] [--min-tokens N] [--max-df N] [--jobs N] [--format F] [--field NAME]",
+    "SHARD... [--robust] [--min-tokens N] [--max-df N] [--jobs N] [--format F] [--field NAME] "
+    "[--files-from FILE]",
     "match every record of the shards against the registry of works; append nothing",
     "Every record is normalized and tokenized (SPEC 8), fingerprinted with winnow-v1\n"
     "and looked up in the registry. A match names the shard, the record (0-based), the\n"

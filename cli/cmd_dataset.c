@@ -32,6 +32,7 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 	pl_dataset_meta meta = {0};
 	pl_check_opts o;
 	pl_check_result res;
+	pl_cli_shards shards;
 	pl_entry_ref cref, dref;
 	pl_key *key = NULL;
 	pl_ledger *l = NULL;
@@ -43,9 +44,10 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 	memset(&res, 0, sizeof(res));
 	meta.sources = sources;
 	meta.licences = licences;
+	pl_cli_shards_init(&shards);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if ((rc = pl_cli_shard_opt(cmd, &o.shard, c, optarg)) != 0) {
+		if ((rc = pl_cli_shard_opt(cmd, &o.shard, &shards, c, optarg)) != 0) {
 			if (rc < 0)
 				return -rc;
 			continue;
@@ -86,26 +88,33 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 	}
 	if (recheck && (meta.name || meta.version || meta.nsources || meta.nlicences))
 		return pl_cli_usage(cmd, "recheck takes NAME@VERSION, not --name/--version");
-	if (recheck ? optind + 2 > argc : optind >= argc)
+	if (recheck ? optind >= argc : optind >= argc && shards.nfrom == 0)
 		return pl_cli_usage(cmd, recheck ? "expected NAME@VERSION and shards"
 		                                 : "no shard given");
 	if (!recheck && (!meta.name || !meta.version))
 		return pl_cli_usage(cmd, "--name and --version are required");
 	if (!keyfile)
 		return pl_cli_usage(cmd, "--key is required");
+	if ((rc = pl_cli_shards_collect(&shards, cmd, argv + optind + recheck,
+	                                argc - optind - recheck, PL_CLI_SHARDS_NO_STDIN)) != 0)
+		goto done;
+	if (shards.n == 0) {
+		rc = pl_cli_usage(cmd,
+		                  recheck ? "expected NAME@VERSION and shards" : "no shard given");
+		goto done;
+	}
+	o.fields = shards.fields;
 	if ((rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
 		goto done;
 	pl_progress_start(&prog, g, recheck ? "recheck" : "dataset", 0);
 	o.progress = ds_progress;
 	o.progress_ctx = &prog;
 	if (recheck)
-		error = pl_dataset_recheck(l, &cref, &res, key, argv[optind],
-		                           (const char *const *)argv + optind + 1,
-		                           (size_t)(argc - optind - 1), &o);
+		error = pl_dataset_recheck(l, &cref, &res, key, argv[optind], shards.paths,
+		                           shards.n, &o);
 	else
-		error = pl_dataset_register(l, &cref, &dref, &res, key,
-		                            (const char *const *)argv + optind,
-		                            (size_t)(argc - optind), &meta, &o);
+		error = pl_dataset_register(l, &cref, &dref, &res, key, shards.paths, shards.n,
+		                            &meta, &o);
 	pl_progress_end(&prog);
 	if (error < 0) {
 		rc = pl_cli_fail_append(error);
@@ -140,6 +149,7 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 			printf("no registered work found\n");
 	}
 done:
+	pl_cli_shards_free(&shards);
 	pl_check_result_free(&res);
 	pl_key_free(key);
 	pl_ledger_free(l);
@@ -158,7 +168,8 @@ static int cmd_dataset_recheck(pl_cli *g, const pl_cli_cmd *cmd, int argc, char 
 
 const pl_cli_cmd pl_cmd_dataset_register = {
     "dataset register", cmd_dataset_register,
-    "--name N --version V SHARD... --key K [--source S]... [--licence L]...",
+    "--name N --version V SHARD... --key K [--source S]... [--licence L]... "
+    "[--files-from FILE]",
     "hash, check and sketch shards; append a check entry and a dataset manifest",
     "One pass over the shards computes their digests (SHA-256, Merkle root), checks\n"
     "every record against the registry (as 'provledger check') and builds the\n"
@@ -176,7 +187,7 @@ const pl_cli_cmd pl_cmd_dataset_register = {
     "bad shards (as for 'provledger hash').\n"};
 
 const pl_cli_cmd pl_cmd_dataset_recheck = {
-    "dataset recheck", cmd_dataset_recheck, "NAME@VERSION SHARD... --key K",
+    "dataset recheck", cmd_dataset_recheck, "NAME@VERSION SHARD... --key K [--files-from FILE]",
     "check a dataset's shards again against today's registry; append a new check entry",
     "The shards given must be exactly the dataset's (their SHA-256 must equal the\n"
     "manifest's; refused otherwise, naming the shard). The new check entry names the\n"

@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "pl_hash.h"
 #include "pl_shard.h"
 #include "pl_text.h"
+#include "shard_opts.h"
 
 typedef unsigned long long ull;
 
@@ -47,11 +49,14 @@ static void progress_cb(void *ctx, uint64_t done)
 	pl_progress_update(ctx, done);
 }
 
-/* Hash one shard. Records go to rec_out (text or JSON objects) when set. */
-static int hash_one(shard_sum *sum, const pl_cli *g, const char *path, const pl_shard_opts *base,
-                    FILE *rec_out)
+/* Hash one shard (path "-": stdin; field: its own JSONL field, or NULL).
+ * Records go to rec_out (text or JSON objects) when set. */
+static int hash_one(shard_sum *sum, const pl_cli *g, const char *path, const char *field,
+                    const pl_shard_opts *base, FILE *rec_out)
 {
 	pl_shard_opts opts = *base;
+	pl_buf member = PL_BUF_INIT;
+	int is_stdin = strcmp(path, "-") == 0;
 	pl_shard *s = NULL;
 	pl_tokens tok = {0};
 	pl_progress prog;
@@ -61,12 +66,18 @@ static int hash_one(shard_sum *sum, const pl_cli *g, const char *path, const pl_
 	unsigned flags = rec_out ? 0 : PL_TOK_NO_TEXT | PL_TOK_NO_HASH;
 	int rc, first = 1;
 
+	if (field)
+		opts.field = field;
 	pl_progress_start(&prog, g, strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
-	                  stat(path, &st) == 0 ? (uint64_t)st.st_size : 0);
+	                  (is_stdin ? fstat(STDIN_FILENO, &st) : stat(path, &st)) == 0 &&
+	                          S_ISREG(st.st_mode)
+	                      ? (uint64_t)st.st_size
+	                      : 0);
 	opts.progress = progress_cb;
 	opts.progress_ctx = &prog;
 	sum->tokens = 0;
-	if ((rc = pl_shard_open(&s, path, &opts)) < 0)
+	if ((rc = is_stdin ? pl_shard_open_fd(&s, STDIN_FILENO, "-", &opts)
+	                   : pl_shard_open(&s, path, &opts)) < 0)
 		goto done;
 	while ((rc = pl_shard_next(s, &r)) > 0) {
 		if ((rc = pl_shard_tokenize(s, &tok, flags)) < 0)
@@ -95,8 +106,13 @@ static int hash_one(shard_sum *sum, const pl_cli *g, const char *path, const pl_
 			fprintf(rec_out,
 			        "  record %llu offset %llu length %llu tokens %llu sha256 %s",
 			        (ull)r->index, (ull)r->offset, (ull)r->length, (ull)tok.count, hex);
-			if (r->name)
-				fprintf(rec_out, " member %s", r->name);
+			if (r->name) {
+				/* Escaped: a member name cannot forge a line. */
+				member.len = 0;
+				if ((rc = pl_shard_escape_name(&member, r->name)) < 0)
+					goto done;
+				fprintf(rec_out, " member %s", member.ptr);
+			}
 			fputc('\n', rec_out);
 		}
 		first = 0;
@@ -106,9 +122,29 @@ static int hash_one(shard_sum *sum, const pl_cli *g, const char *path, const pl_
 	rc = pl_shard_finish(s, &sum->info);
 done:
 	pl_progress_end(&prog);
+	pl_buf_free(&member);
 	pl_tokens_free(&tok);
 	pl_shard_free(s);
 	return rc;
+}
+
+/* A short, stable name for a library error code (the JSON "code"). */
+static const char *code_name(int code)
+{
+	switch (code) {
+	case PL_ENOTFOUND:
+		return "not-found";
+	case PL_EINVALID:
+		return "invalid";
+	case PL_ELIMIT:
+		return "limit";
+	case PL_ENOMEM:
+		return "out-of-memory";
+	case PL_EUSAGE:
+		return "usage";
+	default:
+		return "error";
+	}
 }
 
 static void print_text(const char *path, const shard_sum *sum)
@@ -150,80 +186,75 @@ static void copy_out(FILE *f)
 		fwrite(buf, 1, n, stdout);
 }
 
+static void print_json_error(const char *path, int code, const char *msg, int first)
+{
+	printf("%s\n    {\n      \"path\": ", first ? "" : ",");
+	put_json_string(stdout, path);
+	printf(",\n      \"error\": {\n        \"code\": \"%s\",\n        \"message\": ",
+	       code_name(code));
+	put_json_string(stdout, msg);
+	printf("\n      }\n    }");
+}
+
 static int cmd_hash(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
-	enum { O_FORMAT = 256, O_FIELD, O_SPLIT, O_LOSSY, O_MAX, O_RECORDS };
+	enum { O_RECORDS = 256 };
 	static const struct option longopts[] = {
-	    {"format", required_argument, NULL, O_FORMAT},
-	    {"field", required_argument, NULL, O_FIELD},
-	    {"split", required_argument, NULL, O_SPLIT},
-	    {"lossy", no_argument, NULL, O_LOSSY},
-	    {"max-record", required_argument, NULL, O_MAX},
 	    {"records", no_argument, NULL, O_RECORDS},
+	    PL_SHARD_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	pl_shard_opts opts = {0};
+	pl_cli_shards shards;
 	int records = 0, c, rc = PL_EXIT_OK;
+	size_t failed = 0;
 	FILE *tmp = NULL;
 
+	pl_cli_shards_init(&shards);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_FORMAT:
-			if (pl_shard_format_parse(&opts.format, optarg) < 0)
-				return pl_cli_usage(cmd, "%s", pl_error_last());
-			break;
-		case O_FIELD:
-			if (!*optarg)
-				return pl_cli_usage(cmd, "--field needs a non-empty name");
-			opts.field = optarg;
-			break;
-		case O_SPLIT:
-			if (strcmp(optarg, "blank-line") == 0)
-				opts.split = PL_SPLIT_BLANK_LINE;
-			else if (strcmp(optarg, "none") == 0)
-				opts.split = PL_SPLIT_NONE;
-			else
-				return pl_cli_usage(
-				    cmd, "unknown --split mode '%s' (blank-line or none)", optarg);
-			break;
-		case O_LOSSY:
-			opts.lossy = 1;
-			break;
-		case O_MAX:
-			if (pl_cli_parse_u64(&opts.max_record, optarg) < 0 || opts.max_record == 0)
-				return pl_cli_usage(
-				    cmd, "--max-record needs a positive byte count, not '%s'",
-				    optarg);
-			break;
-		case O_RECORDS:
-			records = 1;
-			break;
-		default:
-			return pl_cli_bad_option(cmd, c, argv[optind - 1]);
+		if ((rc = pl_cli_shard_opt(cmd, &opts, &shards, c, optarg)) != 0) {
+			if (rc < 0)
+				return -rc;
+			rc = PL_EXIT_OK;
+			continue;
 		}
+		if (c != O_RECORDS) {
+			/* A short option's letter (getopt may still be inside argv[i]). */
+			char opt[3] = {'-', (char)optopt, '\0'};
+			return pl_cli_bad_option(
+			    cmd, c, optopt > 0 && optopt < 0x100 ? opt : argv[optind - 1]);
+		}
+		records = 1;
 	}
-	if (optind >= argc)
-		return pl_cli_usage(cmd, "no shard given");
+	if ((rc = pl_cli_shards_collect(&shards, cmd, argv + optind, argc - optind, 0)) != 0)
+		goto done;
+	if (shards.n == 0) {
+		rc = pl_cli_usage(cmd, "no shard given");
+		goto done;
+	}
 
+	/* A bad shard is reported and skipped: the others are still hashed,
+	 * and the JSON document stays whole. */
 	if (g->json)
 		printf("{\n  \"shards\": [");
-	for (int i = optind; i < argc; i++) {
+	for (size_t i = 0; i < shards.n; i++) {
+		const char *name = shards.names[i];
 		shard_sum sum;
 		int err;
-		if (records && (tmp = tmpfile()) == NULL) {
-			pl_error_set(PL_ERROR, "cannot create a temporary file");
-			rc = pl_cli_fail(PL_ERROR);
-			goto done;
-		}
-		if ((err = hash_one(&sum, g, argv[i], &opts, tmp)) < 0) {
+		if (records && (tmp = tmpfile()) == NULL)
+			err = pl_error_set(PL_ERROR, "%s: cannot create a temporary file", name);
+		else
+			err = hash_one(&sum, g, shards.paths[i], shards.fields[i], &opts, tmp);
+		if (err < 0) {
+			failed++;
 			fflush(stdout);
-			rc = pl_cli_fail(err);
-			goto done;
-		}
-		if (g->json) {
-			print_json_shard(argv[i], &sum, i == optind);
+			pl_cli_fail(err);
+			if (g->json)
+				print_json_error(name, err, pl_error_last(), i == 0);
+		} else if (g->json) {
+			print_json_shard(name, &sum, i == 0);
 			if (tmp) {
 				printf(",\n      \"record_list\": [");
 				copy_out(tmp);
@@ -231,7 +262,7 @@ static int cmd_hash(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 			}
 			printf("\n    }");
 		} else {
-			print_text(argv[i], &sum);
+			print_text(name, &sum);
 			if (tmp)
 				copy_out(tmp);
 		}
@@ -241,9 +272,11 @@ static int cmd_hash(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	}
 	if (g->json)
 		printf("\n  ]\n}\n");
+	rc = failed ? PL_EXIT_ERROR : PL_EXIT_OK;
 done:
 	if (tmp)
 		fclose(tmp);
+	pl_cli_shards_free(&shards);
 	return rc;
 }
 
@@ -251,10 +284,22 @@ const pl_cli_cmd pl_cmd_hash = {
     "hash",
     cmd_hash,
     "[--records] [--format txt|jsonl|tar|raw] [--field NAME] [--split blank-line] [--lossy] "
-    "[--max-record BYTES] SHARD...",
+    "[--max-record BYTES] [--files-from FILE] SHARD[:FIELD]...",
     "print the digests, record and token counts of training-data shards",
     "Reads each SHARD in one streaming pass and prints its digests (SPEC section 4).\n"
     "Memory stays bounded whatever the shard's size: one record is held at a time.\n"
+    "\n"
+    "Shards:\n"
+    "  PATH          a file; '-' reads the shard from stdin (its path in the output\n"
+    "                is '-'; compression detected as for a file)\n"
+    "  PATH:FIELD    a JSONL shard with its own text field instead of --field's;\n"
+    "                read so only when PATH:FIELD does not exist and PATH does, so\n"
+    "                paths holding ':' keep working ('-- -:FIELD' for stdin)\n"
+    "  --files-from FILE  more shards, one per line of FILE ('-': stdin), after\n"
+    "                those on the command line; blank lines skipped; PATH:FIELD too\n"
+    "A bad shard does not stop the run: its error is printed on stderr (with --json\n"
+    "the shard is listed with \"error\": {\"code\", \"message\"} instead of digests),\n"
+    "the next shard is hashed, and the exit code is 3 if any shard failed.\n"
     "\n"
     "Formats (detected on the decompressed stream unless --format is given):\n"
     "  tar     \"ustar\" at offset 257: each regular member is a record (WebDataset);\n"
@@ -262,7 +307,8 @@ const pl_cli_cmd pl_cmd_hash = {
     "          every header checksum is verified\n"
     "  jsonl   first non-blank byte '{': one JSON object per line; the record's text\n"
     "          is the top-level string field --field (default \"text\"); every line\n"
-    "          must be valid JSON; blank lines are skipped; CRLF is accepted\n"
+    "          must be valid JSON; blank lines are skipped; CRLF is accepted; a\n"
+    "          UTF-8 BOM opening the file is skipped (offsets still count it)\n"
     "  txt     anything else: the whole file is one record, or with\n"
     "          --split blank-line one record per paragraph\n"
     "  raw     (only with --format) digests only, no records; bytes not interpreted\n"
@@ -275,11 +321,13 @@ const pl_cli_cmd pl_cmd_hash = {
     "  --split blank-line   txt: one record per paragraph (blank lines between)\n"
     "  --lossy              replace invalid UTF-8 with U+FFFD instead of failing\n"
     "  --max-record BYTES   the largest record (JSONL line, tar member, txt file or\n"
-    "                       paragraph) accepted; default 67108864 (64 MiB)\n"
+    "                       paragraph) accepted; default 67108864 (64 MiB), at most\n"
+    "                       1073741824 (1 GiB)\n"
+    "  --files-from FILE    more shards, one per line ('-': stdin)\n"
     "  --json               print one JSON document (global option)\n"
     "\n"
     "Output fields, per shard:\n"
-    "  path          the SHARD argument\n"
+    "  path          the SHARD argument (without a :FIELD suffix; '-' for stdin)\n"
     "  bytes         size of the file as stored\n"
     "  format        txt, jsonl, tar or raw\n"
     "  compression   none, gzip or zstd\n"
@@ -300,7 +348,10 @@ const pl_cli_cmd pl_cmd_hash = {
     "\n"
     "Errors (exit 3, one line naming the file, the record and the byte offset in the\n"
     "decompressed stream): a missing, unreadable or directory SHARD; truncated or\n"
-    "corrupt gzip/zstd data; a tar header with a bad checksum or a truncated tar;\n"
+    "corrupt gzip/zstd data; a tar header with a bad checksum, a size out of range\n"
+    "or negative, a non-zero size on a member that holds no data (directory, link,\n"
+    "device: tar readers disagree on what follows), GNU sparse members, two long\n"
+    "names or pax headers for one member; a truncated tar;\n"
     "a JSONL line that is not valid JSON (unterminated string, invalid escape, lone\n"
     "surrogate, trailing garbage...), not an object, lacks the field, has it twice,\n"
     "or has a non-string value; invalid UTF-8 (unless --lossy); a NUL byte in text;\n"

@@ -15,7 +15,6 @@
 #include "pl_dsse.h"
 #include "pl_key.h"
 #include "pl_ledger.h"
-#include "shard_opts.h"
 
 void pl_cli_err(const char *fmt, ...)
 {
@@ -365,33 +364,4 @@ int pl_cli_load_key(pl_key **out, const char *spec)
 		error = pl_key_load_private_ex(out, spec, &opts);
 	}
 	return error < 0 ? pl_cli_fail(error) : 0;
-}
-
-int pl_cli_shard_opt(const pl_cli_cmd *cmd, pl_shard_opts *o, int c, const char *arg)
-{
-	uint64_t v;
-	switch (c) {
-	case 0x1001:
-		if (pl_shard_format_parse(&o->format, arg) < 0)
-			return -pl_cli_usage(cmd, "--format: %s", pl_error_last());
-		return 1;
-	case 0x1002:
-		o->field = arg;
-		return 1;
-	case 0x1003:
-		if (strcmp(arg, "blank-line") != 0)
-			return -pl_cli_usage(cmd, "--split: only 'blank-line' is known");
-		o->split = PL_SPLIT_BLANK_LINE;
-		return 1;
-	case 0x1004:
-		o->lossy = 1;
-		return 1;
-	case 0x1005:
-		if (pl_cli_parse_u64(&v, arg) < 0 || v == 0)
-			return -pl_cli_usage(cmd, "--max-record: a positive number of bytes");
-		o->max_record = v;
-		return 1;
-	default:
-		return 0;
-	}
 }

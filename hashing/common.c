@@ -192,9 +192,11 @@ static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 int pl_base64_encode(pl_buf *out, const unsigned char *in, size_t n)
 {
 	int error;
-	size_t olen = (n + 2) / 3 * 4;
+	size_t olen = n / 3 * 4 + (n % 3 ? 4 : 0);
 	char *o;
 
+	if (n / 3 > SIZE_MAX / 4 - 1)
+		return pl_error_set(PL_ENOMEM, "base64 size overflow");
 	if ((error = pl_buf_grow(out, olen)) < 0)
 		return error;
 	o = out->ptr + out->len;
@@ -283,7 +285,7 @@ int pl_read_file(pl_buf *out, const char *path, size_t max)
 		goto done;
 	}
 	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-		if (out->len + n > max) {
+		if (out->len > max || n > max - out->len) {
 			error = pl_error_set(PL_ELIMIT, "%s: larger than the limit of %zu bytes",
 			                     path, max);
 			goto done;

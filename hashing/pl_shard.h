@@ -52,19 +52,28 @@ typedef enum {
 } pl_shard_split;
 
 #define PL_SHARD_MAX_RECORD_DEFAULT ((uint64_t)64 << 20)
+/* The largest max_record accepted (1 GiB): a record is held in memory, and a
+ * bound far below SIZE_MAX keeps every size computed from it from wrapping. */
+#define PL_SHARD_MAX_RECORD_LIMIT ((uint64_t)1 << 30)
 
 /* Options; zero-initialise for the defaults. */
 typedef struct {
-	pl_shard_format
-	    format; /* PL_FORMAT_AUTO: "ustar" at 257 → tar, '{' first → jsonl, else txt */
+	/* PL_FORMAT_AUTO: "ustar" at 257 → tar, '{' first (after an optional
+	 * UTF-8 BOM and blanks) → jsonl, else txt. A BOM opening a JSONL stream
+	 * is skipped; offsets still count its 3 bytes. */
+	pl_shard_format format;
 	const char *field;    /* JSONL text field (top-level string); NULL → "text" */
 	pl_shard_split split; /* txt only */
 	int lossy;            /* pl_shard_tokenize: invalid UTF-8 → U+FFFD instead of an error */
-	uint64_t max_record;  /* largest record buffered, in bytes; 0 → 64 MiB */
+	uint64_t max_record;  /* largest record buffered, in bytes; 0 → 64 MiB; at most
+	                         PL_SHARD_MAX_RECORD_LIMIT (PL_EUSAGE beyond) */
 	/* Called from pl_shard_next/finish after each stored chunk is read, with
 	 * the stored bytes read so far (for a progress bar). May be NULL. */
 	void (*progress)(void *ctx, uint64_t stored_bytes_done);
 	void *progress_ctx;
+	/* What messages and pl_shard_path call the shard instead of the path
+	 * opened (e.g. "-" for a copy of stdin). NULL: the path. Copied. */
+	const char *name;
 } pl_shard_opts;
 
 /* One record. Everything is borrowed from the pl_shard and valid until the
@@ -99,6 +108,13 @@ typedef struct pl_shard pl_shard;
  * PL_ERROR (unreadable: the message holds strerror), PL_EUSAGE (bad opts).
  * opts->field is copied. *out is the caller's, freed with pl_shard_free. */
 int pl_shard_open(pl_shard **out, const char *path, const pl_shard_opts *opts);
+
+/* As pl_shard_open, but read the open descriptor fd (a pipe, a terminal or a
+ * file, from its current offset to its end) instead of opening a path; name
+ * (e.g. "-" for stdin; NULL: opts->name, else "-") stands for it in messages
+ * and pl_shard_path. fd stays the caller's: it is not closed. Compression and
+ * format are detected as for a file. */
+int pl_shard_open_fd(pl_shard **out, int fd, const char *name, const pl_shard_opts *opts);
 
 /* The next record: 1 and *rec set; 0 at the end of the records; < 0 on error
  * (message set; the shard is then unusable except for pl_shard_free). For
@@ -136,6 +152,12 @@ const char *pl_shard_path(const pl_shard *s);
 int pl_shard_finish(pl_shard *s, pl_shard_info *info);
 
 void pl_shard_free(pl_shard *s); /* NULL-safe; joins the helper thread */
+
+/* Append name (a tar member's, NUL-terminated) to out for a message or a line
+ * of text output: control characters, DEL, backslash, C1 controls, Unicode
+ * bidirectional controls and bytes that are not UTF-8 become \xNN (a
+ * backslash as \\), so that a name cannot forge or reorder output. */
+int pl_shard_escape_name(pl_buf *out, const char *name);
 
 /* Names used in output: "txt", "jsonl", "tar", "raw"; "none", "gzip", "zstd". */
 const char *pl_shard_format_name(pl_shard_format f);

@@ -291,6 +291,11 @@ int pl_shard__too_long(pl_shard *s, const char *what, uint64_t off)
 
 /* ---- lines (JSONL, txt --split blank-line) ---- */
 
+static int has_bom(const unsigned char *p, size_t n)
+{
+	return n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf;
+}
+
 /* The next line without its '\n': 1 (*p, *n, *off set; *nl: a '\n' ended
  * it), 0 at the end of the stream. *p is borrowed until the next call. */
 static int next_line(pl_shard *s, const unsigned char **p, size_t *n, uint64_t *off, int *nl)
@@ -353,6 +358,13 @@ static int jsonl_next(pl_shard *s)
 	for (;;) {
 		if ((rc = next_line(s, &p, &n, &off, &nl)) <= 0)
 			return rc;
+		if (off == 0 && has_bom(p, n)) {
+			/* A UTF-8 BOM opening the stream is not part of the record;
+			 * offsets still count it. */
+			p += 3;
+			n -= 3;
+			off += 3;
+		}
 		if (n && p[n - 1] == '\r')
 			n--;
 		if (is_blank(p, n))
@@ -448,7 +460,7 @@ static int detect(pl_shard *s)
 		return PL_OK;
 	}
 	s->format = PL_FORMAT_TXT;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = has_bom(p, n) ? 3 : 0; i < n; i++) {
 		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')
 			continue;
 		if (p[i] == '{')
@@ -458,7 +470,9 @@ static int detect(pl_shard *s)
 	return PL_OK;
 }
 
-int pl_shard_open(pl_shard **out, const char *path, const pl_shard_opts *opts)
+/* Open path, or read fd when path is NULL; name: what messages call it. */
+static int shard_open(pl_shard **out, const char *path, int fd, const char *name,
+                      const pl_shard_opts *opts)
 {
 	pl_shard *s = NULL;
 	pl_shard_opts def = {0};
@@ -467,10 +481,16 @@ int pl_shard_open(pl_shard **out, const char *path, const pl_shard_opts *opts)
 
 	if (!opts)
 		opts = &def;
+	if (opts->max_record > PL_SHARD_MAX_RECORD_LIMIT)
+		return pl_error_set(PL_EUSAGE,
+		                    "%s: a max_record of %llu bytes is over the limit of %llu "
+		                    "bytes (1 GiB)",
+		                    name, (ull)opts->max_record, (ull)PL_SHARD_MAX_RECORD_LIMIT);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	s->fd = -1;
 	s->opts = *opts;
+	s->opts.name = NULL; /* s->path holds it */
 	if (!s->opts.max_record)
 		s->opts.max_record = PL_SHARD_MAX_RECORD_DEFAULT;
 	s->format = opts->format;
@@ -478,7 +498,7 @@ int pl_shard_open(pl_shard **out, const char *path, const pl_shard_opts *opts)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pl_merkle_builder_init(&s->mb);
-	s->path = strdup(path);
+	s->path = strdup(name);
 	s->field = strdup(opts->field ? opts->field : "text");
 	s->buf[0] = malloc(PL_SHARD__CHUNK);
 	s->buf[1] = malloc(PL_SHARD__CHUNK);
@@ -486,29 +506,36 @@ int pl_shard_open(pl_shard **out, const char *path, const pl_shard_opts *opts)
 		rc = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;
 	}
+	name = s->path;
 	s->field_len = strlen(s->field);
 	if ((rc = pl_sha256_new(&s->sha)) < 0 || (rc = pl_sha256_new(&s->leaf_sha)) < 0)
 		goto done;
 
-	if ((s->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if (path && (s->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
-			rc = pl_error_set(PL_ENOTFOUND, "%s: no such file", path);
+			rc = pl_error_set(PL_ENOTFOUND, "%s: no such file", name);
 		else if (errno == EISDIR)
-			rc = pl_error_set(PL_EINVALID, "%s: is a directory, not a shard", path);
+			rc = pl_error_set(PL_EINVALID, "%s: is a directory, not a shard", name);
 		else
-			rc = pl_error_set(PL_ERROR, "%s: cannot open: %s", path, strerror(errno));
+			rc = pl_error_set(PL_ERROR, "%s: cannot open: %s", name, strerror(errno));
 		goto done;
 	}
+	if (path) {
+		s->own_fd = 1;
+	} else {
+		s->fd = fd;
+	}
 	if (fstat(s->fd, &st) < 0) {
-		rc = pl_error_set(PL_ERROR, "%s: cannot stat: %s", path, strerror(errno));
+		rc = pl_error_set(PL_ERROR, "%s: cannot stat: %s", name, strerror(errno));
 		goto done;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		rc = pl_error_set(PL_EINVALID, "%s: is a directory, not a shard", path);
+		rc = pl_error_set(PL_EINVALID, "%s: is a directory, not a shard", name);
 		goto done;
 	}
 #ifdef POSIX_FADV_SEQUENTIAL
-	posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (s->own_fd)
+		posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
 	if (pthread_create(&s->th, NULL, worker, s) == 0)
 		s->th_started = 1;
@@ -516,16 +543,20 @@ int pl_shard_open(pl_shard **out, const char *path, const pl_shard_opts *opts)
 	s->cur = 1;
 	s->in_pos = s->len[1] = 0;
 	if ((rc = stored_next(s)) < 0) {
-		pl_error_prefix(rc, "%s", path);
+		pl_error_prefix(rc, "%s", name);
 		goto done;
 	}
 	rc = PL_OK;
-	if (s->format != PL_FORMAT_RAW && s->len[s->cur] >= 4) {
+	if (s->format != PL_FORMAT_RAW) {
 		const unsigned char *m = s->buf[s->cur];
-		if (m[0] == 0x1f && m[1] == 0x8b)
+		size_t n = s->len[s->cur];
+		/* gzip's magic is two bytes: a gzip cut after them is a truncated
+		 * gzip stream, not text. */
+		if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
 			s->comp = PL_COMPRESSION_GZIP;
-		else if ((m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
-		         ((m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18))
+		else if (n >= 4 &&
+		         ((m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
+		          ((m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d && m[3] == 0x18)))
 			s->comp = PL_COMPRESSION_ZSTD;
 	}
 	if (s->comp != PL_COMPRESSION_NONE && (s->out = malloc(PL_SHARD__OUT)) == NULL) {
@@ -534,16 +565,16 @@ int pl_shard_open(pl_shard **out, const char *path, const pl_shard_opts *opts)
 	}
 	if (s->comp == PL_COMPRESSION_GZIP) {
 		if (inflateInit2(&s->z, 16 + MAX_WBITS) != Z_OK) {
-			rc = pl_error_set(PL_ENOMEM, "%s: cannot initialise zlib", path);
+			rc = pl_error_set(PL_ENOMEM, "%s: cannot initialise zlib", name);
 			goto done;
 		}
 		s->z_init = 1;
 	} else if (s->comp == PL_COMPRESSION_ZSTD && (s->zd = ZSTD_createDCtx()) == NULL) {
-		rc = pl_error_set(PL_ENOMEM, "%s: cannot initialise zstd", path);
+		rc = pl_error_set(PL_ENOMEM, "%s: cannot initialise zstd", name);
 		goto done;
 	}
 	if (s->format == PL_FORMAT_AUTO && (rc = detect(s)) < 0) {
-		pl_error_prefix(rc, "%s", path);
+		pl_error_prefix(rc, "%s", name);
 		goto done;
 	}
 	*out = s;
@@ -551,6 +582,23 @@ int pl_shard_open(pl_shard **out, const char *path, const pl_shard_opts *opts)
 done:
 	pl_shard_free(s);
 	return rc;
+}
+
+int pl_shard_open(pl_shard **out, const char *path, const pl_shard_opts *opts)
+{
+	const char *name = opts && opts->name ? opts->name : path;
+	if (!path)
+		return pl_error_set(PL_EUSAGE, "pl_shard_open: NULL path");
+	return shard_open(out, path, -1, name, opts);
+}
+
+int pl_shard_open_fd(pl_shard **out, int fd, const char *name, const pl_shard_opts *opts)
+{
+	if (!name)
+		name = opts && opts->name ? opts->name : "-";
+	if (fd < 0)
+		return pl_error_set(PL_EUSAGE, "%s: not an open file descriptor", name);
+	return shard_open(out, NULL, fd, name, opts);
 }
 
 /* ---- records ---- */
@@ -657,8 +705,8 @@ int pl_shard_record_error(pl_shard *s, int code, size_t text_off, const char *fm
 	if (pl_shard_span(s, &off, &len, text_off, 0) < 0)
 		off = s->r.offset;
 	if (s->format == PL_FORMAT_TAR)
-		return pl_error_set(code, "%s: member %s (byte %llu): %s", s->path, s->r.name,
-		                    (ull)off, msg);
+		return pl_error_set(code, "%s: member %s (byte %llu): %s", s->path,
+		                    s->ename.ptr ? s->ename.ptr : "", (ull)off, msg);
 	uint64_t line = s->r.line;
 	if (s->format == PL_FORMAT_TXT) {
 		const char *t = s->r.text, *e = t + text_off;
@@ -685,7 +733,8 @@ static int raw_mapped(pl_shard *s)
 	struct stat st;
 	unsigned char *prev = NULL;
 	size_t prev_len = 0;
-	if (s->stored_eof || s->stored % PL_SHARD__CHUNK || fstat(s->fd, &st) < 0 ||
+	/* A descriptor of the caller's may not have started at offset 0. */
+	if (!s->own_fd || s->stored_eof || s->stored % PL_SHARD__CHUNK || fstat(s->fd, &st) < 0 ||
 	    !S_ISREG(st.st_mode) || (uint64_t)st.st_size <= s->stored)
 		return 0;
 	uint64_t size = (uint64_t)st.st_size;
@@ -787,7 +836,7 @@ void pl_shard_free(pl_shard *s)
 	}
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
-	if (s->fd >= 0)
+	if (s->fd >= 0 && s->own_fd)
 		close(s->fd);
 	if (s->z_init)
 		inflateEnd(&s->z);
@@ -806,7 +855,59 @@ void pl_shard_free(pl_shard *s)
 	pl_buf_free(&s->name);
 	pl_buf_free(&s->longname);
 	pl_buf_free(&s->paxname);
+	pl_buf_free(&s->ename);
 	free(s);
+}
+
+/* Length of the well-formed UTF-8 sequence at p (n bytes left) that is safe
+ * to show as is, or 0. */
+static size_t utf8_shown(const unsigned char *p, size_t n)
+{
+	size_t len;
+	uint32_t c;
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;
+	len = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	if (n < len)
+		return 0;
+	c = p[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	/* C1 controls; bidirectional embeddings, overrides and isolates. */
+	if (c < 0xa0 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	    c == 0x200e || c == 0x200f || c == 0x061c)
+		return 0;
+	return len;
+}
+
+int pl_shard_escape_name(pl_buf *out, const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t n = strlen(name);
+	int rc = pl_buf_grow(out, n);
+	for (size_t i = 0; rc == 0 && i < n;) {
+		size_t k;
+		if (p[i] == '\\') {
+			rc = pl_buf_puts(out, "\\\\");
+			i++;
+		} else if (p[i] >= 0x20 && p[i] < 0x7f) {
+			rc = pl_buf_putc(out, (char)p[i]);
+			i++;
+		} else if (p[i] >= 0x80 && (k = utf8_shown(p + i, n - i)) > 0) {
+			rc = pl_buf_put(out, p + i, k);
+			i += k;
+		} else {
+			rc = pl_buf_printf(out, "\\x%02x", p[i]);
+			i++;
+		}
+	}
+	return rc;
 }
 
 const char *pl_shard_format_name(pl_shard_format f)

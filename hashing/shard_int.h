@@ -29,7 +29,7 @@ struct pl_shard {
 	pl_shard_opts opts;
 	pl_shard_format format;
 	pl_compression comp;
-	int fd;
+	int fd, own_fd; /* own_fd: opened here (closed by free; mmap allowed) */
 
 	/* Stored bytes: two alternating chunks; the helper thread hashes one
 	 * while the next is read. */
@@ -71,6 +71,7 @@ struct pl_shard {
 	int started, done, failed, have_rec;
 	uint64_t lineno; /* lines started so far (JSONL, txt split) */
 	pl_buf line, rec, scratch, name, longname, paxname;
+	pl_buf ename; /* the tar member's name escaped for messages */
 	pl_record r;
 	/* JSONL: the field's raw string content, for pl_shard_span. */
 	const unsigned char *raw;

@@ -1,9 +1,19 @@
 /*
  * shard_tar.c - tar (WebDataset) records: each regular member is a record.
- * Reads ustar, GNU (long names 'L', base-256 sizes) and pax ('x' path and
- * size); skips directories, links, devices, FIFOs and global headers; checks
- * every header checksum. The archive ends at a zero block (the second is not
- * required) or at a clean end of stream on a block boundary.
+ * Reads ustar, GNU (long names 'L', base-256 sizes) and pax ('x'/'X' path and
+ * size); skips directories, links, devices, FIFOs, volume labels and the like;
+ * checks every header checksum. The archive ends at a zero block (the second
+ * is not required) or at a clean end of stream on a block boundary.
+ *
+ * Where tar readers disagree on how to read an archive, it is refused rather
+ * than read one way: a record list that differs from what a training loader
+ * (Python's tarfile, under WebDataset) or GNU tar sees would hide data from the
+ * check. So: sizes beyond off_t (GNU tar: "out of off_t range"), negative
+ * base-256 sizes, a non-zero size on a member that carries no data (GNU tar
+ * skips that many bytes after a symlink, Python does not), two long names or
+ * two pax headers for one member, GNU sparse members, and a global pax header
+ * that sets a path or a size are all errors. Member names are never used as
+ * paths; in messages they are escaped (pl_shard_escape_name).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +24,28 @@
 typedef unsigned long long ull;
 
 #define BLOCK 512
+#define TAR_SIZE_MAX ((uint64_t)INT64_MAX) /* off_t's range, as GNU tar */
+#define EXT_MAX ((uint64_t)1 << 24)        /* a long name or pax header's data */
+#define NO_AT UINT64_MAX
 
-/* Numeric field: octal (spaces/NULs around it) or GNU base-256. */
-static int tar_num(uint64_t *out, const unsigned char *f, size_t n)
+/* Numeric field: octal (spaces/NULs around it) or GNU base-256. 0, or -1
+ * with *why saying what is wrong. */
+static int tar_num(uint64_t *out, const unsigned char *f, size_t n, const char **why)
 {
 	uint64_t v = 0;
 	size_t i = 0;
 	if (f[0] & 0x80) {
-		if (f[0] != 0x80)
-			return -1; /* negative or too large */
+		if (f[0] & 0x40) {
+			*why = "negative size (base-256)";
+			return -1;
+		}
+		/* The first byte's six low bits lead the number. */
+		v = f[0] & 0x3f;
 		for (i = 1; i < n; i++) {
-			if (v >> 56)
+			if (v >> 56) {
+				*why = "base-256 size past 64 bits";
 				return -1;
+			}
 			v = v << 8 | f[i];
 		}
 		*out = v;
@@ -35,15 +55,19 @@ static int tar_num(uint64_t *out, const unsigned char *f, size_t n)
 		i++;
 	size_t digits = 0;
 	for (; i < n && f[i] >= '0' && f[i] <= '7'; i++, digits++) {
-		if (v >> 60)
+		if (v >> 60) {
+			*why = "octal size past 64 bits";
 			return -1;
+		}
 		v = v << 3 | (uint64_t)(f[i] - '0');
 	}
 	for (; i < n; i++)
 		if (f[i] != ' ' && f[i] != '\0')
-			return -1;
-	if (digits == 0)
+			break;
+	if (digits == 0 || i < n) {
+		*why = "size is not an octal number";
 		return -1;
+	}
 	*out = v;
 	return 0;
 }
@@ -51,8 +75,9 @@ static int tar_num(uint64_t *out, const unsigned char *f, size_t n)
 static int checksum_ok(const unsigned char *h)
 {
 	uint64_t want;
+	const char *why;
 	long usum = 0, ssum = 0;
-	if (tar_num(&want, h + 148, 8) < 0)
+	if (tar_num(&want, h + 148, 8, &why) < 0)
 		return 0;
 	for (int i = 0; i < BLOCK; i++) {
 		unsigned char c = i >= 148 && i < 156 ? ' ' : h[i];
@@ -71,16 +96,44 @@ static int all_zero(const unsigned char *h)
 	return 1;
 }
 
-/* Read a member's data (size bytes, then the padding) into b, or skip it
- * when b is NULL. */
-static int read_data(pl_shard *s, pl_buf *b, uint64_t size, const char *name, uint64_t at)
+/* Skip n stream bytes; 1 when they were all there, 0 when the stream ended
+ * first, < 0 on a stream error. */
+static int skip(pl_shard *s, uint64_t n)
 {
-	uint64_t padded = (size + BLOCK - 1) / BLOCK * BLOCK;
 	size_t got;
 	int rc;
+	while (n > 0) {
+		size_t k = n > ((uint64_t)1 << 30) ? (size_t)1 << 30 : (size_t)n;
+		if ((rc = pl_shard__read(s, NULL, k, &got)) < 0)
+			return rc;
+		if (got < k)
+			return 0;
+		n -= k;
+	}
+	return 1;
+}
+
+/* Read size bytes of data (size <= max_record, which is at most
+ * PL_SHARD_MAX_RECORD_LIMIT) into b, or skip them when b is NULL (size at
+ * most TAR_SIZE_MAX), then the padding to the next block. what names the
+ * header in messages ("member NAME" or "tar header at byte X"), label its
+ * data; at is the offset of the data named after what, or NO_AT. */
+static int read_data(pl_shard *s, pl_buf *b, uint64_t size, const char *what, const char *label,
+                     uint64_t at)
+{
+	/* Neither size + 511 nor size + 1 is computed: no wrap-around. */
+	uint64_t pad = (BLOCK - size % BLOCK) % BLOCK;
+	size_t got;
+	int rc;
+	char where[64] = "";
+	if (at != NO_AT)
+		snprintf(where, sizeof(where), " (byte %llu)", (ull)at);
+	if (size > TAR_SIZE_MAX || (b && size >= SIZE_MAX))
+		return pl_error_set(PL_EINVALID, "%s%s: size %llu out of range", what, where,
+		                    (ull)size);
 	if (b) {
 		b->len = 0;
-		if ((rc = pl_buf_grow(b, (size_t)size + 1)) < 0)
+		if ((rc = pl_buf_grow(b, (size_t)size)) < 0)
 			return rc;
 		if ((rc = pl_shard__read(s, b->ptr, (size_t)size, &got)) < 0)
 			goto io;
@@ -88,29 +141,28 @@ static int read_data(pl_shard *s, pl_buf *b, uint64_t size, const char *name, ui
 		b->ptr[got] = '\0';
 		if (got < size)
 			goto truncated;
-		padded -= size;
-	}
-	while (padded > 0) {
-		size_t k = padded > ((size_t)1 << 30) ? (size_t)1 << 30 : (size_t)padded;
-		if ((rc = pl_shard__read(s, NULL, k, &got)) < 0)
+	} else if ((rc = skip(s, size)) <= 0) {
+		if (rc < 0)
 			goto io;
-		if (got < k)
-			goto truncated;
-		padded -= k;
+		goto truncated;
 	}
+	if ((rc = skip(s, pad)) < 0)
+		goto io;
+	if (rc == 0)
+		goto truncated;
 	return PL_OK;
 truncated:
-	return pl_error_set(PL_EINVALID,
-	                    "member %s (byte %llu): truncated tar: member data ends early", name,
-	                    (ull)at);
+	return pl_error_set(PL_EINVALID, "%s%s: truncated tar: %s ends early", what, where, label);
 io:
-	return pl_error_prefix(rc, "member %s (byte %llu)", name, (ull)pl_shard__pos(s));
+	return pl_error_prefix(rc, "%s (byte %llu)", what, (ull)pl_shard__pos(s));
 }
 
-/* Take "path" and "size" from a pax extended header's records. */
-static int pax_parse(pl_shard *s, const char *p, size_t n, uint64_t *size, int *has_size,
-                     uint64_t at)
+/* Take "path" and "size" from a pax extended header's records; refuse the
+ * GNU sparse keys and, in a global header, path and size. */
+static int pax_parse(pl_shard *s, const char *p, size_t n, int global, uint64_t *size,
+                     int *has_size, uint64_t at)
 {
+	const char *what = global ? "global pax header" : "pax extended header";
 	size_t i = 0;
 	while (i < n) {
 		size_t len = 0, j = i;
@@ -124,19 +176,37 @@ static int pax_parse(pl_shard *s, const char *p, size_t n, uint64_t *size, int *
 		if (!eq)
 			goto bad;
 		size_t klen = (size_t)(eq - kv), vlen = (size_t)(rend - eq - 1);
-		if (klen == 4 && memcmp(kv, "path", 4) == 0) {
+		int is_path = klen == 4 && memcmp(kv, "path", 4) == 0;
+		int is_size = klen == 4 && memcmp(kv, "size", 4) == 0;
+		if (klen >= 11 && memcmp(kv, "GNU.sparse.", 11) == 0)
+			return pl_error_set(PL_EINVALID,
+			                    "tar header at byte %llu: GNU sparse files are not "
+			                    "supported (%s key %.*s)",
+			                    (ull)at, what, (int)(klen > 40 ? 40 : klen), kv);
+		if (global && (is_path || is_size))
+			return pl_error_set(
+			    PL_EINVALID,
+			    "tar header at byte %llu: a global pax header that sets "
+			    "'%s' is not supported (readers differ on it)",
+			    (ull)at, is_path ? "path" : "size");
+		if (is_path) {
 			s->paxname.len = 0;
 			if (pl_buf_put(&s->paxname, eq + 1, vlen) < 0)
 				return -1;
-		} else if (klen == 4 && memcmp(kv, "size", 4) == 0) {
+		} else if (is_size) {
 			uint64_t v = 0;
 			if (vlen == 0 || vlen > 19)
 				goto bad;
 			for (size_t k = 0; k < vlen; k++) {
 				if (eq[1 + k] < '0' || eq[1 + k] > '9')
 					goto bad;
-				v = v * 10 + (uint64_t)(eq[1 + k] - '0');
+				v = v * 10 + (uint64_t)(eq[1 + k] - '0'); /* 19 digits fit */
 			}
+			if (v > TAR_SIZE_MAX)
+				return pl_error_set(PL_EINVALID,
+				                    "tar header at byte %llu: pax size %llu out of "
+				                    "range (at most %llu)",
+				                    (ull)at, (ull)v, (ull)TAR_SIZE_MAX);
 			*size = v;
 			*has_size = 1;
 		}
@@ -144,100 +214,185 @@ static int pax_parse(pl_shard *s, const char *p, size_t n, uint64_t *size, int *
 	}
 	return PL_OK;
 bad:
-	return pl_error_set(PL_EINVALID, "tar header at byte %llu: malformed pax extended header",
-	                    (ull)at);
+	return pl_error_set(PL_EINVALID, "tar header at byte %llu: malformed %s", (ull)at, what);
+}
+
+/* A member type that carries no data, by name; NULL for the others. */
+static const char *nodata_kind(char type)
+{
+	switch (type) {
+	case '1':
+		return "hard link";
+	case '2':
+		return "symbolic link";
+	case '3':
+		return "character device";
+	case '4':
+		return "block device";
+	case '5':
+		return "directory";
+	case '6':
+		return "FIFO";
+	default:
+		return NULL;
+	}
+}
+
+/* The member's name (pax path, GNU long name, or ustar prefix/name) into
+ * s->name, NUL-terminated, and its escaped form into s->ename. */
+static int member_name(pl_shard *s, const unsigned char *h)
+{
+	int rc;
+	s->name.len = 0;
+	if (s->paxname.len)
+		rc = pl_buf_put(&s->name, s->paxname.ptr, s->paxname.len);
+	else if (s->longname.len)
+		rc = pl_buf_put(&s->name, s->longname.ptr, s->longname.len);
+	else {
+		rc = 0;
+		if (memcmp(h + 257, "ustar\0", 6) == 0 && h[345]) {
+			rc = pl_buf_put(&s->name, h + 345, strnlen((const char *)h + 345, 155));
+			if (rc == 0)
+				rc = pl_buf_putc(&s->name, '/');
+		}
+		if (rc == 0)
+			rc = pl_buf_put(&s->name, h, strnlen((const char *)h, 100));
+	}
+	if (rc < 0 || (rc = pl_buf_putc(&s->name, '\0')) < 0)
+		return rc;
+	s->ename.len = 0;
+	rc = pl_shard_escape_name(&s->ename, s->name.ptr);
+	if (rc == 0 && s->ename.ptr == NULL)
+		rc = pl_buf_puts(&s->ename, "");
+	return rc;
 }
 
 int pl_shard__tar_next(pl_shard *s)
 {
 	unsigned char h[BLOCK];
-	uint64_t pax_size = 0;
-	int has_pax_size = 0, rc;
+	uint64_t pax_size = 0, ext_at = 0;
+	/* Extended headers met for the coming member: GNU long names, local pax
+	 * headers, GNU long link names. */
+	int n_long = 0, n_pax = 0, n_ext = 0, has_pax_size = 0, rc;
 	size_t got;
+	char what[300];
 
 	if (s->tar_end)
 		return 0;
 	s->longname.len = s->paxname.len = 0;
 	for (;;) {
 		uint64_t at = pl_shard__pos(s), size;
+		const char *why = NULL;
 		if ((rc = pl_shard__read(s, h, BLOCK, &got)) < 0)
 			return pl_error_prefix(rc, "tar header at byte %llu",
 			                       (ull)pl_shard__pos(s));
-		if (got == 0)
-			break; /* clean end on a block boundary */
-		if (got < BLOCK)
+		if (got < BLOCK && got > 0)
 			return pl_error_set(PL_EINVALID,
 			                    "tar header at byte %llu: truncated tar: %zu of 512 "
 			                    "header bytes",
 			                    (ull)at, got);
-		if (all_zero(h))
-			break; /* end-of-archive marker; the rest is drained by finish */
+		if (got == 0 || all_zero(h)) {
+			/* A clean end, or the end-of-archive marker (the rest is
+			 * drained by finish); not with a header still waiting. */
+			if (n_ext)
+				return pl_error_set(PL_EINVALID,
+				                    "tar header at byte %llu: truncated tar: the "
+				                    "extended header has no member after it",
+				                    (ull)ext_at);
+			break;
+		}
 		if (!checksum_ok(h))
 			return pl_error_set(
 			    PL_EINVALID,
 			    "tar header at byte %llu: corrupt tar header (bad checksum)", (ull)at);
-		if (tar_num(&size, h + 124, 12) < 0)
-			return pl_error_set(
-			    PL_EINVALID, "tar header at byte %llu: corrupt tar header (bad size)",
-			    (ull)at);
 		char type = (char)h[156];
-		if (type == 'L' || type == 'x') {
-			pl_buf *b = type == 'L' ? &s->longname : &s->scratch;
-			if (size > s->opts.max_record || size > ((size_t)1 << 24))
+		int ext = type == 'L' || type == 'K' || type == 'x' || type == 'X';
+		if (ext || type == 'g') {
+			if (tar_num(&size, h + 124, 12, &why) < 0)
+				return pl_error_set(
+				    PL_EINVALID, "tar header at byte %llu: corrupt tar header: %s",
+				    (ull)at, why);
+			if (size > s->opts.max_record || size > EXT_MAX)
 				return pl_error_set(PL_EINVALID,
 				                    "tar header at byte %llu: extended header too "
 				                    "large (%llu bytes)",
 				                    (ull)at, (ull)size);
-			if ((rc = read_data(s, b, size, "(extended header)", at)) < 0)
+			if ((type == 'L' && n_long++) || ((type == 'x' || type == 'X') && n_pax++))
+				return pl_error_set(PL_EINVALID,
+				                    "tar header at byte %llu: a second %s for one "
+				                    "member (readers disagree on which one counts)",
+				                    (ull)at,
+				                    type == 'L' ? "GNU long name" : "pax header");
+			snprintf(what, sizeof(what), "tar header at byte %llu", (ull)at);
+			pl_buf *b = type == 'L' ? &s->longname : &s->scratch;
+			if ((rc = read_data(s, b, size, what, "extended header data", NO_AT)) < 0)
 				return rc;
-			if (type == 'L') {
-				b->len = strnlen(b->ptr, b->len);
-			} else if ((rc = pax_parse(s, b->ptr, b->len, &pax_size, &has_pax_size,
-			                           at)) < 0) {
-				return rc;
+			if (ext) {
+				n_ext++;
+				ext_at = at;
 			}
+			if (type == 'L')
+				b->len = strnlen(b->ptr, b->len);
+			else if (type != 'K' && (rc = pax_parse(s, b->ptr, b->len, type == 'g',
+			                                        &pax_size, &has_pax_size, at)) < 0)
+				return rc;
+			if (n_long && s->paxname.len)
+				return pl_error_set(
+				    PL_EINVALID,
+				    "tar header at byte %llu: both a GNU long name and "
+				    "a pax path for one member (readers disagree on "
+				    "which one counts)",
+				    (ull)at);
 			continue;
 		}
+		if ((rc = member_name(s, h)) < 0)
+			return rc;
+		snprintf(what, sizeof(what), "member %s", s->ename.ptr);
+		if (tar_num(&size, h + 124, 12, &why) < 0)
+			return pl_error_set(PL_EINVALID,
+			                    "%s (tar header at byte %llu): corrupt tar header: %s",
+			                    what, (ull)at, why);
 		if (has_pax_size)
 			size = pax_size;
-		int regular = type == '0' || type == '\0' || type == '7';
+		if (size > TAR_SIZE_MAX)
+			return pl_error_set(
+			    PL_EINVALID,
+			    "%s (tar header at byte %llu): corrupt tar header: size "
+			    "%llu out of range (at most %llu)",
+			    what, (ull)at, (ull)size, (ull)TAR_SIZE_MAX);
+		if (type == 'S')
+			return pl_error_set(
+			    PL_EINVALID,
+			    "%s (tar header at byte %llu): GNU sparse files are not "
+			    "supported",
+			    what, (ull)at);
+		const char *kind = nodata_kind(type);
+		/* Old (V7) tar: a regular file whose name ends in '/' is a directory. */
+		size_t nl = strlen(s->name.ptr);
+		if (!kind && type == '\0' && nl && s->name.ptr[nl - 1] == '/')
+			kind = "directory";
+		int regular = !kind && (type == '0' || type == '\0' || type == '7');
+		if (kind && size != 0)
+			return pl_error_set(
+			    PL_EINVALID,
+			    "%s (tar header at byte %llu): a %s with a size of %llu "
+			    "bytes (tar readers disagree on whether data follows)",
+			    what, (ull)at, kind, (ull)size);
+		s->longname.len = s->paxname.len = 0;
+		n_long = n_pax = n_ext = has_pax_size = 0;
 		if (!regular) {
-			/* Links, devices, directories and FIFOs carry no data. */
-			int nodata = type >= '1' && type <= '6';
-			if ((rc = read_data(s, NULL, nodata ? 0 : size, "(skipped)", at)) < 0)
+			/* Volume labels and other types: skipped with their data. */
+			if ((rc = read_data(s, NULL, size, what, "member data", at + BLOCK)) < 0)
 				return rc;
-			s->longname.len = s->paxname.len = 0;
-			has_pax_size = 0;
 			continue;
 		}
-		/* The member's name: pax path, GNU long name, or ustar prefix/name. */
-		s->name.len = 0;
-		if (s->paxname.len)
-			rc = pl_buf_put(&s->name, s->paxname.ptr, s->paxname.len);
-		else if (s->longname.len)
-			rc = pl_buf_put(&s->name, s->longname.ptr, s->longname.len);
-		else {
-			rc = 0;
-			if (memcmp(h + 257, "ustar\0", 6) == 0 && h[345]) {
-				rc = pl_buf_put(&s->name, h + 345, strnlen((char *)h + 345, 155));
-				if (rc == 0)
-					rc = pl_buf_putc(&s->name, '/');
-			}
-			if (rc == 0)
-				rc = pl_buf_put(&s->name, h, strnlen((char *)h, 100));
-		}
-		if (rc < 0 || (rc = pl_buf_putc(&s->name, '\0')) < 0)
-			return rc;
 		s->r.name = s->name.ptr;
 		s->r.offset = pl_shard__pos(s);
 		s->r.length = size;
 		s->r.line = 0;
-		if (size > s->opts.max_record) {
-			char what[300];
-			snprintf(what, sizeof(what), "member %s", s->r.name);
+		if (size > s->opts.max_record)
 			return pl_shard__too_long(s, what, s->r.offset);
-		}
-		if ((rc = read_data(s, &s->rec, size, s->r.name, s->r.offset)) < 0)
+		if ((rc = read_data(s, &s->rec, size, what, "member data", s->r.offset)) < 0)
 			return rc;
 		s->r.text = s->rec.ptr;
 		s->r.text_len = s->rec.len;

@@ -211,7 +211,9 @@ static int compose(tok_state *st)
 	utf8proc_ssize_t r;
 
 	if (nbytes > t->scratch_cap) {
-		int32_t *p = realloc(t->scratch, nbytes * sizeof(*p));
+		int32_t *p = nbytes > SIZE_MAX / sizeof(*p)
+		                 ? NULL
+		                 : realloc(t->scratch, nbytes * sizeof(*p));
 		if (p == NULL)
 			return pl_error_set(PL_ENOMEM, "out of memory (%zu code points)", nbytes);
 		t->scratch = p;

@@ -333,11 +333,13 @@ static int map_spans(const char *path, const pl_shard_opts *so, rmatch *ms, size
                      json_t **spans, int err_record_set, uint64_t err_record)
 {
 	pl_shard *s = NULL;
+	pl_shard_opts o2 = *so;
 	const pl_record *r;
 	pl_tokens t = {0};
 	size_t j = 0;
 	int rc, error = PL_OK;
-	if ((error = pl_shard_open(&s, path, so)) < 0)
+	o2.progress = NULL; /* the bar counts pass 1 only */
+	if ((error = pl_shard_open(&s, path, &o2)) < 0)
 		goto done;
 	while ((j < nm || err_record_set) && (rc = pl_shard_next(s, &r)) > 0) {
 		if (err_record_set && r->index == err_record) {
@@ -345,7 +347,7 @@ static int map_spans(const char *path, const pl_shard_opts *so, rmatch *ms, size
 			if (error == PL_OK)
 				error =
 				    pl_error_set(PL_ERROR, "%s: record %llu could not be checked",
-				                 path, (unsigned long long)err_record);
+				                 pl_shard_path(s), (unsigned long long)err_record);
 			goto done;
 		}
 		while (j < nm && ms[j].record == r->index) {
@@ -358,7 +360,8 @@ static int map_spans(const char *path, const pl_shard_opts *so, rmatch *ms, size
 		}
 	}
 	if (j < nm)
-		error = pl_error_set(PL_ERROR, "%s: changed while it was being checked", path);
+		error = pl_error_set(PL_ERROR, "%s: changed while it was being checked",
+		                     pl_shard_path(s));
 done:
 	pl_tokens_free(&t);
 	pl_shard_free(s);
@@ -428,6 +431,7 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 	for (size_t si = 0; si < n; si++) {
 		pl_shard *s = NULL;
 		pl_shard_opts so = o->shard;
+		const char *name = o->names && o->names[si] ? o->names[si] : paths[si];
 		prog_ctx pc = {o, base, total};
 		const pl_record *r;
 		pl_check_shard *cs = &out->shards[si];
@@ -436,9 +440,12 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 		int rc = 0;
 		char sha[65];
 
+		if (o->fields && o->fields[si])
+			so.field = o->fields[si];
+		so.name = name;
 		so.progress = shard_progress;
 		so.progress_ctx = &pc;
-		if ((cs->path = strdup(paths[si])) == NULL) {
+		if ((cs->path = strdup(name)) == NULL) {
 			error = pl_error_set(PL_ENOMEM, "out of memory");
 			goto stop;
 		}
@@ -488,8 +495,8 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 			if (!spans)
 				error = pl_error_set(PL_ENOMEM, "out of memory");
 			else
-				error = map_spans(paths[si], &o->shard, acc.sm, acc.nsm, spans,
-				                  acc.bad, acc.bad_record);
+				error = map_spans(paths[si], &so, acc.sm, acc.nsm, spans, acc.bad,
+				                  acc.bad_record);
 			pl_hex(sha, cs->info.sha256, PL_HASH_LEN);
 			for (size_t j2 = 0; error == PL_OK && j2 < acc.nsm; j2++) {
 				const pl_match *mt = &acc.sm[j2].m;
@@ -501,7 +508,7 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 				    json_pack(
 				        "{s:s, s:s, s:I, s:I, s:I, s:O, s:O, s:s, s:[I, I], s:I, "
 				        "s:s, s:s, s:s}",
-				        "shard", paths[si], "shard_sha256", sha, "record",
+				        "shard", name, "shard_sha256", sha, "record",
 				        (json_int_t)acc.sm[j2].record, "offset",
 				        (json_int_t)acc.sm[j2].text_off, "length",
 				        (json_int_t)acc.sm[j2].text_len, "stream_offset",
@@ -526,9 +533,9 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 			goto stop;
 		pl_hex(sha, cs->info.sha256, PL_HASH_LEN);
 		json_array_append_new(shards,
-		                      json_pack("{s:s, s:s, s:I, s:I}", "path", paths[si], "sha256",
-		                                sha, "records", (json_int_t)cs->info.records,
-		                                "bytes", (json_int_t)cs->info.stored_bytes));
+		                      json_pack("{s:s, s:s, s:I, s:I}", "path", name, "sha256", sha,
+		                                "records", (json_int_t)cs->info.records, "bytes",
+		                                (json_int_t)cs->info.stored_bytes));
 		out->records += cs->info.records;
 		out->bytes += cs->info.stream_bytes;
 		out->tokens += cs->tokens;

@@ -26,6 +26,12 @@ typedef struct {
 	 * w=38) fingerprints: the dataset sketch is built from them. May be NULL. */
 	int (*on_fps)(void *ctx, const pl_fps *fps);
 	void *on_fps_ctx;
+	/* Per shard, NULL or one entry for each path (an entry NULL for the
+	 * default): the JSONL field instead of shard.field, and the name that
+	 * the report and messages give the shard instead of its path (e.g. "-"
+	 * for a copy of stdin). Borrowed. */
+	const char *const *fields;
+	const char *const *names;
 } pl_check_opts;
 
 typedef struct {
