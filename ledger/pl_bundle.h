@@ -38,6 +38,10 @@
 
 /* The default cap on a bundle's decompressed size: 1 GiB. */
 #define PL_BUNDLE_MAX_SIZE ((size_t)1 << 30)
+/* The default caps on the decoded bytes of one attachment (256 MiB) and of all
+ * of a bundle's attachments (1 GiB). */
+#define PL_BUNDLE_MAX_ATTACHMENT ((size_t)256 << 20)
+#define PL_BUNDLE_MAX_ATTACHMENTS_TOTAL ((size_t)1 << 30)
 
 typedef enum {
 	PL_BUNDLE_MODEL = 0, /* a model's lineage: `export N@V` */
