@@ -440,7 +440,7 @@ PL_TEST(bundle, decompression_bomb_is_refused_at_the_cap)
 {
 	pl_key *k = NULL;
 	pl_bundle_report r;
-	pl_bundle_opts o = {1 << 20};
+	pl_bundle_opts o = {.max_size = 1 << 20};
 	const char *p = tmp("bomb.gz");
 	gzFile g = gzopen(p, "wb9");
 	static char zeros[1 << 16];
