@@ -549,8 +549,10 @@ static int read_string(rd *r, pl_buf *key, b64 *b)
 /* ---- other values: captured verbatim, parsed by pl_json_parse ------------ */
 
 /* Capture the value at r->p (not whitespace) into r->raw, tracking strings
- * and nesting; depth0 is the depth of the object holding it. A number or a
- * literal ends at a delimiter (pl_json_parse judges the bytes). */
+ * and nesting; depth0 is the depth of the object holding it (the top-level
+ * object is 1). A number or a literal ends at a delimiter (pl_json_parse
+ * judges the bytes). Depth is refused where jansson would refuse it over the
+ * whole document: parsed alone, the value would be allowed depth0 more. */
 static int capture(rd *r, int depth0, size_t *start)
 {
 	size_t depth = 0;
@@ -584,15 +586,19 @@ static int capture(rd *r, int depth0, size_t *start)
 						in_str = 0;
 						done = depth == 0;
 					}
-				} else if (c == '"') {
-					in_str = 1;
-				} else if (c == '{' || c == '[') {
-					if (++depth + (size_t)depth0 > MAX_DEPTH)
+				} else if (c == '}' || c == ']') {
+					done = --depth == 0;
+				} else if (!is_ws(c) && c != ',' && c != ':') {
+					/* a value (or a key) starts, one level below its
+					 * container: jansson counts every value a level */
+					if ((size_t)depth0 + depth + 1 > MAX_DEPTH)
 						return jerr(r, at_ptr(r, p),
 						            "nested deeper than %d levels",
 						            MAX_DEPTH);
-				} else if (c == '}' || c == ']') {
-					done = --depth == 0;
+					if (c == '"')
+						in_str = 1;
+					else if (c == '{' || c == '[')
+						depth++;
 				}
 			}
 		}
