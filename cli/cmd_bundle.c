@@ -312,10 +312,13 @@ static int parse_size(size_t *out, const char *s)
 
 static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {{"trust", required_argument, NULL, 't'},
-	                                     {"trust-key", required_argument, NULL, 'T'},
-	                                     {"max-size", required_argument, NULL, 'm'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"trust", required_argument, NULL, 't'},
+	    {"trust-key", required_argument, NULL, 'T'},
+	    {"max-size", required_argument, NULL, 'm'},
+	    {"max-attachment", required_argument, NULL, 'a'},
+	    {"max-attachments-total", required_argument, NULL, 'A'},
+	    {NULL, 0, NULL, 0}};
 	const char *trust = NULL, *trust_key = NULL, *file;
 	pl_buf tname = PL_BUF_INIT;
 	pl_bundle_opts bo = {0};
@@ -339,10 +342,20 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 				                    "not '%s'",
 				                    optarg);
 			break;
+		case 'a':
+		case 'A':
+			if (parse_size(c == 'a' ? &bo.max_attachment : &bo.max_attachments_total,
+			               optarg) < 0)
+				return pl_cli_usage(cmd, "%s takes bytes (or NK, NM, NG), not '%s'",
+				                    c == 'a' ? "--max-attachment"
+				                             : "--max-attachments-total",
+				                    optarg);
+			break;
 		default:
 			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
 		}
 	}
+	bo.tmpdir = getenv("TMPDIR");
 	if (optind + 1 != argc)
 		return pl_cli_usage(cmd,
 		                    optind >= argc ? "which bundle? (FILE is required)"
@@ -441,7 +454,8 @@ const pl_cli_cmd pl_cmd_export = {
 
 const pl_cli_cmd pl_cmd_verify_bundle = {
     "verify-bundle", cmd_verify_bundle,
-    "FILE --trust OPERATOR.pub [--trust-key NAME] [--max-size BYTES]",
+    "FILE --trust OPERATOR.pub [--trust-key NAME] [--max-size BYTES] "
+    "[--max-attachment BYTES] [--max-attachments-total BYTES]",
     "verify an evidence bundle offline, with no ledger",
     "Checks, trusting only the operator key given with --trust:\n"
     "  1. the checkpoint is a C2SP signed note by that key under the bundle's\n"
@@ -469,17 +483,24 @@ const pl_cli_cmd pl_cmd_verify_bundle = {
     "     must be in the bundle. Leaving one out is detected.\n"
     "Then prints the lineage, each fact marked [verified], [verified, REVOKED at\n"
     "seq N] or [NOT VERIFIED], who signed it and who granted their role, and the\n"
-    "policy findings (SPEC 6.7) computed from the bundle's entries.\n"
-    "Then prints the lineage, each fact marked [verified] or [NOT VERIFIED];\n"
-    "problems go to stderr, one line each, naming the entry.\n\n"
+    "policy findings (SPEC 6.7) computed from the bundle's entries; problems go\n"
+    "to stderr, one line each, naming the entry.\n\n"
     "--trust KEY        the operator's public key: an OpenSSH line or a C2SP verifier\n"
     "                   key NAME+HEX8+BASE64 (whose NAME must be the bundle's\n"
     "                   origin), given as is or in a file (a .pub file, DIR/config)\n"
     "--trust-key NAME   which key, when the --trust file holds several\n"
     "--max-size BYTES   refuse bundles that decompress to more (default 1G;\n"
     "                   suffixes K, M, G). Decompression streams and stops at\n"
-    "                   the cap, so a gzip bomb costs no memory.\n\n"
+    "                   the cap, so a gzip bomb costs no memory.\n"
+    "--max-attachment BYTES\n"
+    "                   refuse a bundle with an attachment of more decoded bytes\n"
+    "                   (default 256M)\n"
+    "--max-attachments-total BYTES\n"
+    "                   refuse a bundle whose attachments hold more decoded bytes\n"
+    "                   in all (default 1G)\n"
+    "Attachments are decoded and hashed as they stream, into a temporary file in\n"
+    "$TMPDIR (or /tmp) that is deleted at once; memory does not grow with them.\n\n"
     "What a bundle proves is bounded by its checkpoint: an entry appended after\n"
     "that size is not covered; export again, or audit the ledger with `verify`.\n\n"
     "Exit 0 when everything verifies; 1 when a problem is found; 3 when FILE is\n"
-    "missing, not gzip, truncated, not JSON, not a bundle, or over --max-size.\n"};
+    "missing, not gzip, truncated, not JSON, not a bundle, or over a cap.\n"};

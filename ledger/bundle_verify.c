@@ -10,116 +10,11 @@
 #include <zlib.h>
 
 #include "bundle_internal.h"
+#include "bundle_read.h"
 #include "ledger_internal.h"
 #include "pl_lineage.h"
 #include "pl_note.h"
 #include "rules_internal.h"
-
-/* ---- gunzip with a cap -------------------------------------------------- */
-
-/* Inflate the gzip file f. With out NULL, only count the decompressed bytes
- * (into a fixed scratch buffer: a decompression bomb costs no memory) and
- * stop past max; otherwise inflate into out, which holds room for *total. */
-static int gunzip_pass(FILE *f, const char *path, size_t max, size_t *total, pl_buf *out)
-{
-	unsigned char in[1 << 16], scratch[1 << 16];
-	z_stream z;
-	size_t count = 0, consumed = 0;
-	int rc = Z_OK, error = PL_OK, first = 1;
-
-	memset(&z, 0, sizeof(z));
-	/* 16 + MAX_WBITS: gzip only (a bare zlib or raw stream is refused) */
-	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return pl_error_set(PL_ENOMEM, "zlib: inflateInit2 failed");
-	while (rc != Z_STREAM_END) {
-		size_t n = fread(in, 1, sizeof(in), f);
-		if (n == 0) {
-			if (ferror(f))
-				error = pl_error_set(PL_ERROR, "%s: read error: %s", path,
-				                     strerror(errno));
-			else if (first)
-				error = pl_error_set(PL_EINVALID,
-				                     "%s: empty file, not a gzip bundle", path);
-			else
-				error = pl_error_set(PL_EINVALID,
-				                     "%s: truncated gzip stream (ends after %zu "
-				                     "decompressed bytes)",
-				                     path, count);
-			goto done;
-		}
-		if (first && (n < 2 || in[0] != 0x1f || in[1] != 0x8b)) {
-			error = pl_error_set(PL_EINVALID, "%s: not a gzip file (bad magic bytes)",
-			                     path);
-			goto done;
-		}
-		first = 0;
-		z.next_in = in;
-		z.avail_in = (uInt)n;
-		do {
-			if (out) {
-				z.next_out = (unsigned char *)out->ptr + count;
-				z.avail_out = (uInt)(*total - count);
-			} else {
-				z.next_out = scratch;
-				z.avail_out = sizeof(scratch);
-			}
-			rc = inflate(&z, Z_NO_FLUSH);
-			if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-				error = pl_error_set(PL_EINVALID, "%s: corrupt gzip data: %s", path,
-				                     z.msg ? z.msg : "inflate failed");
-				goto done;
-			}
-			count =
-			    out ? *total - z.avail_out : count + (sizeof(scratch) - z.avail_out);
-			if (count > max) {
-				error = pl_error_set(PL_ELIMIT,
-				                     "%s: decompresses to more than %zu bytes (the "
-				                     "--max-size cap); refused",
-				                     path, max);
-				goto done;
-			}
-			if (out && rc == Z_BUF_ERROR && z.avail_out == 0) {
-				error =
-				    pl_error_set(PL_ERROR, "%s: changed while being read", path);
-				goto done;
-			}
-			/* counting: a full scratch buffer may leave output pending */
-		} while (rc != Z_STREAM_END && (z.avail_in > 0 || (!out && z.avail_out == 0)));
-		consumed += n - z.avail_in;
-		if (rc == Z_STREAM_END && (z.avail_in > 0 || fgetc(f) != EOF)) {
-			error = pl_error_set(
-			    PL_EINVALID, "%s: trailing bytes after the gzip stream (at byte %zu)",
-			    path, consumed);
-			goto done;
-		}
-	}
-	*total = count;
-done:
-	inflateEnd(&z);
-	return error;
-}
-
-static int gunzip_file(pl_buf *out, const char *path, size_t max)
-{
-	FILE *f = fopen(path, "rb");
-	size_t total = 0;
-	int error;
-	if (!f)
-		return pl_error_set(errno == ENOENT ? PL_ENOTFOUND : PL_ERROR, "%s: %s", path,
-		                    strerror(errno));
-	if ((error = gunzip_pass(f, path, max, &total, NULL)) < 0)
-		goto done;
-	rewind(f);
-	if ((error = pl_buf_grow(out, total + 1)) < 0)
-		goto done;
-	if ((error = gunzip_pass(f, path, total, &total, out)) < 0)
-		goto done;
-	out->len = total;
-	out->ptr[total] = '\0';
-done:
-	fclose(f);
-	return error;
-}
 
 /* ---- verification state ------------------------------------------------- */
 
@@ -540,31 +435,25 @@ static void check_rules(vstate *v, size_t i, const char *prev_created)
 }
 
 /* Attachments: the digest, a name in some payload, and presence of every
- * fingerprint and sketch an entry names. */
-static void check_attachments(vstate *v, json_t *atts)
+ * fingerprint and sketch an entry names. The reader decoded and hashed each
+ * one as it streamed; atts holds every name. */
+static void check_attachments(vstate *v, const pl_bundle_doc *doc, json_t *atts)
 {
-	const char *name;
-	json_t *val;
-	pl_buf data = PL_BUF_INIT;
-
-	json_object_foreach(atts, name, val)
-	{
-		unsigned char d[PL_HASH_LEN];
+	for (size_t ai = 0; ai < pl_bundle__doc_nattachments(doc); ai++) {
+		const pl_bundle_attachment *a = pl_bundle__doc_attachment(doc, ai);
+		const char *name = a->name;
 		char hex[65];
-		const char *s = json_string_value(val);
 		int named = 0;
-		pl_buf_clear(&data);
 		for (size_t i = 0; i < v->r->nentries; i++)
 			if (v->ents[i].decoded && strstr(v->ents[i].e.dsse.payload.ptr, name)) {
 				named = 1;
 				break;
 			}
-		if (!s || pl_base64_decode(&data, s, strlen(s)) < 0) {
+		if (a->invalid) {
 			vproblem(v, -1, "attachment %s: not base64", name);
 			continue;
 		}
-		pl_sha256(d, data.ptr ? data.ptr : "", data.len);
-		pl_hex(hex, d, PL_HASH_LEN);
+		pl_hex(hex, a->sha256, PL_HASH_LEN);
 		if (strcmp(hex, name) != 0) {
 			vproblem(v, -1, "attachment %s: its bytes hash to %s", name, hex);
 			for (size_t i = 0; i < v->r->nentries; i++)
@@ -575,7 +464,6 @@ static void check_attachments(vstate *v, json_t *atts)
 		if (!named || strlen(name) != 64)
 			vproblem(v, -1, "attachment %s is named by no entry in the bundle", name);
 	}
-	pl_buf_free(&data);
 	for (size_t i = 0; i < v->r->nentries; i++) {
 		static const char *const fields[] = {"fingerprint", "robust_fingerprint", "sketch"};
 		json_t *pred;
@@ -591,6 +479,26 @@ static void check_attachments(vstate *v, json_t *atts)
 				         fields[f], d);
 		}
 	}
+}
+
+/* {"<name>": {"size": N}} for each attachment, {"invalid": why} for one that
+ * is not base64. */
+static int attachment_sizes(json_t **out, const pl_bundle_doc *doc)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; o && i < pl_bundle__doc_nattachments(doc); i++) {
+		const pl_bundle_attachment *a = pl_bundle__doc_attachment(doc, i);
+		json_t *e = a->invalid ? json_pack("{s:s}", "invalid", a->invalid)
+		                       : json_pack("{s:I}", "size", (json_int_t)a->size);
+		if (!e || json_object_set_new(o, a->name, e) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	if (!o)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	*out = o;
+	return PL_OK;
 }
 
 /* ---- the closure over the bundle ------------------------------------------ */
@@ -667,31 +575,30 @@ static int check_closure(vstate *v)
 
 /* ---- lineage and findings of what the bundle holds ------------------------ */
 
-typedef struct {
-	json_t *atts;
-} attctx;
+/* Attachments for the in-memory index (fingerprints, sketches), read back
+ * from the reader's spool, each at most this big. */
+#define MAX_INDEXED_ATTACHMENT ((size_t)256 << 20)
 
 static int bundle_att(void *ctx, pl_buf *out, const char *hex)
 {
-	attctx *a = ctx;
-	const char *s = json_string_value(json_object_get(a->atts, hex));
+	const pl_bundle_doc *doc = ctx;
 	pl_buf_clear(out);
-	if (!s)
+	if (!pl_bundle__doc_find(doc, hex))
 		return PL_ENOTFOUND;
-	return pl_base64_decode(out, s, strlen(s));
+	return pl_bundle__doc_attachment_read(out, doc, hex, MAX_INDEXED_ATTACHMENT);
 }
 
 /* The bundle's valid entries in an index in memory; lineage (for a model)
  * and policy findings computed on it by the same code as `lineage`. */
-static int findings(vstate *v)
+static int findings(vstate *v, const pl_bundle_doc *doc)
 {
-	attctx a = {v->r->attachments};
 	pl_ledger *l = NULL;
 	git_oid zero;
 	int error;
 
 	memset(&zero, 0, sizeof(zero));
-	if ((error = pl_ledger__open_memory(&l, v->r->origin, v->trusted, bundle_att, &a)) < 0)
+	if ((error = pl_ledger__open_memory(&l, v->r->origin, v->trusted, bundle_att,
+	                                    (void *)(uintptr_t)doc)) < 0)
 		return error;
 	for (size_t i = 0; i < v->r->nentries; i++) {
 		ventry *ve = &v->ents[i];
@@ -722,9 +629,9 @@ done:
 int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *trusted,
                      const pl_bundle_opts *opts)
 {
-	size_t max = opts && opts->max_size ? opts->max_size : PL_BUNDLE_MAX_SIZE;
-	pl_buf doc = PL_BUF_INIT;
-	json_t *b = NULL, *entries, *subj;
+	pl_bundle_read_opts ro = {0};
+	pl_bundle_doc *doc = NULL;
+	json_t *b, *entries, *subj;
 	const char *format, *origin, *note, *vkeystr, *stype, *sname;
 	const char *prev_created = NULL;
 	vstate v;
@@ -737,10 +644,15 @@ int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *truste
 	v.r = r;
 	v.trusted = trusted;
 	v.trusted_name = opts ? opts->trusted_name : NULL;
-	if ((error = gunzip_file(&doc, path, max)) < 0)
+	if (opts) {
+		ro.max_size = opts->max_size;
+		ro.max_attachment = opts->max_attachment;
+		ro.max_attachments_total = opts->max_attachments_total;
+		ro.tmpdir = opts->tmpdir;
+	}
+	if ((error = pl_bundle__read(&doc, path, &ro)) < 0)
 		goto done;
-	if ((error = pl_json_parse(&b, doc.ptr, doc.len, path)) < 0)
-		goto done;
+	b = pl_bundle__doc_json(doc);
 	/* The document's shape; anything else is not a bundle (exit 3). */
 	format = json_string_value(json_object_get(b, "format"));
 	origin = json_string_value(json_object_get(b, "origin"));
@@ -759,7 +671,7 @@ int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *truste
 		goto done;
 	}
 	if (!origin || !note || !vkeystr || !json_is_array(entries) ||
-	    !json_is_object(json_object_get(b, "attachments")) || !stype || !sname ||
+	    !pl_bundle__doc_has_attachments(doc) || !stype || !sname ||
 	    !json_is_integer(json_object_get(subj, "seq")) ||
 	    json_integer_value(json_object_get(subj, "seq")) < 0 ||
 	    (strcmp(stype, "model") != 0 && strcmp(stype, "work") != 0)) {
@@ -783,7 +695,8 @@ int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *truste
 	r->kind = strcmp(stype, "model") == 0 ? PL_BUNDLE_MODEL : PL_BUNDLE_WORK;
 	r->subject_seq = (uint64_t)json_integer_value(json_object_get(subj, "seq"));
 	r->nentries = json_array_size(entries);
-	r->attachments = json_incref(json_object_get(b, "attachments"));
+	if ((error = attachment_sizes(&r->attachments, doc)) < 0)
+		goto done;
 	if ((r->subject_name = strdup(sname)) == NULL ||
 	    (r->entries = calloc(r->nentries + 1, sizeof(*r->entries))) == NULL ||
 	    (v.ents = calloc((v.nents = r->nentries) + 1, sizeof(*v.ents))) == NULL ||
@@ -858,12 +771,12 @@ int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *truste
 				}
 			}
 	}
-	check_attachments(&v, r->attachments);
+	check_attachments(&v, doc, r->attachments);
 	if ((error = check_closure(&v)) < 0)
 		goto done;
 	/* the findings are computed from what verified; a bundle too broken for
 	 * them has its problems listed already */
-	if ((error = findings(&v)) == PL_ENOMEM)
+	if ((error = findings(&v, doc)) == PL_ENOMEM)
 		goto done;
 	if (error < 0) {
 		json_decref(r->findings);
@@ -901,8 +814,7 @@ done:
 	}
 	free(v.proofs);
 	pl_buf_free(&v.opfp);
-	json_decref(b);
-	pl_buf_free(&doc);
+	pl_bundle__doc_free(doc);
 	return error;
 }
 

@@ -38,6 +38,10 @@
 
 /* The default cap on a bundle's decompressed size: 1 GiB. */
 #define PL_BUNDLE_MAX_SIZE ((size_t)1 << 30)
+/* The default caps on the decoded bytes of one attachment (256 MiB) and of all
+ * of a bundle's attachments (1 GiB). */
+#define PL_BUNDLE_MAX_ATTACHMENT ((size_t)256 << 20)
+#define PL_BUNDLE_MAX_ATTACHMENTS_TOTAL ((size_t)1 << 30)
 
 typedef enum {
 	PL_BUNDLE_MODEL = 0, /* a model's lineage: `export N@V` */
@@ -99,7 +103,10 @@ int pl_bundle_write(pl_ledger *l, const char *path, pl_bundle_kind kind, uint64_
 
 /* Options for pl_bundle_verify. Zero-initialise. */
 typedef struct {
-	size_t max_size; /* cap on the decompressed size; 0 means PL_BUNDLE_MAX_SIZE */
+	size_t max_size;              /* cap on the decompressed size; 0 means PL_BUNDLE_MAX_SIZE */
+	size_t max_attachment;        /* decoded bytes of one; 0: PL_BUNDLE_MAX_ATTACHMENT */
+	size_t max_attachments_total; /* decoded, of all; 0: PL_BUNDLE_MAX_ATTACHMENTS_TOTAL */
+	const char *tmpdir; /* where attachments are spooled (unlinked at once); NULL: /tmp */
 	const char *trusted_name; /* a C2SP verifier key's name (must be the origin), or NULL */
 } pl_bundle_opts;
 
@@ -130,7 +137,7 @@ typedef struct {
 	uint64_t subject_seq;
 	pl_bundle_entry *entries; /* in the bundle's order (ascending seq) */
 	size_t nentries;
-	json_t *attachments; /* {"<sha256>": "<base64>"}, owned */
+	json_t *attachments; /* {"<name>": {"size": N}} ({"invalid": why} when not base64), owned */
 	pl_buf problems;     /* one line each: "seq N (type name): what is wrong" */
 	size_t nproblems;
 	int subjects_verified; /* the subject index note and its proofs verified */
@@ -139,8 +146,12 @@ typedef struct {
 	json_t *lineage;       /* a model bundle: pl_lineage_get of the subject, or NULL */
 } pl_bundle_report;
 
-/* Verify the bundle at path with no ledger: gunzip (streaming, refusing more
- * than opts->max_size decompressed bytes before allocating them), strict
+/* Verify the bundle at path with no ledger: gunzip and parse in one pass,
+ * streaming (refusing more than opts->max_size decompressed bytes; each
+ * attachment decoded from base64 and hashed as it streams, into a file in
+ * opts->tmpdir unlinked at once, so memory does not grow with attachments;
+ * refusing one of more than opts->max_attachment bytes, or all of more than
+ * opts->max_attachments_total), strict
  * JSON, the format; the checkpoint's signature under trusted with the name
  * "origin" and operator_key equal to trusted; every entry's inclusion proof
  * (leaf = SHA-256(0x00 || envelope)) against the checkpoint root; every DSSE
@@ -155,7 +166,7 @@ typedef struct {
  *
  * PL_OK when everything verifies; PL_EVERIFY when r->problems lists
  * problems (r is filled); PL_ENOTFOUND for a missing file; PL_ELIMIT past
- * the size cap; PL_EINVALID for a file that is not a complete gzip stream
+ * a cap; PL_EINVALID for a file that is not a complete gzip stream
  * of one JSON document of this format (r is then empty). opts may be NULL. */
 int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *trusted,
                      const pl_bundle_opts *opts);
