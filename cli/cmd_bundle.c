@@ -77,7 +77,8 @@ static const char *mark(const pl_bundle_entry *e)
 	if (!e->verified)
 		return "[NOT VERIFIED]";
 	if (e->revoked_by >= 0) {
-		snprintf(buf, sizeof(buf), "[verified, REVOKED at seq %lld]", (long long)e->revoked_by);
+		snprintf(buf, sizeof(buf), "[verified, REVOKED at seq %lld]",
+		         (long long)e->revoked_by);
 		return buf;
 	}
 	return "[verified]";
@@ -106,8 +107,7 @@ static void print_signer(const char *label, const pl_bundle_entry *e)
 	if (e->grants)
 		printf("    %-13s %s\n", "role", e->grants);
 	if (!e->checked && e->unchecked_why)
-		printf("    %-13s not every rule could be applied: %s\n", "note",
-		       e->unchecked_why);
+		printf("    %-13s not every rule could be applied: %s\n", "note", e->unchecked_why);
 }
 
 static void print_refs(const char *label, const json_t *refs)
@@ -252,8 +252,8 @@ static void print_findings(const json_t *findings)
 
 static void print_lineage(const char *file, const pl_bundle_report *r)
 {
-	static const char *const order[] = {"model", "dataset", "check", "work",
-	                                    "attestation", "key", "grant"};
+	static const char *const order[] = {"model",       "dataset", "check", "work",
+	                                    "attestation", "key",     "grant"};
 	pl_buf root = PL_BUF_INIT;
 	pl_base64_encode(&root, r->root, PL_HASH_LEN);
 	printf("bundle        %s\n", file);
@@ -409,16 +409,17 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		print_findings(r.findings);
 		putchar('\n');
 		if (error == PL_OK) {
-			printf("verified: every entry is in the log at size %llu (%zu inclusion "
-			       "proofs to the checkpoint signed by the trusted key) and signed by a "
-			       "key whose role was in force at its seq (%zu signatures, the rules "
-			       "re-applied%s); the closure of %s at size %llu is present: the "
-			       "signed subject index shows that no entry referring to its entries "
-			       "was left out, and nothing unrelated is here; %zu attachment "
-			       "digests\n",
-			       (unsigned long long)r.size, r.nentries, r.nentries,
-			       r.unchecked ? ", some only in part: see the notes" : "", r.subject_name,
-			       (unsigned long long)r.size, (size_t)json_object_size(r.attachments));
+			printf(
+			    "verified: every entry is in the log at size %llu (%zu inclusion "
+			    "proofs to the checkpoint signed by the trusted key) and signed by a "
+			    "key whose role was in force at its seq (%zu signatures, the rules "
+			    "re-applied%s); the closure of %s at size %llu is present: the "
+			    "signed subject index shows that no entry referring to its entries "
+			    "was left out, and nothing unrelated is here; %zu attachment "
+			    "digests\n",
+			    (unsigned long long)r.size, r.nentries, r.nentries,
+			    r.unchecked ? ", some only in part: see the notes" : "", r.subject_name,
+			    (unsigned long long)r.size, (size_t)json_object_size(r.attachments));
 		} else {
 			char *save = NULL;
 			for (char *p = strtok_r(r.problems.ptr, "\n", &save); p;

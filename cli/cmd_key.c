@@ -239,19 +239,19 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 	if (g->dry_run) {
 		rc = pl_cli_dry_report(g, PL_EXIT_OK);
 	} else if (g->json) {
-		pl_cli_json_print(json_pack("{s:{s:s, s:s}, s:s, s:o}", "signer", "keyid", fp.ptr,
-		                            "name", name, "role", role, "entry",
-		                            pl_cli_ref(ref.seq, ref.leaf)));
+		pl_cli_json_print(json_pack("{s:s, s:s, s:s, s:o}", "keyid", fp.ptr, "name", name,
+		                            "role", role, "entry", pl_cli_ref(ref.seq, ref.leaf)));
 	} else {
 		const pl_role_rule *r = pl_role_find(role);
 		const char *q = strchr(name, ' ') ? "\"" : "";
 		printf("registered %s key %s%s%s (%s) as entry %llu\n", role, q, name, q, fp.ptr,
 		       (unsigned long long)ref.seq);
 		if (r && r->granted_by && !r->self && !g->quiet)
-			fprintf(stderr,
-			        "provledger: note: the %s role is not in force until a key of role "
-			        "%s grants it: provledger key grant %s --role %s --key GRANTER.key\n",
-			        role, r->granted_by, fp.ptr, role);
+			fprintf(
+			    stderr,
+			    "provledger: note: the %s role is not in force until a key of role "
+			    "%s grants it: provledger key grant %s --role %s --key GRANTER.key\n",
+			    role, r->granted_by, fp.ptr, role);
 	}
 done:
 	pl_ledger_free(l);
@@ -323,12 +323,12 @@ static int grant_common(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv,
 	}
 	if (g->json) {
 		pl_cli_json_print(json_pack("{s:s, s:s, s:{s:s, s:s}, s:b, s:o}", "action",
-		                            revoke ? "revoke" : "grant", "role", role, "key", "keyid",
-		                            keyid.ptr, "name", st.name, "in_force", st.in_force,
-		                            "entry", pl_cli_ref(ref.seq, ref.leaf)));
+		                            revoke ? "revoke" : "grant", "role", role, "key",
+		                            "keyid", keyid.ptr, "name", st.name, "in_force",
+		                            st.in_force, "entry", pl_cli_ref(ref.seq, ref.leaf)));
 	} else if (revoke) {
-		printf("revoked the %s grant of \"%s\" (%s) as entry %llu\n", role, st.name, keyid.ptr,
-		       (unsigned long long)ref.seq);
+		printf("revoked the %s grant of \"%s\" (%s) as entry %llu\n", role, st.name,
+		       keyid.ptr, (unsigned long long)ref.seq);
 	} else {
 		printf("granted %s to \"%s\" (%s) as entry %llu\n", role, st.name, keyid.ptr,
 		       (unsigned long long)ref.seq);
@@ -391,8 +391,10 @@ static int list_one(void *vctx, const pl_key_info *k)
 	pl_key_status st;
 	pl_buf status = PL_BUF_INIT;
 	if (ctx->signers) {
-		/* git verify-commit matches by key; the principal is the key's name */
-		printf("\"%s\" namespaces=\"git\" %s\n", k->name, k->public_key);
+		/* git verify-commit matches by key; the principal is the key's name,
+		 * quoted when it holds a space (OpenSSH reads quoted principals) */
+		const char *q = strchr(k->name, ' ') ? "\"" : "";
+		printf("%s%s%s namespaces=\"git\" %s\n", q, k->name, q, k->public_key);
 		return 0;
 	}
 	if ((ctx->error = pl_ledger_key_status(ctx->l, &st, k->keyid)) < 0)
@@ -404,7 +406,8 @@ static int list_one(void *vctx, const pl_key_info *k)
 		                      "seq", (json_int_t)k->seq, "in_force", st.in_force, "vouched",
 		                      st.vouched, "status", status.ptr);
 		json_object_set_new(o, "revoked_seq",
-		                    st.revoked_seq >= 0 ? json_integer(st.revoked_seq) : json_null());
+		                    st.revoked_seq >= 0 ? json_integer(st.revoked_seq)
+		                                        : json_null());
 		json_object_set_new(o, "grant",
 		                    st.grant_seq >= 0
 		                        ? json_pack("{s:I, s:s}", "seq", (json_int_t)st.grant_seq,
@@ -417,8 +420,8 @@ static int list_one(void *vctx, const pl_key_info *k)
 			       "STATUS");
 			ctx->header = 1;
 		}
-		printf("%-5llu %-14s %-24s %-51s %s\n", (unsigned long long)k->seq, k->role, k->name,
-		       k->keyid, status.ptr);
+		printf("%-5llu %-14s %-24s %-51s %s\n", (unsigned long long)k->seq, k->role,
+		       k->name, k->keyid, status.ptr);
 	}
 	pl_buf_free(&status);
 	return 0;
@@ -525,7 +528,8 @@ const pl_cli_cmd pl_cmd_key_list = {
 const pl_cli_cmd pl_cmd_key_allowed_signers = {
     "key allowed-signers", cmd_key_allowed, "",
     "print a git allowed_signers file for 'git verify-commit'",
-    "One line per registered key: '\"<name>\" namespaces=\"git\" ssh-ed25519 AAAA...'.\n"
+    "One line per registered key: '<name> namespaces=\"git\" ssh-ed25519 AAAA...'\n"
+    "(the name quoted when it holds a space).\n"
     "Every ledger commit is signed by the operator key, so\n"
     "  provledger key allowed-signers > signers\n"
     "  git -C DIR/repo.git -c gpg.ssh.allowedSignersFile=signers verify-commit main\n"

@@ -29,12 +29,10 @@ static int severity_rank(const char *s)
 
 static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {{"since", required_argument, NULL, 's'},
-	                                     {"policy", no_argument, NULL, 'p'},
-	                                     {"fail-on", required_argument, NULL, 'f'},
-	                                     {"trust", required_argument, NULL, 't'},
-	                                     {"trust-key", required_argument, NULL, 'T'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"since", required_argument, NULL, 's'},     {"policy", no_argument, NULL, 'p'},
+	    {"fail-on", required_argument, NULL, 'f'},   {"trust", required_argument, NULL, 't'},
+	    {"trust-key", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0}};
 	const char *since = NULL, *trust = NULL, *trust_key = NULL, *fail_on = NULL;
 	pl_buf old = PL_BUF_INIT, rootb = PL_BUF_INIT, tname = PL_BUF_INIT;
 	pl_ledger *l = NULL;
@@ -154,9 +152,9 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	if (rc == PL_EXIT_OK) {
 		json_t *f;
 		size_t i;
-		json_array_foreach(findings, i, f) if (
-		    severity_rank(json_string_value(json_object_get(f, "severity"))) >= fail_rank)
-		    rc = PL_EXIT_FINDING;
+		json_array_foreach(findings, i, f) if (severity_rank(json_string_value(
+		                                           json_object_get(f, "severity"))) >=
+		                                       fail_rank) rc = PL_EXIT_FINDING;
 	}
 done:
 	json_decref(findings);
@@ -194,7 +192,8 @@ static int cmd_reindex(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 
 const pl_cli_cmd pl_cmd_verify = {
     "verify", cmd_verify,
-    "[--since CHECKPOINT_FILE] [--trust KEY [--trust-key NAME]] [--policy [--fail-on error|warning]]",
+    "[--since CHECKPOINT_FILE] [--trust KEY [--trust-key NAME]] [--policy [--fail-on "
+    "error|warning]]",
     "audit the whole ledger from git alone",
     "Reads git only (the index is not opened: it may be absent, broken or\n"
     "read-only) and checks, reporting every failure with its seq and commit:\n"

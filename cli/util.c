@@ -207,7 +207,8 @@ int pl_cli_dry_report(const pl_cli *g, int rc)
 	if (g->json)
 		pl_cli_json_print(json_pack("{s:b, s:o}", "dry_run", 1, "entries", arr));
 	else {
-		printf("dry run: %zu entr%s validated, nothing appended\n", n, n == 1 ? "y" : "ies");
+		printf("dry run: %zu entr%s validated, nothing appended\n", n,
+		       n == 1 ? "y" : "ies");
 		json_decref(arr);
 	}
 	return rc;

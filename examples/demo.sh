@@ -312,8 +312,8 @@ pl 0 export atlas-chat@1 --out evidence/atlas-chat-1.bundle
 show
 expect "wrote evidence/atlas-chat-1.bundle"
 say "The operator publishes its public key; the court keeps a copy:"
-printf '\n   $ provledger key allowed-signers | grep "^\\"operator\\" " > evidence/operator.pub\n'
-"$PL" key allowed-signers 2>&1 | grep '^"operator" ' >evidence/operator.pub ||
+printf '\n   $ provledger key allowed-signers | grep "^operator " > evidence/operator.pub\n'
+"$PL" key allowed-signers 2>&1 | grep '^operator ' >evidence/operator.pub ||
 	die "key allowed-signers does not list the operator's key"
 sed 's/^/      /' evidence/operator.pub
 say "To show that the court needs no ledger, the ledger is deleted first:"

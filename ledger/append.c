@@ -104,7 +104,8 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq0, item *it, siz
 	strcpy(paths[1], "subjects");
 	if ((rc = git_blob_create_from_buffer(&ids[0], l->repo, checkpoint->ptr, checkpoint->len)) <
 	        0 ||
-	    (rc = git_blob_create_from_buffer(&ids[1], l->repo, subjects->ptr, subjects->len)) < 0) {
+	    (rc = git_blob_create_from_buffer(&ids[1], l->repo, subjects->ptr, subjects->len)) <
+	        0) {
 		error = pl_ledger__git_error(rc, "write blob");
 		goto done;
 	}
@@ -179,8 +180,7 @@ static int write_commit(pl_ledger *l, git_oid *out, uint64_t seq0, item *it, siz
 	/* libgit2 writes each line of the header value; no trailing newline. */
 	while (ssig.len && ssig.ptr[ssig.len - 1] == '\n')
 		ssig.ptr[--ssig.len] = '\0';
-	if ((rc = git_commit_create_with_signature(out, l->repo, cbuf.ptr, ssig.ptr, "gpgsig")) <
-	    0)
+	if ((rc = git_commit_create_with_signature(out, l->repo, cbuf.ptr, ssig.ptr, "gpgsig")) < 0)
 		error = pl_ledger__git_error(rc, "commit");
 done:
 	git_buf_dispose(&cbuf);
@@ -242,8 +242,7 @@ static void drop_session(pl_ledger *l)
 /* Supplies entry i of a batch (its seq and the references of the items
  * before it given) as envelope bytes and attachments. */
 typedef int (*supply_fn)(void *ctx, size_t i, uint64_t seq, const pl_entry_ref *prev,
-                         const char *created, pl_buf *env, const pl_attachment **att,
-                         size_t *natt);
+                         const char *created, pl_buf *env, const pl_attachment **att, size_t *natt);
 
 static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn supply, void *ctx,
                         int check)
@@ -316,10 +315,11 @@ static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn sup
 				pl_sha256(d, it[i].att[j].data, it[i].att[j].len);
 				pl_hex(hex, d, PL_HASH_LEN);
 				if (!strstr(it[i].e.dsse.payload.ptr, hex)) {
-					error = pl_error_set(PL_EINVALID,
-					                     "refused %s entry: attachment %s is not "
-					                     "named by the entry",
-					                     it[i].e.type, hex);
+					error =
+					    pl_error_set(PL_EINVALID,
+					                 "refused %s entry: attachment %s is not "
+					                 "named by the entry",
+					                 it[i].e.type, hex);
 					goto done;
 				}
 			}

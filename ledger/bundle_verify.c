@@ -327,8 +327,9 @@ static int check_subjects(vstate *v, json_t *subjects)
 		}
 		for (size_t j = 0; j < vp->refs.n; j++)
 			if (vp->refs.v[j].seq >= size) {
-				vproblem(v, -1, "subject index proof of %s names seq %llu, beyond size "
-				                "%llu",
+				vproblem(v, -1,
+				         "subject index proof of %s names seq %llu, beyond size "
+				         "%llu",
 				         subject, (unsigned long long)vp->refs.v[j].seq,
 				         (unsigned long long)size);
 				break;
@@ -363,8 +364,9 @@ static void grant_chain(vstate *v, pl_buf *out, const char *keyid, uint64_t seq,
 		if (pl_rules_key_state(&gs, &v->src, ks.granted_by, (uint64_t)at) == PL_OK &&
 		    gs.registered)
 			gname = gs.name;
-		pl_buf_printf(out, ", %s %s at seq %lld", ks.grant_seq >= 0 ? "granted by" : "rotated from",
-		              gname, (long long)at);
+		pl_buf_printf(out, ", %s %s at seq %lld",
+		              ks.grant_seq >= 0 ? "granted by" : "rotated from", gname,
+		              (long long)at);
 		if (depth < 6 && ks.grant_seq >= 0) {
 			pl_buf_puts(out, " (");
 			grant_chain(v, out, ks.granted_by, (uint64_t)at, depth + 1);
@@ -736,8 +738,8 @@ int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *truste
 		goto done;
 	for (i = 0; i < r->nentries; i++)
 		if (v.ents[i].decoded) {
-			if ((error = pl_fact_from_entry(&v.ents[i].fact, r->entries[i].seq, &v.ents[i].e,
-			                                v.ents[i].leaf)) < 0)
+			if ((error = pl_fact_from_entry(&v.ents[i].fact, r->entries[i].seq,
+			                                &v.ents[i].e, v.ents[i].leaf)) < 0)
 				goto done;
 			v.ents[i].has_fact = 1;
 		}

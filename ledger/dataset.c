@@ -182,9 +182,9 @@ int pl_dataset_register(pl_ledger *l, pl_entry_ref *check_ref, pl_entry_ref *dat
 		    strings(meta->licences, meta->nlicences), "totals", "shards",
 		    (json_int_t)res->nshards, "bytes", (json_int_t)bytes, "records",
 		    (json_int_t)res->records, "tokens", (json_int_t)res->tokens, "shards", shards,
-		    "sketch", "scheme", "bloom-winnow-v1", "k",
-		    PL_WINNOW_K, "w", PL_WINNOW_W, "bits", (json_int_t)sk.nbits, "hashes",
-		    (int)sk.hashes, "count", (json_int_t)sk.count, "sha256", hex);
+		    "sketch", "scheme", "bloom-winnow-v1", "k", PL_WINNOW_K, "w", PL_WINNOW_W,
+		    "bits", (json_int_t)sk.nbits, "hashes", (int)sk.hashes, "count",
+		    (json_int_t)sk.count, "sha256", hex);
 	}
 	shards = NULL;
 	att.data = sk.bits;

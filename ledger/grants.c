@@ -21,10 +21,11 @@ int pl_key_statement(json_t **subjects, json_t **predicate, const pl_key *k, con
 	if ((error = pl_rules_check_key_name(name)) < 0)
 		goto done;
 	if (!pl_role_find(role)) {
-		error = pl_error_set(PL_EINVALID,
-		                     "unknown role '%s' (authority, witness, auditor, lab, evaluator, "
-		                     "rights-holder)",
-		                     role);
+		error =
+		    pl_error_set(PL_EINVALID,
+		                 "unknown role '%s' (authority, witness, auditor, lab, evaluator, "
+		                 "rights-holder)",
+		                 role);
 		goto done;
 	}
 	pl_key_raw(k, raw);
@@ -63,8 +64,8 @@ int pl_ledger_register_key(pl_ledger *l, pl_entry_ref *out, const pl_key *signer
 	return pl_ledger_append_statement(l, out, signer, "key", subj, pred, NULL, 0);
 }
 
-static int grant_statement(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
-                           const char *keyid, const char *role, int64_t grant_seq)
+static int grant_statement(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const char *keyid,
+                           const char *role, int64_t grant_seq)
 {
 	json_t *subj, *pred;
 	pl_buf sname = PL_BUF_INIT;
@@ -96,8 +97,9 @@ static int grant_statement(pl_ledger *l, pl_entry_ref *out, const pl_key *signer
 		pl_merkle_leaf(leaf, env.ptr, env.len);
 		pl_hex(lhex, leaf, PL_HASH_LEN);
 		pl_buf_free(&env);
-		json_object_set_new(pred, "grant",
-		                    json_pack("{s:I, s:s}", "seq", (json_int_t)grant_seq, "leaf", lhex));
+		json_object_set_new(
+		    pred, "grant",
+		    json_pack("{s:I, s:s}", "seq", (json_int_t)grant_seq, "leaf", lhex));
 	}
 	if (!subj || !pred) {
 		json_decref(subj);
@@ -116,8 +118,8 @@ int pl_ledger_grant(pl_ledger *l, pl_entry_ref *out, const pl_key *granter, cons
 	return grant_statement(l, out, granter, keyid, role, -1);
 }
 
-int pl_ledger_revoke_grant(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
-                           const char *keyid, const char *role)
+int pl_ledger_revoke_grant(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const char *keyid,
+                           const char *role)
 {
 	pl_key_status st;
 	int error;
@@ -126,7 +128,7 @@ int pl_ledger_revoke_grant(pl_ledger *l, pl_entry_ref *out, const pl_key *signer
 	if (!st.registered)
 		return pl_error_set(PL_ENOTFOUND, "key %s is not registered", keyid);
 	if (strcmp(st.role, role) != 0 || st.grant_seq < 0)
-		return pl_error_set(PL_ENOTFOUND, "key %s (%s) holds no grant of %s in force", keyid,
-		                    st.name, role);
+		return pl_error_set(PL_ENOTFOUND, "key %s (%s) holds no grant of %s in force",
+		                    keyid, st.name, role);
 	return grant_statement(l, out, signer, keyid, role, st.grant_seq);
 }

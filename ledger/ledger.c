@@ -246,7 +246,8 @@ int pl_ledger__message_entries(uint64_t *seqs, unsigned char (*leaves)[PL_HASH_L
 			return pl_error_set(PL_EINVALID, "commit message has a malformed \"seq:\"");
 		lp = end + 7;
 		if (pl_unhex(leaves[*n], PL_HASH_LEN, lp, 64) < 0 || lp[64] != '\n')
-			return pl_error_set(PL_EINVALID, "commit message has a malformed \"leaf:\"");
+			return pl_error_set(PL_EINVALID,
+			                    "commit message has a malformed \"leaf:\"");
 		if (*n && seqs[*n] != seqs[*n - 1] + 1)
 			return pl_error_set(PL_EINVALID,
 			                    "commit message names seqs that are not consecutive");
@@ -293,7 +294,8 @@ static int rolled_back(pl_ledger *l, uint64_t gsize)
 	uint64_t isize = l->size;
 	int error;
 	if (pl_ledger__meta_get(l, "checkpoint", &cp) == PL_OK) {
-		pl_buf_printf(&path, "%s/rollback-%llu.checkpoint", l->dir, (unsigned long long)isize);
+		pl_buf_printf(&path, "%s/rollback-%llu.checkpoint", l->dir,
+		              (unsigned long long)isize);
 		pl_write_file_atomic(path.ptr, cp.ptr, cp.len, 0644);
 	}
 	error = pl_error_set(PL_EINVALID,
@@ -356,8 +358,9 @@ static int take_commit(pl_ledger *l, const git_oid *id, uint64_t *seqs,
 			goto fail;
 		pl_merkle_leaf(leaf, env.ptr, env.len);
 		if (memcmp(leaf, leaves[i], PL_HASH_LEN) != 0) {
-			error = pl_error_set(PL_EVERIFY, "seq %llu: the entry is not the leaf the "
-			                                 "commit message names",
+			error = pl_error_set(PL_EVERIFY,
+			                     "seq %llu: the entry is not the leaf the "
+			                     "commit message names",
 			                     (unsigned long long)seq);
 			goto fail;
 		}
@@ -401,8 +404,8 @@ static int take_commit(pl_ledger *l, const git_oid *id, uint64_t *seqs,
 	    (error = pl_lsess__root(l->sess, sroot)) < 0)
 		goto fail;
 	if (memcmp(want, sroot, PL_HASH_LEN) != 0) {
-		error = pl_error_set(PL_EVERIFY,
-		                     "its subject index note does not match the entries");
+		error =
+		    pl_error_set(PL_EVERIFY, "its subject index note does not match the entries");
 		goto fail;
 	}
 	if ((error = pl_ledger__meta_set(l, "checkpoint", cpnote.ptr)) < 0)
@@ -570,8 +573,7 @@ again:
 		if ((error = take_commit(l, id, seqs, leaves)) < 0)
 			goto rollback;
 	}
-	if ((error = pl_lsess__flush(l->sess)) < 0 ||
-	    (error = pl_index__exec(l->db, "COMMIT")) < 0)
+	if ((error = pl_lsess__flush(l->sess)) < 0 || (error = pl_index__exec(l->db, "COMMIT")) < 0)
 		goto rollback;
 	l->head = head;
 	l->has_head = 1;
@@ -817,9 +819,9 @@ int pl_ledger_open_audit(pl_ledger **out, const char *dir, const pl_key *trust)
 			return pl_error_set(PL_ENOTFOUND, "no ledger at %s (run 'provledger init')",
 			                    dir);
 		if (!trust)
-			return pl_error_set(PL_EUSAGE,
-			                    "%s has no config: give the operator's key with --trust",
-			                    dir);
+			return pl_error_set(
+			    PL_EUSAGE, "%s has no config: give the operator's key with --trust",
+			    dir);
 		return open_bare(out, dir, trust);
 	}
 	if ((error = pl_ledger__open(out, dir, -1)) < 0)
@@ -912,7 +914,8 @@ static int check_init_dir(const char *dir)
 	pl_buf cfg = PL_BUF_INIT;
 	int error = PL_OK;
 	if (lstat(dir, &st) < 0)
-		return errno == ENOENT ? PL_OK : pl_error_set(PL_ERROR, "%s: %s", dir, strerror(errno));
+		return errno == ENOENT ? PL_OK
+		                       : pl_error_set(PL_ERROR, "%s: %s", dir, strerror(errno));
 	pl_buf_printf(&cfg, "%s/config", dir);
 	if (stat(cfg.ptr, &st) == 0)
 		error = pl_error_set(PL_ECONFLICT, "%s: a ledger already exists here", dir);

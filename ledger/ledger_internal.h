@@ -29,16 +29,16 @@ struct pl_ledger {
 	/* The index holds exactly git's commit `head` (and size and mb match
 	 * it): set by a successful catch-up or append, cleared on failure. */
 	int synced;
-	sqlite3_stmt *st[8]; /* prepared once (pl_index__stmt) */
-	pl_lsess *sess;      /* validation state at `head`, kept while synced */
-	char apply_role[32]; /* the role in force of the entry being indexed */
+	sqlite3_stmt *st[8];         /* prepared once (pl_index__stmt) */
+	pl_lsess *sess;              /* validation state at `head`, kept while synced */
+	char apply_role[32];         /* the role in force of the entry being indexed */
 	int64_t (*clock)(void *ctx); /* the time source (NULL: time(NULL)) */
 	void *clock_ctx;
-	int test_clock;              /* the config allows a pinned clock (tests) */
-	char last_created[40];       /* created of entry size-1 */
-	int64_t last_time;           /* author time of the head commit */
-	pl_buf *dry_run;             /* appends only validate, envelopes go here */
-	int readonly;                /* the index is in memory (a read-only copy) */
+	int test_clock;        /* the config allows a pinned clock (tests) */
+	char last_created[40]; /* created of entry size-1 */
+	int64_t last_time;     /* author time of the head commit */
+	pl_buf *dry_run;       /* appends only validate, envelopes go here */
+	int readonly;          /* the index is in memory (a read-only copy) */
 	/* a ledger in memory (no git): where attachments come from */
 	int (*att_fn)(void *ctx, pl_buf *out, const char *sha256_hex);
 	void *att_ctx;

@@ -118,8 +118,9 @@ static int sink_node(void *ctx, unsigned level, unsigned idx, const unsigned cha
 {
 	pl_lsess *s = ctx;
 	if (!s->w_node &&
-	    sqlite3_prepare_v3(s->l->db, "INSERT OR REPLACE INTO smt(level, idx, hash) VALUES(?,?,?)",
-	                       -1, SQLITE_PREPARE_PERSISTENT, &s->w_node, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v3(s->l->db,
+	                       "INSERT OR REPLACE INTO smt(level, idx, hash) VALUES(?,?,?)", -1,
+	                       SQLITE_PREPARE_PERSISTENT, &s->w_node, NULL) != SQLITE_OK)
 		return pl_ledger__db_error(s->l->db, "smt");
 	sqlite3_reset(s->w_node);
 	sqlite3_bind_int(s->w_node, 1, (int)level);
@@ -270,10 +271,11 @@ int pl_lsess__verify_commit(pl_ledger *l, const git_oid *id)
 	           0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s", pl_error_last());
-		error = pl_error_set(PL_EVERIFY,
-		                     "commit %.7s: its signature does not verify under the operator "
-		                     "key (%s)",
-		                     git_oid_tostr_s(id), why);
+		error =
+		    pl_error_set(PL_EVERIFY,
+		                 "commit %.7s: its signature does not verify under the operator "
+		                 "key (%s)",
+		                 git_oid_tostr_s(id), why);
 	} else {
 		error = PL_OK;
 	}
@@ -307,8 +309,8 @@ int pl_lsess__subjects_root(pl_ledger *l, unsigned char root[PL_HASH_LEN], const
 		error = pl_error_set(PL_EVERIFY,
 		                     "commit %.7s: its subject index note is for %s size %llu, not "
 		                     "%s size %llu",
-		                     git_oid_tostr_s(git_commit_id(c)), origin, (unsigned long long)n,
-		                     l->origin, (unsigned long long)size);
+		                     git_oid_tostr_s(git_commit_id(c)), origin,
+		                     (unsigned long long)n, l->origin, (unsigned long long)size);
 done:
 	pl_buf_free(&note);
 	pl_buf_free(&text);

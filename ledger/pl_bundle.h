@@ -106,22 +106,22 @@ typedef struct {
 	size_t max_size;              /* cap on the decompressed size; 0 means PL_BUNDLE_MAX_SIZE */
 	size_t max_attachment;        /* decoded bytes of one; 0: PL_BUNDLE_MAX_ATTACHMENT */
 	size_t max_attachments_total; /* decoded, of all; 0: PL_BUNDLE_MAX_ATTACHMENTS_TOTAL */
-	const char *tmpdir; /* where attachments are spooled (unlinked at once); NULL: /tmp */
+	const char *tmpdir;       /* where attachments are spooled (unlinked at once); NULL: /tmp */
 	const char *trusted_name; /* a C2SP verifier key's name (must be the origin), or NULL */
 } pl_bundle_opts;
 
 /* One entry of a verified bundle. */
 typedef struct {
 	uint64_t seq;
-	char type[32];     /* key, work, check, dataset, model, attestation; "" if undecodable */
-	char *name;        /* subject[0].name, or "-" */
-	char *signer;      /* DSSE keyid */
-	char *signer_name; /* the name of the signer's key entry in the bundle, or NULL */
-	int verified;      /* proof, signature, attachments, closure: no problem names it */
-	json_t *statement; /* the in-toto Statement (owned by the report), or NULL */
-	char *role;        /* the role in force it was signed under, or NULL */
-	char *grants;      /* its signer's role and grant chain, or NULL */
-	int checked;       /* every rule applied (0: it refers to entries not in the bundle) */
+	char type[32];       /* key, work, check, dataset, model, attestation; "" if undecodable */
+	char *name;          /* subject[0].name, or "-" */
+	char *signer;        /* DSSE keyid */
+	char *signer_name;   /* the name of the signer's key entry in the bundle, or NULL */
+	int verified;        /* proof, signature, attachments, closure: no problem names it */
+	json_t *statement;   /* the in-toto Statement (owned by the report), or NULL */
+	char *role;          /* the role in force it was signed under, or NULL */
+	char *grants;        /* its signer's role and grant chain, or NULL */
+	int checked;         /* every rule applied (0: it refers to entries not in the bundle) */
 	char *unchecked_why; /* why not, when checked is 0 */
 	int64_t revoked_by;  /* an attestation: the seq of the revocation in the bundle, -1 */
 } pl_bundle_entry;

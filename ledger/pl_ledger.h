@@ -172,7 +172,7 @@ int pl_ledger_keys(pl_ledger *l, pl_key_fn fn, void *ctx);
 /* The state of a key now, judged by the rules from signed git data. */
 typedef struct {
 	int registered;
-	uint64_t seq;         /* its key entry */
+	uint64_t seq; /* its key entry */
 	char name[160];
 	char role[32];        /* declared */
 	int in_force;         /* the role is in force */
@@ -203,8 +203,8 @@ int pl_ledger_grant(pl_ledger *l, pl_entry_ref *out, const pl_key *granter, cons
                     const char *role);
 /* Revoke the grant of role in force for keyid (signed by that grant's
  * signer or the operator). PL_ENOTFOUND when there is none. */
-int pl_ledger_revoke_grant(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
-                           const char *keyid, const char *role);
+int pl_ledger_revoke_grant(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const char *keyid,
+                           const char *role);
 
 /* PL_OK when signer's key holds role in force now (keyid, may be NULL,
  * receives its keyid); otherwise PL_EVERIFY with the reason, naming what

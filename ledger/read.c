@@ -389,14 +389,14 @@ static int check_rollback(pl_ledger *l, int accept)
 	if ((error = pl_write_file_atomic(path.ptr, cp.ptr, cp.len, 0644)) < 0)
 		goto done;
 	if (!accept)
-		error = pl_error_set(PL_EVERIFY,
-		                     "%s: the log was rolled back: the index holds a signed "
-		                     "checkpoint of size %llu, git's head has %llu entries; the "
-		                     "checkpoint is kept as %s; rebuilding the index would lose that "
-		                     "evidence from it: run 'provledger reindex --accept-rollback' "
-		                     "to rebuild anyway",
-		                     l->dir, (unsigned long long)c.size, (unsigned long long)gsize,
-		                     path.ptr);
+		error = pl_error_set(
+		    PL_EVERIFY,
+		    "%s: the log was rolled back: the index holds a signed "
+		    "checkpoint of size %llu, git's head has %llu entries; the "
+		    "checkpoint is kept as %s; rebuilding the index would lose that "
+		    "evidence from it: run 'provledger reindex --accept-rollback' "
+		    "to rebuild anyway",
+		    l->dir, (unsigned long long)c.size, (unsigned long long)gsize, path.ptr);
 done:
 	if (db)
 		sqlite3_close(db);

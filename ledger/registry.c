@@ -108,8 +108,7 @@ int pl_work_validate(pl_ledger *l, const pl_key *signer, const pl_work_prints *p
 		                     terms);
 		goto done;
 	}
-	if ((error = pl_ledger_require_role(l, &fp, signer, "rights-holder", "work register")) <
-	    0)
+	if ((error = pl_ledger_require_role(l, &fp, signer, "rights-holder", "work register")) < 0)
 		goto done;
 	pl_hex(hex, p->normalized_sha256, PL_HASH_LEN);
 	if ((error = existing_by_sha(l, hex, &id)) == PL_OK) {

@@ -32,8 +32,9 @@ const pl_role_rule pl_roles[] = {
 
 const pl_sign_rule pl_sign_rules[] = {
     {"key", NULL, NULL, "anyone: self-signed; a revocation by the revoked key or the operator"},
-    {"grant", NULL, NULL, "the granting role of the granted role (table above); "
-                          "a revocation by the grant's signer or the operator"},
+    {"grant", NULL, NULL,
+     "the granting role of the granted role (table above); "
+     "a revocation by the grant's signer or the operator"},
     {"work", NULL, "rights-holder", "granted or not"},
     {"check", NULL, "lab", "a recheck by the dataset's lab"},
     {"dataset", NULL, "lab", NULL},
@@ -56,8 +57,9 @@ const pl_role_rule *pl_role_find(const char *role)
 
 int pl_rules_describe(pl_buf *out)
 {
-	int error = pl_buf_puts(out, "Roles (a key entry declares one; it is in force once granted):\n"
-	                             "  ROLE            GRANTED BY   WHAT\n");
+	int error =
+	    pl_buf_puts(out, "Roles (a key entry declares one; it is in force once granted):\n"
+	                     "  ROLE            GRANTED BY   WHAT\n");
 	for (size_t i = 0; error == PL_OK && pl_roles[i].role; i++)
 		error = pl_buf_printf(out, "  %-15s %-12s %s%s\n", pl_roles[i].role,
 		                      pl_roles[i].granted_by ? pl_roles[i].granted_by : "-",
@@ -118,7 +120,8 @@ int pl_fact_from_entry(pl_fact *out, uint64_t seq, const pl_entry *e,
 		json_array_foreach(json_object_get(pred, "matches"), i, m)
 		{
 			json_t *w = json_object_get(m, "work");
-			json_array_append_new(ms, w ? json_pack("{s:O}", "work", w) : json_object());
+			json_array_append_new(ms,
+			                      w ? json_pack("{s:O}", "work", w) : json_object());
 		}
 		json_object_set_new(out->pred, "matches", ms);
 		if (json_object_get(pred, "dataset"))
@@ -241,7 +244,8 @@ static int key_state(pl_keystate *out, const pl_rsrc *src, const char *keyid, ui
 			out->revoked_seq = (int64_t)f->seq;
 		} else if (strcmp(r->v[i].label, "grant.key") == 0 &&
 		           strcmp(or_(str(f->pred, "action"), ""), "grant") == 0 &&
-		           strcmp(or_(str(f->pred, "role"), ""), out->role) == 0 && out->grant_seq < 0) {
+		           strcmp(or_(str(f->pred, "role"), ""), out->role) == 0 &&
+		           out->grant_seq < 0) {
 			/* in force unless a valid revocation of it precedes seq */
 			int64_t rev = -1;
 			char gs[40];
@@ -420,8 +424,8 @@ static int check_ref(const pl_rsrc *src, const pl_fact **out, const json_t *ref,
 		return bad("%s names leaf %.16s of seq %llu, but that entry's leaf is %.16s", what,
 		           leaf, (unsigned long long)f->seq, hex);
 	if (want && strcmp(f->type, want) != 0)
-		return bad("%s (seq %llu) is a %s entry, not a %s", what, (unsigned long long)f->seq,
-		           f->type, want);
+		return bad("%s (seq %llu) is a %s entry, not a %s", what,
+		           (unsigned long long)f->seq, f->type, want);
 	if (name && (strcmp(f->type, "dataset") == 0 || strcmp(f->type, "model") == 0)) {
 		char nv[300];
 		snprintf(nv, sizeof(nv), "%s@%s", or_(str(f->pred, "name"), "?"),
@@ -437,8 +441,7 @@ static int check_ref(const pl_rsrc *src, const pl_fact **out, const json_t *ref,
 	return PL_OK;
 }
 
-static int refused_role(const pl_keystate *s, const char *keyid, const char *what,
-                        const char *role)
+static int refused_role(const pl_keystate *s, const char *keyid, const char *what, const char *role)
 {
 	const char *an = strchr("aeiou", role[0]) ? "an" : "a";
 	if (!s->registered)
@@ -447,9 +450,9 @@ static int refused_role(const pl_keystate *s, const char *keyid, const char *wha
 		return pl_error_set(PL_EVERIFY, "signer %s (%s) was revoked at seq %lld", keyid,
 		                    s->name, (long long)s->revoked_seq);
 	if (strcmp(s->role, role) != 0)
-		return pl_error_set(PL_EVERIFY, "%s needs %s %s key; %s (%s) is %s %s key", what, an,
-		                    role, s->name, keyid, strchr("aeiou", s->role[0]) ? "an" : "a",
-		                    s->role);
+		return pl_error_set(PL_EVERIFY, "%s needs %s %s key; %s (%s) is %s %s key", what,
+		                    an, role, s->name, keyid,
+		                    strchr("aeiou", s->role[0]) ? "an" : "a", s->role);
 	return pl_error_set(PL_EVERIFY,
 	                    "%s needs %s %s key whose role is in force; %s (%s) declares %s but "
 	                    "no %s has granted it (provledger key grant)",
@@ -503,7 +506,8 @@ static int rule_key(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_en
 	json_t *pred = json_object_get(e->statement, "predicate");
 	json_t *subj = json_array_get(json_object_get(e->statement, "subject"), 0);
 	const char *name = str(pred, "name"), *role = str(pred, "role");
-	const char *revokes = str(pred, "revokes"), *dig = str(json_object_get(subj, "digest"), "sha256");
+	const char *revokes = str(pred, "revokes"),
+	           *dig = str(json_object_get(subj, "digest"), "sha256");
 	char hex[65], sn[PL_SUBJ_MAX];
 	unsigned char raw[32];
 	pl_keystate ks, target;
@@ -545,10 +549,11 @@ static int rule_key(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_en
 			return pl_error_set(PL_ECONFLICT, "key %s was already revoked at seq %lld",
 			                    revokes, (long long)target.revoked_seq);
 		if (strcmp(e->dsse.keyid, revokes) != 0 && strcmp(e->dsse.keyid, src->opfp) != 0)
-			return pl_error_set(PL_EVERIFY,
-			                    "a key entry that revokes %s must be signed by that key "
-			                    "or by the operator",
-			                    revokes);
+			return pl_error_set(
+			    PL_EVERIFY,
+			    "a key entry that revokes %s must be signed by that key "
+			    "or by the operator",
+			    revokes);
 		v->verify_key = strcmp(e->dsse.keyid, revokes) == 0 ? target.key->pub : src->op;
 		/* the new key may keep the name of the key it replaces */
 		if (strcmp(target.name, name) != 0) {
@@ -573,13 +578,15 @@ static int rule_key(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_en
 static int rule_grant(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e)
 {
 	json_t *pred = json_object_get(e->statement, "predicate");
-	const char *action = str(pred, "action"), *key = str(pred, "key"), *role = str(pred, "role");
+	const char *action = str(pred, "action"), *key = str(pred, "key"),
+	           *role = str(pred, "role");
 	const pl_role_rule *rr = pl_role_find(role);
 	pl_keystate grantee;
 	char sn[PL_SUBJ_MAX];
 	int error;
 
-	if (!action || !key || !role || (strcmp(action, "grant") != 0 && strcmp(action, "revoke") != 0))
+	if (!action || !key || !role ||
+	    (strcmp(action, "grant") != 0 && strcmp(action, "revoke") != 0))
 		return bad("a grant entry needs action (grant|revoke), key and role");
 	if (!rr || !rr->granted_by)
 		return bad("role '%s' cannot be granted", role ? role : "");
@@ -600,8 +607,8 @@ static int rule_grant(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 			           grantee.role, role);
 		if (grantee.grant_seq >= 0)
 			return pl_error_set(PL_ECONFLICT,
-			                    "key %s (%s) already holds %s, granted at seq %lld", key,
-			                    grantee.name, role, (long long)grantee.grant_seq);
+			                    "key %s (%s) already holds %s, granted at seq %lld",
+			                    key, grantee.name, role, (long long)grantee.grant_seq);
 		snprintf(what, sizeof(what), "granting %s", role);
 		return need_role(v, src, e, seq, rr->granted_by, what);
 	} else {
@@ -620,14 +627,16 @@ static int rule_grant(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 		if ((error = first_ref(src, &rev, gs, "grant.grant", seq)) < 0)
 			return error;
 		if (rev >= 0)
-			return pl_error_set(PL_ECONFLICT, "the grant at seq %llu was already revoked "
-			                                  "at seq %lld",
+			return pl_error_set(PL_ECONFLICT,
+			                    "the grant at seq %llu was already revoked "
+			                    "at seq %lld",
 			                    (unsigned long long)g->seq, (long long)rev);
 		if (strcmp(e->dsse.keyid, g->signer) != 0 && strcmp(e->dsse.keyid, src->opfp) != 0)
-			return pl_error_set(PL_EVERIFY,
-			                    "the grant at seq %llu can only be revoked by its signer "
-			                    "%s or the operator",
-			                    (unsigned long long)g->seq, g->signer);
+			return pl_error_set(
+			    PL_EVERIFY,
+			    "the grant at seq %llu can only be revoked by its signer "
+			    "%s or the operator",
+			    (unsigned long long)g->seq, g->signer);
 		if ((error = key_state(&v->signer, src, e->dsse.keyid, seq, 0)) < 0)
 			return error;
 		if (!v->signer.registered || v->signer.revoked_seq >= 0)
@@ -655,7 +664,7 @@ static int rule_work(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_e
 	    (creators && !json_is_array(creators)))
 		return bad("a work entry needs title, holder, terms, normalized_sha256 and tokens");
 	json_array_foreach(creators, i, c) if (!json_is_string(c)) return bad("creators are not "
-	                                                                        "strings");
+	                                                                      "strings");
 	if (strcmp(terms, "all-rights-reserved") != 0 && strcmp(terms, "opt-out") != 0 &&
 	    !(strncmp(terms, "licensed:", 9) == 0 && terms[9]))
 		return bad("terms '%s': expected all-rights-reserved, opt-out or licensed:<URL or "
@@ -712,9 +721,10 @@ static int rule_check(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 		                       "the recheck's dataset")) < 0)
 			return error;
 		if (strcmp(or_(str(d->pred, "lab"), ""), e->dsse.keyid) != 0)
-			return pl_error_set(PL_EVERIFY,
-			                    "a recheck of dataset seq %llu must be signed by its lab %s",
-			                    (unsigned long long)d->seq, or_(str(d->pred, "lab"), "?"));
+			return pl_error_set(
+			    PL_EVERIFY,
+			    "a recheck of dataset seq %llu must be signed by its lab %s",
+			    (unsigned long long)d->seq, or_(str(d->pred, "lab"), "?"));
 	}
 	return PL_OK;
 }
@@ -743,8 +753,8 @@ static int rule_dataset(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const p
 	if ((error = name_version(pred, nv)) < 0)
 		return error;
 	if (strcmp(or_(str(pred, "lab"), ""), e->dsse.keyid) != 0)
-		return bad("the dataset's lab %s is not its signer %s", or_(str(pred, "lab"), "(none)"),
-		           e->dsse.keyid);
+		return bad("the dataset's lab %s is not its signer %s",
+		           or_(str(pred, "lab"), "(none)"), e->dsse.keyid);
 	snprintf(sn, sizeof(sn), "name:dataset:%s", nv);
 	snprintf(what, sizeof(what), "dataset %s", nv);
 	if ((error = unique(src, sn, "dataset", seq, what)) < 0)
@@ -758,8 +768,9 @@ static int rule_dataset(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const p
 	if ((error = first_ref(src, &other, sn, "dataset.check", seq)) < 0)
 		return error;
 	if (other >= 0)
-		return pl_error_set(PL_ECONFLICT, "check seq %llu is already the check of dataset seq "
-		                                  "%lld",
+		return pl_error_set(PL_ECONFLICT,
+		                    "check seq %llu is already the check of dataset seq "
+		                    "%lld",
 		                    (unsigned long long)c->seq, (long long)other);
 	return PL_OK;
 }
@@ -779,8 +790,8 @@ static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 	if ((error = name_version(pred, nv)) < 0)
 		return error;
 	if (strcmp(or_(str(pred, "lab"), ""), e->dsse.keyid) != 0)
-		return bad("the model's lab %s is not its signer %s", or_(str(pred, "lab"), "(none)"),
-		           e->dsse.keyid);
+		return bad("the model's lab %s is not its signer %s",
+		           or_(str(pred, "lab"), "(none)"), e->dsse.keyid);
 	snprintf(sn, sizeof(sn), "name:model:%s", nv);
 	snprintf(what, sizeof(what), "model %s", nv);
 	if ((error = unique(src, sn, "model", seq, what)) < 0)
@@ -788,13 +799,15 @@ static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 	if (!flop || !params || !json_is_boolean(json_object_get(pred, "frontier")))
 		return bad("a model needs training_flop, parameters and frontier");
 	if ((error = pl_lineage_parse_number(&canon, flop)) < 0 || strcmp(canon.ptr, flop) != 0 ||
-	    (error = pl_lineage_parse_number(&canon, params)) < 0 || strcmp(canon.ptr, params) != 0) {
+	    (error = pl_lineage_parse_number(&canon, params)) < 0 ||
+	    strcmp(canon.ptr, params) != 0) {
 		pl_buf_free(&canon);
 		return bad("training_flop '%s' and parameters '%s' must be canonical numbers", flop,
 		           params);
 	}
 	pl_buf_free(&canon);
-	if (pl_lineage_is_frontier(flop, params) && !json_is_true(json_object_get(pred, "frontier")))
+	if (pl_lineage_is_frontier(flop, params) &&
+	    !json_is_true(json_object_get(pred, "frontier")))
 		return bad("model %s (training_flop %s, parameters %s) is over the frontier "
 		           "threshold (1e25 FLOP or 1e12 parameters) but says frontier false",
 		           nv, flop, params);
@@ -861,8 +874,9 @@ static int in_lineage(const pl_rsrc *src, int *out, const pl_fact *subject, uint
 		size_t j;
 		if (src->fact(src->ctx, &m, queue[i]) < 0 || strcmp(m->type, "model") != 0)
 			continue;
-		json_array_foreach(json_object_get(m->pred, "datasets"), j, r) if (
-		    (uint64_t)json_integer_value(json_object_get(r, "seq")) == ds)
+		json_array_foreach(json_object_get(m->pred, "datasets"), j,
+		                   r) if ((uint64_t)json_integer_value(json_object_get(r, "seq")) ==
+		                          ds)
 		{
 			*out = 1;
 			return PL_OK;
@@ -919,14 +933,15 @@ static int rule_claim(const pl_rsrc *src, uint64_t seq, const json_t *pred, cons
 				           (unsigned long long)c->seq, json_array_size(ms));
 			found = str(m, "work") && strcmp(str(m, "work"), work) == 0;
 		} else {
-			json_array_foreach(ms, i, m) found |= str(m, "work") && strcmp(str(m, "work"), work) == 0;
+			json_array_foreach(ms, i, m) found |=
+			    str(m, "work") && strcmp(str(m, "work"), work) == 0;
 		}
 		if (!found)
 			return match ? bad("match %lld of check %llu is not a match of %s",
 			                   (long long)json_integer_value(match),
 			                   (unsigned long long)c->seq, work)
-			             : bad("check %llu has no match of %s", (unsigned long long)c->seq,
-			                   work);
+			             : bad("check %llu has no match of %s",
+			                   (unsigned long long)c->seq, work);
 	} else {
 		const pl_fact *d;
 		if ((error = check_ref(src, &d, dref, seq, "dataset", "the claim's dataset")) < 0 ||
@@ -978,12 +993,13 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 	if (strcmp(subject->type, "model") != 0 &&
 	    !(strcmp(subject->type, "dataset") == 0 &&
 	      (strcmp(kind, "claim") == 0 || strcmp(kind, "revocation") == 0)))
-		return bad("the subject (seq %llu) is a %s, not a model", (unsigned long long)subject->seq,
-		           subject->type);
+		return bad("the subject (seq %llu) is a %s, not a model",
+		           (unsigned long long)subject->seq, subject->type);
 	if (strcmp(kind, "training-licence") == 0) {
 		pl_buf n = PL_BUF_INIT;
 		const char *max = str(pred, "max_training_flop");
-		int ok = max && pl_lineage_parse_number(&n, max) == PL_OK && strcmp(n.ptr, max) == 0;
+		int ok =
+		    max && pl_lineage_parse_number(&n, max) == PL_OK && strcmp(n.ptr, max) == 0;
 		pl_buf_free(&n);
 		if (!ok || !str(pred, "conditions") || !*str(pred, "conditions"))
 			return bad("a training-licence needs a canonical max_training_flop and "
@@ -995,10 +1011,11 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 		if (!str(pred, "suite") || !json_is_object(res) || json_object_size(res) == 0 ||
 		    !json_is_array(dg = json_object_get(pred, "dangerous_capabilities")))
 			return bad("an evaluation needs suite, results and dangerous_capabilities");
-		json_object_foreach(res, cap, x) if (!str(res, cap) ||
-		                                     (strcmp(str(res, cap), "pass") != 0 &&
-		                                      strcmp(str(res, cap), "fail") != 0)) return bad(
-		    "result of '%s' is not pass or fail", cap);
+		json_object_foreach(
+		    res, cap, x) if (!str(res, cap) ||
+		                     (strcmp(str(res, cap), "pass") != 0 &&
+		                      strcmp(str(res, cap), "fail") !=
+		                          0)) return bad("result of '%s' is not pass or fail", cap);
 		json_array_foreach(dg, i, x) if (!json_is_string(x)) return bad(
 		    "dangerous_capabilities are not strings");
 	} else if (strcmp(kind, "deployment-approval") == 0) {
@@ -1028,20 +1045,22 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 	} else { /* revocation */
 		const pl_fact *a;
 		int64_t rev;
-		if ((error = check_ref(src, &a, json_object_get(pred, "revokes"), seq, "attestation",
-		                       "revokes")) < 0)
+		if ((error = check_ref(src, &a, json_object_get(pred, "revokes"), seq,
+		                       "attestation", "revokes")) < 0)
 			return error;
 		if (strcmp(or_(str(a->pred, "kind"), ""), "revocation") == 0)
 			return bad("entry %llu is a revocation; it cannot be revoked",
 			           (unsigned long long)a->seq);
 		if (strcmp(a->signer, e->dsse.keyid) != 0)
-			return pl_error_set(PL_EVERIFY,
-			                    "attestation %llu was signed by %s, not by %s: only its "
-			                    "signer can revoke it",
-			                    (unsigned long long)a->seq, a->signer, e->dsse.keyid);
-		if (json_integer_value(json_object_get(json_object_get(a->pred, "subject"), "seq")) !=
-		    (json_int_t)subject->seq)
-			return bad("attestation %llu is about another subject", (unsigned long long)a->seq);
+			return pl_error_set(
+			    PL_EVERIFY,
+			    "attestation %llu was signed by %s, not by %s: only its "
+			    "signer can revoke it",
+			    (unsigned long long)a->seq, a->signer, e->dsse.keyid);
+		if (json_integer_value(json_object_get(json_object_get(a->pred, "subject"),
+		                                       "seq")) != (json_int_t)subject->seq)
+			return bad("attestation %llu is about another subject",
+			           (unsigned long long)a->seq);
 		if ((error = att_revoked(src, &rev, a->seq, seq)) < 0)
 			return error;
 		if (rev >= 0)

@@ -16,13 +16,13 @@ typedef struct {
 	uint64_t seq;
 	char type[32];
 	unsigned char leaf[PL_HASH_LEN];
-	char signer[128];  /* the DSSE keyid */
-	char created[40];  /* the predicate's created */
-	char *subject0;    /* subject[0].name */
-	json_t *pred;      /* the predicate, without bulky fields (matches keep only work) */
-	pl_key *pub;       /* key entries: the key they register */
-	char keyid[128];   /* key entries: its keyid */
-	int valid;         /* 0 when the rules refused it (verify, bundles) */
+	char signer[128]; /* the DSSE keyid */
+	char created[40]; /* the predicate's created */
+	char *subject0;   /* subject[0].name */
+	json_t *pred;     /* the predicate, without bulky fields (matches keep only work) */
+	pl_key *pub;      /* key entries: the key they register */
+	char keyid[128];  /* key entries: its keyid */
+	int valid;        /* 0 when the rules refused it (verify, bundles) */
 } pl_fact;
 
 /* Fill out from an entry (clears it first). */

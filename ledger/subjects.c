@@ -108,8 +108,8 @@ int pl_subjects_edges(pl_edges *out, const char *type, const json_t *statement)
 		return ref_edge(out, json_object_get(pred, "grant"), "grant.grant");
 	}
 	if (strcmp(type, "work") == 0) {
-		const char *name = json_string_value(
-		    json_object_get(json_array_get(json_object_get(statement, "subject"), 0), "name"));
+		const char *name = json_string_value(json_object_get(
+		    json_array_get(json_object_get(statement, "subject"), 0), "name"));
 		if (name && strncmp(name, "work:", 5) == 0)
 			error = edge(out, name, "work");
 		return error;
@@ -119,8 +119,8 @@ int pl_subjects_edges(pl_edges *out, const char *type, const json_t *statement)
 		json_t *m;
 		json_array_foreach(json_object_get(pred, "matches"), i, m)
 		{
-			if ((error = edgef(out, "check.matches", "work:%s%s", str(m, "work"), NULL)) <
-			    0)
+			if ((error = edgef(out, "check.matches", "work:%s%s", str(m, "work"),
+			                   NULL)) < 0)
 				return error;
 		}
 		return ref_edge(out, json_object_get(pred, "dataset"), "check.dataset");
@@ -132,23 +132,26 @@ int pl_subjects_edges(pl_edges *out, const char *type, const json_t *statement)
 	}
 	if (strcmp(type, "model") == 0) {
 		if ((error = name_edge(out, "model", pred)) < 0 ||
-		    (error = ref_edges(out, json_object_get(pred, "datasets"), "model.datasets")) < 0)
+		    (error = ref_edges(out, json_object_get(pred, "datasets"), "model.datasets")) <
+		        0)
 			return error;
 		return ref_edges(out, json_object_get(pred, "base_models"), "model.base_models");
 	}
 	if (strcmp(type, "attestation") == 0) {
-		if ((error = ref_edge(out, json_object_get(pred, "subject"), "attestation.subject")) <
-		        0 ||
+		if ((error = ref_edge(out, json_object_get(pred, "subject"),
+		                      "attestation.subject")) < 0 ||
 		    (error = ref_edges(out, json_object_get(pred, "evaluations"),
 		                       "attestation.evaluations")) < 0 ||
-		    (error = ref_edge(out, json_object_get(pred, "check"), "attestation.check")) < 0 ||
-		    (error = ref_edge(out, json_object_get(pred, "dataset"), "attestation.dataset")) <
+		    (error = ref_edge(out, json_object_get(pred, "check"), "attestation.check")) <
 		        0 ||
-		    (error = ref_edge(out, json_object_get(pred, "revokes"), "attestation.revokes")) <
-		        0)
+		    (error = ref_edge(out, json_object_get(pred, "dataset"),
+		                      "attestation.dataset")) < 0 ||
+		    (error = ref_edge(out, json_object_get(pred, "revokes"),
+		                      "attestation.revokes")) < 0)
 			return error;
 		if (str(pred, "work"))
-			error = edgef(out, "attestation.work", "work:%s%s", str(pred, "work"), NULL);
+			error =
+			    edgef(out, "attestation.work", "work:%s%s", str(pred, "work"), NULL);
 		return error;
 	}
 	return PL_OK;
@@ -313,8 +316,8 @@ int pl_subject_proof_root(unsigned char root[PL_HASH_LEN], const char *subject, 
 		}
 	}
 	if (refs && !found)
-		return pl_error_set(PL_EINVALID, "subject proof of %s: the bucket lacks the subject",
-		                    subject);
+		return pl_error_set(PL_EINVALID,
+		                    "subject proof of %s: the bucket lacks the subject", subject);
 	pl_subject_bucket_hash(h, members, n);
 	idx = pl_subject_bucket(k);
 	for (unsigned l = 0; l < PL_SUBJ_LEVELS; l++, idx >>= 1) {

@@ -35,8 +35,6 @@ typedef struct {
 	size_t cap, n;
 } aset;
 
-
-
 typedef struct {
 	pl_ledger *l;
 	pl_verify_report *r;
@@ -919,8 +917,7 @@ static int remember(vstate *v, uint64_t seq, const pl_entry *e, const unsigned c
 /* Rule 3 (and the rules of rules.c) for entry e at seq: problems reported;
  * the DSSE check goes to job (key and grant entries are checked here, since
  * later entries depend on them). Returns whether the entry is valid so far. */
-static int check_entry(vstate *v, uint64_t seq, const git_oid *cid, const pl_entry *e,
-                       sigjob *job)
+static int check_entry(vstate *v, uint64_t seq, const git_oid *cid, const pl_entry *e, sigjob *job)
 {
 	pl_verdict vd;
 	int error, valid = 1;
@@ -1128,8 +1125,9 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			}
 			/* the fast path: this commit's entries/AAA/BBB is the head's up to
 			 * seq (checked at the commit's last entry only) */
-			fast = expected_dir(&xd, seq, te_head ? git_tree_entry_id(te_head) : NULL) &&
-			       j + 1 == k && dir_is(tree, path, &xd.id);
+			fast =
+			    expected_dir(&xd, seq, te_head ? git_tree_entry_id(te_head) : NULL) &&
+			    j + 1 == k && dir_is(tree, path, &xd.id);
 			if (fast) {
 				git_blob *blob = NULL;
 				if ((rc = git_blob_lookup(&blob, l->repo,
@@ -1153,7 +1151,8 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 				if (!te_head || !git_oid_equal(git_tree_entry_id(te_here),
 				                               git_tree_entry_id(te_head)))
 					problem(&v, (int64_t)seq, cid,
-					        "%s was changed or removed by a later commit", path);
+					        "%s was changed or removed by a later commit",
+					        path);
 				git_tree_entry_free(te_here);
 				if (pl_ledger__read_path(l, &env, c, path) < 0) {
 					problem(&v, (int64_t)seq, cid, "%s: %s", path,
@@ -1217,8 +1216,8 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			problem(&v, (int64_t)seq - 1, cid, "checkpoint is missing");
 		} else if (ci + 1 == n) {
 			pl_checkpoint cp;
-			check_checkpoint(&v, cpnote.ptr, cpnote.len, cid, (int64_t)seq - 1, seq, root,
-			                 &cp);
+			check_checkpoint(&v, cpnote.ptr, cpnote.len, cid, (int64_t)seq - 1, seq,
+			                 root, &cp);
 		} else {
 			pl_checkpoint cp;
 			const char *sep = strstr(cpnote.ptr, "\n\n");
@@ -1247,9 +1246,9 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 			    pl_note_verify(&text, snote.ptr, snote.len, l->origin, l->op) < 0)
 				problem(&v, (int64_t)seq - 1, cid, "subject index note: %s",
 				        pl_error_last());
-			else if (!sep || pl_subjects_note_parse(snote.ptr,
-			                                        (size_t)(sep + 1 - snote.ptr), origin,
-			                                        &ssize, sroot) < 0)
+			else if (!sep ||
+			         pl_subjects_note_parse(snote.ptr, (size_t)(sep + 1 - snote.ptr),
+			                                origin, &ssize, sroot) < 0)
 				problem(&v, (int64_t)seq - 1, cid,
 				        "the subject index note is malformed");
 			else if (ssize != seq || strcmp(origin, l->origin) != 0 ||
@@ -1282,10 +1281,11 @@ int pl_ledger_verify(pl_ledger *l, pl_verify_report *r, const char *since, size_
 	/* Rule 5: the old checkpoint is a prefix of today's tree. */
 	if (have_since) {
 		if (since_cp.size > seq)
-			problem(&v, -1, NULL,
-			        "--since checkpoint has %llu entries; the ledger only %llu: history "
-			        "was truncated",
-			        (unsigned long long)since_cp.size, (unsigned long long)seq);
+			problem(
+			    &v, -1, NULL,
+			    "--since checkpoint has %llu entries; the ledger only %llu: history "
+			    "was truncated",
+			    (unsigned long long)since_cp.size, (unsigned long long)seq);
 		else if (since_cp.size == 0) {
 			unsigned char empty[PL_HASH_LEN];
 			pl_merkle_empty(empty);

@@ -63,8 +63,7 @@ static inline char *fix_keyid(const pl_key *k)
 	return id;
 }
 
-static inline int fix_grant(fix_ledger *f, const pl_key *granter, const pl_key *k,
-                            const char *role)
+static inline int fix_grant(fix_ledger *f, const pl_key *granter, const pl_key *k, const char *role)
 {
 	int error = pl_ledger_grant(f->l, &f->ref[f->n], granter, fix_keyid(k), role);
 	if (error == PL_OK)
@@ -241,22 +240,22 @@ static inline int fix_build(fix_ledger *f, const char *dir)
 	    (e = fix_key(f, &f->holder, "holder", "rights-holder")) < 0 ||
 	    (e = fix_key(f, &f->authority, "authority", "authority")) < 0 ||
 	    (e = fix_key(f, &f->evaluator, "evaluator", "evaluator")) < 0 ||
-	    (e = fix_grant(f, f->op, f->authority, "authority")) < 0 ||   /* 5 */
-	    (e = fix_grant(f, f->authority, f->lab, "lab")) < 0 ||        /* 6 */
+	    (e = fix_grant(f, f->op, f->authority, "authority")) < 0 ||        /* 5 */
+	    (e = fix_grant(f, f->authority, f->lab, "lab")) < 0 ||             /* 6 */
 	    (e = fix_grant(f, f->authority, f->evaluator, "evaluator")) < 0 || /* 7 */
 	    (e = fix_work(f, f->w1, "The First Work", 1)) < 0 ||
 	    (e = fix_work(f, f->w2, "The Second Work", 2)) < 0 ||
 	    (e = fix_check(f, "base-data@1", f->w1, NULL)) < 0 || /* 10 */
-	    (e = fix_dataset(f, "base-data", &f->ref[10])) < 0 ||  /* 11 */
+	    (e = fix_dataset(f, "base-data", &f->ref[10])) < 0 || /* 11 */
 	    (e = fix_model(f, "base", json_pack("[o]", fix_ref(&f->ref[11], "base-data@1")),
 	                   json_array())) < 0 ||            /* 12 */
-	    (e = fix_check(f, "web@1", NULL, NULL)) < 0 || /* 13 */
+	    (e = fix_check(f, "web@1", NULL, NULL)) < 0 ||  /* 13 */
 	    (e = fix_dataset(f, "web", &f->ref[13])) < 0 || /* 14 */
 	    (e = fix_model(f, "big", json_pack("[o]", fix_ref(&f->ref[14], "web@1")),
 	                   json_pack("[o]", fix_ref(&f->ref[12], "base@1")))) < 0 || /* 15 */
 	    (e = fix_attest(f, f->authority, "training-licence", &f->ref[15], "big@1",
 	                    json_pack("{s:s, s:s}", "max_training_flop", "1e26", "conditions",
-	                              "none"))) < 0 ||             /* 16 */
+	                              "none"))) < 0 ||        /* 16 */
 	    (e = fix_check(f, "other@1", f->w2, NULL)) < 0 || /* 17 */
 	    (e = fix_dataset(f, "other", &f->ref[17])) < 0 || /* 18 */
 	    (e = fix_model(f, "other", json_pack("[o]", fix_ref(&f->ref[18], "other@1")),

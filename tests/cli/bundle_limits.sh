@@ -52,7 +52,7 @@ check "the bundle is built ($BIG bytes of attachment)" test -n "$NAME"
 check "the bundle is small on disk ($(stat -c %s big.bundle) bytes)" \
 	test "$(stat -c %s big.bundle)" -lt 4000000
 check "the bundle is valid gzip" gzip -t big.bundle
-"$PL" key gen --name op --role operator --out op >/dev/null 2>&1
+"$PL" key gen --name op --role auditor --out op >/dev/null 2>&1
 check "a trust key" test -s op.pub
 
 # timed RUN...: like run, with /usr/bin/time -v; sets RSS (KiB) and SECS

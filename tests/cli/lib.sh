@@ -54,3 +54,21 @@ finish() {
 	echo "$_pass passed, $_fail failed, $_skip skipped"
 	[ "$_fail" -eq 0 ]
 }
+
+# grant LEDGER NAME ROLE: put the role NAME's key declares in force. The
+# operator grants authority; any other role is granted by a test authority
+# ("lib-authority", registered and granted on first use, keys LEDGER.auth.*).
+grant() {
+	local l=$1 name=$2 role=$3
+	if [ "$role" = authority ]; then
+		run "$PL" --ledger "$l" key grant "$name" --role authority --key "$l/keys/operator.key"
+		return
+	fi
+	if [ ! -e "$l.auth.key" ]; then
+		"$PL" key gen --name lib-authority --role authority --out "$l.auth" >/dev/null 2>&1
+		"$PL" --ledger "$l" key register "$l.auth.pub" --key "$l.auth.key" >/dev/null 2>&1
+		"$PL" --ledger "$l" key grant lib-authority --role authority \
+			--key "$l/keys/operator.key" >/dev/null 2>&1
+	fi
+	run "$PL" --ledger "$l" key grant "$name" --role "$role" --key "$l.auth.key"
+}

@@ -360,6 +360,8 @@ for k in lab:lab rh:rights-holder; do
 	pl --ledger L key register "${k%%:*}.pub" --key "${k%%:*}.key"
 done
 expect "setup: keys" 0
+grant L lab lab
+expect "setup: the lab role granted" 0
 prose 1500 21 >work.txt
 pl --ledger L work register work.txt --title Work --holder H --key rh.key
 expect "setup: a work" 0

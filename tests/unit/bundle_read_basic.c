@@ -61,7 +61,7 @@ PL_TEST(bundle_read, exported_bundle_reads_as_jansson_reads_it)
 
 	snprintf(dir, sizeof(dir), "%s/L", pl_tmpdir());
 	CHECK_OK(fix_build(&f, dir));
-	CHECK_OK(pl_bundle_write(f.l, path, PL_BUNDLE_MODEL, 11, NULL));
+	CHECK_OK(pl_bundle_write(f.l, path, PL_BUNDLE_MODEL, 15, NULL));
 	fix_free(&f);
 	gunzip(&doc, path);
 	CHECK(br_same_as_jansson(doc.ptr, doc.len));
@@ -103,7 +103,7 @@ PL_TEST(bundle_read, verify_reports_sizes_and_streamed_digests)
 	snprintf(dir, sizeof(dir), "%s/L", pl_tmpdir());
 	CHECK_OK(fix_build(&f, dir));
 	CHECK_OK(pl_key_public(&op, pl_ledger_operator(f.l)));
-	CHECK_OK(pl_bundle_write(f.l, good, PL_BUNDLE_MODEL, 11, NULL));
+	CHECK_OK(pl_bundle_write(f.l, good, PL_BUNDLE_MODEL, 15, NULL));
 	fix_free(&f);
 	CHECK_OK(pl_bundle_verify(&r, good, op, NULL));
 	gunzip(&doc, good);
