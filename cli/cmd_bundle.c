@@ -395,14 +395,14 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		     p = strtok_r(NULL, "\n", &save))
 			json_array_append_new(probs, json_string(p));
 		pl_cli_json_print(json_pack(
-		    "{s:b, s:{s:s, s:s, s:I}, s:{s:s, s:I, s:s, s:b}, s:b, s:o, s:I, s:O, s:o}",
+		    "{s:b, s:{s:s, s:s, s:I}, s:{s:s, s:I, s:s, s:b}, s:b, s:o, s:I, s:o, s:o}",
 		    "verified", error == PL_OK, "subject", "type",
 		    r.kind == PL_BUNDLE_MODEL ? "model" : "work", "name", r.subject_name, "seq",
 		    (json_int_t)r.subject_seq, "checkpoint", "origin", r.origin, "size",
 		    (json_int_t)r.size, "root", root.ptr, "verified", r.checkpoint_verified,
 		    "subject_index_verified", r.subjects_verified, "entries", ents, "attachments",
 		    (json_int_t)json_object_size(r.attachments), "findings",
-		    r.findings ? r.findings : json_array(), "problems", probs));
+		    r.findings ? json_incref(r.findings) : json_array(), "problems", probs));
 		pl_buf_free(&root);
 	} else {
 		print_lineage(file, &r);

@@ -73,11 +73,12 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 			return pl_cli_usage(cmd, "--fail-on takes error or warning, not '%s'",
 			                    fail_on);
 	}
-	if (since && ((error = pl_read_file(&old, since, 1 << 20)) < 0 ||
-	              (error = since_is_checkpoint(&old, since)) < 0))
-		return pl_cli_fail(error);
-	if (trust && (error = pl_trust_parse(&tk, &tname, trust, trust_key)) < 0)
-		return pl_cli_fail(error);
+	if ((since && ((error = pl_read_file(&old, since, 1 << 20)) < 0 ||
+	               (error = since_is_checkpoint(&old, since)) < 0)) ||
+	    (trust && (error = pl_trust_parse(&tk, &tname, trust, trust_key)) < 0)) {
+		rc = pl_cli_fail(error);
+		goto done;
+	}
 	/* verify trusts git alone: the index is not opened at all */
 	if ((error = pl_ledger_open_audit(&l, g->ledger, tk)) < 0) {
 		rc = pl_cli_fail(error == PL_EUSAGE ? PL_EINVALID : error);
