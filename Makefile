@@ -10,7 +10,7 @@
 BUILD_PKGS := build-essential pkg-config libgit2-dev libssl-dev libsqlite3-dev zlib1g-dev \
 	libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev
 TEST_PKGS := git openssh-client openssl coreutils zstd gzip tar python3 python3-cryptography \
-	golang-go golang-golang-x-mod-dev python3-xxhash
+	golang-go golang-golang-x-mod-dev python3-xxhash clang-format
 DEMO_PKGS := graphviz
 BENCH_PKGS := time bc
 LIBS_PC := libgit2 openssl sqlite3 zlib libzstd libxxhash libutf8proc jansson
