@@ -340,6 +340,28 @@ int pl_lsess__open(pl_lsess **out, pl_ledger *l, const git_oid *base, uint64_t s
 		}
 		if ((error = pl_lsess__subjects_root(l, s->base.root, s->commit, size)) < 0)
 			goto done;
+		/* the tree the index holds (l->mb, from its nodes) must be the one the
+		 * signed checkpoint commits to: appends extend it */
+		if (l->mb.size == size) {
+			pl_buf cp = PL_BUF_INIT;
+			pl_checkpoint c;
+			unsigned char root[PL_HASH_LEN];
+			const char *sep;
+			pl_merkle_builder_root(&l->mb, root);
+			error = pl_ledger__read_path(l, &cp, s->commit, "checkpoint");
+			if (error == PL_OK &&
+			    (!(sep = strstr(cp.ptr, "\n\n")) ||
+			     pl_checkpoint_parse(&c, cp.ptr, (size_t)(sep + 1 - cp.ptr)) < 0 ||
+			     c.size != size || memcmp(c.root, root, PL_HASH_LEN) != 0))
+				error = pl_error_set(PL_EINVALID,
+				                     "index: its tree nodes do not lead to the "
+				                     "checkpoint of size %llu: the index is corrupt; "
+				                     "run 'provledger reindex'",
+				                     (unsigned long long)size);
+			pl_buf_free(&cp);
+			if (error < 0)
+				goto done;
+		}
 	}
 	if ((error = pl_smap_new(&s->smap, base ? &s->base : NULL)) < 0)
 		goto done;

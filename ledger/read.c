@@ -168,8 +168,42 @@ static int check_size(pl_ledger *l, uint64_t size)
 	return PL_OK;
 }
 
+/* The root the signed checkpoint of size holds, from git (its signature
+ * checked): what every root and proof computed from the index must match. */
+static int signed_root(pl_ledger *l, unsigned char out[PL_HASH_LEN], uint64_t size)
+{
+	pl_buf note = PL_BUF_INIT, text = PL_BUF_INIT;
+	pl_checkpoint cp;
+	int error;
+	if ((error = pl_ledger_checkpoint_at(l, &note, size)) < 0)
+		goto done;
+	if (pl_note_verify(&text, note.ptr, note.len, l->origin, l->op) < 0 ||
+	    pl_checkpoint_parse(&cp, text.ptr, text.len) < 0 || cp.size != size) {
+		error = pl_error_set(PL_EINVALID,
+		                     "index: the commit it names for size %llu does not hold the "
+		                     "signed checkpoint of that size: the index is corrupt; run "
+		                     "'provledger reindex'",
+		                     (unsigned long long)size);
+		goto done;
+	}
+	memcpy(out, cp.root, PL_HASH_LEN);
+done:
+	pl_buf_free(&note);
+	pl_buf_free(&text);
+	return error;
+}
+
+static int corrupt(uint64_t size)
+{
+	return pl_error_set(PL_EINVALID,
+	                    "index: the tree nodes do not lead to the signed checkpoint of size "
+	                    "%llu: the index is corrupt; run 'provledger reindex'",
+	                    (unsigned long long)size);
+}
+
 int pl_ledger_root(pl_ledger *l, unsigned char out[PL_HASH_LEN], uint64_t size)
 {
+	unsigned char want[PL_HASH_LEN];
 	int error;
 	if ((error = check_size(l, size)) < 0)
 		return error;
@@ -177,29 +211,68 @@ int pl_ledger_root(pl_ledger *l, unsigned char out[PL_HASH_LEN], uint64_t size)
 		pl_merkle_empty(out);
 		return PL_OK;
 	}
-	return subtree(l, 0, size, out);
+	if ((error = subtree(l, 0, size, out)) < 0)
+		return error;
+	/* the index's nodes are not trusted: the signed checkpoint is */
+	if (l->repo && (error = signed_root(l, want, size)) < 0)
+		return error;
+	if (l->repo && memcmp(out, want, PL_HASH_LEN) != 0)
+		return corrupt(size);
+	return PL_OK;
 }
 
 int pl_ledger_prove_inclusion(pl_ledger *l, pl_buf *out, uint64_t seq, uint64_t size)
 {
+	unsigned char root[PL_HASH_LEN], leaf[PL_HASH_LEN];
+	pl_buf env = PL_BUF_INIT;
+	size_t before = out->len;
 	int error;
 	if ((error = check_size(l, size)) < 0)
 		return error;
 	if (seq >= size)
 		return pl_error_set(PL_EINVALID, "entry %llu is not in a tree of size %llu",
 		                    (unsigned long long)seq, (unsigned long long)size);
-	return pl_merkle_inclusion_proof(out, seq, size, subtree, l);
+	if ((error = pl_merkle_inclusion_proof(out, seq, size, subtree, l)) < 0)
+		return error;
+	/* checked before anyone sees it: the entry's bytes from git, the root of
+	 * the signed checkpoint */
+	if ((error = signed_root(l, root, size)) < 0 || (error = pl_ledger_entry(l, &env, seq)) < 0)
+		goto done;
+	pl_merkle_leaf(leaf, env.ptr, env.len);
+	if (pl_merkle_verify_inclusion(seq, size, leaf, (const unsigned char *)out->ptr + before,
+	                               (out->len - before) / PL_HASH_LEN, root) < 0)
+		error = corrupt(size);
+done:
+	if (error < 0)
+		out->len = before;
+	pl_buf_free(&env);
+	return error;
 }
 
 int pl_ledger_prove_consistency(pl_ledger *l, pl_buf *out, uint64_t old_size, uint64_t size)
 {
+	unsigned char a[PL_HASH_LEN], b[PL_HASH_LEN];
+	size_t before = out->len;
 	int error;
 	if ((error = check_size(l, size)) < 0)
 		return error;
 	if (old_size > size)
 		return pl_error_set(PL_EINVALID, "old size %llu is larger than size %llu",
 		                    (unsigned long long)old_size, (unsigned long long)size);
-	return pl_merkle_consistency_proof(out, old_size, size, subtree, l);
+	if ((error = pl_merkle_consistency_proof(out, old_size, size, subtree, l)) < 0)
+		return error;
+	if (old_size == 0 || old_size == size)
+		return PL_OK;
+	if ((error = signed_root(l, a, old_size)) < 0 || (error = signed_root(l, b, size)) < 0)
+		goto done;
+	if (pl_merkle_verify_consistency(old_size, size, a, b,
+	                                 (const unsigned char *)out->ptr + before,
+	                                 (out->len - before) / PL_HASH_LEN) < 0)
+		error = corrupt(size);
+done:
+	if (error < 0)
+		out->len = before;
+	return error;
 }
 
 static int row_info(sqlite3_stmt *st, pl_entry_fn fn, void *ctx)
