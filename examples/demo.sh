@@ -346,7 +346,7 @@ with gzip.open(sys.argv[2], "wt", encoding="utf-8") as f:
 PY
 pl 1 verify-bundle evidence/tampered.bundle --trust evidence/operator.pub
 show '/^provledger: seq 1[67] (model/p;/cannot be reached/p;/verification FAILED/p;/^model atlas@1 .*NOT VERIFIED/p;d'
-expect "seq 16 (model model:atlas@1): inclusion proof does not lead"
+expect "seq 16 (model atlas@1): inclusion proof does not lead"
 expect "model atlas@1 (seq 16) [NOT VERIFIED]"
 
 # ---------------------------------------------------------------------------

@@ -333,10 +333,18 @@ int pl_bundle_write(pl_ledger *l, const char *path, pl_bundle_kind kind, uint64_
 		goto done;
 	rname = json_string_value(
 	    json_object_get(json_array_get(json_object_get(rootst, "subject"), 0), "name"));
+	if (kind == PL_BUNDLE_MODEL) {
+		/* a model is called model:NAME@VERSION, whatever its weights files */
+		json_t *p = json_object_get(rootst, "predicate");
+		pl_buf_printf(&b64, "model:%s@%s", json_string_value(json_object_get(p, "name")),
+		              json_string_value(json_object_get(p, "version")));
+		rname = b64.ptr;
+	}
 	entries = json_array();
 	atts = json_object();
 	subj = json_pack("{s:s, s:I, s:s}", "type", kind == PL_BUNDLE_MODEL ? "model" : "work",
 	                 "seq", (json_int_t)root, "name", rname ? rname : "-");
+	pl_buf_clear(&b64);
 	if (!entries || !atts || !subj) {
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;

@@ -78,6 +78,15 @@ int pl_entry__decode(pl_entry *out, const char *env, size_t len)
 	out->name = json_string_value(json_object_get(json_array_get(subj, 0), "name"));
 	if (!out->name)
 		out->name = "-";
+	if (strcmp(out->type, "dataset") == 0 || strcmp(out->type, "model") == 0) {
+		/* datasets and models are called by name@version, never by a shard
+		 * or a weights file */
+		const char *n = json_string_value(json_object_get(pred, "name"));
+		const char *v = json_string_value(json_object_get(pred, "version"));
+		if (n && v && snprintf(out->label, sizeof(out->label), "%s@%s", n, v) <
+		                  (int)sizeof(out->label))
+			out->name = out->label;
+	}
 	out->created = json_string_value(json_object_get(pred, "created"));
 	if (!out->created) {
 		error = pl_error_set(PL_EINVALID, "predicate lacks \"created\"");

@@ -49,7 +49,9 @@ typedef struct {
 	pl_dsse dsse;
 	json_t *statement;
 	char type[32];    /* from predicateType https://provledger.dev/<type>/v1 */
-	const char *name; /* subject[0].name (borrowed from statement), or "-" */
+	const char *name; /* what to call it: NAME@VERSION for a dataset or a model,
+	                   * else subject[0].name (borrowed), or "-" */
+	char label[300];  /* NAME@VERSION (name points here; do not copy a pl_entry) */
 	const char *created;
 } pl_entry;
 

@@ -154,15 +154,15 @@ forged() { # forged NAME MODE EXPECTED_STDERR
 	expect "$1: docs/verify_bundle.py refuses it too" 1
 }
 forged "a changed byte in an envelope" envelope "seq 14"
-forged "a swapped proof" proof "seq 15 (model model:big@1): inclusion proof does not lead"
+forged "a swapped proof" proof "seq 15 (model big@1): inclusion proof does not lead"
 forged "a checkpoint signed by another key" checkpoint "checkpoint: not signed by the trusted operator key"
-forged "a missing entry the lineage needs" missing "seq 15 (model model:big@1): its dataset (seq 14) is missing"
-forged "a claim that existed at the checkpoint, left out" claim "seq 12 (model model:base@1): its attestation.subject referrer (seq 21) is missing"
+forged "a missing entry the lineage needs" missing "seq 15 (model big@1): its dataset (seq 14) is missing"
+forged "a claim that existed at the checkpoint, left out" claim "seq 12 (model base@1): its attestation.subject referrer (seq 21) is missing"
 forged "a grant that existed at the checkpoint, left out" grant "its grant.key referrer (seq 6) is missing"
 forged "an altered attachment" attachment "its bytes hash to"
 python3 tamper.py extra big.bundle extra.bundle other.bundle
 pl verify-bundle extra.bundle --trust operator.pub
-expect "an extra unrelated entry" 1 "seq 19 (model model:other@1): not part of the lineage of model:big@1"
+expect "an extra unrelated entry" 1 "seq 19 (model other@1): not part of the lineage of model:big@1"
 pl --json verify-bundle extra.bundle --trust operator.pub
 expect "forgery --json exits 1" 1
 check "forgery --json lists the problem" python3 -c '

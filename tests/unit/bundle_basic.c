@@ -236,7 +236,7 @@ PL_TEST(bundle, forgeries_fail)
 	json_object_set_new(entry_of(b, 15), "proof", o);
 	save_bundle(bad, b);
 	json_decref(b);
-	expect_verify(bad, op, PL_EVERIFY, "seq 15 (model model:big@1): inclusion proof");
+	expect_verify(bad, op, PL_EVERIFY, "seq 15 (model big@1): inclusion proof");
 
 	/* a checkpoint signed by another key (under the same origin) */
 	b = load_bundle(good);
@@ -273,7 +273,7 @@ PL_TEST(bundle, forgeries_fail)
 	save_bundle(bad, b);
 	json_decref(b);
 	expect_verify(bad, op, PL_EVERIFY,
-	              "seq 15 (model model:big@1): its dataset (seq 14) is missing");
+	              "seq 15 (model big@1): its dataset (seq 14) is missing");
 
 	/* an extra unrelated entry, with a valid proof and signature */
 	b = load_bundle(good);
@@ -293,7 +293,7 @@ PL_TEST(bundle, forgeries_fail)
 	}
 	save_bundle(bad, b);
 	json_decref(b);
-	expect_verify(bad, op, PL_EVERIFY, "seq 19 (model model:other@1): not part of the lineage");
+	expect_verify(bad, op, PL_EVERIFY, "seq 19 (model other@1): not part of the lineage");
 
 	/* an altered attachment */
 	b = load_bundle(good);
@@ -323,7 +323,7 @@ PL_TEST(bundle, forgeries_fail)
 	json_object_set_new(json_object_get(b, "subject"), "name", json_string("model:base@1"));
 	save_bundle(bad, b);
 	json_decref(b);
-	expect_verify(bad, op, PL_EVERIFY, "seq 15 (model model:big@1): not part of the lineage");
+	expect_verify(bad, op, PL_EVERIFY, "seq 15 (model big@1): not part of the lineage");
 
 	pl_key_free(op);
 	pl_key_free(other);
