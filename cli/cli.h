@@ -46,6 +46,10 @@ int pl_cli_fail_append(int code);
 /* Print "provledger: <cmd>: <message>" and the synopsis hint; return PL_EXIT_USAGE. */
 int pl_cli_usage(const pl_cli_cmd *cmd, const char *fmt, ...) PL_PRINTF(2, 3);
 
+/* With on, errors go to stderr as one JSON object each:
+ * {"error": {"code", "message", "file", "line", "byte"}} (--json). */
+void pl_cli_json_errors(int on);
+
 /* Print "provledger: <message>" on stderr. */
 void pl_cli_err(const char *fmt, ...) PL_PRINTF(1, 2);
 

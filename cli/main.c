@@ -153,6 +153,7 @@ int main(int argc, char **argv)
 	if (!g.ledger || !*g.ledger)
 		g.ledger = ".provledger";
 	g.progress = !g.quiet && isatty(STDERR_FILENO);
+	pl_cli_json_errors(g.json);
 	g.dry = &dry;
 
 	if (nargs == 0) {

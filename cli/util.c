@@ -16,9 +16,81 @@
 #include "pl_key.h"
 #include "pl_ledger.h"
 
+/* --json: errors are one JSON object on stderr (set by main). */
+static int json_errors;
+
+void pl_cli_json_errors(int on)
+{
+	json_errors = on;
+}
+
+static const char *code_name(int code)
+{
+	switch (code) {
+	case PL_ENOTFOUND:
+		return "not-found";
+	case PL_EINVALID:
+		return "invalid";
+	case PL_EVERIFY:
+		return "verify";
+	case PL_ECONFLICT:
+		return "conflict";
+	case PL_ENOMEM:
+		return "out-of-memory";
+	case PL_EUSAGE:
+		return "usage";
+	case PL_ELIMIT:
+		return "limit";
+	default:
+		return "error";
+	}
+}
+
+/* {"error": {"code", "message", "file", "line", "byte"}}: file, line and
+ * byte read off the message's "FILE: line N (byte B): ..." form. */
+static void json_error(const char *code, const char *msg)
+{
+	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
+	const char *colon = strstr(msg, ": "), *p;
+	json_t *file = json_null(), *line = json_null(), *byte = json_null();
+	char *s;
+	if (colon && (strncmp(colon + 2, "line ", 5) == 0 || strncmp(colon + 2, "byte ", 5) == 0 ||
+	              strncmp(colon + 2, "member ", 7) == 0 ||
+	              strncmp(colon + 2, "record ", 7) == 0)) {
+		json_decref(file);
+		file = json_stringn(msg, (size_t)(colon - msg));
+	}
+	if ((p = strstr(msg, ": line ")) != NULL) {
+		json_decref(line);
+		line = json_integer(strtoll(p + 7, NULL, 10));
+	}
+	if ((p = strstr(msg, "byte ")) != NULL && p[5] >= '0' && p[5] <= '9') {
+		json_decref(byte);
+		byte = json_integer(strtoll(p + 5, NULL, 10));
+	}
+	json_object_set_new(e, "file", file);
+	json_object_set_new(e, "line", line);
+	json_object_set_new(e, "byte", byte);
+	s = json_dumps(json_pack("{s:o}", "error", e), JSON_COMPACT);
+	if (s) {
+		fputs(s, stderr);
+		fputc('\n', stderr);
+		free(s);
+	}
+}
+
 void pl_cli_err(const char *fmt, ...)
 {
 	va_list ap;
+	if (json_errors) {
+		pl_buf b = PL_BUF_INIT;
+		va_start(ap, fmt);
+		pl_buf_vprintf(&b, fmt, ap);
+		va_end(ap);
+		json_error("error", b.ptr ? b.ptr : "");
+		pl_buf_free(&b);
+		return;
+	}
 	fputs("provledger: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -29,7 +101,10 @@ void pl_cli_err(const char *fmt, ...)
 int pl_cli_fail(int code)
 {
 	const char *msg = pl_error_last();
-	pl_cli_err("%s", *msg ? msg : "unknown error");
+	if (json_errors)
+		json_error(code_name(code), *msg ? msg : "unknown error");
+	else
+		pl_cli_err("%s", *msg ? msg : "unknown error");
 	if (code == PL_EVERIFY)
 		return PL_EXIT_FINDING;
 	if (code == PL_EUSAGE)
@@ -46,6 +121,17 @@ int pl_cli_fail_append(int code)
 int pl_cli_usage(const pl_cli_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	if (json_errors) {
+		pl_buf b = PL_BUF_INIT;
+		pl_buf_printf(&b, "%s: ", cmd->name);
+		va_start(ap, fmt);
+		pl_buf_vprintf(&b, fmt, ap);
+		va_end(ap);
+		pl_buf_printf(&b, " (usage: provledger %s %s)", cmd->name, cmd->synopsis);
+		json_error("usage", b.ptr);
+		pl_buf_free(&b);
+		return PL_EXIT_USAGE;
+	}
 	fprintf(stderr, "provledger: %s: ", cmd->name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
