@@ -54,9 +54,9 @@ static void json_error(const char *code, const char *msg)
 	const char *colon = strstr(msg, ": "), *p;
 	json_t *file = json_null(), *line = json_null(), *byte = json_null();
 	char *s;
-	if (colon && (strncmp(colon + 2, "line ", 5) == 0 || strncmp(colon + 2, "byte ", 5) == 0 ||
-	              strncmp(colon + 2, "member ", 7) == 0 ||
-	              strncmp(colon + 2, "record ", 7) == 0)) {
+	if (colon &&
+	    (strncmp(colon + 2, "line ", 5) == 0 || strncmp(colon + 2, "byte ", 5) == 0 ||
+	     strncmp(colon + 2, "member ", 7) == 0 || strncmp(colon + 2, "record ", 7) == 0)) {
 		json_decref(file);
 		file = json_stringn(msg, (size_t)(colon - msg));
 	}

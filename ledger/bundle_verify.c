@@ -541,11 +541,11 @@ static int check_closure(vstate *v)
 		         (unsigned long long)r->subject_seq);
 		return PL_OK;
 	}
-	if (strcmp(r->entries[ri].name, r->subject_name + (r->kind == PL_BUNDLE_MODEL &&
-	                                                   strncmp(r->subject_name, "model:", 6) ==
-	                                                       0
-	                                               ? 6
-	                                               : 0)) != 0) {
+	if (strcmp(r->entries[ri].name,
+	           r->subject_name +
+	               (r->kind == PL_BUNDLE_MODEL && strncmp(r->subject_name, "model:", 6) == 0
+	                    ? 6
+	                    : 0)) != 0) {
 		vproblem(v, (int64_t)r->subject_seq, "the bundle's subject names it '%s'",
 		         r->subject_name);
 		return PL_OK;

@@ -83,8 +83,9 @@ int pl_entry__decode(pl_entry *out, const char *env, size_t len)
 		 * or a weights file */
 		const char *n = json_string_value(json_object_get(pred, "name"));
 		const char *v = json_string_value(json_object_get(pred, "version"));
-		if (n && v && snprintf(out->label, sizeof(out->label), "%s@%s", n, v) <
-		                  (int)sizeof(out->label))
+		if (n && v &&
+		    snprintf(out->label, sizeof(out->label), "%s@%s", n, v) <
+		        (int)sizeof(out->label))
 			out->name = out->label;
 	}
 	out->created = json_string_value(json_object_get(pred, "created"));

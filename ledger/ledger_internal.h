@@ -131,6 +131,9 @@ int pl_ledger__message_seq(uint64_t *out, const char *msg);
 int pl_ledger__open_memory(pl_ledger **out, const char *origin, const pl_key *op,
                            int (*att_fn)(void *ctx, pl_buf *out, const char *hex), void *ctx);
 
+/* A proof computed from the index's nodes, not checked (benchmarks). */
+int pl_ledger__prove_index(pl_ledger *l, pl_buf *out, uint64_t a, uint64_t size, int consistency);
+
 /* Open l->sess, the validation session at l's head, unless it is open. */
 int pl_ledger__session(pl_ledger *l);
 

@@ -353,11 +353,12 @@ int pl_lsess__open(pl_lsess **out, pl_ledger *l, const git_oid *base, uint64_t s
 			    (!(sep = strstr(cp.ptr, "\n\n")) ||
 			     pl_checkpoint_parse(&c, cp.ptr, (size_t)(sep + 1 - cp.ptr)) < 0 ||
 			     c.size != size || memcmp(c.root, root, PL_HASH_LEN) != 0))
-				error = pl_error_set(PL_EINVALID,
-				                     "index: its tree nodes do not lead to the "
-				                     "checkpoint of size %llu: the index is corrupt; "
-				                     "run 'provledger reindex'",
-				                     (unsigned long long)size);
+				error =
+				    pl_error_set(PL_EINVALID,
+				                 "index: its tree nodes do not lead to the "
+				                 "checkpoint of size %llu: the index is corrupt; "
+				                 "run 'provledger reindex'",
+				                 (unsigned long long)size);
 			pl_buf_free(&cp);
 			if (error < 0)
 				goto done;

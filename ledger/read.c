@@ -275,6 +275,12 @@ done:
 	return error;
 }
 
+int pl_ledger__prove_index(pl_ledger *l, pl_buf *out, uint64_t a, uint64_t size, int consistency)
+{
+	return consistency ? pl_merkle_consistency_proof(out, a, size, subtree, l)
+	                   : pl_merkle_inclusion_proof(out, a, size, subtree, l);
+}
+
 static int row_info(sqlite3_stmt *st, pl_entry_fn fn, void *ctx)
 {
 	pl_entry_info e;

@@ -272,8 +272,7 @@ PL_TEST(bundle, forgeries_fail)
 	}
 	save_bundle(bad, b);
 	json_decref(b);
-	expect_verify(bad, op, PL_EVERIFY,
-	              "seq 15 (model big@1): its dataset (seq 14) is missing");
+	expect_verify(bad, op, PL_EVERIFY, "seq 15 (model big@1): its dataset (seq 14) is missing");
 
 	/* an extra unrelated entry, with a valid proof and signature */
 	b = load_bundle(good);
