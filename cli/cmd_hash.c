@@ -92,7 +92,7 @@ static int hash_one(shard_sum *sum, const pl_cli *g, const char *path, const cha
 		if (g->json) {
 			fprintf(
 			    rec_out,
-			    "%s\n        {\"index\": %llu, \"offset\": %llu, \"length\": %llu, ",
+			    "%s\n        {\"record\": %llu, \"offset\": %llu, \"length\": %llu, ",
 			    first ? "" : ",", (ull)r->index, (ull)r->offset, (ull)r->length);
 			if (r->name) {
 				fputs("\"member\": ", rec_out);

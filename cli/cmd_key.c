@@ -92,6 +92,8 @@ static int cmd_key_gen(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	}
 	if (g->json) {
 		pub.ptr[--pub.len] = '\0';
+		pl_buf_clear(&path);
+		pl_buf_printf(&path, "%s.key", prefix);
 		pl_cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", name, "role", role,
 		                            "keyid", fp.ptr, "public_key", pub.ptr, "private_key",
 		                            from ? from : path.ptr));
