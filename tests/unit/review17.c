@@ -47,9 +47,9 @@ static void attest_env(pl_buf *env, const pl_key *k, const char *kind, const pl_
 	json_object_set_new(pred, "subject", fix_ref(subject, sname));
 	json_object_set_new(pred, "issuer_role", json_string(issuer_role));
 	pl_buf_clear(env);
-	CHECK_OK(pl_entry__sign(env, k, "attestation",
-	                        json_pack("[{s:s, s:{s:s}}]", "name", name, "digest", "sha256", hex),
-	                        pred));
+	CHECK_OK(pl_entry__sign(
+	    env, k, "attestation",
+	    json_pack("[{s:s, s:{s:s}}]", "name", name, "digest", "sha256", hex), pred));
 }
 
 static void licence_env(pl_buf *env, const pl_key *k, const pl_entry_ref *subject,
@@ -164,8 +164,8 @@ static void unsigned_commit(pl_ledger *l, const pl_buf *env, uint64_t seq, const
 		      0);
 		pl_buf_free(&sig);
 	} else {
-		CHECK(git_commit_create(&id, l->repo, NULL, who, who, NULL, msg, tree, 1, parents) ==
-		      0);
+		CHECK(git_commit_create(&id, l->repo, NULL, who, who, NULL, msg, tree, 1,
+		                        parents) == 0);
 	}
 	CHECK(git_reference_create(&ref, l->repo, "refs/heads/main", &id, 1, NULL) == 0);
 	git_oid_tostr(out, 41, &id);
@@ -298,7 +298,8 @@ PL_TEST(review17, d3b_reference_name_mismatch)
 	build(&f);
 	snprintf(dir, sizeof(dir), "%s", pl_ledger_dir(f.l));
 	model_env(&env, &f, "ins-model", json_pack("[o]", fix_ref(&f.ref[14], "ins@1")));
-	refused_then_forced(f.l, &forced, &env, "datasets[0] says ins@1, but seq 14 is dataset web@1");
+	refused_then_forced(f.l, &forced, &env,
+	                    "datasets[0] says ins@1, but seq 14 is dataset web@1");
 	lt_expect_problem(f.l, NULL, (long long)forced.seq, forced.commit,
 	                  "datasets[0] says ins@1, but seq 14 is dataset web@1");
 	pl_buf_free(&env);
@@ -317,7 +318,8 @@ PL_TEST(review17, d3c_reference_to_wrong_type)
 	build(&f);
 	snprintf(dir, sizeof(dir), "%s", pl_ledger_dir(f.l));
 	model_env(&env, &f, "keyed", json_pack("[o]", fix_ref(&f.ref[1], NULL)));
-	refused_then_forced(f.l, &forced, &env, "datasets[0] (seq 1) is a key entry, not a dataset");
+	refused_then_forced(f.l, &forced, &env,
+	                    "datasets[0] (seq 1) is a key entry, not a dataset");
 	lt_expect_problem(f.l, NULL, (long long)forced.seq, forced.commit,
 	                  "datasets[0] (seq 1) is a key entry, not a dataset");
 	/* and a reference with the right seq but another entry's leaf */
@@ -347,8 +349,8 @@ PL_TEST(review17, done_i_self_made_authority_forced)
 	build(&f);
 	snprintf(dir, sizeof(dir), "%s", pl_ledger_dir(f.l));
 	CHECK_OK(pl_key_generate(&fake));
-	CHECK_OK(pl_ledger_register_key(f.l, NULL, fake, fake, "self-made", "authority", NULL,
-	                                NULL));
+	CHECK_OK(
+	    pl_ledger_register_key(f.l, NULL, fake, fake, "self-made", "authority", NULL, NULL));
 	licence_env(&env, fake, &f.ref[15], "big@1", "authority");
 	refused_then_forced(f.l, &forced, &env,
 	                    "declares authority but no operator has granted it");
@@ -447,7 +449,8 @@ PL_TEST(review17, done_iii_test_clock)
 	now = 1700000000; /* back by three years */
 	{
 		pl_key *k2 = lt_genkey();
-		CHECK_OK(pl_ledger_register_key(t, &ref, k2, k2, "k2", "rights-holder", NULL, NULL));
+		CHECK_OK(
+		    pl_ledger_register_key(t, &ref, k2, k2, "k2", "rights-holder", NULL, NULL));
 		pl_key_free(k2);
 	}
 	CHECK_OK(pl_ledger_statement(t, &st, ref.seq));
