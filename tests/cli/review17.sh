@@ -263,7 +263,38 @@ expect "d2: after reindex export works" 0
 # ---- d3: verify and verify-bundle re-check meaning ---------------------------
 # Forced entries need the library: test_review17__d3a_licence_by_lab_claiming_authority,
 # __d3a_verify_bundle_refuses_forged_licence, __d3b_reference_name_mismatch,
-# __d3c_reference_to_wrong_type in tests/unit/review17.c.
+# __d3c_reference_to_wrong_type in tests/unit/review17.c. Here the malicious
+# operator is build/tools/forge_entry (the fixture ledger of bundle_fixture.h
+# plus one forced licence on big@1, and the bundle of big@1 written then); the
+# same for "Done when" (i), a self-made authority's licence forced in.
+FORGE=${PL_TOOLS:?set PL_TOOLS to the test tools directory}/forge_entry
+for v in "licence-by-lab|attest training-licence needs an authority key; lab (" \
+	"self-authority|declares authority but no operator has granted it"; do
+	mode=${v%%|*} why=${v#*|}
+	run "$FORGE" "F-$mode" "$mode" "F-$mode.bundle"
+	expect "d3 ($mode): setup: the operator forces the licence in" 0
+	fseq=$(cut -d' ' -f1 "$OUT") fc=$(cut -c1-7 <<<"$(cut -d' ' -f2 "$OUT")")
+	grep -o 'ssh-ed25519 [A-Za-z0-9+/=]*' "F-$mode/config" >"F-$mode.pub"
+	pl --ledger "F-$mode" verify
+	expect "d3 ($mode): verify fails" 1
+	expect_out "d3 ($mode): verify names seq and commit" "seq $fseq (commit $fc): "
+	expect_out "d3 ($mode): verify says why" "$why"
+	if [ -e "F-$mode.bundle" ]; then
+		pl verify-bundle "F-$mode.bundle" --trust "F-$mode.pub"
+		expect "d3 ($mode): verify-bundle fails" 1 "seq $fseq (attestation "
+		check "d3 ($mode): verify-bundle says why" grep -qF -- "$why" "$ERR"
+		run python3 "$DOCS/verify_bundle.py" "F-$mode.bundle" "F-$mode.pub"
+		expect "d3 ($mode): docs/verify_bundle.py refuses the bundle too" 1
+		expect_out "d3 ($mode): ... naming the licence" "seq $fseq: its signer"
+		expect_out "d3 ($mode): ... saying why" "holds no authority role in force"
+	else
+		ok "d3 ($mode): export refused the forged lineage ($(head -c 200 "$ERR"))"
+	fi
+	rm -f "F-$mode"/index.sqlite*
+	pl --ledger "F-$mode" log
+	refuses "d3 ($mode): the index rebuilt from git refuses the commit" "commit $fc"
+	check "d3 ($mode): ... saying why" grep -qF -- "$why" "$ERR"
+done
 
 # ---- d4: roles are granted, not claimed ---------------------------------------
 fresh B A
