@@ -248,7 +248,9 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 		const char *q = strchr(name, ' ') ? "\"" : "";
 		printf("registered %s key %s%s%s (%s) as entry %llu\n", role, q, name, q, fp.ptr,
 		       (unsigned long long)ref.seq);
-		if (r && r->granted_by && !r->self && !g->quiet)
+		pl_key_status ks;
+		if (r && r->granted_by && !r->self && !g->quiet &&
+		    pl_ledger_key_status(l, &ks, fp.ptr) == PL_OK && !ks.in_force)
 			fprintf(
 			    stderr,
 			    "provledger: note: the %s role is not in force until a key of role "

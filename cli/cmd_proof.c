@@ -16,6 +16,19 @@ static json_t *b64(const unsigned char *h)
 	return s;
 }
 
+static int checkpoint_root(unsigned char root[32], const pl_buf *note)
+{
+	pl_checkpoint cp;
+	const char *sep = note->ptr ? strstr(note->ptr, "\n\n") : NULL;
+	int error;
+	if (!sep)
+		return pl_error_set(PL_EINVALID, "the head's checkpoint is malformed");
+	if ((error = pl_checkpoint_parse(&cp, note->ptr, (size_t)(sep + 1 - note->ptr))) < 0)
+		return error;
+	memcpy(root, cp.root, 32);
+	return PL_OK;
+}
+
 static int cmd_checkpoint(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	pl_ledger *l = NULL;
@@ -26,8 +39,9 @@ static int cmd_checkpoint(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **arg
 		return pl_cli_usage(cmd, "unexpected argument '%s'", argv[1]);
 	if ((rc = pl_cli_open(g, &l)) != 0)
 		return rc;
+	/* the checkpoint as git holds it, its root read off its text */
 	if ((error = pl_ledger_checkpoint(l, &note)) < 0 ||
-	    (error = pl_ledger_root(l, root, pl_ledger_size(l))) < 0 ||
+	    (error = checkpoint_root(root, &note)) < 0 ||
 	    (error = pl_note_verifier_key(&vkey, pl_ledger_origin(l), pl_ledger_operator(l))) < 0) {
 		rc = pl_cli_fail(error);
 	} else if (g->json) {

@@ -94,10 +94,10 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	pl_base64_encode(&rootb, r.root, 32);
 	findings = json_array();
 	if (policy && (error == PL_OK || error == PL_EVERIFY)) {
-		/* the policy reads the index, caught up (every commit verified) from
-		 * the git just audited; a read-only copy's index is built in memory */
+		/* the policy of an audit is computed on an index rebuilt in memory
+		 * from the git just audited, never on DIR/index.sqlite */
 		pl_ledger *li = NULL;
-		int perr = pl_ledger_open(&li, g->ledger);
+		int perr = pl_ledger_open_replay(&li, g->ledger, tk);
 		if (perr == PL_OK) {
 			json_decref(findings);
 			findings = NULL;

@@ -250,8 +250,10 @@ int pl_cli_open(const pl_cli *g, pl_ledger **out)
 	int error;
 	if ((error = pl_cli_test_clock(&clock, &ctx)) < 0)
 		return pl_cli_fail(error);
+	/* a ledger that cannot be opened (a commit refused, a rollback) is bad
+	 * input for every command, never a finding */
 	if ((error = pl_ledger_open(out, g->ledger)) < 0)
-		return pl_cli_fail(error);
+		return pl_cli_fail_append(error);
 	if (clock && (error = pl_ledger_set_clock(*out, clock, ctx)) < 0) {
 		pl_ledger_free(*out);
 		*out = NULL;
@@ -268,11 +270,13 @@ int pl_cli_dry_report(const pl_cli *g, int rc)
 	const char *p = g->dry && g->dry->ptr ? g->dry->ptr : "";
 	size_t n = 0;
 	while (*p) {
-		const char *nl = strchr(p, '\n');
+		const char *nl = strchr(p, '\n'), *sp = strchr(p, ' ');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		unsigned long long seq = strtoull(p, NULL, 10);
 		json_t *env = NULL, *st = NULL;
 		pl_buf payload = PL_BUF_INIT;
-		if (pl_json_parse(&env, p, len, "envelope") == PL_OK) {
+		if (sp && sp < p + len && pl_json_parse(&env, sp + 1, (size_t)(p + len - sp - 1),
+		                                        "envelope") == PL_OK) {
 			const char *b64 = json_string_value(json_object_get(env, "payload"));
 			if (b64 && pl_base64_decode(&payload, b64, strlen(b64)) == PL_OK)
 				pl_json_parse(&st, payload.ptr, payload.len, "statement");
@@ -280,10 +284,11 @@ int pl_cli_dry_report(const pl_cli *g, int rc)
 		if (st) {
 			if (!g->json) {
 				char *s = json_dumps(st, JSON_INDENT(2) | JSON_SORT_KEYS);
-				printf("would append entry %zu:\n%s\n", n, s ? s : "");
+				printf("would append entry %llu:\n%s\n", seq, s ? s : "");
 				free(s);
 			}
-			json_array_append_new(arr, st);
+			json_array_append_new(arr, json_pack("{s:I, s:o}", "seq", (json_int_t)seq,
+			                                     "statement", st));
 		}
 		n++;
 		json_decref(env);

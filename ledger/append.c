@@ -337,7 +337,9 @@ static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn sup
 		goto done;
 	if (l->dry_run) {
 		for (size_t i = 0; i < n; i++) {
-			if ((error = pl_buf_put(l->dry_run, it[i].env.ptr, it[i].env.len)) < 0 ||
+			if ((error = pl_buf_printf(l->dry_run, "%llu ",
+			                           (unsigned long long)(seq0 + i))) < 0 ||
+			    (error = pl_buf_put(l->dry_run, it[i].env.ptr, it[i].env.len)) < 0 ||
 			    (error = pl_buf_putc(l->dry_run, '\n')) < 0)
 				goto done;
 		}

@@ -503,11 +503,24 @@ again:
 					error = rolled_back(l, gsize);
 					goto done;
 				}
+				/* rewritten: keep the index's signed checkpoint, as
+				 * for a rollback */
+				pl_buf cpk = PL_BUF_INIT, pk = PL_BUF_INIT;
+				if (pl_ledger__meta_get(l, "checkpoint", &cpk) == PL_OK) {
+					pl_buf_printf(&pk, "%s/rollback-%llu.checkpoint", l->dir,
+					              (unsigned long long)l->size);
+					pl_write_file_atomic(pk.ptr, cpk.ptr, cpk.len, 0644);
+				}
 				error = pl_error_set(PL_EINVALID,
-				                     "%s: the index does not match the git history "
-				                     "(rewritten?); run 'provledger verify', then "
-				                     "'provledger reindex'",
-				                     l->dir);
+				                     "%s: the log was rewritten: the index does not "
+				                     "match the git history; its signed checkpoint of "
+				                     "size %llu is kept as %s; run 'provledger verify "
+				                     "--since' it, then 'provledger reindex "
+				                     "--accept-rollback'",
+				                     l->dir, (unsigned long long)l->size,
+				                     pk.len ? pk.ptr : "(none)");
+				pl_buf_free(&cpk);
+				pl_buf_free(&pk);
 				goto done;
 			}
 			break;
@@ -835,6 +848,22 @@ int pl_ledger_open_audit(pl_ledger **out, const char *dir, const pl_key *trust)
 		}
 	}
 	return error;
+}
+
+int pl_ledger_open_replay(pl_ledger **out, const char *dir, const pl_key *trust)
+{
+	pl_ledger *l = NULL;
+	int error;
+	if ((error = pl_ledger_open_audit(&l, dir, trust)) < 0)
+		return error;
+	if ((error = pl_index__open(&l->db, ":memory:")) < 0 ||
+	    (error = pl_ledger__refresh(l)) < 0) {
+		pl_ledger_free(l);
+		return error;
+	}
+	l->readonly = 1;
+	*out = l;
+	return PL_OK;
 }
 
 int pl_ledger_open_for_verify(pl_ledger **out, const char *dir)

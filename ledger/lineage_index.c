@@ -291,6 +291,25 @@ int pl_lineage__row(pl_ledger *l, pl_lineage_row *out, uint64_t seq)
 	sqlite3_stmt *st = NULL;
 	int error;
 	memset(out, 0, sizeof(*out));
+	if (l->repo) {
+		/* the entry as git holds it (under the head's signed tree), never the
+		 * index's copy of its statement */
+		pl_buf env = PL_BUF_INIT;
+		unsigned char leaf[PL_HASH_LEN];
+		pl_entry e;
+		if ((error = pl_ledger_entry(l, &env, seq)) == PL_OK &&
+		    (error = pl_entry__decode(&e, env.ptr, env.len)) == PL_OK) {
+			pl_merkle_leaf(leaf, env.ptr, env.len);
+			snprintf(out->type, sizeof(out->type), "%s", e.type);
+			pl_hex(out->leaf, leaf, PL_HASH_LEN);
+			snprintf(out->keyid, sizeof(out->keyid), "%s", e.dsse.keyid);
+			snprintf(out->created, sizeof(out->created), "%s", e.created);
+			out->statement = json_incref(e.statement);
+			pl_entry__clear(&e);
+		}
+		pl_buf_free(&env);
+		return error;
+	}
 	if ((error = pl_lineage__prepare(l, &st,
 	                                 "SELECT type, leaf, keyid, created, statement FROM"
 	                                 " entries WHERE seq = ?")) < 0)

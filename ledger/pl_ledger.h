@@ -66,6 +66,11 @@ int pl_ledger_open_for_verify(pl_ledger **out, const char *dir);
  * checkpoint. PL_EUSAGE for a copy without config and no trust. */
 int pl_ledger_open_audit(pl_ledger **out, const char *dir, const pl_key *trust);
 
+/* Open with an index rebuilt in memory from git alone (every commit
+ * verified, as reindex would), ignoring DIR/index.sqlite: what an audit
+ * computes lineage and policy findings on. Appends are refused. */
+int pl_ledger_open_replay(pl_ledger **out, const char *dir, const pl_key *trust);
+
 void pl_ledger_free(pl_ledger *l); /* NULL-safe */
 
 const char *pl_ledger_origin(const pl_ledger *l);
@@ -107,9 +112,9 @@ typedef struct {
 int pl_ledger_append_statements(pl_ledger *l, pl_entry_ref *out, pl_statement *st, size_t n);
 
 /* Dry run: from now on appends validate everything under the lock but write
- * nothing; each envelope that would be appended is added to envelopes (one
- * per line) and out references name the seqs it would get (commit ""). NULL
- * ends the dry run. */
+ * nothing; each entry that would be appended is added to envelopes as a line
+ * "<seq> <envelope>", and out references name the seqs it would get (commit
+ * ""). NULL ends the dry run. */
 void pl_ledger_set_dry_run(pl_ledger *l, pl_buf *envelopes);
 
 /* The time source of entries and commits: a test hook, refused (PL_EUSAGE)

@@ -461,8 +461,35 @@ static int check_rollback(pl_ledger *l, int accept)
 		git_commit_free(hc);
 		pl_buf_free(&hcp);
 	}
-	if (c.size <= gsize)
-		goto done;
+	if (c.size <= gsize) {
+		/* a longer log must still contain that checkpoint: find the commit
+		 * whose checkpoint is of its size and compare the roots */
+		int found = 0;
+		git_oid cur = head;
+		for (;;) {
+			git_commit *hc = NULL;
+			pl_buf hcp = PL_BUF_INIT;
+			pl_checkpoint h;
+			const char *hs;
+			int ok = git_commit_lookup(&hc, l->repo, &cur) == 0 &&
+			         pl_ledger__read_path(l, &hcp, hc, "checkpoint") == PL_OK &&
+			         (hs = strstr(hcp.ptr, "\n\n")) != NULL &&
+			         pl_checkpoint_parse(&h, hcp.ptr, (size_t)(hs + 1 - hcp.ptr)) == PL_OK;
+			if (ok && h.size == c.size)
+				found = memcmp(h.root, c.root, PL_HASH_LEN) == 0 ? 1 : -1;
+			if (!ok || h.size <= c.size || git_commit_parentcount(hc) == 0) {
+				git_commit_free(hc);
+				pl_buf_free(&hcp);
+				break;
+			}
+			cur = *git_commit_parent_id(hc, 0);
+			git_commit_free(hc);
+			pl_buf_free(&hcp);
+		}
+		pl_error_clear();
+		if (found == 1)
+			goto done; /* a consistent extension: nothing was lost */
+	}
 	pl_buf_clear(&path);
 	pl_buf_printf(&path, "%s/rollback-%llu.checkpoint", l->dir, (unsigned long long)c.size);
 	if ((error = pl_write_file_atomic(path.ptr, cp.ptr, cp.len, 0644)) < 0)

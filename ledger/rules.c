@@ -455,7 +455,7 @@ static int refused_role(const pl_keystate *s, const char *keyid, const char *wha
 		                    strchr("aeiou", s->role[0]) ? "an" : "a", s->role);
 	return pl_error_set(PL_EVERIFY,
 	                    "%s needs %s %s key whose role is in force; %s (%s) declares %s but "
-	                    "no %s has granted it (provledger key grant)",
+	                    "no %s has granted it",
 	                    what, an, role, s->name, keyid, role,
 	                    pl_role_find(role) && pl_role_find(role)->granted_by
 	                        ? pl_role_find(role)->granted_by

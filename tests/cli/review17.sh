@@ -370,7 +370,7 @@ check "d5: one model dup@1, one dataset and one check of d@1" python3 -c '
 import json, sys
 e = json.load(open(sys.argv[1]))["entries"]
 n = lambda t, name: sum(1 for x in e if x["type"] == t and x["name"] == name)
-assert n("model", "model:dup@1") == 1, e
+assert n("model", "dup@1") == 1, e
 assert n("check", "check:d@1") == 1, e
 assert sum(1 for x in e if x["type"] == "dataset") == 2, e
 assert n("key", "key:twin") == 1, e
