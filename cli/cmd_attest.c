@@ -134,7 +134,7 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		pl_cli_json_print(json_pack("{s:s, s:s?, s:o}", "kind", spec.kind, "subject",
 		                            spec.subject, "entry", pl_cli_ref(ref.seq, ref.leaf)));
 	else
-		printf("appended %s attestation as entry %llu\n", spec.kind,
+		printf("appended %s attestation as entry %llu\n", pl_cli_esc(spec.kind),
 		       (unsigned long long)ref.seq);
 done:
 	pl_ledger_free(l);
