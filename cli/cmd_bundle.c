@@ -15,6 +15,7 @@ static int cmd_export(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {NULL, 0, NULL, 0}};
 	const char *out = NULL, *work = NULL, *model = NULL;
 	pl_ledger *l = NULL;
+	pl_buf id = PL_BUF_INIT;
 	pl_bundle_stats st;
 	uint64_t root;
 	int c, error, rc = PL_EXIT_OK;
@@ -44,6 +45,11 @@ static int cmd_export(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		return pl_cli_usage(cmd, "'%s' is not NAME@VERSION", model);
 	if ((rc = pl_cli_open(g, &l)) != 0)
 		return rc;
+	if (work) {
+		if ((rc = pl_cli_work_id(l, &id, work)) != 0)
+			goto done;
+		work = id.ptr;
+	}
 	error = model ? pl_bundle_find_model(l, &root, model) : pl_bundle_find_work(l, &root, work);
 	if (error == PL_OK)
 		error =
@@ -65,6 +71,7 @@ static int cmd_export(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		       (unsigned long long)root, st.entries, st.attachments,
 		       (unsigned long long)st.size, st.bytes);
 done:
+	pl_buf_free(&id);
 	pl_ledger_free(l);
 	return rc;
 }
@@ -449,10 +456,11 @@ const pl_cli_cmd pl_cmd_export = {
     "NAME@VERSION   a model's lineage: the model, its base models (recursively),\n"
     "               their datasets, the datasets' checks and rechecks, the works\n"
     "               those checks matched, attestations on any of them\n"
-    "--work ID      everything that holds work ID: the check reports that matched\n"
-    "               it, their datasets, every model trained on those datasets\n"
-    "               directly or through base models, their attestations, and\n"
-    "               claims about the work\n"
+    "--work ID      everything that holds work ID (or a unique prefix of it of at\n"
+    "               least 5 characters): the check reports that matched it, their\n"
+    "               datasets, every model trained on those datasets directly or\n"
+    "               through base models, their attestations, and claims about the\n"
+    "               work\n"
     "--out FILE     where to write (atomically: a temporary file, then rename)\n\n"
     "Either way, the key entry of every signer (and of a key's revocation) is\n"
     "included. The same ledger state always gives the same bytes.\n\n"

@@ -140,9 +140,10 @@ const pl_cli_cmd pl_cmd_query = {
     "query", cmd_query, "--work ID | --file FILE",
     "which check reports, datasets and models hold a work; and which sketches probably do",
     "--work ID: the registered work's evidence (ID: a work id, or a unique prefix of\n"
-    "at least 5 characters, as 'work show' takes it): every check report that matched it\n"
-    "(with its spans), the datasets of those checks, and every model trained on them\n"
-    "directly or through any chain of base models (\"via\" shows the chain).\n\n"
+    "at least 5 characters, as 'work show' takes it): every check report that\n"
+    "matched it (with its spans), the datasets of those checks, and every model\n"
+    "trained on them directly or through any chain of base models (\"via\" shows\n"
+    "the chain).\n\n"
     "Separately, as leads: datasets whose Bloom sketch holds a run of at least 8\n"
     "consecutive fingerprints of the work (false-positive odds printed) and whose newest\n"
     "check predates the work's registration. A lead is not proof: it obliges the lab\n"
