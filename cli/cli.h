@@ -36,7 +36,9 @@ typedef struct pl_cli_cmd {
 	const char *help;     /* the rest of the help page */
 } pl_cli_cmd;
 
-/* Print "provledger: <pl_error_last()>" and map a library code to an exit code. */
+/* Print "provledger: <pl_error_last()>" and map a library code to an exit code.
+ * Like every message of pl_cli_err and pl_cli_usage, the message is escaped
+ * (pl_cli_esc) before the newline that ends it. */
 int pl_cli_fail(int code);
 /* The same for a refused append: always PL_EXIT_ERROR (SPEC §2: exit 3), even
  * when the library refused it with PL_EVERIFY (a bad signature, an
@@ -52,6 +54,16 @@ void pl_cli_json_errors(int on);
 
 /* Print "provledger: <message>" on stderr. */
 void pl_cli_err(const char *fmt, ...) PL_PRINTF(1, 2);
+
+/* s escaped for text output (pl_buf_put_escaped: control characters, C1,
+ * bidirectional controls and invalid UTF-8 shown as \n, \xNN, \u{NNNN}), for
+ * printf("%s", pl_cli_esc(value)) wherever a value from an entry, a file, a
+ * shard, a bundle or the user is printed as text. The result lives in one of
+ * PL_CLI_ESC_SLOTS static buffers used in turn: it stays valid for that many
+ * further calls, so one printf may take up to that many. NULL gives "".
+ * Not thread-safe: only the main thread prints. */
+#define PL_CLI_ESC_SLOTS 16
+const char *pl_cli_esc(const char *s);
 
 /* Print one JSON document (indented) to stdout; steals the reference. */
 void pl_cli_json_print(json_t *doc);
@@ -77,6 +89,19 @@ int pl_cli_parse_u64(uint64_t *out, const char *s);
  * the exit code (non-zero), else 0. */
 struct pl_ledger;
 int pl_cli_open(const pl_cli *g, struct pl_ledger **out);
+
+/* The work id that arg names, into out (cleared first), git-style: a whole
+ * id (W and 16 hex digits) is taken as given (the library says when it is
+ * not registered); a shorter arg must be a prefix of at least
+ * PL_CLI_WORK_PREFIX_MIN characters (W and 4 hex digits) of exactly one
+ * registered work's id. Too short, unknown and ambiguous prefixes (the
+ * candidates named) are printed and give PL_EXIT_ERROR; 0 on success. */
+#define PL_CLI_WORK_PREFIX_MIN 5
+int pl_cli_work_id(struct pl_ledger *l, pl_buf *out, const char *arg);
+
+/* text printed escaped (pl_cli_esc) line by line: its own newlines are kept,
+ * so a multi-line document (a JSON dump) keeps its lines. */
+void pl_cli_put_lines(FILE *f, const char *text);
 
 /* After an appending command ran with --dry-run: print the statements it
  * would have appended (text, or {"dry_run": true, "entries": [...]} with

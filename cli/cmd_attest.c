@@ -41,6 +41,7 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	const char *keyfile = NULL;
 	pl_key *key = NULL;
 	pl_ledger *l = NULL;
+	pl_buf work = PL_BUF_INIT;
 	pl_entry_ref ref;
 	int c, error, rc = PL_EXIT_OK;
 
@@ -122,6 +123,11 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	spec.evaluations = evals;
 	if ((rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
 		goto done;
+	if (spec.work) {
+		if ((rc = pl_cli_work_id(l, &work, spec.work)) != 0)
+			goto done;
+		spec.work = work.ptr;
+	}
 	if ((error = pl_attest(l, &ref, key, &spec)) < 0) {
 		rc = pl_cli_fail_append(error);
 		goto done;
@@ -134,9 +140,10 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		pl_cli_json_print(json_pack("{s:s, s:s?, s:o}", "kind", spec.kind, "subject",
 		                            spec.subject, "entry", pl_cli_ref(ref.seq, ref.leaf)));
 	else
-		printf("appended %s attestation as entry %llu\n", spec.kind,
+		printf("appended %s attestation as entry %llu\n", pl_cli_esc(spec.kind),
 		       (unsigned long long)ref.seq);
 done:
+	pl_buf_free(&work);
 	pl_ledger_free(l);
 	pl_key_free(key);
 	free(results);
@@ -158,6 +165,7 @@ const pl_cli_cmd pl_cmd_attest = {
     "  deployment-approval  authority. --subject MODEL@V --evaluation SEQ... (the\n"
     "                       unrevoked evaluations of the same model it relied on)\n"
     "  claim                rights-holder. --subject MODEL@V|DATASET@V --work W-ID\n"
+    "                       (or a unique prefix of it of at least 5 characters)\n"
     "                       --statement TEXT and either --check SEQ [--match I] (a check\n"
     "                       report of a dataset in the subject's lineage that matched the\n"
     "                       work; I is the index in its matches) or --dataset N@V (a\n"

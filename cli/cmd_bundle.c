@@ -15,6 +15,7 @@ static int cmd_export(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {NULL, 0, NULL, 0}};
 	const char *out = NULL, *work = NULL, *model = NULL;
 	pl_ledger *l = NULL;
+	pl_buf id = PL_BUF_INIT;
 	pl_bundle_stats st;
 	uint64_t root;
 	int c, error, rc = PL_EXIT_OK;
@@ -44,6 +45,11 @@ static int cmd_export(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		return pl_cli_usage(cmd, "'%s' is not NAME@VERSION", model);
 	if ((rc = pl_cli_open(g, &l)) != 0)
 		return rc;
+	if (work) {
+		if ((rc = pl_cli_work_id(l, &id, work)) != 0)
+			goto done;
+		work = id.ptr;
+	}
 	error = model ? pl_bundle_find_model(l, &root, model) : pl_bundle_find_work(l, &root, work);
 	if (error == PL_OK)
 		error =
@@ -61,10 +67,11 @@ static int cmd_export(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	else
 		printf("wrote %s: %s %s (seq %llu), %zu entries, %zu attachments, proofs against "
 		       "the checkpoint of size %llu (%zu bytes gzip)\n",
-		       out, model ? "model" : "work", model ? model : work,
+		       pl_cli_esc(out), model ? "model" : "work", pl_cli_esc(model ? model : work),
 		       (unsigned long long)root, st.entries, st.attachments,
 		       (unsigned long long)st.size, st.bytes);
 done:
+	pl_buf_free(&id);
 	pl_ledger_free(l);
 	return rc;
 }
@@ -84,10 +91,11 @@ static const char *mark(const pl_bundle_entry *e)
 	return "[verified]";
 }
 
+/* A string field of a bundle's entry, escaped for text output (pl_cli_esc). */
 static const char *str(const json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "-";
+	return s ? pl_cli_esc(s) : "-";
 }
 
 static json_t *pred(const pl_bundle_entry *e)
@@ -97,17 +105,18 @@ static json_t *pred(const pl_bundle_entry *e)
 
 static const char *signer(const pl_bundle_entry *e)
 {
-	return e->signer_name ? e->signer_name : (e->signer ? e->signer : "-");
+	return pl_cli_esc(e->signer_name ? e->signer_name : (e->signer ? e->signer : "-"));
 }
 
 /* "NAME (KEYID): ROLE, granted by ..." */
 static void print_signer(const char *label, const pl_bundle_entry *e)
 {
-	printf("    %-13s %s (%s)\n", label, signer(e), e->signer ? e->signer : "-");
+	printf("    %-13s %s (%s)\n", label, signer(e), e->signer ? pl_cli_esc(e->signer) : "-");
 	if (e->grants)
-		printf("    %-13s %s\n", "role", e->grants);
+		printf("    %-13s %s\n", "role", pl_cli_esc(e->grants));
 	if (!e->checked && e->unchecked_why)
-		printf("    %-13s not every rule could be applied: %s\n", "note", e->unchecked_why);
+		printf("    %-13s not every rule could be applied: %s\n", "note",
+		       pl_cli_esc(e->unchecked_why));
 }
 
 static void print_refs(const char *label, const json_t *refs)
@@ -168,7 +177,8 @@ static void print_check(const pl_bundle_entry *e)
 	json_t *p = pred(e), *m, *sc = json_object_get(p, "scanned");
 	json_t *matches = json_object_get(p, "matches");
 	size_t i;
-	printf("check %s (seq %llu) %s\n", e->name, (unsigned long long)e->seq, mark(e));
+	printf("check %s (seq %llu) %s\n", pl_cli_esc(e->name), (unsigned long long)e->seq,
+	       mark(e));
 	print_signer("by", e);
 	printf("    scanned       %lld records, %lld bytes; %zu match%s\n",
 	       (long long)json_integer_value(json_object_get(sc, "records")),
@@ -192,7 +202,8 @@ static void print_check(const pl_bundle_entry *e)
 static void print_work(const pl_bundle_entry *e)
 {
 	json_t *p = pred(e);
-	printf("work %s (seq %llu) %s\n", e->name + (strncmp(e->name, "work:", 5) ? 0 : 5),
+	printf("work %s (seq %llu) %s\n",
+	       pl_cli_esc(e->name + (strncmp(e->name, "work:", 5) ? 0 : 5)),
 	       (unsigned long long)e->seq, mark(e));
 	printf("    title         %s\n    holder        %s\n    terms         %s\n",
 	       str(p, "title"), str(p, "holder"), str(p, "terms"));
@@ -212,8 +223,9 @@ static void print_attestation(const pl_bundle_entry *e)
 		char *s;
 		if (!strcmp(k, "kind") || !strcmp(k, "subject") || !strcmp(k, "issuer_role"))
 			continue;
+		/* JSON escapes control characters, not C1 or bidirectional ones */
 		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
-		printf("    %-13s %s\n", k, s ? s : "?");
+		printf("    %-13s %s\n", pl_cli_esc(k), s ? pl_cli_esc(s) : "?");
 		free(s);
 	}
 }
@@ -223,7 +235,7 @@ static void print_key(const pl_bundle_entry *e)
 	json_t *p = pred(e);
 	printf("key %s (seq %llu) %s\n", str(p, "name"), (unsigned long long)e->seq, mark(e));
 	printf("    declares      %s\n    signed by     %s (%s)\n", str(p, "role"), signer(e),
-	       e->signer);
+	       pl_cli_esc(e->signer));
 	if (json_object_get(p, "revokes"))
 		printf("    revokes       %s\n", str(p, "revokes"));
 }
@@ -256,11 +268,11 @@ static void print_lineage(const char *file, const pl_bundle_report *r)
 	                                    "attestation", "key",     "grant"};
 	pl_buf root = PL_BUF_INIT;
 	pl_base64_encode(&root, r->root, PL_HASH_LEN);
-	printf("bundle        %s\n", file);
-	printf("subject       %s (seq %llu)\n", r->subject_name,
+	printf("bundle        %s\n", pl_cli_esc(file));
+	printf("subject       %s (seq %llu)\n", pl_cli_esc(r->subject_name),
 	       (unsigned long long)r->subject_seq);
-	printf("checkpoint    %s, size %llu, root %s %s\n", r->origin, (unsigned long long)r->size,
-	       root.ptr,
+	printf("checkpoint    %s, size %llu, root %s %s\n", pl_cli_esc(r->origin),
+	       (unsigned long long)r->size, root.ptr,
 	       r->checkpoint_verified ? "[verified: signed by the trusted operator key]"
 	                              : "[NOT VERIFIED]");
 	for (size_t t = 0; t < sizeof(order) / sizeof(order[0]); t++)
@@ -418,8 +430,9 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 			    "was left out, and nothing unrelated is here; %zu attachment "
 			    "digests\n",
 			    (unsigned long long)r.size, r.nentries, r.nentries,
-			    r.unchecked ? ", some only in part: see the notes" : "", r.subject_name,
-			    (unsigned long long)r.size, (size_t)json_object_size(r.attachments));
+			    r.unchecked ? ", some only in part: see the notes" : "",
+			    pl_cli_esc(r.subject_name), (unsigned long long)r.size,
+			    (size_t)json_object_size(r.attachments));
 		} else {
 			char *save = NULL;
 			for (char *p = strtok_r(r.problems.ptr, "\n", &save); p;
@@ -443,10 +456,11 @@ const pl_cli_cmd pl_cmd_export = {
     "NAME@VERSION   a model's lineage: the model, its base models (recursively),\n"
     "               their datasets, the datasets' checks and rechecks, the works\n"
     "               those checks matched, attestations on any of them\n"
-    "--work ID      everything that holds work ID: the check reports that matched\n"
-    "               it, their datasets, every model trained on those datasets\n"
-    "               directly or through base models, their attestations, and\n"
-    "               claims about the work\n"
+    "--work ID      everything that holds work ID (or a unique prefix of it of at\n"
+    "               least 5 characters): the check reports that matched it, their\n"
+    "               datasets, every model trained on those datasets directly or\n"
+    "               through base models, their attestations, and claims about the\n"
+    "               work\n"
     "--out FILE     where to write (atomically: a temporary file, then rename)\n\n"
     "Either way, the key entry of every signer (and of a key's revocation) is\n"
     "included. The same ledger state always gives the same bytes.\n\n"

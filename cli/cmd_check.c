@@ -44,18 +44,19 @@ void pl_cli_print_matches(pl_ledger *l, json_t *report)
 		       "    %s: %s \"%s\" (%s, %s)\n"
 		       "    words %lld-%lld of the work, %lld matched tokens, containment %s, "
 		       "coverage %s\n",
-		       json_string_value(json_object_get(m, "shard")),
+		       pl_cli_esc(json_string_value(json_object_get(m, "shard"))),
 		       (long long)json_integer_value(json_object_get(m, "record")),
 		       (long long)json_integer_value(json_object_get(m, "offset")),
 		       (long long)json_integer_value(json_object_get(m, "length")),
 		       (long long)json_integer_value(json_object_get(m, "stream_offset")),
 		       (long long)json_integer_value(json_object_get(m, "stream_length")),
-		       json_string_value(json_object_get(m, "class")), id, w.title, w.holder,
-		       w.terms, (long long)json_integer_value(json_array_get(span, 0)),
+		       pl_cli_esc(json_string_value(json_object_get(m, "class"))), pl_cli_esc(id),
+		       pl_cli_esc(w.title), pl_cli_esc(w.holder), pl_cli_esc(w.terms),
+		       (long long)json_integer_value(json_array_get(span, 0)),
 		       (long long)json_integer_value(json_array_get(span, 1)),
 		       (long long)json_integer_value(json_object_get(m, "matched_tokens")),
-		       json_string_value(json_object_get(m, "containment")),
-		       json_string_value(json_object_get(m, "coverage")));
+		       pl_cli_esc(json_string_value(json_object_get(m, "containment"))),
+		       pl_cli_esc(json_string_value(json_object_get(m, "coverage"))));
 	}
 }
 

@@ -134,15 +134,16 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 		pl_cli_json_print(doc);
 	} else {
 		if (recheck)
-			printf("rechecked %s against %llu works: check entry %llu\n", argv[optind],
-			       (unsigned long long)pl_registry_count(l),
+			printf("rechecked %s against %llu works: check entry %llu\n",
+			       pl_cli_esc(argv[optind]), (unsigned long long)pl_registry_count(l),
 			       (unsigned long long)cref.seq);
 		else
 			printf("registered dataset %s@%s as entry %llu (check entry %llu): %zu "
 			       "shards, %llu records, %llu tokens\n",
-			       meta.name, meta.version, (unsigned long long)dref.seq,
-			       (unsigned long long)cref.seq, res.nshards,
-			       (unsigned long long)res.records, (unsigned long long)res.tokens);
+			       pl_cli_esc(meta.name), pl_cli_esc(meta.version),
+			       (unsigned long long)dref.seq, (unsigned long long)cref.seq,
+			       res.nshards, (unsigned long long)res.records,
+			       (unsigned long long)res.tokens);
 		if (res.nmatches)
 			pl_cli_print_matches(l, res.report);
 		else

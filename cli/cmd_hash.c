@@ -154,9 +154,9 @@ static void print_text(const char *path, const shard_sum *sum)
 	pl_hex(merkle, sum->info.merkle, PL_HASH_LEN);
 	printf("%s\n  bytes        %llu\n  format       %s\n  compression  %s\n"
 	       "  sha256       %s\n  merkle       %s\n  records      %llu\n  tokens       %llu\n",
-	       path, (ull)sum->info.stored_bytes, pl_shard_format_name(sum->info.format),
-	       pl_compression_name(sum->info.compression), sha, merkle, (ull)sum->info.records,
-	       (ull)sum->tokens);
+	       pl_cli_esc(path), (ull)sum->info.stored_bytes,
+	       pl_shard_format_name(sum->info.format), pl_compression_name(sum->info.compression),
+	       sha, merkle, (ull)sum->info.records, (ull)sum->tokens);
 }
 
 static void print_json_shard(const char *path, const shard_sum *sum, int first)

@@ -54,12 +54,14 @@ static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		                            "name", name, "keyid", fp.ptr, "public_key", pub.ptr,
 		                            "size", (json_int_t)pl_ledger_size(l)));
 	} else {
-		printf("Initialised ledger %s\n  origin:   %s\n  operator: %s (%s)\n", g->ledger,
-		       pl_ledger_origin(l), fp.ptr, name);
+		printf("Initialised ledger %s\n  origin:   %s\n  operator: %s (%s)\n",
+		       pl_cli_esc(g->ledger), pl_cli_esc(pl_ledger_origin(l)), fp.ptr,
+		       pl_cli_esc(name));
 		if (!keyfile)
-			printf("  key:      %s/keys/operator.key (keep it secret)\n", g->ledger);
+			printf("  key:      %s/keys/operator.key (keep it secret)\n",
+			       pl_cli_esc(g->ledger));
 		printf("  trust:    %s/operator.pub (what verify-bundle --trust needs)\n",
-		       g->ledger);
+		       pl_cli_esc(g->ledger));
 		printf("  entry 0:  the operator's key\n");
 	}
 	pl_buf_free(&fp);

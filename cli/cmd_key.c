@@ -99,8 +99,9 @@ static int cmd_key_gen(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		                            from ? from : path.ptr));
 	} else {
 		if (!from)
-			printf("%s.key  private key (PEM PKCS#8 Ed25519, mode 0600)\n", prefix);
-		printf("%s.pub  public key\nkeyid  %s\n", prefix, fp.ptr);
+			printf("%s.key  private key (PEM PKCS#8 Ed25519, mode 0600)\n",
+			       pl_cli_esc(prefix));
+		printf("%s.pub  public key\nkeyid  %s\n", pl_cli_esc(prefix), fp.ptr);
 	}
 done:
 	pl_key_free(k);
@@ -246,8 +247,8 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 	} else {
 		const pl_role_rule *r = pl_role_find(role);
 		const char *q = strchr(name, ' ') ? "\"" : "";
-		printf("registered %s key %s%s%s (%s) as entry %llu\n", role, q, name, q, fp.ptr,
-		       (unsigned long long)ref.seq);
+		printf("registered %s key %s%s%s (%s) as entry %llu\n", pl_cli_esc(role), q,
+		       pl_cli_esc(name), q, fp.ptr, (unsigned long long)ref.seq);
 		pl_key_status ks;
 		if (r && r->granted_by && !r->self && !g->quiet &&
 		    pl_ledger_key_status(l, &ks, fp.ptr) == PL_OK && !ks.in_force)
@@ -331,11 +332,11 @@ static int grant_common(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv,
 		                            "keyid", keyid.ptr, "name", st.name, "in_force",
 		                            st.in_force, "entry", pl_cli_ref(ref.seq, ref.leaf)));
 	} else if (revoke) {
-		printf("revoked the %s grant of \"%s\" (%s) as entry %llu\n", role, st.name,
-		       keyid.ptr, (unsigned long long)ref.seq);
+		printf("revoked the %s grant of \"%s\" (%s) as entry %llu\n", pl_cli_esc(role),
+		       pl_cli_esc(st.name), pl_cli_esc(keyid.ptr), (unsigned long long)ref.seq);
 	} else {
-		printf("granted %s to \"%s\" (%s) as entry %llu\n", role, st.name, keyid.ptr,
-		       (unsigned long long)ref.seq);
+		printf("granted %s to \"%s\" (%s) as entry %llu\n", pl_cli_esc(role),
+		       pl_cli_esc(st.name), pl_cli_esc(keyid.ptr), (unsigned long long)ref.seq);
 	}
 done:
 	pl_ledger_free(l);
@@ -398,7 +399,9 @@ static int list_one(void *vctx, const pl_key_info *k)
 		/* git verify-commit matches by key; the principal is the key's name,
 		 * quoted when it holds a space (OpenSSH reads quoted principals) */
 		const char *q = strchr(k->name, ' ') ? "\"" : "";
-		printf("%s%s%s namespaces=\"git\" %s\n", q, k->name, q, k->public_key);
+		/* escaped: a forged name cannot add a line (a principal) to the file */
+		printf("%s%s%s namespaces=\"git\" %s\n", q, pl_cli_esc(k->name), q,
+		       pl_cli_esc(k->public_key));
 		return 0;
 	}
 	if ((ctx->error = pl_ledger_key_status(ctx->l, &st, k->keyid)) < 0)
@@ -424,8 +427,9 @@ static int list_one(void *vctx, const pl_key_info *k)
 			       "STATUS");
 			ctx->header = 1;
 		}
-		printf("%-5llu %-14s %-24s %-51s %s\n", (unsigned long long)k->seq, k->role,
-		       k->name, k->keyid, status.ptr);
+		printf("%-5llu %-14s %-24s %-51s %s\n", (unsigned long long)k->seq,
+		       pl_cli_esc(k->role), pl_cli_esc(k->name), pl_cli_esc(k->keyid),
+		       pl_cli_esc(status.ptr));
 	}
 	pl_buf_free(&status);
 	return 0;

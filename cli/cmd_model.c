@@ -121,9 +121,10 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 		} else {
 			printf("registered model %s@%s as entry %llu (training_flop %s, parameters "
 			       "%s%s)\n",
-			       spec.name, spec.version, (unsigned long long)ref.seq,
-			       json_string_value(json_object_get(p, "training_flop")),
-			       json_string_value(json_object_get(p, "parameters")),
+			       pl_cli_esc(spec.name), pl_cli_esc(spec.version),
+			       (unsigned long long)ref.seq,
+			       pl_cli_esc(json_string_value(json_object_get(p, "training_flop"))),
+			       pl_cli_esc(json_string_value(json_object_get(p, "parameters"))),
 			       json_is_true(json_object_get(p, "frontier")) ? ", frontier" : "");
 		}
 	}

@@ -5,21 +5,23 @@
 #include "commands.h"
 #include "pl_query.h"
 
+/* A string field, escaped for text output. */
+static const char *str(const json_t *o, const char *k)
+{
+	return pl_cli_esc(json_string_value(json_object_get(o, k)));
+}
+
 static void print_one(json_t *q, const char *indent)
 {
 	json_t *w = json_object_get(q, "work"), *e, *v;
 	size_t i, j;
-	printf("%swork %s \"%s\" (%s, %s), registered at entry %lld\n", indent,
-	       json_string_value(json_object_get(w, "id")),
-	       json_string_value(json_object_get(w, "title")),
-	       json_string_value(json_object_get(w, "holder")),
-	       json_string_value(json_object_get(w, "terms")),
+	printf("%swork %s \"%s\" (%s, %s), registered at entry %lld\n", indent, str(w, "id"),
+	       str(w, "title"), str(w, "holder"), str(w, "terms"),
 	       (long long)json_integer_value(json_object_get(w, "seq")));
 	if (json_object_get(q, "match"))
-		printf(
-		    "%s  the file is a %s match (containment %s)\n", indent,
-		    json_string_value(json_object_get(json_object_get(q, "match"), "class")),
-		    json_string_value(json_object_get(json_object_get(q, "match"), "containment")));
+		printf("%s  the file is a %s match (containment %s)\n", indent,
+		       str(json_object_get(q, "match"), "class"),
+		       str(json_object_get(q, "match"), "containment"));
 	printf("%s  evidence: %zu check report%s matched it\n", indent,
 	       json_array_size(json_object_get(q, "evidence")),
 	       json_array_size(json_object_get(q, "evidence")) == 1 ? "" : "s");
@@ -28,28 +30,26 @@ static void print_one(json_t *q, const char *indent)
 		json_t *ds = json_object_get(e, "dataset");
 		printf("%s    check entry %lld (%s)%s%s: %zu match%s\n", indent,
 		       (long long)json_integer_value(json_object_get(e, "check")),
-		       json_string_value(json_object_get(e, "created")), ds ? " of dataset " : "",
-		       ds ? json_string_value(json_object_get(ds, "name")) : "",
+		       str(e, "created"), ds ? " of dataset " : "", ds ? str(ds, "name") : "",
 		       json_array_size(json_object_get(e, "matches")),
 		       json_array_size(json_object_get(e, "matches")) == 1 ? "" : "es");
-		json_array_foreach(json_object_get(e, "matches"), j, v)
-		    printf("%s      %s record %lld, stream bytes %lld+%lld: %s, %lld tokens\n",
-		           indent, json_string_value(json_object_get(v, "shard")),
-		           (long long)json_integer_value(json_object_get(v, "record")),
-		           (long long)json_integer_value(json_object_get(v, "stream_offset")),
-		           (long long)json_integer_value(json_object_get(v, "stream_length")),
-		           json_string_value(json_object_get(v, "class")),
-		           (long long)json_integer_value(json_object_get(v, "matched_tokens")));
+		json_array_foreach(json_object_get(e, "matches"), j, v) printf(
+		    "%s      %s record %lld, stream bytes %lld+%lld: %s, %lld tokens\n", indent,
+		    str(v, "shard"), (long long)json_integer_value(json_object_get(v, "record")),
+		    (long long)json_integer_value(json_object_get(v, "stream_offset")),
+		    (long long)json_integer_value(json_object_get(v, "stream_length")),
+		    str(v, "class"),
+		    (long long)json_integer_value(json_object_get(v, "matched_tokens")));
 	}
 	printf("%s  models trained on it (directly or through base models): %zu\n", indent,
 	       json_array_size(json_object_get(q, "models")));
 	json_array_foreach(json_object_get(q, "models"), i, v)
 	{
 		json_t *via = json_object_get(v, "via"), *s;
-		printf("%s    %s (entry %lld): ", indent,
-		       json_string_value(json_object_get(v, "name")),
+		printf("%s    %s (entry %lld): ", indent, str(v, "name"),
 		       (long long)json_integer_value(json_object_get(v, "seq")));
-		json_array_foreach(via, j, s) printf("%s%s", j ? " -> " : "", json_string_value(s));
+		json_array_foreach(via, j, s)
+		    printf("%s%s", j ? " -> " : "", pl_cli_esc(json_string_value(s)));
 		printf("\n");
 	}
 }
@@ -64,12 +64,10 @@ static void print_leads(json_t *leads, const char *what)
 	json_array_foreach(leads, i, v) printf(
 	    "  %s (entry %lld): %lld consecutive fingerprints hit (false-positive odds "
 	    "%s); newest check %lld; %s\n",
-	    json_string_value(json_object_get(json_object_get(v, "dataset"), "name")),
+	    str(json_object_get(v, "dataset"), "name"),
 	    (long long)json_integer_value(json_object_get(json_object_get(v, "dataset"), "seq")),
-	    (long long)json_integer_value(json_object_get(v, "run")),
-	    json_string_value(json_object_get(v, "false_positive_odds")),
-	    (long long)json_integer_value(json_object_get(v, "newest_check")),
-	    json_string_value(json_object_get(v, "action")));
+	    (long long)json_integer_value(json_object_get(v, "run")), str(v, "false_positive_odds"),
+	    (long long)json_integer_value(json_object_get(v, "newest_check")), str(v, "action"));
 }
 
 static int cmd_query(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
@@ -79,7 +77,7 @@ static int cmd_query(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {NULL, 0, NULL, 0}};
 	const char *work = NULL, *file = NULL;
 	pl_ledger *l = NULL;
-	pl_buf data = PL_BUF_INIT;
+	pl_buf data = PL_BUF_INIT, id = PL_BUF_INIT;
 	json_t *q = NULL;
 	int c, rc, error;
 
@@ -104,7 +102,9 @@ static int cmd_query(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		return pl_cli_fail(error);
 	if ((rc = pl_cli_open(g, &l)) != 0)
 		goto done;
-	error = work ? pl_query_work(&q, l, work)
+	if (work && (rc = pl_cli_work_id(l, &id, work)) != 0)
+		goto done;
+	error = work ? pl_query_work(&q, l, id.ptr)
 	             : pl_query_file(&q, l, file, data.ptr ? data.ptr : "", data.len);
 	if (error < 0) {
 		rc = pl_cli_fail(error);
@@ -119,11 +119,10 @@ static int cmd_query(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	} else {
 		json_t *v;
 		size_t i;
-		printf("%s: %lld words, normalized sha256 %s\n", file,
+		printf("%s: %lld words, normalized sha256 %s\n", pl_cli_esc(file),
 		       (long long)json_integer_value(
 		           json_object_get(json_object_get(q, "file"), "tokens")),
-		       json_string_value(
-		           json_object_get(json_object_get(q, "file"), "normalized_sha256")));
+		       str(json_object_get(q, "file"), "normalized_sha256"));
 		if (!json_array_size(json_object_get(q, "works")))
 			printf("it matches no registered work\n");
 		json_array_foreach(json_object_get(q, "works"), i, v) print_one(v, "");
@@ -132,6 +131,7 @@ static int cmd_query(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 done:
 	json_decref(q);
 	pl_buf_free(&data);
+	pl_buf_free(&id);
 	pl_ledger_free(l);
 	return rc;
 }
@@ -139,9 +139,11 @@ done:
 const pl_cli_cmd pl_cmd_query = {
     "query", cmd_query, "--work ID | --file FILE",
     "which check reports, datasets and models hold a work; and which sketches probably do",
-    "--work ID: the registered work's evidence: every check report that matched it\n"
-    "(with its spans), the datasets of those checks, and every model trained on them\n"
-    "directly or through any chain of base models (\"via\" shows the chain).\n\n"
+    "--work ID: the registered work's evidence (ID: a work id, or a unique prefix of\n"
+    "at least 5 characters, as 'work show' takes it): every check report that\n"
+    "matched it (with its spans), the datasets of those checks, and every model\n"
+    "trained on them directly or through any chain of base models (\"via\" shows\n"
+    "the chain).\n\n"
     "Separately, as leads: datasets whose Bloom sketch holds a run of at least 8\n"
     "consecutive fingerprints of the work (false-positive odds printed) and whose newest\n"
     "check predates the work's registration. A lead is not proof: it obliges the lab\n"

@@ -132,7 +132,7 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		       (unsigned long long)r.size, rootb.ptr,
 		       since ? "; the --since checkpoint is a prefix of this ledger" : "");
 	} else {
-		fputs(r.problems.ptr, stdout);
+		pl_cli_put_lines(stdout, r.problems.ptr);
 		pl_cli_err("verification FAILED: %zu problem%s", r.nproblems,
 		           r.nproblems == 1 ? "" : "s");
 		rc = PL_EXIT_FINDING;
@@ -141,9 +141,10 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		json_t *f;
 		size_t i;
 		json_array_foreach(findings, i, f)
-		    printf("policy: %s %s: %s\n", json_string_value(json_object_get(f, "severity")),
-		           json_string_value(json_object_get(f, "code")),
-		           json_string_value(json_object_get(f, "message")));
+		    printf("policy: %s %s: %s\n",
+		           pl_cli_esc(json_string_value(json_object_get(f, "severity"))),
+		           pl_cli_esc(json_string_value(json_object_get(f, "code"))),
+		           pl_cli_esc(json_string_value(json_object_get(f, "message"))));
 		if (json_array_size(findings))
 			pl_cli_err("policy: %zu finding%s", json_array_size(findings),
 			           json_array_size(findings) == 1 ? "" : "s");

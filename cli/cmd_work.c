@@ -83,7 +83,7 @@ static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		    "short", p.short_work, "entry", pl_cli_ref(ref.seq, ref.leaf)));
 	else
 		printf("registered %s \"%s\" (%llu words, %zu fingerprints) as entry %llu\n", p.id,
-		       meta.title, (unsigned long long)p.tokens, p.nfp,
+		       pl_cli_esc(meta.title), (unsigned long long)p.tokens, p.nfp,
 		       (unsigned long long)ref.seq);
 done:
 	pl_ledger_free(l);
@@ -242,7 +242,7 @@ static int cmd_work_import(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **ar
 		                                     pl_cli_ref(ref.seq, ref.leaf)));
 		if (!g->json)
 			printf("registered %s \"%s\" as entry %llu\n", items[i].p.id,
-			       items[i].meta.title, (unsigned long long)ref.seq);
+			       pl_cli_esc(items[i].meta.title), (unsigned long long)ref.seq);
 	}
 	if (g->json) {
 		pl_cli_json_print(json_pack("{s:o}", "works", out));
@@ -289,16 +289,18 @@ static int wl_one(void *vctx, const pl_work_info *w)
 		printf("work %s\n  title:    %s\n  creators: %s\n  holder:   %s\n  terms:    %s\n"
 		       "  words:    %llu\n  fingerprints: %llu (robust %llu)\n"
 		       "  normalized sha256: %s\n  entry:    %llu (%s)\n",
-		       w->id, w->title, w->creators, w->holder, w->terms,
-		       (unsigned long long)w->tokens, (unsigned long long)w->nfp,
-		       (unsigned long long)w->nrfp, w->normalized_sha256,
-		       (unsigned long long)w->seq, w->created);
+		       pl_cli_esc(w->id), pl_cli_esc(w->title), pl_cli_esc(w->creators),
+		       pl_cli_esc(w->holder), pl_cli_esc(w->terms), (unsigned long long)w->tokens,
+		       (unsigned long long)w->nfp, (unsigned long long)w->nrfp,
+		       pl_cli_esc(w->normalized_sha256), (unsigned long long)w->seq,
+		       pl_cli_esc(w->created));
 	} else {
 		if (!ctx->header) {
 			printf("%-18s %-22s %-20s %s\n", "WORK", "TERMS", "HOLDER", "TITLE");
 			ctx->header = 1;
 		}
-		printf("%-18s %-22s %-20s %s\n", w->id, w->terms, w->holder, w->title);
+		printf("%-18s %-22s %-20s %s\n", pl_cli_esc(w->id), pl_cli_esc(w->terms),
+		       pl_cli_esc(w->holder), pl_cli_esc(w->title));
 	}
 	return 0;
 }
@@ -328,19 +330,21 @@ static int cmd_work_list(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv
 static int cmd_work_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	pl_ledger *l = NULL;
+	pl_buf id = PL_BUF_INIT;
 	wl_ctx ctx = {g, json_array(), 0, 1};
 	int rc, error;
 	if (argc != 2) {
 		json_decref(ctx.arr);
 		return pl_cli_usage(cmd, "expected one work ID");
 	}
-	if ((rc = pl_cli_open(g, &l)) == 0) {
-		if ((error = pl_registry_get(l, argv[1], wl_one, &ctx)) < 0)
+	if ((rc = pl_cli_open(g, &l)) == 0 && (rc = pl_cli_work_id(l, &id, argv[1])) == 0) {
+		if ((error = pl_registry_get(l, id.ptr, wl_one, &ctx)) < 0)
 			rc = pl_cli_fail(error);
 		else if (g->json)
 			pl_cli_json_print(json_incref(json_array_get(ctx.arr, 0)));
 	}
 	json_decref(ctx.arr);
+	pl_buf_free(&id);
 	pl_ledger_free(l);
 	return rc;
 }
@@ -377,4 +381,8 @@ const pl_cli_cmd pl_cmd_work_list = {"work list", cmd_work_list, "", "list the r
 const pl_cli_cmd pl_cmd_work_show = {
     "work show", cmd_work_show, "ID", "show one registered work",
     "Title, creators, holder, terms, size in words, fingerprint "
-    "counts, normalized\nSHA-256 and the entry that registered it.\n"};
+    "counts, normalized\nSHA-256 and the entry that registered it.\n\n"
+    "ID is a work id (W and 16 hex digits) or, as git takes commit ids, a unique\n"
+    "prefix of at least 5 characters (W0123). Errors (exit 3): no such work; a\n"
+    "prefix shorter than 5 characters; a prefix several works share (the message\n"
+    "names them).\n"};

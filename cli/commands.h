@@ -30,6 +30,10 @@ extern const pl_cli_cmd pl_cmd_attest;
 extern const pl_cli_cmd pl_cmd_lineage;
 extern const pl_cli_cmd pl_cmd_dataset_register;
 extern const pl_cli_cmd pl_cmd_dataset_recheck;
+extern const pl_cli_cmd pl_cmd_dataset_list;
+extern const pl_cli_cmd pl_cmd_dataset_show;
+extern const pl_cli_cmd pl_cmd_model_list;
+extern const pl_cli_cmd pl_cmd_model_show;
 
 extern const pl_cli_cmd pl_cmd_export;
 extern const pl_cli_cmd pl_cmd_verify_bundle;

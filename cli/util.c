@@ -79,6 +79,33 @@ static void json_error(const char *code, const char *msg)
 	}
 }
 
+const char *pl_cli_esc(const char *s)
+{
+	static pl_buf slots[PL_CLI_ESC_SLOTS];
+	static size_t next;
+	pl_buf *b = &slots[next];
+
+	next = (next + 1) % PL_CLI_ESC_SLOTS;
+	pl_buf_clear(b);
+	if (pl_buf_put_escaped(b, s, s ? strlen(s) : 0) < 0)
+		return "(out of memory)";
+	return b->ptr;
+}
+
+/* Format a message and write it to stderr escaped: a value quoted in it
+ * cannot start a line of its own. */
+static void err_vprint(const char *fmt, va_list ap)
+{
+	pl_buf msg = PL_BUF_INIT, out = PL_BUF_INIT;
+	if (pl_buf_vprintf(&msg, fmt, ap) == PL_OK &&
+	    pl_buf_put_escaped(&out, msg.ptr, msg.len) == PL_OK)
+		fputs(out.ptr, stderr);
+	else
+		fputs("(message lost: out of memory)", stderr);
+	pl_buf_free(&msg);
+	pl_buf_free(&out);
+}
+
 void pl_cli_err(const char *fmt, ...)
 {
 	va_list ap;
@@ -93,7 +120,7 @@ void pl_cli_err(const char *fmt, ...)
 	}
 	fputs("provledger: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	err_vprint(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -134,7 +161,7 @@ int pl_cli_usage(const pl_cli_cmd *cmd, const char *fmt, ...)
 	}
 	fprintf(stderr, "provledger: %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	err_vprint(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nusage: provledger %s %s\n(see 'provledger help %s')\n", cmd->name,
 	        cmd->synopsis, cmd->name);
@@ -275,8 +302,8 @@ int pl_cli_dry_report(const pl_cli *g, int rc)
 		unsigned long long seq = strtoull(p, NULL, 10);
 		json_t *env = NULL, *st = NULL;
 		pl_buf payload = PL_BUF_INIT;
-		if (sp && sp < p + len && pl_json_parse(&env, sp + 1, (size_t)(p + len - sp - 1),
-		                                        "envelope") == PL_OK) {
+		if (sp && sp < p + len &&
+		    pl_json_parse(&env, sp + 1, (size_t)(p + len - sp - 1), "envelope") == PL_OK) {
 			const char *b64 = json_string_value(json_object_get(env, "payload"));
 			if (b64 && pl_base64_decode(&payload, b64, strlen(b64)) == PL_OK)
 				pl_json_parse(&st, payload.ptr, payload.len, "statement");
@@ -284,11 +311,13 @@ int pl_cli_dry_report(const pl_cli *g, int rc)
 		if (st) {
 			if (!g->json) {
 				char *s = json_dumps(st, JSON_INDENT(2) | JSON_SORT_KEYS);
-				printf("would append entry %llu:\n%s\n", seq, s ? s : "");
+				printf("would append entry %llu:\n", seq);
+				pl_cli_put_lines(stdout, s ? s : "");
+				putchar('\n');
 				free(s);
 			}
-			json_array_append_new(arr, json_pack("{s:I, s:o}", "seq", (json_int_t)seq,
-			                                     "statement", st));
+			json_array_append_new(
+			    arr, json_pack("{s:I, s:o}", "seq", (json_int_t)seq, "statement", st));
 		}
 		n++;
 		json_decref(env);

@@ -341,3 +341,85 @@ done:
 	pl_buf_free(&tmp);
 	return error;
 }
+
+/* The length of the valid UTF-8 sequence at p (of at most n bytes) and its
+ * code point in *cp; 0 when p does not start one. */
+static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;
+	len = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	if (n < len)
+		return 0;
+	c = p[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Code points that would hide, move or break what follows them on screen. */
+static int shown_escaped(uint32_t c)
+{
+	return c < 0xa0 || c == 0x061c || c == 0x200e || c == 0x200f || c == 0x2028 ||
+	       c == 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+int pl_buf_put_escaped(pl_buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	int error;
+
+	if (s == NULL) {
+		s = "";
+		len = 0;
+		p = (const unsigned char *)s;
+	}
+	if ((error = pl_buf_grow(out, len)) < 0)
+		return error;
+	while (i < len) {
+		uint32_t cp = 0;
+		size_t k = 0;
+		const char *e = NULL;
+		char tmp[16];
+
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0x80 && (k = utf8_seq(p + i, len - i, &cp)) > 0 && !shown_escaped(cp)) {
+			i += k;
+			continue;
+		}
+		/* flush the plain run before p[i] */
+		if ((error = pl_buf_put(out, s + run, i - run)) < 0)
+			return error;
+		if (p[i] == '\n')
+			e = "\\n";
+		else if (p[i] == '\t')
+			e = "\\t";
+		else if (p[i] == '\r')
+			e = "\\r";
+		else if (k > 0)
+			snprintf(tmp, sizeof(tmp), "\\u{%04x}", (unsigned)cp);
+		else
+			snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
+		if ((error = pl_buf_puts(out, e ? e : tmp)) < 0)
+			return error;
+		i += k > 0 ? k : 1;
+		run = i;
+	}
+	if ((error = pl_buf_put(out, s + run, i - run)) < 0)
+		return error;
+	return PL_OK;
+}

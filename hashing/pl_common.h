@@ -65,6 +65,18 @@ void pl_buf_clear(pl_buf *b);
 char *pl_buf_detach(pl_buf *b);
 void pl_buf_free(pl_buf *b); /* NULL-safe */
 
+/* Append s[0..len) to out for display in text output, so that a value cannot
+ * forge or reorder lines: LF, TAB and CR become \n, \t and \r; every other
+ * byte below 0x20 (ESC and NUL included) and DEL become \xNN; the C1 controls
+ * (U+0080-U+009F), the bidirectional marks, embeddings, overrides and isolates
+ * (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) and the line and
+ * paragraph separators (U+2028, U+2029) become \u{NNNN}; each byte that is
+ * not part of valid UTF-8 (overlong forms and surrogates included) becomes
+ * \xNN. Everything else, backslashes too, is copied as is: the result is for
+ * people to read, not to be unescaped, and text escaped once (a tar member
+ * name in a message) stays as it is. PL_ENOMEM on failure. */
+int pl_buf_put_escaped(pl_buf *out, const char *s, size_t len);
+
 /* Lowercase hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void pl_hex(char *out, const unsigned char *in, size_t n);
 /* Decode exactly n bytes of hex (either case); PL_EINVALID otherwise. */

@@ -511,14 +511,15 @@ again:
 					              (unsigned long long)l->size);
 					pl_write_file_atomic(pk.ptr, cpk.ptr, cpk.len, 0644);
 				}
-				error = pl_error_set(PL_EINVALID,
-				                     "%s: the log was rewritten: the index does not "
-				                     "match the git history; its signed checkpoint of "
-				                     "size %llu is kept as %s; run 'provledger verify "
-				                     "--since' it, then 'provledger reindex "
-				                     "--accept-rollback'",
-				                     l->dir, (unsigned long long)l->size,
-				                     pk.len ? pk.ptr : "(none)");
+				error =
+				    pl_error_set(PL_EINVALID,
+				                 "%s: the log was rewritten: the index does not "
+				                 "match the git history; its signed checkpoint of "
+				                 "size %llu is kept as %s; run 'provledger verify "
+				                 "--since' it, then 'provledger reindex "
+				                 "--accept-rollback'",
+				                 l->dir, (unsigned long long)l->size,
+				                 pk.len ? pk.ptr : "(none)");
 				pl_buf_free(&cpk);
 				pl_buf_free(&pk);
 				goto done;

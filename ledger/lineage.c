@@ -20,7 +20,7 @@ typedef struct {
 	json_t *works;    /* "W..." -> WORK */
 	json_t *atts;     /* "seq" of the subject -> [ATTESTATION] */
 	json_t *reserved; /* "seq" of a model -> [dataset names]; null while visiting */
-	sqlite3_stmt *q_inputs, *q_checks, *q_cworks, *q_atts, *q_work;
+	sqlite3_stmt *q_inputs, *q_checks, *q_cworks, *q_atts, *q_work, *q_key;
 } lctx;
 
 static void key_of(char key[24], uint64_t seq)
@@ -58,7 +58,9 @@ static int ctx_init(lctx *c, pl_ledger *l)
 	                                 " 'revocation' ORDER BY seq")) < 0 ||
 	    (error = pl_lineage__prepare(l, &c->q_work,
 	                                 "SELECT seq FROM entries WHERE type = 'work' AND"
-	                                 " name = 'work:' || ? ORDER BY seq LIMIT 1")) < 0)
+	                                 " name = 'work:' || ? ORDER BY seq LIMIT 1")) < 0 ||
+	    (error = pl_lineage__prepare(l, &c->q_key, "SELECT name FROM keys WHERE keyid = ?")) <
+	        0)
 		return error;
 	return PL_OK;
 }
@@ -76,6 +78,7 @@ static void ctx_free(lctx *c)
 	sqlite3_finalize(c->q_cworks);
 	sqlite3_finalize(c->q_atts);
 	sqlite3_finalize(c->q_work);
+	sqlite3_finalize(c->q_key);
 }
 
 static const char *str(const json_t *o, const char *k)
@@ -304,6 +307,21 @@ static int dataset_of(lctx *c, json_t **out, uint64_t seq)
 	return error;
 }
 
+/* The registered name of key keyid as a JSON string; null when the index
+ * does not know the key (or the name is not UTF-8, which jansson refuses). */
+static json_t *key_name(lctx *c, const char *keyid)
+{
+	const char *name;
+	json_t *v;
+	sqlite3_reset(c->q_key);
+	sqlite3_bind_text(c->q_key, 1, keyid, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(c->q_key) != SQLITE_ROW ||
+	    (name = (const char *)sqlite3_column_text(c->q_key, 0)) == NULL ||
+	    (v = json_string(name)) == NULL)
+		return json_null();
+	return v;
+}
+
 /* [ATTESTATION] about subject seq (borrowed from the cache). */
 static int atts_of(lctx *c, json_t **out, uint64_t subject, const char *subject_name)
 {
@@ -336,6 +354,7 @@ static int atts_of(lctx *c, json_t **out, uint64_t subject, const char *subject_
 		    (const char *)sqlite3_column_text(c->q_atts, 1), "created", row.created,
 		    "revoked", revoked, "revoked_by",
 		    revoked ? json_integer(sqlite3_column_int64(c->q_atts, 2)) : json_null());
+		json_object_set_new(a, "issuer_name", key_name(c, row.keyid));
 		json_object_foreach(pred, k, v)
 		{
 			int s = 0;

@@ -1,4 +1,9 @@
-/* lineage_render.c - a lineage document as human text or a Graphviz digraph. */
+/* lineage_render.c - a lineage document as human text or a Graphviz digraph.
+ *
+ * Every string taken from the document (names, titles, holders, paths,
+ * messages: what entries say) is shown escaped (pl_buf_put_escaped), so that
+ * no value can start a line of its own or reorder the text; in DOT, q() then
+ * quotes what the label holds. */
 #include <string.h>
 
 #include "lineage_internal.h"
@@ -9,12 +14,42 @@ static const char *str(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* Escaped copies of values for one render, used in turn, so that one printf
+ * can take up to RING of them. */
+#define RING 8
+typedef struct {
+	pl_buf slot[RING];
+	size_t next;
+} ring;
+
+static const char *esc(ring *r, const char *s)
+{
+	pl_buf *b = &r->slot[r->next];
+	r->next = (r->next + 1) % RING;
+	pl_buf_clear(b);
+	if (pl_buf_put_escaped(b, s, s ? strlen(s) : 0) < 0)
+		return "?";
+	return b->ptr;
+}
+
+/* A string field of o, escaped. */
+static const char *txt(ring *r, const json_t *o, const char *k)
+{
+	return esc(r, str(o, k));
+}
+
+static void ring_free(ring *r)
+{
+	for (size_t i = 0; i < RING; i++)
+		pl_buf_free(&r->slot[i]);
+}
+
 static long long num(const json_t *o, const char *k)
 {
 	return (long long)json_integer_value(json_object_get(o, k));
 }
 
-static void join(pl_buf *b, const json_t *arr)
+static void join(ring *r, pl_buf *b, const json_t *arr)
 {
 	json_t *v;
 	size_t i;
@@ -22,64 +57,78 @@ static void join(pl_buf *b, const json_t *arr)
 		pl_buf_puts(b, "-");
 		return;
 	}
-	json_array_foreach(arr, i, v) pl_buf_printf(b, "%s%s", i ? ", " : "", json_string_value(v));
+	json_array_foreach(arr, i, v)
+	    pl_buf_printf(b, "%s%s", i ? ", " : "", esc(r, json_string_value(v)));
 }
 
-static void text_model(pl_buf *b, const json_t *m, const char *what)
+static void text_model(ring *r, pl_buf *b, const json_t *m, const char *what)
 {
 	const json_t *hw = json_object_get(m, "hardware");
 	json_t *w;
 	size_t i;
-	pl_buf_printf(b, "%s %s (seq %lld)%s\n", what, str(m, "name"), num(m, "seq"),
+	pl_buf_printf(b, "%s %s (seq %lld)%s\n", what, txt(r, m, "name"), num(m, "seq"),
 	              json_is_true(json_object_get(m, "frontier")) ? " [frontier]" : "");
-	pl_buf_printf(b, "  lab %s, created %s\n", str(m, "lab"), str(m, "created"));
-	pl_buf_printf(b, "  training_flop %s, parameters %s", str(m, "training_flop"),
-	              str(m, "parameters"));
+	pl_buf_printf(b, "  lab %s, created %s\n", txt(r, m, "lab"), txt(r, m, "created"));
+	pl_buf_printf(b, "  training_flop %s, parameters %s", txt(r, m, "training_flop"),
+	              txt(r, m, "parameters"));
 	if (hw)
-		pl_buf_printf(b, ", hardware %s x %lld", str(hw, "accelerator"), num(hw, "count"));
+		pl_buf_printf(b, ", hardware %s x %lld", txt(r, hw, "accelerator"),
+		              num(hw, "count"));
 	pl_buf_puts(b, "\n");
 	if (json_object_get(m, "started") || json_object_get(m, "finished"))
-		pl_buf_printf(b, "  trained %s .. %s\n", str(m, "started"), str(m, "finished"));
+		pl_buf_printf(b, "  trained %s .. %s\n", txt(r, m, "started"),
+		              txt(r, m, "finished"));
 	json_array_foreach(json_object_get(m, "weights"), i, w)
-	    pl_buf_printf(b, "  weights %s sha256 %s\n", str(w, "name"), str(w, "sha256"));
+	    pl_buf_printf(b, "  weights %s sha256 %s\n", txt(r, w, "name"), txt(r, w, "sha256"));
 	pl_buf_puts(b, "  fine-tuned from: ");
-	join(b, json_object_get(m, "base_models"));
+	join(r, b, json_object_get(m, "base_models"));
 	pl_buf_puts(b, "\n  trained on: ");
-	join(b, json_object_get(m, "datasets"));
+	join(r, b, json_object_get(m, "datasets"));
 	pl_buf_puts(b, "\n");
 }
 
-static int render_text(pl_buf *b, const json_t *doc)
+/* "by ROLE NAME (KEYID)", or "by ROLE KEYID" when the key's name is unknown. */
+static void text_issuer(ring *r, pl_buf *b, const json_t *a)
+{
+	const char *name = json_string_value(json_object_get(a, "issuer_name"));
+	if (name)
+		pl_buf_printf(b, " by %s %s (%s)", txt(r, a, "issuer_role"), esc(r, name),
+		              txt(r, a, "issuer"));
+	else
+		pl_buf_printf(b, " by %s %s", txt(r, a, "issuer_role"), txt(r, a, "issuer"));
+}
+
+static int render_text(ring *r, pl_buf *b, const json_t *doc)
 {
 	json_t *v, *s;
 	size_t i, j;
-	text_model(b, json_object_get(doc, "model"), "model");
+	text_model(r, b, json_object_get(doc, "model"), "model");
 	json_array_foreach(json_object_get(doc, "base_models"), i, v)
-	    text_model(b, v, "base model");
+	    text_model(r, b, v, "base model");
 	json_array_foreach(json_object_get(doc, "datasets"), i, v)
 	{
 		const json_t *t = json_object_get(v, "totals");
 		pl_buf_printf(b,
 		              "dataset %s (seq %lld): %lld shard%s, %lld record%s, %lld tokens\n",
-		              str(v, "name"), num(v, "seq"), num(t, "shards"),
+		              txt(r, v, "name"), num(v, "seq"), num(t, "shards"),
 		              num(t, "shards") == 1 ? "" : "s", num(t, "records"),
 		              num(t, "records") == 1 ? "" : "s", num(t, "tokens"));
 		json_array_foreach(json_object_get(v, "shards"), j, s)
 		    pl_buf_printf(b, "  shard %s sha256 %s, %lld record%s, %lld tokens\n",
-		                  str(s, "path"), str(s, "sha256"), num(s, "records"),
+		                  txt(r, s, "path"), txt(r, s, "sha256"), num(s, "records"),
 		                  num(s, "records") == 1 ? "" : "s", num(s, "tokens"));
 		json_array_foreach(json_object_get(v, "checks"), j, s) pl_buf_printf(
 		    b, "  check seq %lld (%s): %lld record%s, %lld match%s\n", num(s, "seq"),
-		    str(s, "created"), num(s, "records"), num(s, "records") == 1 ? "" : "s",
+		    txt(r, s, "created"), num(s, "records"), num(s, "records") == 1 ? "" : "s",
 		    num(s, "matches"), num(s, "matches") == 1 ? "" : "es");
 	}
 	json_array_foreach(json_object_get(doc, "works"), i, v)
 	{
-		pl_buf_printf(b, "work %s \"%s\" holder %s, terms %s%s; in ", str(v, "id"),
-		              str(v, "title"), str(v, "holder"), str(v, "terms"),
+		pl_buf_printf(b, "work %s \"%s\" holder %s, terms %s%s; in ", txt(r, v, "id"),
+		              txt(r, v, "title"), txt(r, v, "holder"), txt(r, v, "terms"),
 		              json_is_true(json_object_get(v, "registered")) ? ""
 		                                                             : " (not registered)");
-		join(b, json_object_get(v, "datasets"));
+		join(r, b, json_object_get(v, "datasets"));
 		pl_buf_puts(b, "\n");
 	}
 	pl_buf_puts(b, "attestations:");
@@ -88,8 +137,9 @@ static int render_text(pl_buf *b, const json_t *doc)
 	pl_buf_puts(b, "\n");
 	json_array_foreach(json_object_get(doc, "attestations"), i, v)
 	{
-		pl_buf_printf(b, "  seq %lld %s on %s by %s %s", num(v, "seq"), str(v, "kind"),
-		              str(v, "subject"), str(v, "issuer_role"), str(v, "issuer"));
+		pl_buf_printf(b, "  seq %lld %s on %s", num(v, "seq"), txt(r, v, "kind"),
+		              txt(r, v, "subject"));
+		text_issuer(r, b, v);
 		if (json_is_true(json_object_get(v, "revoked")))
 			pl_buf_printf(b, " [REVOKED by seq %lld]", num(v, "revoked_by"));
 		pl_buf_puts(b, "\n");
@@ -99,11 +149,12 @@ static int render_text(pl_buf *b, const json_t *doc)
 		pl_buf_puts(b, " none");
 	pl_buf_puts(b, "\n");
 	json_array_foreach(json_object_get(doc, "findings"), i, v) pl_buf_printf(
-	    b, "  %s %s: %s\n", str(v, "severity"), str(v, "code"), str(v, "message"));
+	    b, "  %s %s: %s\n", txt(r, v, "severity"), txt(r, v, "code"), txt(r, v, "message"));
 	return PL_OK;
 }
 
-/* A DOT string literal (quoted, escaped). */
+/* A DOT string literal (quoted, escaped): '"' and '\\' escaped, a newline
+ * (the renderer's own: values come escaped) as DOT's \\n line break. */
 static void q(pl_buf *b, const char *s)
 {
 	pl_buf_putc(b, '"');
@@ -154,14 +205,14 @@ static int flagged(const json_t *doc, const char *type, long long seq)
 	return 0;
 }
 
-static void dot_model(pl_buf *b, const json_t *doc, const json_t *m)
+static void dot_model(ring *r, pl_buf *b, const json_t *doc, const json_t *m)
 {
 	pl_buf label = PL_BUF_INIT;
 	int red = flagged(doc, "model", num(m, "seq"));
-	pl_buf_printf(&label, "model %s\nseq %lld%s\nflop %s, params %s", str(m, "name"),
+	pl_buf_printf(&label, "model %s\nseq %lld%s\nflop %s, params %s", txt(r, m, "name"),
 	              num(m, "seq"),
 	              json_is_true(json_object_get(m, "frontier")) ? ", frontier" : "",
-	              str(m, "training_flop"), str(m, "parameters"));
+	              txt(r, m, "training_flop"), txt(r, m, "parameters"));
 	pl_buf_printf(b,
 	              "  m%lld [shape=box, style=\"rounded,filled\", fillcolor=\"#cfe2ff\"%s, "
 	              "label=",
@@ -171,7 +222,7 @@ static void dot_model(pl_buf *b, const json_t *doc, const json_t *m)
 	pl_buf_free(&label);
 }
 
-static int render_dot(pl_buf *b, const json_t *doc)
+static int render_dot(ring *r, pl_buf *b, const json_t *doc)
 {
 	const json_t *root = json_object_get(doc, "model");
 	json_t *v, *ds = json_object_get(doc, "datasets"), *models = json_array(), *x;
@@ -183,17 +234,17 @@ static int render_dot(pl_buf *b, const json_t *doc)
 	pl_buf_puts(b, "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n"
 	               "  edge [fontname=\"Helvetica\", fontsize=10];\n  label=");
 	pl_buf_clear(&label);
-	pl_buf_printf(&label, "lineage of %s", str(root, "name"));
+	pl_buf_printf(&label, "lineage of %s", txt(r, root, "name"));
 	q(b, label.ptr);
 	pl_buf_puts(b, ";\n  labelloc=t;\n");
-	json_array_foreach(models, i, v) dot_model(b, doc, v);
+	json_array_foreach(models, i, v) dot_model(r, b, doc, v);
 	json_array_foreach(ds, i, v)
 	{
 		const json_t *t = json_object_get(v, "totals");
 		int red = flagged(doc, "dataset", num(v, "seq"));
 		pl_buf_clear(&label);
 		pl_buf_printf(&label, "dataset %s\nseq %lld\n%lld shard%s, %lld records",
-		              str(v, "name"), num(v, "seq"), num(t, "shards"),
+		              txt(r, v, "name"), num(v, "seq"), num(t, "shards"),
 		              num(t, "shards") == 1 ? "" : "s", num(t, "records"));
 		pl_buf_printf(b,
 		              "  d%lld [shape=cylinder, style=filled, fillcolor=\"#d1e7dd\"%s, "
@@ -206,10 +257,10 @@ static int render_dot(pl_buf *b, const json_t *doc)
 	{
 		int res = json_is_true(json_object_get(v, "reserved"));
 		pl_buf_clear(&label);
-		pl_buf_printf(&label, "work %s\n%s\n%s\n%s", str(v, "id"), str(v, "title"),
-		              str(v, "holder"), str(v, "terms"));
+		pl_buf_printf(&label, "work %s\n%s\n%s\n%s", txt(r, v, "id"), txt(r, v, "title"),
+		              txt(r, v, "holder"), txt(r, v, "terms"));
 		pl_buf_puts(b, "  ");
-		wid(b, str(v, "id"));
+		wid(b, txt(r, v, "id"));
 		pl_buf_printf(b, " [shape=note, style=filled, fillcolor=\"#fff3cd\"%s, label=",
 		              res ? ", color=red, fontcolor=red, penwidth=2" : "");
 		q(b, label.ptr);
@@ -221,8 +272,10 @@ static int render_dot(pl_buf *b, const json_t *doc)
 		long long sseq = num(v, "subject_seq");
 		int is_model = 0;
 		pl_buf_clear(&label);
-		pl_buf_printf(&label, "%s\nseq %lld by %s%s", str(v, "kind"), num(v, "seq"),
-		              str(v, "issuer_role"), rev ? "\nREVOKED" : "");
+		pl_buf_printf(&label, "%s\nseq %lld by %s%s%s%s", txt(r, v, "kind"), num(v, "seq"),
+		              txt(r, v, "issuer_role"),
+		              json_is_string(json_object_get(v, "issuer_name")) ? "\n" : "",
+		              txt(r, v, "issuer_name"), rev ? "\nREVOKED" : "");
 		pl_buf_printf(b, "  a%lld [shape=hexagon, style=%s, fillcolor=\"#e2e3e5\", label=",
 		              num(v, "seq"), rev ? "dashed" : "filled");
 		q(b, label.ptr);
@@ -256,15 +309,15 @@ static int render_dot(pl_buf *b, const json_t *doc)
 		json_array_foreach(json_object_get(v, "works"), j, x)
 		{
 			pl_buf_printf(b, "  d%lld -> ", num(v, "seq"));
-			wid(b, str(x, "id"));
+			wid(b, txt(r, x, "id"));
 			pl_buf_puts(b, " [label=\"contains\"];\n");
 		}
 	}
 	json_array_foreach(json_object_get(doc, "findings"), i, v)
 	{
 		pl_buf_clear(&label);
-		pl_buf_printf(&label, "%s\n", str(v, "code"));
-		wrap(&label, str(v, "message"), 48);
+		pl_buf_printf(&label, "%s\n", txt(r, v, "code"));
+		wrap(&label, txt(r, v, "message"), 48);
 		pl_buf_printf(b,
 		              "  f%zu [shape=octagon, color=red, fontcolor=red, fontsize=10, "
 		              "label=",
@@ -282,7 +335,13 @@ static int render_dot(pl_buf *b, const json_t *doc)
 
 int pl_lineage_render(pl_buf *out, const json_t *lineage, pl_lineage_format fmt)
 {
+	ring r;
+	int error;
 	if (!json_is_object(lineage))
 		return pl_error_set(PL_EUSAGE, "pl_lineage_render: not a lineage document");
-	return fmt == PL_LINEAGE_DOT ? render_dot(out, lineage) : render_text(out, lineage);
+	memset(&r, 0, sizeof(r));
+	error =
+	    fmt == PL_LINEAGE_DOT ? render_dot(&r, out, lineage) : render_text(&r, out, lineage);
+	ring_free(&r);
+	return error;
 }

@@ -471,10 +471,11 @@ static int check_rollback(pl_ledger *l, int accept)
 			pl_buf hcp = PL_BUF_INIT;
 			pl_checkpoint h;
 			const char *hs;
-			int ok = git_commit_lookup(&hc, l->repo, &cur) == 0 &&
-			         pl_ledger__read_path(l, &hcp, hc, "checkpoint") == PL_OK &&
-			         (hs = strstr(hcp.ptr, "\n\n")) != NULL &&
-			         pl_checkpoint_parse(&h, hcp.ptr, (size_t)(hs + 1 - hcp.ptr)) == PL_OK;
+			int ok =
+			    git_commit_lookup(&hc, l->repo, &cur) == 0 &&
+			    pl_ledger__read_path(l, &hcp, hc, "checkpoint") == PL_OK &&
+			    (hs = strstr(hcp.ptr, "\n\n")) != NULL &&
+			    pl_checkpoint_parse(&h, hcp.ptr, (size_t)(hs + 1 - hcp.ptr)) == PL_OK;
 			if (ok && h.size == c.size)
 				found = memcmp(h.root, c.root, PL_HASH_LEN) == 0 ? 1 : -1;
 			if (!ok || h.size <= c.size || git_commit_parentcount(hc) == 0) {

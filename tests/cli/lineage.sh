@@ -193,23 +193,28 @@ cat >expected.json <<'EOF'
   ],
   "attestations": [
     {"seq": 23, "leaf": "<leaf>", "kind": "evaluation", "subject": "atlas-chat@3", "subject_seq": 19,
-     "issuer": "<keyid>", "issuer_role": "evaluator", "created": "2026-09-21T14:13:20Z",
+     "issuer": "<keyid>", "issuer_role": "evaluator", "issuer_name": "redteam",
+     "created": "2026-09-21T14:13:20Z",
      "revoked": false, "revoked_by": null, "suite": "wmdp-2026",
      "results": {"bio": "pass", "cyber": "fail"}, "dangerous_capabilities": ["cyber"]},
     {"seq": 24, "leaf": "<leaf>", "kind": "deployment-approval", "subject": "atlas-chat@3",
      "subject_seq": 19, "issuer": "<keyid>", "issuer_role": "authority",
-     "created": "2026-09-21T14:13:20Z", "revoked": false, "revoked_by": null,
+     "issuer_name": "aisi", "created": "2026-09-21T14:13:20Z",
+     "revoked": false, "revoked_by": null,
      "evaluations": [{"seq": 23, "leaf": "<leaf>"}]},
     {"seq": 22, "leaf": "<leaf>", "kind": "training-licence", "subject": "atlas-chat@2",
      "subject_seq": 18, "issuer": "<keyid>", "issuer_role": "authority",
-     "created": "2026-09-21T14:13:20Z", "revoked": false, "revoked_by": null,
+     "issuer_name": "aisi", "created": "2026-09-21T14:13:20Z",
+     "revoked": false, "revoked_by": null,
      "max_training_flop": "1e21", "conditions": "none"},
     {"seq": 20, "leaf": "<leaf>", "kind": "training-licence", "subject": "atlas-chat@1",
      "subject_seq": 17, "issuer": "<keyid>", "issuer_role": "authority",
-     "created": "2026-09-21T14:13:20Z", "revoked": true, "revoked_by": 21,
+     "issuer_name": "aisi", "created": "2026-09-21T14:13:20Z",
+     "revoked": true, "revoked_by": 21,
      "max_training_flop": "1e23", "conditions": "quarterly reports"},
     {"seq": 25, "leaf": "<leaf>", "kind": "claim", "subject": "atlas@1", "subject_seq": 16,
-     "issuer": "<keyid>", "issuer_role": "rights-holder", "created": "2026-09-21T14:13:20Z",
+     "issuer": "<keyid>", "issuer_role": "rights-holder", "issuer_name": "press",
+     "created": "2026-09-21T14:13:20Z",
      "revoked": false, "revoked_by": null, "work": "W0123456789abcdef",
      "check": {"seq": 12, "leaf": "<leaf>"}, "match": 0, "statement": "chapter 3 copied verbatim"}
   ],
@@ -279,6 +284,8 @@ expect_out "text: a base" "base model atlas@1 (seq 16) [frontier]"
 expect_out "text: the work" 'work W0123456789abcdef "A Novel" holder Press Ltd, terms all-rights-reserved; in web@1'
 expect_out "text: revoked licence" "seq 20 training-licence on atlas-chat@1 by authority"
 expect_out "text: revoked mark" "[REVOKED by seq 21]"
+expect_out "text: the signer by name and keyid" \
+	"seq 23 evaluation on atlas-chat@3 by evaluator redteam (SHA256:"
 expect_out "text: a finding" "error unlicensed-frontier-model: frontier model atlas@1"
 
 pl $L lineage atlas-chat@3 --format dot
@@ -288,6 +295,7 @@ expect_out "dot: fine-tune edge" 'm19 -> m18 [label="fine-tuned from"]'
 expect_out "dot: training edge" 'm16 -> d13 [label="trained on"]'
 expect_out "dot: contains edge" 'd13 -> "w_W0123456789abcdef" [label="contains"]'
 expect_out "dot: findings in red" "shape=octagon, color=red"
+expect_out "dot: the signer by name" 'label="evaluation\nseq 23 by evaluator\nredteam"'
 if command -v dot >/dev/null; then
 	run dot -Tsvg lineage.dot -o lineage.svg
 	check "dot -Tsvg renders the lineage" [ "$RC" -eq 0 ] && grep -q "<svg" lineage.svg
