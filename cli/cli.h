@@ -115,6 +115,14 @@ int pl_cli_test_clock(int64_t (**fn)(void *), void **ctx);
 /* {"seq": N, "leaf": "<hex>"} */
 json_t *pl_cli_ref(uint64_t seq, const unsigned char leaf[32]);
 
+/* {"seq": N, "leaf": "<hex>"} of entry seq of l; JSON null when l has no
+ * such entry. */
+json_t *pl_cli_ref_of(struct pl_ledger *l, uint64_t seq);
+
+/* {"keyid": K, "name": NAME or null}: a key as --json output names it (the
+ * name registered in l for keyid; null when l knows no such key). */
+json_t *pl_cli_key_json(struct pl_ledger *l, const char *keyid);
+
 /* Load a private key given with --key: a key file (PEM PKCS#8, or OpenSSH's
  * format; a passphrase from the file named by PROVLEDGER_PASSPHRASE_FILE, or
  * asked on the terminal), or "agent:SHA256:..." for a key held by the

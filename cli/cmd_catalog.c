@@ -157,8 +157,8 @@ static json_t *checks_of(const item *d, const items *checks, json_int_t *total)
 		m = (json_int_t)json_array_size(json_object_get(pred(c), "matches"));
 		*total += m;
 		json_array_append_new(
-		    arr, json_pack("{s:I, s:s, s:I, s:I, s:b}", "seq", (json_int_t)c->seq,
-		                   "created", c->created, "records",
+		    arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:b}", "seq", (json_int_t)c->seq,
+		                   "leaf", c->leaf, "created", c->created, "records",
 		                   iget(json_object_get(pred(c), "scanned"), "records"), "matches",
 		                   m, "recheck", (int64_t)c->seq != first));
 	}
@@ -196,10 +196,10 @@ static int cmd_dataset_list(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 		if (g->json)
 			json_array_append_new(
 			    arr,
-			    json_pack("{s:I, s:s, s:I, s:I, s:I, s:s, s:s?}", "seq",
-			              (json_int_t)d->seq, "name", name.ptr, "shards",
+			    json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:o}", "seq",
+			              (json_int_t)d->seq, "leaf", d->leaf, "name", name.ptr, "shards",
 			              iget(t, "shards"), "records", iget(t, "records"), "matches",
-			              total, "lab", lab, "lab_name", ks.name[0] ? ks.name : NULL));
+			              total, "lab", pl_cli_key_json(l, lab)));
 		else
 			printf("%-6llu %-28s %7lld %10lld %8lld %s\n", (unsigned long long)d->seq,
 			       pl_cli_esc(name.ptr), (long long)iget(t, "shards"),
@@ -232,8 +232,9 @@ static json_t *users_of(const items *models, uint64_t seq, const char *field)
 			if (json_integer_value(json_object_get(r, "seq")) != (json_int_t)seq)
 				continue;
 			nv(&name, m);
-			json_array_append_new(arr, json_pack("{s:I, s:s}", "seq",
-			                                     (json_int_t)m->seq, "name", name.ptr));
+			json_array_append_new(arr,
+			                      json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)m->seq,
+			                                "leaf", m->leaf, "name", name.ptr));
 			break;
 		}
 	}
@@ -260,14 +261,14 @@ static json_t *works_of(const json_t *checklist, const items *checks)
 			json_t *found = NULL;
 			if (!id)
 				continue;
-			json_array_foreach(works, k, w) if (strcmp(sget(w, "id"), id) == 0) found =
+			json_array_foreach(works, k, w) if (strcmp(sget(w, "work"), id) == 0) found =
 			    w;
 			if (found)
 				json_object_set_new(found, "matches",
 				                    json_integer(iget(found, "matches") + 1));
 			else
 				json_array_append_new(
-				    works, json_pack("{s:s, s:I}", "id", id, "matches", 1));
+				    works, json_pack("{s:s, s:I}", "work", id, "matches", 1));
 		}
 	}
 	return works;
@@ -332,9 +333,9 @@ static int cmd_dataset_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 	cl = checks_of(d, &checks, &total);
 	works = works_of(cl, &checks);
 	users = users_of(&models, d->seq, "datasets");
-	doc = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:O, s:O, s:O, s:o, s:o, s:I, s:o, s:o}",
+	doc = json_pack("{s:I, s:s, s:s, s:s, s:o, s:O, s:O, s:O, s:o, s:o, s:I, s:o, s:o}",
 	                "seq", (json_int_t)d->seq, "leaf", d->leaf, "name", name.ptr, "created",
-	                d->created, "lab", lab, "lab_name", ks.name[0] ? ks.name : NULL, "sources",
+	                d->created, "lab", pl_cli_key_json(l, lab), "sources",
 	                or_null(json_object_get(p, "sources")), "licences",
 	                or_null(json_object_get(p, "licences")), "totals",
 	                or_null(json_object_get(p, "totals")), "shards", shards, "checks", cl,
@@ -380,7 +381,7 @@ static int cmd_dataset_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 	if (!json_array_size(works))
 		printf("none matched\n");
 	json_array_foreach(works, i, v)
-	    printf("%s%s (%lld match%s)%s", i ? "            " : "", pl_cli_esc(sget(v, "id")),
+	    printf("%s%s (%lld match%s)%s", i ? "            " : "", pl_cli_esc(sget(v, "work")),
 	           (long long)iget(v, "matches"), iget(v, "matches") == 1 ? "" : "es", "\n");
 	printf("  models    ");
 	if (!json_array_size(users))
@@ -405,7 +406,8 @@ static json_t *ref_list(const json_t *refs)
 	json_t *arr = json_array(), *r;
 	size_t i;
 	json_array_foreach(refs, i, r) json_array_append_new(
-	    arr, json_pack("{s:I, s:s?}", "seq", iget(r, "seq"), "name", sget(r, "name")));
+	    arr, json_pack("{s:I, s:s?, s:s?}", "seq", iget(r, "seq"), "leaf", sget(r, "leaf"),
+	                   "name", sget(r, "name")));
 	return arr;
 }
 
@@ -440,11 +442,11 @@ static int cmd_model_list(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **arg
 		if (g->json) {
 			json_array_append_new(
 			    arr,
-			    json_pack("{s:I, s:s, s:b, s:s?, s:s?, s:s, s:s?, s:o}", "seq",
-			              (json_int_t)m->seq, "name", name.ptr, "frontier", frontier,
-			              "training_flop", sget(p, "training_flop"), "parameters",
-			              sget(p, "parameters"), "lab", lab, "lab_name",
-			              ks.name[0] ? ks.name : NULL, "base_models", ref_list(bases)));
+			    json_pack("{s:I, s:s, s:s, s:b, s:s?, s:s?, s:o, s:o}", "seq",
+			              (json_int_t)m->seq, "leaf", m->leaf, "name", name.ptr, "frontier",
+			              frontier, "training_flop", sget(p, "training_flop"), "parameters",
+			              sget(p, "parameters"), "lab", pl_cli_key_json(l, lab),
+			              "base_models", ref_list(bases)));
 			continue;
 		}
 		printf("%-6llu %-28s %-8s %-13s %-10s %-16s ", (unsigned long long)m->seq,
@@ -505,9 +507,9 @@ static int cmd_model_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **arg
 			                       sget(json_object_get(s, "digest"), "sha256")));
 	}
 	doc =
-	    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:b, s:o, s:o, s:o, s:o}", "seq",
+	    json_pack("{s:I, s:s, s:s, s:s, s:o, s:s?, s:s?, s:b, s:o, s:o, s:o, s:o}", "seq",
 	              (json_int_t)m->seq, "leaf", m->leaf, "name", name.ptr, "created", m->created,
-	              "lab", lab, "lab_name", ks.name[0] ? ks.name : NULL, "training_flop",
+	              "lab", pl_cli_key_json(l, lab), "training_flop",
 	              sget(p, "training_flop"), "parameters", sget(p, "parameters"), "frontier",
 	              json_is_true(json_object_get(p, "frontier")), "weights", weights, "datasets",
 	              ref_list(json_object_get(p, "datasets")), "base_models",

@@ -129,8 +129,15 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 	if (g->json) {
 		json_t *doc = json_pack("{s:o, s:O}", "check", pl_cli_ref(cref.seq, cref.leaf),
 		                        "report", res.report);
-		if (!recheck)
+		if (!recheck) {
+			pl_buf nv = PL_BUF_INIT;
+			pl_buf_printf(&nv, "%s@%s", meta.name, meta.version);
+			json_object_set_new(doc, "name", json_string(nv.ptr ? nv.ptr : ""));
 			json_object_set_new(doc, "dataset", pl_cli_ref(dref.seq, dref.leaf));
+			pl_buf_free(&nv);
+		} else {
+			json_object_set_new(doc, "name", json_string(argv[optind]));
+		}
 		pl_cli_json_print(doc);
 	} else {
 		if (recheck)

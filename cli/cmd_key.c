@@ -399,6 +399,17 @@ static int list_one(void *vctx, const pl_key_info *k)
 		/* git verify-commit matches by key; the principal is the key's name,
 		 * quoted when it holds a space (OpenSSH reads quoted principals) */
 		const char *q = strchr(k->name, ' ') ? "\"" : "";
+		if (ctx->g->json) {
+			pl_buf line = PL_BUF_INIT;
+			pl_buf_printf(&line, "%s%s%s namespaces=\"git\" %s", q, pl_cli_esc(k->name),
+			              q, pl_cli_esc(k->public_key));
+			json_array_append_new(
+			    ctx->arr, json_pack("{s:s, s:s, s:s, s:s}", "principal", k->name, "keyid",
+			                        k->keyid, "public_key", k->public_key, "line",
+			                        line.ptr ? line.ptr : ""));
+			pl_buf_free(&line);
+			return 0;
+		}
 		/* escaped: a forged name cannot add a line (a principal) to the file */
 		printf("%s%s%s namespaces=\"git\" %s\n", q, pl_cli_esc(k->name), q,
 		       pl_cli_esc(k->public_key));
@@ -408,18 +419,22 @@ static int list_one(void *vctx, const pl_key_info *k)
 		return 1;
 	status_text(&status, &st, ctx->l);
 	if (ctx->g->json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:b, s:s}", "keyid", k->keyid,
-		                      "name", k->name, "role", k->role, "public_key", k->public_key,
-		                      "seq", (json_int_t)k->seq, "in_force", st.in_force, "vouched",
-		                      st.vouched, "status", status.ptr);
-		json_object_set_new(o, "revoked_seq",
-		                    st.revoked_seq >= 0 ? json_integer(st.revoked_seq)
+		json_t *ref = pl_cli_ref_of(ctx->l, k->seq), *grant = json_null();
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:O?, s:b, s:b, s:s}", "keyid",
+		                      k->keyid, "name", k->name, "role", k->role, "public_key",
+		                      k->public_key, "seq", (json_int_t)k->seq, "leaf",
+		                      json_object_get(ref, "leaf"), "in_force", st.in_force,
+		                      "vouched", st.vouched, "status", status.ptr);
+		json_decref(ref);
+		json_object_set_new(o, "revoked_by",
+		                    st.revoked_seq >= 0 ? pl_cli_ref_of(ctx->l, (uint64_t)st.revoked_seq)
 		                                        : json_null());
-		json_object_set_new(o, "grant",
-		                    st.grant_seq >= 0
-		                        ? json_pack("{s:I, s:s}", "seq", (json_int_t)st.grant_seq,
-		                                    "signer", st.granted_by)
-		                        : json_null());
+		if (st.grant_seq >= 0) {
+			json_decref(grant);
+			grant = pl_cli_ref_of(ctx->l, (uint64_t)st.grant_seq);
+			json_object_set_new(grant, "signer", pl_cli_key_json(ctx->l, st.granted_by));
+		}
+		json_object_set_new(o, "grant", grant);
 		json_array_append_new(ctx->arr, o);
 	} else {
 		if (!ctx->header) {
@@ -448,8 +463,8 @@ static int key_listing(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 	ctx.arr = json_array();
 	if ((error = pl_ledger_keys(l, list_one, &ctx)) < 0 || ctx.error < 0) {
 		rc = pl_cli_fail(ctx.error < 0 ? ctx.error : error);
-	} else if (g->json && !signers) {
-		pl_cli_json_print(json_pack("{s:o}", "keys", ctx.arr));
+	} else if (g->json) {
+		pl_cli_json_print(json_pack("{s:o}", signers ? "allowed_signers" : "keys", ctx.arr));
 		ctx.arr = NULL;
 	}
 	json_decref(ctx.arr);

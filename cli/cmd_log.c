@@ -12,6 +12,7 @@ typedef struct {
 	pl_cli *g;
 	pl_ledger *l;
 	json_t *arr;
+	json_t *keys; /* keyid -> its key object, for --json */
 	int header;
 } log_ctx;
 
@@ -37,13 +38,24 @@ static void entry_name(pl_buf *out, pl_ledger *l, const pl_entry_info *e)
 	json_decref(st);
 }
 
-static json_t *info_json(const pl_entry_info *e)
+/* An entry as --json names it: the name text output shows, the signer as
+ * {keyid, name} (keys caches them by keyid). */
+static json_t *info_json(pl_ledger *l, json_t *keys, const pl_entry_info *e)
 {
+	pl_buf name = PL_BUF_INIT;
+	json_t *signer = json_object_get(keys, e->keyid), *o;
 	char hex[65];
+	if (!signer) {
+		signer = pl_cli_key_json(l, e->keyid);
+		json_object_set_new(keys, e->keyid, signer);
+	}
 	pl_hex(hex, e->leaf, 32);
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)e->seq, "leaf",
-	                 hex, "type", e->type, "name", e->name, "signer", e->keyid, "created",
-	                 e->created, "commit", e->commit);
+	entry_name(&name, l, e);
+	o = json_pack("{s:I, s:s, s:s, s:s, s:O, s:s, s:s}", "seq", (json_int_t)e->seq, "leaf",
+	              hex, "type", e->type, "name", name.ptr ? name.ptr : e->name, "signer",
+	              signer, "created", e->created, "commit", e->commit);
+	pl_buf_free(&name);
+	return o;
 }
 
 static int log_one(void *vctx, const pl_entry_info *e)
@@ -51,7 +63,7 @@ static int log_one(void *vctx, const pl_entry_info *e)
 	log_ctx *ctx = vctx;
 	pl_buf name = PL_BUF_INIT;
 	if (ctx->g->json) {
-		json_array_append_new(ctx->arr, info_json(e));
+		json_array_append_new(ctx->arr, info_json(ctx->l, ctx->keys, e));
 		return 0;
 	}
 	if (!ctx->header) {
@@ -73,7 +85,7 @@ static int cmd_log(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	const char *type = NULL;
 	uint64_t limit = 0;
 	pl_ledger *l = NULL;
-	log_ctx ctx = {g, NULL, NULL, 0};
+	log_ctx ctx = {g, NULL, NULL, NULL, 0};
 	int c, rc, error;
 
 	optind = 1;
@@ -96,6 +108,7 @@ static int cmd_log(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		return rc;
 	ctx.l = l;
 	ctx.arr = json_array();
+	ctx.keys = json_object();
 	if ((error = pl_ledger_list(l, type, limit, 1, log_one, &ctx)) < 0)
 		rc = pl_cli_fail(error);
 	else if (g->json) {
@@ -104,6 +117,7 @@ static int cmd_log(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		ctx.arr = NULL;
 	}
 	json_decref(ctx.arr);
+	json_decref(ctx.keys);
 	pl_ledger_free(l);
 	return rc;
 }
@@ -117,7 +131,9 @@ typedef struct {
 static int show_one(void *vctx, const pl_entry_info *e)
 {
 	show_ctx *ctx = vctx;
-	ctx->info = info_json(e);
+	json_t *keys = json_object();
+	ctx->info = info_json(ctx->l, keys, e);
+	json_decref(keys);
 	entry_name(&ctx->name, ctx->l, e);
 	return 0;
 }
@@ -212,7 +228,8 @@ static int cmd_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	else
 		verdict = "verified";
 	if (g->json) {
-		json_object_set_new(ctx.info, "signer_role", json_string(role.len ? role.ptr : ""));
+		json_object_set_new(json_object_get(ctx.info, "signer"), "role",
+		                    role.len ? json_string(role.ptr) : json_null());
 		json_object_set_new(ctx.info, "verified",
 		                    json_boolean(strcmp(verdict, "verified") == 0));
 		json_object_set(ctx.info, "statement", st);

@@ -13,15 +13,15 @@ static const char *str(const json_t *o, const char *k)
 
 static void print_one(json_t *q, const char *indent)
 {
-	json_t *w = json_object_get(q, "work"), *e, *v;
+	json_t *w = q, *e, *v;
 	size_t i, j;
-	printf("%swork %s \"%s\" (%s, %s), registered at entry %lld\n", indent, str(w, "id"),
+	printf("%swork %s \"%s\" (%s, %s), registered at entry %lld\n", indent, str(w, "work"),
 	       str(w, "title"), str(w, "holder"), str(w, "terms"),
 	       (long long)json_integer_value(json_object_get(w, "seq")));
 	if (json_object_get(q, "match"))
-		printf("%s  the file is a %s match (containment %s)\n", indent,
+		printf("%s  the file is a %s match (containment %.4f)\n", indent,
 		       str(json_object_get(q, "match"), "class"),
-		       str(json_object_get(q, "match"), "containment"));
+		       json_number_value(json_object_get(json_object_get(q, "match"), "containment")));
 	printf("%s  evidence: %zu check report%s matched it\n", indent,
 	       json_array_size(json_object_get(q, "evidence")),
 	       json_array_size(json_object_get(q, "evidence")) == 1 ? "" : "s");
@@ -29,7 +29,7 @@ static void print_one(json_t *q, const char *indent)
 	{
 		json_t *ds = json_object_get(e, "dataset");
 		printf("%s    check entry %lld (%s)%s%s: %zu match%s\n", indent,
-		       (long long)json_integer_value(json_object_get(e, "check")),
+		       (long long)json_integer_value(json_object_get(json_object_get(e, "check"), "seq")),
 		       str(e, "created"), ds ? " of dataset " : "", ds ? str(ds, "name") : "",
 		       json_array_size(json_object_get(e, "matches")),
 		       json_array_size(json_object_get(e, "matches")) == 1 ? "" : "es");
@@ -61,13 +61,18 @@ static void print_leads(json_t *leads, const char *what)
 	if (!json_array_size(leads))
 		return;
 	printf("leads (not proof): dataset sketches that probably hold %s\n", what);
-	json_array_foreach(leads, i, v) printf(
-	    "  %s (entry %lld): %lld consecutive fingerprints hit (false-positive odds "
-	    "%s); newest check %lld; %s\n",
-	    str(json_object_get(v, "dataset"), "name"),
-	    (long long)json_integer_value(json_object_get(json_object_get(v, "dataset"), "seq")),
-	    (long long)json_integer_value(json_object_get(v, "run")), str(v, "false_positive_odds"),
-	    (long long)json_integer_value(json_object_get(v, "newest_check")), str(v, "action"));
+	json_array_foreach(leads, i, v)
+	{
+		json_t *nc = json_object_get(json_object_get(v, "newest_check"), "seq");
+		printf("  %s (entry %lld): %lld consecutive fingerprints hit (false-positive odds "
+		       "%.1e); newest check %lld; %s\n",
+		       str(json_object_get(v, "dataset"), "name"),
+		       (long long)json_integer_value(
+		           json_object_get(json_object_get(v, "dataset"), "seq")),
+		       (long long)json_integer_value(json_object_get(v, "run")),
+		       json_number_value(json_object_get(v, "false_positive_odds")),
+		       nc ? (long long)json_integer_value(nc) : -1LL, str(v, "action"));
+	}
 }
 
 static int cmd_query(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)

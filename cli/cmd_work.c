@@ -263,28 +263,32 @@ done:
 
 typedef struct {
 	pl_cli *g;
+	pl_ledger *l;
 	json_t *arr;
 	int header, show;
 } wl_ctx;
 
-static json_t *work_json(const pl_work_info *w)
+static json_t *work_json(pl_ledger *l, const pl_work_info *w)
 {
-	json_t *cr = NULL;
+	json_t *cr = NULL, *ref = pl_cli_ref_of(l, w->seq), *o;
 	json_error_t je;
 	cr = json_loads(w->creators, 0, &je);
-	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "id", w->id,
+	o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:O?, s:s}", "work",
+	                 w->id,
 	                 "title", w->title, "creators", cr ? cr : json_array(), "holder", w->holder,
 	                 "terms", w->terms, "normalized_sha256", w->normalized_sha256, "tokens",
 	                 (json_int_t)w->tokens, "fingerprints", (json_int_t)w->nfp,
 	                 "robust_fingerprints", (json_int_t)w->nrfp, "seq", (json_int_t)w->seq,
-	                 "created", w->created);
+	                 "leaf", json_object_get(ref, "leaf"), "created", w->created);
+	json_decref(ref);
+	return o;
 }
 
 static int wl_one(void *vctx, const pl_work_info *w)
 {
 	wl_ctx *ctx = vctx;
 	if (ctx->g->json) {
-		json_array_append_new(ctx->arr, work_json(w));
+		json_array_append_new(ctx->arr, work_json(ctx->l, w));
 	} else if (ctx->show) {
 		printf("work %s\n  title:    %s\n  creators: %s\n  holder:   %s\n  terms:    %s\n"
 		       "  words:    %llu\n  fingerprints: %llu (robust %llu)\n"
@@ -308,13 +312,14 @@ static int wl_one(void *vctx, const pl_work_info *w)
 static int cmd_work_list(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	pl_ledger *l = NULL;
-	wl_ctx ctx = {g, json_array(), 0, 0};
+	wl_ctx ctx = {g, NULL, json_array(), 0, 0};
 	int rc, error;
 	if (argc > 1) {
 		json_decref(ctx.arr);
 		return pl_cli_usage(cmd, "unexpected argument '%s'", argv[1]);
 	}
 	if ((rc = pl_cli_open(g, &l)) == 0) {
+		ctx.l = l;
 		if ((error = pl_registry_list(l, wl_one, &ctx)) < 0)
 			rc = pl_cli_fail(error);
 		else if (g->json) {
@@ -331,13 +336,14 @@ static int cmd_work_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv
 {
 	pl_ledger *l = NULL;
 	pl_buf id = PL_BUF_INIT;
-	wl_ctx ctx = {g, json_array(), 0, 1};
+	wl_ctx ctx = {g, NULL, json_array(), 0, 1};
 	int rc, error;
 	if (argc != 2) {
 		json_decref(ctx.arr);
 		return pl_cli_usage(cmd, "expected one work ID");
 	}
 	if ((rc = pl_cli_open(g, &l)) == 0 && (rc = pl_cli_work_id(l, &id, argv[1])) == 0) {
+		ctx.l = l;
 		if ((error = pl_registry_get(l, id.ptr, wl_one, &ctx)) < 0)
 			rc = pl_cli_fail(error);
 		else if (g->json)

@@ -175,9 +175,38 @@ int pl_cli_bad_option(const pl_cli_cmd *cmd, int c, const char *arg)
 	return pl_cli_usage(cmd, "unknown option %s", arg);
 }
 
+/* The vocabulary's numbers: check reports keep containment and coverage as
+ * the decimal strings they were signed with ("0.8571"); output gives them as
+ * JSON numbers. Entries shown as signed ("statement") are left as they are. */
+static void output_numbers(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) output_numbers(x);
+		return;
+	}
+	json_object_foreach(v, k, x)
+	{
+		if (strcmp(k, "statement") == 0)
+			continue;
+		if (json_is_string(x) && (strcmp(k, "containment") == 0 || strcmp(k, "coverage") == 0)) {
+			char *end;
+			double d = strtod(json_string_value(x), &end);
+			if (end != json_string_value(x) && *end == '\0')
+				json_object_set_new(v, k, json_real(d));
+		} else {
+			output_numbers(x);
+		}
+	}
+}
+
 void pl_cli_json_print(json_t *doc)
 {
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	char *s;
+	output_numbers(doc);
+	s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	if (s) {
 		fputs(s, stdout);
 		fputc('\n', stdout);
@@ -339,6 +368,31 @@ json_t *pl_cli_ref(uint64_t seq, const unsigned char leaf[32])
 	char hex[65];
 	pl_hex(hex, leaf, 32);
 	return json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "leaf", hex);
+}
+
+static int ref_one(void *ctx, const pl_entry_info *e)
+{
+	*(json_t **)ctx = pl_cli_ref(e->seq, e->leaf);
+	return 0;
+}
+
+json_t *pl_cli_ref_of(pl_ledger *l, uint64_t seq)
+{
+	json_t *o = NULL;
+	if (pl_ledger_entry_info(l, seq, ref_one, &o) < 0 || !o)
+		return json_null();
+	return o;
+}
+
+json_t *pl_cli_key_json(pl_ledger *l, const char *keyid)
+{
+	pl_key_status ks;
+	json_t *name = NULL;
+	if (!keyid)
+		return json_null();
+	if (l && pl_ledger_key_status(l, &ks, keyid) == PL_OK && ks.registered)
+		name = json_string(ks.name); /* NULL when not UTF-8 */
+	return json_pack("{s:s, s:o}", "keyid", keyid, "name", name ? name : json_null());
 }
 
 /* The terminal whose echo the prompt turned off, restored on a fatal signal. */

@@ -206,6 +206,7 @@ static void check_entry(vstate *v, size_t i, json_t *je)
 		be->statement = json_incref(ve->e.statement);
 	}
 	pl_merkle_leaf(ve->leaf, ve->env, ve->envlen);
+	pl_hex(be->leaf, ve->leaf, PL_HASH_LEN);
 	if (!json_is_array(proof)) {
 		vproblem(v, seq, "no inclusion proof");
 	} else {

@@ -45,17 +45,21 @@ static int ctx_init(lctx *c, pl_ledger *l)
 	                                 "SELECT kind, input_seq FROM model_inputs WHERE"
 	                                 " model_seq = ? ORDER BY rowid")) < 0 ||
 	    (error = pl_lineage__prepare(l, &c->q_checks,
-	                                 "SELECT seq, created, records, matches FROM checks"
-	                                 " WHERE seq = ?1 OR dataset_seq = ?2 ORDER BY seq")) < 0 ||
+	                                 "SELECT c.seq, c.created, c.records, c.matches,"
+	                                 " lower(hex(e.leaf)) FROM checks c JOIN entries e"
+	                                 " ON e.seq = c.seq WHERE c.seq = ?1 OR"
+	                                 " c.dataset_seq = ?2 ORDER BY c.seq")) < 0 ||
 	    (error = pl_lineage__prepare(l, &c->q_cworks,
 	                                 "SELECT work, sum(matches) FROM check_works WHERE"
 	                                 " check_seq IN (SELECT seq FROM checks WHERE seq = ?1"
 	                                 " OR dataset_seq = ?2) GROUP BY work ORDER BY work")) <
 	        0 ||
 	    (error = pl_lineage__prepare(l, &c->q_atts,
-	                                 "SELECT seq, issuer_role, revoked_by_seq FROM"
-	                                 " attestations WHERE subject_seq = ? AND kind !="
-	                                 " 'revocation' ORDER BY seq")) < 0 ||
+	                                 "SELECT a.seq, a.issuer_role, a.revoked_by_seq,"
+	                                 " lower(hex(r.leaf)) FROM attestations a LEFT JOIN"
+	                                 " entries r ON r.seq = a.revoked_by_seq WHERE"
+	                                 " a.subject_seq = ? AND a.kind != 'revocation'"
+	                                 " ORDER BY a.seq")) < 0 ||
 	    (error = pl_lineage__prepare(l, &c->q_work,
 	                                 "SELECT seq FROM entries WHERE type = 'work' AND"
 	                                 " name = 'work:' || ? ORDER BY seq LIMIT 1")) < 0 ||
@@ -139,6 +143,35 @@ static int inputs_of(lctx *c, json_t **out, uint64_t seq)
 	return PL_OK;
 }
 
+/* The registered name of key keyid as a JSON string; null when the index
+ * does not know the key (or the name is not UTF-8, which jansson refuses). */
+static json_t *key_name(lctx *c, const char *keyid)
+{
+	const char *name;
+	json_t *v;
+	sqlite3_reset(c->q_key);
+	sqlite3_bind_text(c->q_key, 1, keyid, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(c->q_key) != SQLITE_ROW ||
+	    (name = (const char *)sqlite3_column_text(c->q_key, 0)) == NULL ||
+	    (v = json_string(name)) == NULL)
+		return json_null();
+	return v;
+}
+
+/* A key as JSON output names it: {"keyid", "name"}. */
+static json_t *key_obj(lctx *c, const char *keyid)
+{
+	return json_pack("{s:s, s:o}", "keyid", keyid ? keyid : "", "name", key_name(c, keyid ? keyid : ""));
+}
+
+/* Replace o's "lab" keyid (copied from a predicate) by its key object. */
+static void lab_obj(lctx *c, json_t *o)
+{
+	const char *lab = str(o, "lab");
+	if (lab)
+		json_object_set_new(o, "lab", key_obj(c, lab));
+}
+
 /* MODEL (borrowed from the cache). */
 static int model_of(lctx *c, json_t **out, uint64_t seq)
 {
@@ -165,6 +198,7 @@ static int model_of(lctx *c, json_t **out, uint64_t seq)
 	m = json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)seq, "leaf", row.leaf, "name",
 	              nv_of(pred));
 	copy_keys(m, pred, keys);
+	lab_obj(c, m);
 	weights = json_array();
 	json_array_foreach(json_object_get(row.statement, "subject"), i, s)
 	{
@@ -193,7 +227,7 @@ static int work_of(lctx *c, json_t **out, const char *id)
 
 	if ((*out = json_object_get(c->works, id)) != NULL)
 		return PL_OK;
-	w = json_pack("{s:s}", "id", id);
+	w = json_pack("{s:s}", "work", id);
 	sqlite3_reset(c->q_work);
 	sqlite3_bind_text(c->q_work, 1, id, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(c->q_work) == SQLITE_ROW) {
@@ -211,6 +245,7 @@ static int work_of(lctx *c, json_t **out, const char *id)
 	} else {
 		/* a check names it, but no work entry does (a forged or pruned ledger) */
 		json_object_set_new(w, "seq", json_null());
+		json_object_set_new(w, "leaf", json_null());
 		json_object_set_new(w, "registered", json_false());
 	}
 	json_object_set_new(w, "reserved", json_boolean(is_reserved_terms(str(w, "terms"))));
@@ -244,6 +279,7 @@ static int dataset_of(lctx *c, json_t **out, uint64_t seq)
 	d = json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)seq, "leaf", row.leaf, "name",
 	              nv_of(pred));
 	copy_keys(d, pred, keys);
+	lab_obj(c, d);
 	/* shard digests are the subjects, by path */
 	digests = json_object();
 	json_array_foreach(json_object_get(row.statement, "subject"), i, subj)
@@ -277,8 +313,9 @@ static int dataset_of(lctx *c, json_t **out, uint64_t seq)
 	sqlite3_bind_int64(c->q_checks, 2, (sqlite3_int64)seq);
 	while (sqlite3_step(c->q_checks) == SQLITE_ROW)
 		json_array_append_new(
-		    checks, json_pack("{s:I, s:s, s:I, s:I}", "seq",
-		                      (json_int_t)sqlite3_column_int64(c->q_checks, 0), "created",
+		    checks, json_pack("{s:I, s:s, s:s, s:I, s:I}", "seq",
+		                      (json_int_t)sqlite3_column_int64(c->q_checks, 0), "leaf",
+		                      (const char *)sqlite3_column_text(c->q_checks, 4), "created",
 		                      (const char *)sqlite3_column_text(c->q_checks, 1), "records",
 		                      (json_int_t)sqlite3_column_int64(c->q_checks, 2), "matches",
 		                      (json_int_t)sqlite3_column_int64(c->q_checks, 3)));
@@ -296,7 +333,7 @@ static int dataset_of(lctx *c, json_t **out, uint64_t seq)
 		json_t *w;
 		json_int_t n = sqlite3_column_int64(c->q_cworks, 1);
 		snprintf(id, sizeof(id), "%s", sqlite3_column_text(c->q_cworks, 0));
-		json_array_append_new(works, json_pack("{s:s, s:I}", "id", id, "matches", n));
+		json_array_append_new(works, json_pack("{s:s, s:I}", "work", id, "matches", n));
 		/* work_of runs another query; q_cworks keeps its place */
 		if ((error = work_of(c, &w, id)) == PL_OK &&
 		    json_is_true(json_object_get(w, "reserved")))
@@ -305,21 +342,6 @@ static int dataset_of(lctx *c, json_t **out, uint64_t seq)
 	pl_lineage__row_clear(&row);
 	*out = d;
 	return error;
-}
-
-/* The registered name of key keyid as a JSON string; null when the index
- * does not know the key (or the name is not UTF-8, which jansson refuses). */
-static json_t *key_name(lctx *c, const char *keyid)
-{
-	const char *name;
-	json_t *v;
-	sqlite3_reset(c->q_key);
-	sqlite3_bind_text(c->q_key, 1, keyid, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(c->q_key) != SQLITE_ROW ||
-	    (name = (const char *)sqlite3_column_text(c->q_key, 0)) == NULL ||
-	    (v = json_string(name)) == NULL)
-		return json_null();
-	return v;
 }
 
 /* [ATTESTATION] about subject seq (borrowed from the cache). */
@@ -347,14 +369,19 @@ static int atts_of(lctx *c, json_t **out, uint64_t subject, const char *subject_
 		if ((error = pl_lineage__row(c->l, &row, seq)) < 0)
 			break;
 		pred = json_object_get(row.statement, "predicate");
-		a = json_pack(
-		    "{s:I, s:s, s:s?, s:s, s:I, s:s, s:s, s:s, s:b, s:o}", "seq", (json_int_t)seq,
-		    "leaf", row.leaf, "kind", str(pred, "kind"), "subject", subject_name,
-		    "subject_seq", (json_int_t)subject, "issuer", row.keyid, "issuer_role",
-		    (const char *)sqlite3_column_text(c->q_atts, 1), "created", row.created,
-		    "revoked", revoked, "revoked_by",
-		    revoked ? json_integer(sqlite3_column_int64(c->q_atts, 2)) : json_null());
-		json_object_set_new(a, "issuer_name", key_name(c, row.keyid));
+		const char *rleaf = (const char *)sqlite3_column_text(c->q_atts, 3);
+		json_t *sref = json_object_get(pred, "subject");
+		a = json_pack("{s:I, s:s, s:s?, s:o, s:o, s:s, s:s, s:b, s:o}", "seq",
+		              (json_int_t)seq, "leaf", row.leaf, "kind", str(pred, "kind"),
+		              "subject",
+		              pl_lineage__ref(subject, str(sref, "leaf") ? str(sref, "leaf") : "",
+		                              subject_name),
+		              "signer", key_obj(c, row.keyid), "issuer_role",
+		              (const char *)sqlite3_column_text(c->q_atts, 1), "created",
+		              row.created, "revoked", revoked, "revoked_by",
+		              revoked ? pl_lineage__ref((uint64_t)sqlite3_column_int64(c->q_atts, 2),
+		                                        rleaf ? rleaf : "", NULL)
+		                      : json_null());
 		json_object_foreach(pred, k, v)
 		{
 			int s = 0;
@@ -593,7 +620,7 @@ int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version)
 		{
 			json_array_foreach(json_object_get(d, "works"), j, ref)
 			{
-				const char *id = str(ref, "id");
+				const char *id = str(ref, "work");
 				json_t *entry = json_object_get(wseen, id);
 				if (!entry) {
 					if ((error = work_of(&c, &w, id)) < 0) {

@@ -61,6 +61,17 @@ static void join(ring *r, pl_buf *b, const json_t *arr)
 	    pl_buf_printf(b, "%s%s", i ? ", " : "", esc(r, json_string_value(v)));
 }
 
+/* A key object {"keyid", "name"}: "NAME (KEYID)", or "KEYID" when the name
+ * is unknown. */
+static void text_key(ring *r, pl_buf *b, const json_t *k)
+{
+	const char *name = json_string_value(json_object_get(k, "name"));
+	if (name)
+		pl_buf_printf(b, "%s (%s)", esc(r, name), txt(r, k, "keyid"));
+	else
+		pl_buf_puts(b, txt(r, k, "keyid"));
+}
+
 static void text_model(ring *r, pl_buf *b, const json_t *m, const char *what)
 {
 	const json_t *hw = json_object_get(m, "hardware");
@@ -68,7 +79,9 @@ static void text_model(ring *r, pl_buf *b, const json_t *m, const char *what)
 	size_t i;
 	pl_buf_printf(b, "%s %s (seq %lld)%s\n", what, txt(r, m, "name"), num(m, "seq"),
 	              json_is_true(json_object_get(m, "frontier")) ? " [frontier]" : "");
-	pl_buf_printf(b, "  lab %s, created %s\n", txt(r, m, "lab"), txt(r, m, "created"));
+	pl_buf_puts(b, "  lab ");
+	text_key(r, b, json_object_get(m, "lab"));
+	pl_buf_printf(b, ", created %s\n", txt(r, m, "created"));
 	pl_buf_printf(b, "  training_flop %s, parameters %s", txt(r, m, "training_flop"),
 	              txt(r, m, "parameters"));
 	if (hw)
@@ -90,12 +103,8 @@ static void text_model(ring *r, pl_buf *b, const json_t *m, const char *what)
 /* "by ROLE NAME (KEYID)", or "by ROLE KEYID" when the key's name is unknown. */
 static void text_issuer(ring *r, pl_buf *b, const json_t *a)
 {
-	const char *name = json_string_value(json_object_get(a, "issuer_name"));
-	if (name)
-		pl_buf_printf(b, " by %s %s (%s)", txt(r, a, "issuer_role"), esc(r, name),
-		              txt(r, a, "issuer"));
-	else
-		pl_buf_printf(b, " by %s %s", txt(r, a, "issuer_role"), txt(r, a, "issuer"));
+	pl_buf_printf(b, " by %s ", txt(r, a, "issuer_role"));
+	text_key(r, b, json_object_get(a, "signer"));
 }
 
 static int render_text(ring *r, pl_buf *b, const json_t *doc)
@@ -124,7 +133,7 @@ static int render_text(ring *r, pl_buf *b, const json_t *doc)
 	}
 	json_array_foreach(json_object_get(doc, "works"), i, v)
 	{
-		pl_buf_printf(b, "work %s \"%s\" holder %s, terms %s%s; in ", txt(r, v, "id"),
+		pl_buf_printf(b, "work %s \"%s\" holder %s, terms %s%s; in ", txt(r, v, "work"),
 		              txt(r, v, "title"), txt(r, v, "holder"), txt(r, v, "terms"),
 		              json_is_true(json_object_get(v, "registered")) ? ""
 		                                                             : " (not registered)");
@@ -138,10 +147,11 @@ static int render_text(ring *r, pl_buf *b, const json_t *doc)
 	json_array_foreach(json_object_get(doc, "attestations"), i, v)
 	{
 		pl_buf_printf(b, "  seq %lld %s on %s", num(v, "seq"), txt(r, v, "kind"),
-		              txt(r, v, "subject"));
+		              txt(r, json_object_get(v, "subject"), "name"));
 		text_issuer(r, b, v);
 		if (json_is_true(json_object_get(v, "revoked")))
-			pl_buf_printf(b, " [REVOKED by seq %lld]", num(v, "revoked_by"));
+			pl_buf_printf(b, " [REVOKED by seq %lld]",
+			              num(json_object_get(v, "revoked_by"), "seq"));
 		pl_buf_puts(b, "\n");
 	}
 	pl_buf_puts(b, "findings:");
@@ -257,10 +267,10 @@ static int render_dot(ring *r, pl_buf *b, const json_t *doc)
 	{
 		int res = json_is_true(json_object_get(v, "reserved"));
 		pl_buf_clear(&label);
-		pl_buf_printf(&label, "work %s\n%s\n%s\n%s", txt(r, v, "id"), txt(r, v, "title"),
+		pl_buf_printf(&label, "work %s\n%s\n%s\n%s", txt(r, v, "work"), txt(r, v, "title"),
 		              txt(r, v, "holder"), txt(r, v, "terms"));
 		pl_buf_puts(b, "  ");
-		wid(b, txt(r, v, "id"));
+		wid(b, txt(r, v, "work"));
 		pl_buf_printf(b, " [shape=note, style=filled, fillcolor=\"#fff3cd\"%s, label=",
 		              res ? ", color=red, fontcolor=red, penwidth=2" : "");
 		q(b, label.ptr);
@@ -269,13 +279,14 @@ static int render_dot(ring *r, pl_buf *b, const json_t *doc)
 	json_array_foreach(json_object_get(doc, "attestations"), i, v)
 	{
 		int rev = json_is_true(json_object_get(v, "revoked"));
-		long long sseq = num(v, "subject_seq");
+		long long sseq = num(json_object_get(v, "subject"), "seq");
+		const json_t *signer = json_object_get(v, "signer");
 		int is_model = 0;
 		pl_buf_clear(&label);
 		pl_buf_printf(&label, "%s\nseq %lld by %s%s%s%s", txt(r, v, "kind"), num(v, "seq"),
 		              txt(r, v, "issuer_role"),
-		              json_is_string(json_object_get(v, "issuer_name")) ? "\n" : "",
-		              txt(r, v, "issuer_name"), rev ? "\nREVOKED" : "");
+		              json_is_string(json_object_get(signer, "name")) ? "\n" : "",
+		              txt(r, signer, "name"), rev ? "\nREVOKED" : "");
 		pl_buf_printf(b, "  a%lld [shape=hexagon, style=%s, fillcolor=\"#e2e3e5\", label=",
 		              num(v, "seq"), rev ? "dashed" : "filled");
 		q(b, label.ptr);
@@ -309,7 +320,7 @@ static int render_dot(ring *r, pl_buf *b, const json_t *doc)
 		json_array_foreach(json_object_get(v, "works"), j, x)
 		{
 			pl_buf_printf(b, "  d%lld -> ", num(v, "seq"));
-			wid(b, txt(r, x, "id"));
+			wid(b, txt(r, x, "work"));
 			pl_buf_puts(b, " [label=\"contains\"];\n");
 		}
 	}

@@ -113,6 +113,7 @@ typedef struct {
 /* One entry of a verified bundle. */
 typedef struct {
 	uint64_t seq;
+	char leaf[65];       /* its RFC 6962 leaf hash, hex */
 	char type[32];       /* key, work, check, dataset, model, attestation; "" if undecodable */
 	char *name;          /* subject[0].name, or "-" */
 	char *signer;        /* DSSE keyid */

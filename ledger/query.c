@@ -82,6 +82,23 @@ int pl_query__work_fps(pl_ledger *l, pl_fps *out, const char *work_id)
 	return PL_OK;
 }
 
+/* {"seq", "leaf"} of entry seq (JSON null when seq < 0), with "name" when
+ * name is given. */
+static json_t *ref_of(pl_ledger *l, int64_t seq, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *o = NULL;
+	if (seq < 0)
+		return json_null();
+	if (prepare(l, &st, "SELECT lower(hex(leaf)) FROM entries WHERE seq = ?") < 0)
+		return NULL;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = pl_lineage__ref((uint64_t)seq, (const char *)sqlite3_column_text(st, 0), name);
+	sqlite3_finalize(st);
+	return o ? o : json_null();
+}
+
 static json_t *dataset_json(pl_ledger *l, uint64_t seq)
 {
 	sqlite3_stmt *st = NULL;
@@ -93,8 +110,9 @@ static json_t *dataset_json(pl_ledger *l, uint64_t seq)
 		char nv[300];
 		snprintf(nv, sizeof(nv), "%s@%s", sqlite3_column_text(st, 0),
 		         sqlite3_column_text(st, 1));
-		o = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)seq, "name", nv, "created",
-		              (const char *)sqlite3_column_text(st, 2));
+		o = ref_of(l, (int64_t)seq, nv);
+		json_object_set_new(o, "created",
+		                    json_string((const char *)sqlite3_column_text(st, 2)));
 	}
 	sqlite3_finalize(st);
 	return o;
@@ -147,9 +165,11 @@ static int add_models(pl_ledger *l, json_t *models, uint64_t dataset_seq, const 
 		snprintf(nv, sizeof(nv), "%s@%s", sqlite3_column_text(st, 1),
 		         sqlite3_column_text(st, 2));
 		if (!has_seq(models, ms))
-			json_array_append_new(models, json_pack("{s:I, s:s, s:[s, s]}", "seq",
-			                                        (json_int_t)ms, "name", nv, "via",
-			                                        dname, nv));
+		{
+			json_t *m = ref_of(l, (int64_t)ms, nv);
+			json_object_set_new(m, "via", json_pack("[s, s]", dname, nv));
+			json_array_append_new(models, m);
+		}
 	}
 	sqlite3_reset(st);
 	/* descendants */
@@ -168,9 +188,9 @@ static int add_models(pl_ledger *l, json_t *models, uint64_t dataset_seq, const 
 				continue;
 			via = json_deep_copy(json_object_get(m, "via"));
 			json_array_append_new(via, json_string(nv));
-			json_array_append_new(models,
-			                      json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)cs,
-			                                "name", nv, "via", via));
+			json_t *d = ref_of(l, (int64_t)cs, nv);
+			json_object_set_new(d, "via", via);
+			json_array_append_new(models, d);
 		}
 		sqlite3_reset(st);
 	}
@@ -212,7 +232,8 @@ static int evidence_for(pl_ledger *l, json_t *evidence, json_t *datasets, json_t
 		uint64_t dseq = (uint64_t)sqlite3_column_int64(st, 1);
 		json_t *ds = has_ds ? dataset_json(l, dseq) : NULL;
 		json_array_append_new(evidence,
-		                      json_pack("{s:I, s:s, s:o, s:o}", "check", (json_int_t)cseq,
+		                      json_pack("{s:o, s:s, s:o, s:o}", "check",
+		                                ref_of(l, (int64_t)cseq, NULL),
 		                                "created", (const char *)sqlite3_column_text(st, 2),
 		                                "dataset", ds ? json_incref(ds) : json_null(),
 		                                "matches", check_matches(l, cseq, work)));
@@ -258,13 +279,15 @@ static int sketch_leads(pl_ledger *l, json_t *leads, const pl_fps *fps, int64_t 
 			continue;
 		if ((run = pl_sketch_longest_run(&sk, fps)) < PL_SKETCH_RUN)
 			continue;
+		/* two significant digits, as a JSON number */
 		snprintf(odds, sizeof(odds), "%.1e",
 		         pl_sketch_false_odds(&sk, fps->count, PL_SKETCH_RUN));
 		json_array_append_new(
 		    leads,
-		    json_pack("{s:o, s:I, s:I, s:s, s:I, s:s}", "dataset", dataset_json(l, dseq),
+		    json_pack("{s:o, s:I, s:I, s:f, s:o, s:s}", "dataset", dataset_json(l, dseq),
 		              "run", (json_int_t)run, "fingerprints", (json_int_t)fps->count,
-		              "false_positive_odds", odds, "newest_check", (json_int_t)nc, "action",
+		              "false_positive_odds", strtod(odds, NULL), "newest_check",
+		              ref_of(l, nc, NULL), "action",
 		              "a lead, not proof: the lab must run 'provledger dataset recheck'"));
 	}
 	sqlite3_finalize(st);
@@ -281,8 +304,8 @@ static int got(void *ctx, const pl_work_info *w)
 {
 	work_ctx *c = ctx;
 	c->seq = (int64_t)w->seq;
-	c->w = json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", w->id, "title", w->title, "holder",
-	                 w->holder, "terms", w->terms, "seq", (json_int_t)w->seq);
+	c->w = json_pack("{s:s, s:s, s:s, s:s}", "work", w->id, "title", w->title, "holder",
+	                 w->holder, "terms", w->terms);
 	return 0;
 }
 
@@ -298,8 +321,17 @@ int pl_query_work(json_t **out, pl_ledger *l, const char *work_id)
 	    (error = pl_query__work_fps(l, &fps, work_id)) < 0 ||
 	    (error = sketch_leads(l, leads, &fps, wc.seq, datasets)) < 0)
 		goto done;
-	*out = json_pack("{s:O, s:O, s:O, s:O, s:O}", "work", wc.w, "evidence", evidence,
-	                 "datasets", datasets, "models", models, "leads", leads);
+	/* the work's fields, its entry, then what holds it */
+	{
+		json_t *ref = ref_of(l, wc.seq, NULL);
+		json_object_update(wc.w, ref);
+		json_decref(ref);
+	}
+	json_object_set(wc.w, "evidence", evidence);
+	json_object_set(wc.w, "datasets", datasets);
+	json_object_set(wc.w, "models", models);
+	json_object_set(wc.w, "leads", leads);
+	*out = json_incref(wc.w);
 done:
 	pl_fps_free(&fps);
 	json_decref(wc.w);
@@ -352,11 +384,11 @@ int pl_query_file(json_t **out, pl_ledger *l, const char *name, const char *text
 		pl_ratio4(cont, ms.v[i].containment);
 		pl_ratio4(cov, ms.v[i].coverage);
 		json_object_set_new(q, "match",
-		                    json_pack("{s:s, s:[I, I], s:s, s:s}", "class",
+		                    json_pack("{s:s, s:[I, I], s:f, s:f}", "class",
 		                              pl_match_class_name(ms.v[i].cls), "work_span",
 		                              (json_int_t)ms.v[i].work_tok0,
-		                              (json_int_t)ms.v[i].work_tok1, "containment", cont,
-		                              "coverage", cov));
+		                              (json_int_t)ms.v[i].work_tok1, "containment",
+		                              strtod(cont, NULL), "coverage", strtod(cov, NULL)));
 		json_array_append_new(works, q);
 	}
 	/* leads for the file itself, whether or not it is registered */

@@ -88,7 +88,7 @@ clean "work register"
 has "work register: the title escaped" 'registered W'
 has "work register: the newline shown as \n" 'Notes on Rain\nwork W0000000000000000 FORGED'
 pl $L --json work list
-ID=$(js 'd["works"][0]["id"]' "$OUT")
+ID=$(js 'd["works"][0]["work"]' "$OUT")
 WSEQ=$(js 'd["works"][0]["seq"]' "$OUT")
 python3 -c 'import json,sys; print(json.dumps({"text": open(sys.argv[1]).read()}))' rain.txt >"$SHARD"
 check "setup: the hostile shard file exists" [ -s "$SHARD" ]

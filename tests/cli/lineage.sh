@@ -147,105 +147,37 @@ expect "lineage --json" 0
 cp "$OUT" lineage.json
 cat >expected.json <<'EOF'
 {
-  "model": {"seq": 19, "leaf": "<leaf>", "name": "atlas-chat@3", "created": "2026-09-21T14:13:20Z",
-    "lab": "<keyid>", "training_flop": "1e21", "parameters": "7e9", "frontier": false,
-    "weights": [], "datasets": ["chat@1"], "base_models": ["atlas-chat@2"]},
+  "model": {"seq": 19, "leaf": "<leaf>", "name": "atlas-chat@3", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "beta"}, "training_flop": "1e21", "parameters": "7e9", "frontier": false, "weights": [], "datasets": ["chat@1"], "base_models": ["atlas-chat@2"]},
   "base_models": [
-    {"seq": 18, "leaf": "<leaf>", "name": "atlas-chat@2", "created": "2026-09-21T14:13:20Z",
-     "lab": "<keyid>", "training_flop": "3e21", "parameters": "1.2e12", "frontier": true,
-     "weights": [], "datasets": ["chat@1"], "base_models": ["atlas-chat@1"]},
-    {"seq": 17, "leaf": "<leaf>", "name": "atlas-chat@1", "created": "2026-09-21T14:13:20Z",
-     "lab": "<keyid>", "training_flop": "2e22", "parameters": "1.2e12", "frontier": true,
-     "weights": [{"name": "w1.bin", "sha256": "9a129038d9a00aed0cf6a7ea059ca50a813449061ab87848cf1a13eafdf33b2c"}],
-     "datasets": ["chat@1"], "base_models": ["atlas@1"]},
-    {"seq": 16, "leaf": "<leaf>", "name": "atlas@1", "created": "2026-09-21T14:13:20Z",
-     "lab": "<keyid>", "training_flop": "3.8e25", "parameters": "1.2e12", "frontier": true,
-     "hardware": {"accelerator": "H100", "count": 16384},
-     "started": "2026-01-01T00:00:00Z", "finished": "2026-03-01T00:00:00Z",
-     "weights": [], "datasets": ["web@1"], "base_models": []}
+    {"seq": 18, "leaf": "<leaf>", "name": "atlas-chat@2", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "beta"}, "training_flop": "3e21", "parameters": "1.2e12", "frontier": true, "weights": [], "datasets": ["chat@1"], "base_models": ["atlas-chat@1"]},
+    {"seq": 17, "leaf": "<leaf>", "name": "atlas-chat@1", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "beta"}, "training_flop": "2e22", "parameters": "1.2e12", "frontier": true, "weights": [{"name": "w1.bin", "sha256": "9a129038d9a00aed0cf6a7ea059ca50a813449061ab87848cf1a13eafdf33b2c"}], "datasets": ["chat@1"], "base_models": ["atlas@1"]},
+    {"seq": 16, "leaf": "<leaf>", "name": "atlas@1", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "acme"}, "training_flop": "3.8e25", "parameters": "1.2e12", "frontier": true, "hardware": {"accelerator": "H100", "count": 16384}, "started": "2026-01-01T00:00:00Z", "finished": "2026-03-01T00:00:00Z", "weights": [], "datasets": ["web@1"], "base_models": []}
   ],
   "datasets": [
-    {"seq": 15, "leaf": "<leaf>", "name": "chat@1", "created": "2026-09-21T14:13:20Z",
-     "lab": "<keyid>", "sources": ["https://example.org/crawl"], "licences": [],
-     "totals": {"shards": 1, "bytes": 200000, "records": 200, "tokens": 40000},
-     "shards": [{"path": "chat.jsonl", "sha256": "<sha256>", "records": 200, "tokens": 40000,
-                 "bytes": 200000, "format": "jsonl", "compression": "none"}],
-     "checks": [{"seq": 14, "created": "2026-09-21T14:13:20Z", "records": 200, "matches": 0}],
-     "works": [], "reserved_works": []},
-    {"seq": 13, "leaf": "<leaf>", "name": "web@1", "created": "2026-09-21T14:13:20Z",
-     "lab": "<keyid>", "sources": ["https://example.org/crawl"], "licences": [],
-     "totals": {"shards": 2, "bytes": 1875000, "records": 1500, "tokens": 375000},
-     "shards": [{"path": "web-000.jsonl", "sha256": "<sha256>", "records": 1000, "tokens": 250000,
-                 "bytes": 1250000, "format": "jsonl", "compression": "none"},
-                {"path": "web-001.jsonl", "sha256": "<sha256>", "records": 500, "tokens": 125000,
-                 "bytes": 625000, "format": "jsonl", "compression": "none"}],
-     "checks": [{"seq": 12, "created": "2026-09-21T14:13:20Z", "records": 1500, "matches": 3}],
-     "works": [{"id": "W0123456789abcdef", "matches": 2}, {"id": "Wfedcba9876543210", "matches": 1}],
-     "reserved_works": ["W0123456789abcdef"]}
+    {"seq": 15, "leaf": "<leaf>", "name": "chat@1", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "beta"}, "sources": ["https://example.org/crawl"], "licences": [], "totals": {"shards": 1, "bytes": 200000, "records": 200, "tokens": 40000}, "shards": [{"path": "chat.jsonl", "sha256": "<sha256>", "records": 200, "tokens": 40000, "bytes": 200000, "format": "jsonl", "compression": "none"}], "checks": [{"seq": 14, "leaf": "<leaf>", "created": "2026-09-21T14:13:20Z", "records": 200, "matches": 0}], "works": [], "reserved_works": []},
+    {"seq": 13, "leaf": "<leaf>", "name": "web@1", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "acme"}, "sources": ["https://example.org/crawl"], "licences": [], "totals": {"shards": 2, "bytes": 1875000, "records": 1500, "tokens": 375000}, "shards": [{"path": "web-000.jsonl", "sha256": "<sha256>", "records": 1000, "tokens": 250000, "bytes": 1250000, "format": "jsonl", "compression": "none"}, {"path": "web-001.jsonl", "sha256": "<sha256>", "records": 500, "tokens": 125000, "bytes": 625000, "format": "jsonl", "compression": "none"}], "checks": [{"seq": 12, "leaf": "<leaf>", "created": "2026-09-21T14:13:20Z", "records": 1500, "matches": 3}], "works": [{"work": "W0123456789abcdef", "matches": 2}, {"work": "Wfedcba9876543210", "matches": 1}], "reserved_works": ["W0123456789abcdef"]}
   ],
   "works": [
-    {"id": "W0123456789abcdef", "seq": 10, "leaf": "<leaf>", "title": "A Novel",
-     "creators": ["Press Ltd"], "holder": "Press Ltd", "terms": "all-rights-reserved",
-     "registered": true, "reserved": true, "datasets": ["web@1"]},
-    {"id": "Wfedcba9876543210", "seq": 11, "leaf": "<leaf>", "title": "Open Essays",
-     "creators": ["Commons"], "holder": "Commons", "terms": "licensed:CC-BY-4.0",
-     "registered": true, "reserved": false, "datasets": ["web@1"]}
+    {"work": "W0123456789abcdef", "seq": 10, "leaf": "<leaf>", "title": "A Novel", "creators": ["Press Ltd"], "holder": "Press Ltd", "terms": "all-rights-reserved", "registered": true, "reserved": true, "datasets": ["web@1"]},
+    {"work": "Wfedcba9876543210", "seq": 11, "leaf": "<leaf>", "title": "Open Essays", "creators": ["Commons"], "holder": "Commons", "terms": "licensed:CC-BY-4.0", "registered": true, "reserved": false, "datasets": ["web@1"]}
   ],
   "attestations": [
-    {"seq": 23, "leaf": "<leaf>", "kind": "evaluation", "subject": "atlas-chat@3", "subject_seq": 19,
-     "issuer": "<keyid>", "issuer_role": "evaluator", "issuer_name": "redteam",
-     "created": "2026-09-21T14:13:20Z",
-     "revoked": false, "revoked_by": null, "suite": "wmdp-2026",
-     "results": {"bio": "pass", "cyber": "fail"}, "dangerous_capabilities": ["cyber"]},
-    {"seq": 24, "leaf": "<leaf>", "kind": "deployment-approval", "subject": "atlas-chat@3",
-     "subject_seq": 19, "issuer": "<keyid>", "issuer_role": "authority",
-     "issuer_name": "aisi", "created": "2026-09-21T14:13:20Z",
-     "revoked": false, "revoked_by": null,
-     "evaluations": [{"seq": 23, "leaf": "<leaf>"}]},
-    {"seq": 22, "leaf": "<leaf>", "kind": "training-licence", "subject": "atlas-chat@2",
-     "subject_seq": 18, "issuer": "<keyid>", "issuer_role": "authority",
-     "issuer_name": "aisi", "created": "2026-09-21T14:13:20Z",
-     "revoked": false, "revoked_by": null,
-     "max_training_flop": "1e21", "conditions": "none"},
-    {"seq": 20, "leaf": "<leaf>", "kind": "training-licence", "subject": "atlas-chat@1",
-     "subject_seq": 17, "issuer": "<keyid>", "issuer_role": "authority",
-     "issuer_name": "aisi", "created": "2026-09-21T14:13:20Z",
-     "revoked": true, "revoked_by": 21,
-     "max_training_flop": "1e23", "conditions": "quarterly reports"},
-    {"seq": 25, "leaf": "<leaf>", "kind": "claim", "subject": "atlas@1", "subject_seq": 16,
-     "issuer": "<keyid>", "issuer_role": "rights-holder", "issuer_name": "press",
-     "created": "2026-09-21T14:13:20Z",
-     "revoked": false, "revoked_by": null, "work": "W0123456789abcdef",
-     "check": {"seq": 12, "leaf": "<leaf>"}, "match": 0, "statement": "chapter 3 copied verbatim"}
+    {"seq": 23, "leaf": "<leaf>", "kind": "evaluation", "subject": {"seq": 19, "leaf": "<leaf>", "name": "atlas-chat@3"}, "signer": {"keyid": "<keyid>", "name": "redteam"}, "issuer_role": "evaluator", "created": "2026-09-21T14:13:20Z", "revoked": false, "revoked_by": null, "suite": "wmdp-2026", "results": {"bio": "pass", "cyber": "fail"}, "dangerous_capabilities": ["cyber"]},
+    {"seq": 24, "leaf": "<leaf>", "kind": "deployment-approval", "subject": {"seq": 19, "leaf": "<leaf>", "name": "atlas-chat@3"}, "signer": {"keyid": "<keyid>", "name": "aisi"}, "issuer_role": "authority", "created": "2026-09-21T14:13:20Z", "revoked": false, "revoked_by": null, "evaluations": [{"seq": 23, "leaf": "<leaf>"}]},
+    {"seq": 22, "leaf": "<leaf>", "kind": "training-licence", "subject": {"seq": 18, "leaf": "<leaf>", "name": "atlas-chat@2"}, "signer": {"keyid": "<keyid>", "name": "aisi"}, "issuer_role": "authority", "created": "2026-09-21T14:13:20Z", "revoked": false, "revoked_by": null, "max_training_flop": "1e21", "conditions": "none"},
+    {"seq": 20, "leaf": "<leaf>", "kind": "training-licence", "subject": {"seq": 17, "leaf": "<leaf>", "name": "atlas-chat@1"}, "signer": {"keyid": "<keyid>", "name": "aisi"}, "issuer_role": "authority", "created": "2026-09-21T14:13:20Z", "revoked": true, "revoked_by": {"seq": 21, "leaf": "<leaf>"}, "max_training_flop": "1e23", "conditions": "quarterly reports"},
+    {"seq": 25, "leaf": "<leaf>", "kind": "claim", "subject": {"seq": 16, "leaf": "<leaf>", "name": "atlas@1"}, "signer": {"keyid": "<keyid>", "name": "press"}, "issuer_role": "rights-holder", "created": "2026-09-21T14:13:20Z", "revoked": false, "revoked_by": null, "work": "W0123456789abcdef", "check": {"seq": 12, "leaf": "<leaf>"}, "match": 0, "statement": "chapter 3 copied verbatim"}
   ],
   "findings": [
-    {"code": "deployment-without-safe-evaluation", "severity": "error", "subject": "atlas-chat@3",
-     "subject_type": "model", "seq": 19,
-     "message": "model atlas-chat@3 has a deployment-approval (seq 24) but no unrevoked evaluation by an evaluator key that found no dangerous capability"},
-    {"code": "model-reserved-works", "severity": "warning", "subject": "atlas-chat@3",
-     "subject_type": "model", "seq": 19,
-     "message": "model atlas-chat@3: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
-    {"code": "licence-exceeded", "severity": "error", "subject": "atlas-chat@2",
-     "subject_type": "model", "seq": 18,
-     "message": "model atlas-chat@2: training_flop 3e21 exceeds the max_training_flop of every training-licence: 1e21 (seq 22)"},
-    {"code": "model-reserved-works", "severity": "warning", "subject": "atlas-chat@2",
-     "subject_type": "model", "seq": 18,
-     "message": "model atlas-chat@2: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
-    {"code": "unlicensed-frontier-model", "severity": "error", "subject": "atlas-chat@1",
-     "subject_type": "model", "seq": 17,
-     "message": "frontier model atlas-chat@1 (training_flop 2e22, parameters 1.2e12) has no unrevoked training-licence from an authority key"},
-    {"code": "model-reserved-works", "severity": "warning", "subject": "atlas-chat@1",
-     "subject_type": "model", "seq": 17,
-     "message": "model atlas-chat@1: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
-    {"code": "unlicensed-frontier-model", "severity": "error", "subject": "atlas@1",
-     "subject_type": "model", "seq": 16,
-     "message": "frontier model atlas@1 (training_flop 3.8e25, parameters 1.2e12) has no unrevoked training-licence from an authority key"},
-    {"code": "model-reserved-works", "severity": "warning", "subject": "atlas@1",
-     "subject_type": "model", "seq": 16,
-     "message": "model atlas@1: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
-    {"code": "dataset-reserved-works", "severity": "warning", "subject": "web@1",
-     "subject_type": "dataset", "seq": 13,
-     "message": "dataset web@1: its check found works under all-rights-reserved or opt-out terms: W0123456789abcdef \"A Novel\" (Press Ltd, all-rights-reserved)"}
+    {"code": "deployment-without-safe-evaluation", "severity": "error", "subject": "atlas-chat@3", "subject_type": "model", "seq": 19, "message": "model atlas-chat@3 has a deployment-approval (seq 24) but no unrevoked evaluation by an evaluator key that found no dangerous capability"},
+    {"code": "model-reserved-works", "severity": "warning", "subject": "atlas-chat@3", "subject_type": "model", "seq": 19, "message": "model atlas-chat@3: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
+    {"code": "licence-exceeded", "severity": "error", "subject": "atlas-chat@2", "subject_type": "model", "seq": 18, "message": "model atlas-chat@2: training_flop 3e21 exceeds the max_training_flop of every training-licence: 1e21 (seq 22)"},
+    {"code": "model-reserved-works", "severity": "warning", "subject": "atlas-chat@2", "subject_type": "model", "seq": 18, "message": "model atlas-chat@2: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
+    {"code": "unlicensed-frontier-model", "severity": "error", "subject": "atlas-chat@1", "subject_type": "model", "seq": 17, "message": "frontier model atlas-chat@1 (training_flop 2e22, parameters 1.2e12) has no unrevoked training-licence from an authority key"},
+    {"code": "model-reserved-works", "severity": "warning", "subject": "atlas-chat@1", "subject_type": "model", "seq": 17, "message": "model atlas-chat@1: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
+    {"code": "unlicensed-frontier-model", "severity": "error", "subject": "atlas@1", "subject_type": "model", "seq": 16, "message": "frontier model atlas@1 (training_flop 3.8e25, parameters 1.2e12) has no unrevoked training-licence from an authority key"},
+    {"code": "model-reserved-works", "severity": "warning", "subject": "atlas@1", "subject_type": "model", "seq": 16, "message": "model atlas@1: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
+    {"code": "dataset-reserved-works", "severity": "warning", "subject": "web@1", "subject_type": "dataset", "seq": 13, "message": "dataset web@1: its check found works under all-rights-reserved or opt-out terms: W0123456789abcdef \"A Novel\" (Press Ltd, all-rights-reserved)"}
   ]
 }
 EOF
@@ -260,7 +192,7 @@ def norm(v, key=None):
     if key == "leaf":
         assert re.fullmatch(r"[0-9a-f]{64}", v), v
         return "<leaf>"
-    if key in ("lab", "issuer"):
+    if key == "keyid":
         assert re.fullmatch(r"SHA256:[A-Za-z0-9+/]{43}", v), v
         return "<keyid>"
     if key == "sha256" and isinstance(v, str) and v != EXPECTED_W1:

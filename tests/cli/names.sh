@@ -139,7 +139,7 @@ expect "work show: a 5-character prefix" 0
 expect_out "work show: the whole id" "work $ID"
 pl $L work show "W${ID:1:8}" --json
 expect "work show --json: a prefix" 0
-check "work show --json: the work" [ "$(js 'd["id"]' "$OUT")" = "$ID" ]
+check "work show --json: the work" [ "$(js 'd["work"]' "$OUT")" = "$ID" ]
 pl $L work show "W$(tr a-f A-F <<<"${ID:1:6}")"
 expect "work show: a prefix in upper case" 0
 pl $L work show W0123
@@ -163,7 +163,7 @@ expect "query --work: a prefix" 0
 expect_out "query --work: the whole id" "work $ID"
 expect_out "query --work: the dataset holding it" "of dataset web@1"
 pl $L --json query --work "${ID:0:7}"
-check "query --work --json: the whole id" [ "$(js 'd["work"]["id"]' "$OUT")" = "$ID" ]
+check "query --work --json: the whole id" [ "$(js 'd["work"]' "$OUT")" = "$ID" ]
 pl $L query --work W0123
 expect "query --work: ambiguous" 3 "is ambiguous"
 pl $L query --work W01
@@ -207,8 +207,8 @@ d = json.load(open(sys.argv[1]))["datasets"]
 assert [x["name"] for x in d] == ["web@1", "clean@1", "twin@1"], d
 w = d[0]
 assert w["seq"] == int(sys.argv[2]) and w["shards"] == 1 and w["records"] == 2, w
-assert w["matches"] == 2 and w["lab_name"] == "acme", w
-assert re.fullmatch(r"SHA256:[A-Za-z0-9+/]{43}", w["lab"]), w
+assert w["matches"] == 2 and w["lab"]["name"] == "acme" and len(w["leaf"]) == 64, w
+assert re.fullmatch(r"SHA256:[A-Za-z0-9+/]{43}", w["lab"]["keyid"]), w
 EOF
 pl $L dataset show web@1
 expect "dataset show" 0
@@ -225,9 +225,9 @@ expect "dataset show --json" 0
 check "dataset show --json: the fields" python3 - "$OUT" "$ID" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["name"] == "web@1" and d["lab_name"] == "acme", d
+assert d["name"] == "web@1" and d["lab"]["name"] == "acme", d
 assert [c["recheck"] for c in d["checks"]] == [False, True] and d["matches"] == 2, d
-assert d["works"] == [{"id": sys.argv[2], "matches": 2}], d["works"]
+assert d["works"] == [{"work": sys.argv[2], "matches": 2}], d["works"]
 assert [m["name"] for m in d["models"]] == ["atlas@1"], d["models"]
 assert d["shards"][0]["path"] == "web.jsonl" and len(d["shards"][0]["sha256"]) == 64, d
 assert d["totals"]["records"] == 2 and d["sources"] == [] and len(d["leaf"]) == 64, d
@@ -260,7 +260,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))["models"]
 assert [m["name"] for m in d] == ["atlas@1", "atlas-chat@1", "twin@1"], d
 assert d[0]["frontier"] is True and d[1]["frontier"] is False, d
-assert [b["name"] for b in d[1]["base_models"]] == ["atlas@1"] and d[1]["lab_name"] == "acme", d
+assert [b["name"] for b in d[1]["base_models"]] == ["atlas@1"] and d[1]["lab"]["name"] == "acme", d
 assert d[1]["training_flop"] == "2e22" and d[1]["parameters"] == "7e9", d
 EOF
 pl $L model show atlas-chat@1
@@ -278,7 +278,7 @@ expect "model show --json" 0
 check "model show --json: the fields" python3 - "$OUT" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["name"] == "atlas-chat@1" and d["frontier"] is False and d["lab_name"] == "acme", d
+assert d["name"] == "atlas-chat@1" and d["frontier"] is False and d["lab"]["name"] == "acme", d
 assert [w["name"] for w in d["weights"]] == ["w.bin"], d
 assert [x["name"] for x in d["datasets"]] == ["clean@1"], d
 assert [x["name"] for x in d["base_models"]] == ["atlas@1"] and d["fine_tunes"] == [], d

@@ -42,13 +42,13 @@ check "work id = W + normalized SHA-256 prefix" [ "$ID" = "W${NORM:0:16}" ]
 pl --ledger L work list --json
 expect "work list --json" 0
 check "work list: one work" [ "$(js 'len(d["works"])' "$OUT")" = 1 ]
-check "work list: fields" [ "$(js '[d["works"][0][k] for k in ("id","title","holder","terms","creators","normalized_sha256")]' "$OUT")" = "['$ID', 'The Book', 'Acme Press', 'licensed:https://example.org/l', ['A. Author', 'B. Writer'], '$NORM']" ]
+check "work list: fields" [ "$(js '[d["works"][0][k] for k in ("work","title","holder","terms","creators","normalized_sha256")]' "$OUT")" = "['$ID', 'The Book', 'Acme Press', 'licensed:https://example.org/l', ['A. Author', 'B. Writer'], '$NORM']" ]
 check "work list: tokens and fingerprints" [ "$(js 'd["works"][0]["tokens"] > 1400 and d["works"][0]["fingerprints"] > 0 and d["works"][0]["robust_fingerprints"] > d["works"][0]["fingerprints"]' "$OUT")" = True ]
 pl --ledger L work list
 expect_out "work list: text" "$ID"
 pl --ledger L work show "$ID" --json
 expect "work show --json" 0
-check "work show --json: the work" [ "$(js 'd["id"] if "id" in d else d["works"][0]["id"]' "$OUT")" = "$ID" ]
+check "work show --json: the work" [ "$(js 'd["work"]' "$OUT")" = "$ID" ]
 pl --ledger L work show "$ID"
 expect_out "work show: text" "The Book"
 pl --ledger L work show W0000000000000000
