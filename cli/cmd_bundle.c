@@ -59,12 +59,11 @@ static int cmd_export(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		goto done;
 	}
 	if (g->json)
-		pl_cli_json_print(
-		    json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:I}", "out", out, "subject_type",
-		              model ? "model" : "work", "subject", model ? model : work, "entry",
-		              pl_cli_ref_of(l, root), "entries", (json_int_t)st.entries,
-		              "attachments", (json_int_t)st.attachments, "checkpoint_size",
-		              (json_int_t)st.size));
+		pl_cli_json_print(json_pack(
+		    "{s:s, s:s, s:s, s:o, s:I, s:I, s:I}", "out", out, "subject_type",
+		    model ? "model" : "work", "subject", model ? model : work, "entry",
+		    pl_cli_ref_of(l, root), "entries", (json_int_t)st.entries, "attachments",
+		    (json_int_t)st.attachments, "checkpoint_size", (json_int_t)st.size));
 	else
 		printf("wrote %s: %s %s (seq %llu), %zu entries, %zu attachments, proofs against "
 		       "the checkpoint of size %llu (%zu bytes gzip)\n",
@@ -393,25 +392,32 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		pl_buf root = PL_BUF_INIT;
 		char *save = NULL;
 		pl_base64_encode(&root, r.root, PL_HASH_LEN);
-		const char *sname = r.subject_name ? r.subject_name : "";
+		const char *sname = r.subject_name ? r.subject_name : "", *sleaf = "";
 		for (size_t i = 0; i < r.nentries; i++) {
 			const pl_bundle_entry *e = &r.entries[i];
 			json_t *rev = json_null(), *o;
 			for (size_t x = 0; e->revoked_by >= 0 && x < r.nentries; x++)
 				if ((int64_t)r.entries[x].seq == e->revoked_by) {
 					json_decref(rev);
-					rev = json_pack("{s:I, s:s}", "seq", (json_int_t)r.entries[x].seq,
-					                "leaf", r.entries[x].leaf);
+					rev = json_pack("{s:I, s:s}", "seq",
+					                (json_int_t)r.entries[x].seq, "leaf",
+					                r.entries[x].leaf);
 				}
-			o = json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:s?}, s:b, s:b, s:s?, s:s?, s:o}",
-			              "seq", (json_int_t)e->seq, "leaf", e->leaf, "type", e->type,
-			              "name", e->name ? e->name : "-", "signer", "keyid",
-			              e->signer ? e->signer : "-", "name", e->signer_name, "verified",
-			              e->verified, "checked", e->checked, "role",
-			              e->role && *e->role ? e->role : NULL, "grants", e->grants,
-			              "revoked_by", rev);
+			o = json_pack(
+			    "{s:I, s:s, s:s, s:s, s:{s:s, s:s?}, s:b, s:b, s:s?, s:s?, s:o}", "seq",
+			    (json_int_t)e->seq, "leaf", e->leaf, "type", e->type, "name",
+			    !e->name                            ? "-"
+			    : strncmp(e->name, "work:", 5) == 0 ? e->name + 5
+			                                        : e->name,
+			    "signer", "keyid", e->signer ? e->signer : "-", "name", e->signer_name,
+			    "verified", e->verified, "checked", e->checked, "role",
+			    e->role && *e->role ? e->role : NULL, "grants", e->grants, "revoked_by",
+			    rev);
 			json_array_append_new(ents, o);
 		}
+		for (size_t i = 0; i < r.nentries; i++)
+			if (r.entries[i].seq == r.subject_seq)
+				sleaf = r.entries[i].leaf;
 		/* the subject by its name@version or work id */
 		if (strncmp(sname, "model:", 6) == 0)
 			sname += 6;
@@ -421,11 +427,12 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		     p = strtok_r(NULL, "\n", &save))
 			json_array_append_new(probs, json_string(p));
 		pl_cli_json_print(json_pack(
-		    "{s:b, s:{s:s, s:s, s:I}, s:{s:s, s:I, s:s, s:b}, s:b, s:o, s:I, s:o, s:o}",
+		    "{s:b, s:{s:s, s:s, s:I, s:s}, s:{s:s, s:I, s:s, s:b}, s:b, s:o, s:I, s:o, "
+		    "s:o}",
 		    "verified", error == PL_OK, "subject", "type",
 		    r.kind == PL_BUNDLE_MODEL ? "model" : "work", "name", sname, "seq",
-		    (json_int_t)r.subject_seq, "checkpoint", "origin", r.origin, "size",
-		    (json_int_t)r.size, "root", root.ptr, "verified", r.checkpoint_verified,
+		    (json_int_t)r.subject_seq, "leaf", sleaf, "checkpoint", "origin", r.origin,
+		    "size", (json_int_t)r.size, "root", root.ptr, "verified", r.checkpoint_verified,
 		    "subject_index_verified", r.subjects_verified, "entries", ents, "attachments",
 		    (json_int_t)json_object_size(r.attachments), "findings",
 		    r.findings ? json_incref(r.findings) : json_array(), "problems", probs));

@@ -194,12 +194,12 @@ static int cmd_dataset_list(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 		json_decref(checks_of(d, &checks, &total));
 		nv(&name, d);
 		if (g->json)
-			json_array_append_new(
-			    arr,
-			    json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:o}", "seq",
-			              (json_int_t)d->seq, "leaf", d->leaf, "name", name.ptr, "shards",
-			              iget(t, "shards"), "records", iget(t, "records"), "matches",
-			              total, "lab", pl_cli_key_json(l, lab)));
+			json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:o}",
+			                                     "seq", (json_int_t)d->seq, "leaf",
+			                                     d->leaf, "name", name.ptr, "shards",
+			                                     iget(t, "shards"), "records",
+			                                     iget(t, "records"), "matches", total,
+			                                     "lab", pl_cli_key_json(l, lab)));
 		else
 			printf("%-6llu %-28s %7lld %10lld %8lld %s\n", (unsigned long long)d->seq,
 			       pl_cli_esc(name.ptr), (long long)iget(t, "shards"),
@@ -232,9 +232,9 @@ static json_t *users_of(const items *models, uint64_t seq, const char *field)
 			if (json_integer_value(json_object_get(r, "seq")) != (json_int_t)seq)
 				continue;
 			nv(&name, m);
-			json_array_append_new(arr,
-			                      json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)m->seq,
-			                                "leaf", m->leaf, "name", name.ptr));
+			json_array_append_new(arr, json_pack("{s:I, s:s, s:s}", "seq",
+			                                     (json_int_t)m->seq, "leaf", m->leaf,
+			                                     "name", name.ptr));
 			break;
 		}
 	}
@@ -261,8 +261,8 @@ static json_t *works_of(const json_t *checklist, const items *checks)
 			json_t *found = NULL;
 			if (!id)
 				continue;
-			json_array_foreach(works, k, w) if (strcmp(sget(w, "work"), id) == 0) found =
-			    w;
+			json_array_foreach(works, k, w) if (strcmp(sget(w, "work"), id) == 0)
+			    found = w;
 			if (found)
 				json_object_set_new(found, "matches",
 				                    json_integer(iget(found, "matches") + 1));
@@ -333,8 +333,8 @@ static int cmd_dataset_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 	cl = checks_of(d, &checks, &total);
 	works = works_of(cl, &checks);
 	users = users_of(&models, d->seq, "datasets");
-	doc = json_pack("{s:I, s:s, s:s, s:s, s:o, s:O, s:O, s:O, s:o, s:o, s:I, s:o, s:o}",
-	                "seq", (json_int_t)d->seq, "leaf", d->leaf, "name", name.ptr, "created",
+	doc = json_pack("{s:I, s:s, s:s, s:s, s:o, s:O, s:O, s:O, s:o, s:o, s:I, s:o, s:o}", "seq",
+	                (json_int_t)d->seq, "leaf", d->leaf, "name", name.ptr, "created",
 	                d->created, "lab", pl_cli_key_json(l, lab), "sources",
 	                or_null(json_object_get(p, "sources")), "licences",
 	                or_null(json_object_get(p, "licences")), "totals",
@@ -405,9 +405,9 @@ static json_t *ref_list(const json_t *refs)
 {
 	json_t *arr = json_array(), *r;
 	size_t i;
-	json_array_foreach(refs, i, r) json_array_append_new(
-	    arr, json_pack("{s:I, s:s?, s:s?}", "seq", iget(r, "seq"), "leaf", sget(r, "leaf"),
-	                   "name", sget(r, "name")));
+	json_array_foreach(refs, i, r)
+	    json_array_append_new(arr, json_pack("{s:I, s:s?, s:s?}", "seq", iget(r, "seq"), "leaf",
+	                                         sget(r, "leaf"), "name", sget(r, "name")));
 	return arr;
 }
 
@@ -441,12 +441,12 @@ static int cmd_model_list(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **arg
 		nv(&name, m);
 		if (g->json) {
 			json_array_append_new(
-			    arr,
-			    json_pack("{s:I, s:s, s:s, s:b, s:s?, s:s?, s:o, s:o}", "seq",
-			              (json_int_t)m->seq, "leaf", m->leaf, "name", name.ptr, "frontier",
-			              frontier, "training_flop", sget(p, "training_flop"), "parameters",
-			              sget(p, "parameters"), "lab", pl_cli_key_json(l, lab),
-			              "base_models", ref_list(bases)));
+			    arr, json_pack("{s:I, s:s, s:s, s:b, s:s?, s:s?, s:o, s:o}", "seq",
+			                   (json_int_t)m->seq, "leaf", m->leaf, "name", name.ptr,
+			                   "frontier", frontier, "training_flop",
+			                   sget(p, "training_flop"), "parameters",
+			                   sget(p, "parameters"), "lab", pl_cli_key_json(l, lab),
+			                   "base_models", ref_list(bases)));
 			continue;
 		}
 		printf("%-6llu %-28s %-8s %-13s %-10s %-16s ", (unsigned long long)m->seq,
@@ -506,15 +506,14 @@ static int cmd_model_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **arg
 			    weights, json_pack("{s:s, s:s?}", "name", n, "sha256",
 			                       sget(json_object_get(s, "digest"), "sha256")));
 	}
-	doc =
-	    json_pack("{s:I, s:s, s:s, s:s, s:o, s:s?, s:s?, s:b, s:o, s:o, s:o, s:o}", "seq",
-	              (json_int_t)m->seq, "leaf", m->leaf, "name", name.ptr, "created", m->created,
-	              "lab", pl_cli_key_json(l, lab), "training_flop",
-	              sget(p, "training_flop"), "parameters", sget(p, "parameters"), "frontier",
-	              json_is_true(json_object_get(p, "frontier")), "weights", weights, "datasets",
-	              ref_list(json_object_get(p, "datasets")), "base_models",
-	              ref_list(json_object_get(p, "base_models")), "fine_tunes",
-	              users_of(&ms, m->seq, "base_models"));
+	doc = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s?, s:s?, s:b, s:o, s:o, s:o, s:o}", "seq",
+	                (json_int_t)m->seq, "leaf", m->leaf, "name", name.ptr, "created",
+	                m->created, "lab", pl_cli_key_json(l, lab), "training_flop",
+	                sget(p, "training_flop"), "parameters", sget(p, "parameters"), "frontier",
+	                json_is_true(json_object_get(p, "frontier")), "weights", weights,
+	                "datasets", ref_list(json_object_get(p, "datasets")), "base_models",
+	                ref_list(json_object_get(p, "base_models")), "fine_tunes",
+	                users_of(&ms, m->seq, "base_models"));
 	if (!doc) {
 		rc = pl_cli_fail(pl_error_set(PL_ENOMEM, "out of memory"));
 		goto done;
@@ -562,19 +561,20 @@ const pl_cli_cmd pl_cmd_dataset_list = {
     "Columns: SEQ of the dataset entry, NAME@VERSION, SHARDS and RECORDS (the\n"
     "manifest's totals), MATCHES (the matches of all its check reports, the first\n"
     "and every recheck, added up) and LAB (the signing key's name).\n\n"
-    "JSON: {\"datasets\": [{\"seq\", \"name\" \"N@V\", \"shards\", \"records\", \"matches\",\n"
-    "\"lab\" (keyid), \"lab_name\" (null when the key is unknown)}]}\n"};
+    "JSON: {\"datasets\": [{\"seq\", \"leaf\", \"name\" \"N@V\", \"shards\", \"records\",\n"
+    "\"matches\", \"lab\": {\"keyid\", \"name\"}}]} (docs/json.md)\n"};
 
 const pl_cli_cmd pl_cmd_dataset_show = {
     "dataset show", cmd_dataset_show, "NAME@VERSION", "show one registered dataset",
     "The manifest (lab, sources, licences, totals, each shard with its SHA-256 and\n"
     "Merkle root), its check reports (the first and every recheck, with their\n"
     "matches), the works they matched and the models trained on it directly.\n\n"
-    "JSON: {\"seq\", \"leaf\", \"name\", \"created\", \"lab\", \"lab_name\", \"sources\",\n"
+    "JSON: {\"seq\", \"leaf\", \"name\", \"created\", \"lab\": {\"keyid\", \"name\"}, "
+    "\"sources\",\n"
     "\"licences\", \"totals\", \"shards\": [{\"path\", \"sha256\", \"bytes\", \"format\",\n"
-    "\"compression\", \"merkle\", \"records\", \"tokens\"}], \"checks\": [{\"seq\", \"created\",\n"
-    "\"records\", \"matches\", \"recheck\"}], \"matches\", \"works\": [{\"id\", \"matches\"}],\n"
-    "\"models\": [{\"seq\", \"name\"}]}\n\n"
+    "\"compression\", \"merkle\", \"records\", \"tokens\"}], \"checks\": [{\"seq\", \"leaf\",\n"
+    "\"created\", \"records\", \"matches\", \"recheck\"}], \"matches\", \"works\": [{\"work\",\n"
+    "\"matches\"}], \"models\": [{\"seq\", \"leaf\", \"name\"}]} (docs/json.md)\n\n"
     "Errors (exit 3): no dataset named NAME@VERSION; a malformed NAME@VERSION.\n"};
 
 const pl_cli_cmd pl_cmd_model_list = {
@@ -582,8 +582,9 @@ const pl_cli_cmd pl_cmd_model_list = {
     "Columns: SEQ of the model entry, NAME@VERSION, FRONTIER (yes/no), TRAINING_FLOP\n"
     "and PARAMETERS (canonical form), LAB (the signing key's name) and BASES (the\n"
     "base models it was fine-tuned from, or -).\n\n"
-    "JSON: {\"models\": [{\"seq\", \"name\", \"frontier\", \"training_flop\", \"parameters\",\n"
-    "\"lab\", \"lab_name\", \"base_models\": [{\"seq\", \"name\"}]}]}\n"};
+    "JSON: {\"models\": [{\"seq\", \"leaf\", \"name\", \"frontier\", \"training_flop\",\n"
+    "\"parameters\", \"lab\": {\"keyid\", \"name\"}, \"base_models\": [{\"seq\", \"leaf\",\n"
+    "\"name\"}]}]} (docs/json.md)\n"};
 
 const pl_cli_cmd pl_cmd_model_show = {
     "model show", cmd_model_show, "NAME@VERSION", "show one registered model",
@@ -592,8 +593,8 @@ const pl_cli_cmd pl_cmd_model_show = {
     "the base models it was fine-tuned from and the models fine-tuned from it.\n"
     "('provledger lineage NAME@VERSION' follows the whole ancestry, with works,\n"
     "attestations and policy findings.)\n\n"
-    "JSON: {\"seq\", \"leaf\", \"name\", \"created\", \"lab\", \"lab_name\", \"training_flop\",\n"
-    "\"parameters\", \"frontier\", \"hardware\"?, \"started\"?, \"finished\"?, \"weights\":\n"
-    "[{\"name\", \"sha256\"}], \"datasets\", \"base_models\", \"fine_tunes\": [{\"seq\",\n"
-    "\"name\"}]}\n\n"
+    "JSON: {\"seq\", \"leaf\", \"name\", \"created\", \"lab\": {\"keyid\", \"name\"},\n"
+    "\"training_flop\", \"parameters\", \"frontier\", \"hardware\"?, \"started\"?,\n"
+    "\"finished\"?, \"weights\": [{\"name\", \"sha256\"}], \"datasets\", \"base_models\",\n"
+    "\"fine_tunes\": [{\"seq\", \"leaf\", \"name\"}]} (docs/json.md)\n\n"
     "Errors (exit 3): no model named NAME@VERSION; a malformed NAME@VERSION.\n"};

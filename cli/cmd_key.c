@@ -404,9 +404,9 @@ static int list_one(void *vctx, const pl_key_info *k)
 			pl_buf_printf(&line, "%s%s%s namespaces=\"git\" %s", q, pl_cli_esc(k->name),
 			              q, pl_cli_esc(k->public_key));
 			json_array_append_new(
-			    ctx->arr, json_pack("{s:s, s:s, s:s, s:s}", "principal", k->name, "keyid",
-			                        k->keyid, "public_key", k->public_key, "line",
-			                        line.ptr ? line.ptr : ""));
+			    ctx->arr, json_pack("{s:s, s:s, s:s, s:s}", "principal", k->name,
+			                        "keyid", k->keyid, "public_key", k->public_key,
+			                        "line", line.ptr ? line.ptr : ""));
 			pl_buf_free(&line);
 			return 0;
 		}
@@ -420,19 +420,21 @@ static int list_one(void *vctx, const pl_key_info *k)
 	status_text(&status, &st, ctx->l);
 	if (ctx->g->json) {
 		json_t *ref = pl_cli_ref_of(ctx->l, k->seq), *grant = json_null();
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:O?, s:b, s:b, s:s}", "keyid",
-		                      k->keyid, "name", k->name, "role", k->role, "public_key",
-		                      k->public_key, "seq", (json_int_t)k->seq, "leaf",
-		                      json_object_get(ref, "leaf"), "in_force", st.in_force,
-		                      "vouched", st.vouched, "status", status.ptr);
+		json_t *o =
+		    json_pack("{s:s, s:s, s:s, s:s, s:I, s:O?, s:b, s:b, s:s}", "keyid", k->keyid,
+		              "name", k->name, "role", k->role, "public_key", k->public_key, "seq",
+		              (json_int_t)k->seq, "leaf", json_object_get(ref, "leaf"), "in_force",
+		              st.in_force, "vouched", st.vouched, "status", status.ptr);
 		json_decref(ref);
 		json_object_set_new(o, "revoked_by",
-		                    st.revoked_seq >= 0 ? pl_cli_ref_of(ctx->l, (uint64_t)st.revoked_seq)
-		                                        : json_null());
+		                    st.revoked_seq >= 0
+		                        ? pl_cli_ref_of(ctx->l, (uint64_t)st.revoked_seq)
+		                        : json_null());
 		if (st.grant_seq >= 0) {
 			json_decref(grant);
 			grant = pl_cli_ref_of(ctx->l, (uint64_t)st.grant_seq);
-			json_object_set_new(grant, "signer", pl_cli_key_json(ctx->l, st.granted_by));
+			json_object_set_new(grant, "signer",
+			                    pl_cli_key_json(ctx->l, st.granted_by));
 		}
 		json_object_set_new(o, "grant", grant);
 		json_array_append_new(ctx->arr, o);
@@ -464,7 +466,8 @@ static int key_listing(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 	if ((error = pl_ledger_keys(l, list_one, &ctx)) < 0 || ctx.error < 0) {
 		rc = pl_cli_fail(ctx.error < 0 ? ctx.error : error);
 	} else if (g->json) {
-		pl_cli_json_print(json_pack("{s:o}", signers ? "allowed_signers" : "keys", ctx.arr));
+		pl_cli_json_print(
+		    json_pack("{s:o}", signers ? "allowed_signers" : "keys", ctx.arr));
 		ctx.arr = NULL;
 	}
 	json_decref(ctx.arr);

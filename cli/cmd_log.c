@@ -51,9 +51,9 @@ static json_t *info_json(pl_ledger *l, json_t *keys, const pl_entry_info *e)
 	}
 	pl_hex(hex, e->leaf, 32);
 	entry_name(&name, l, e);
-	o = json_pack("{s:I, s:s, s:s, s:s, s:O, s:s, s:s}", "seq", (json_int_t)e->seq, "leaf",
-	              hex, "type", e->type, "name", name.ptr ? name.ptr : e->name, "signer",
-	              signer, "created", e->created, "commit", e->commit);
+	o = json_pack("{s:I, s:s, s:s, s:s, s:O, s:s, s:s}", "seq", (json_int_t)e->seq, "leaf", hex,
+	              "type", e->type, "name", name.ptr ? name.ptr : e->name, "signer", signer,
+	              "created", e->created, "commit", e->commit);
 	pl_buf_free(&name);
 	return o;
 }
@@ -273,7 +273,7 @@ const pl_cli_cmd pl_cmd_log = {
     "               model, attestation)\n"
     "  --limit N    at most N entries\n\n"
     "JSON: {\"size\": N, \"entries\": [{\"seq\", \"leaf\", \"type\", "
-    "\"name\", \"signer\", \"created\", \"commit\"}]}\n"};
+    "\"name\", \"signer\": {\"keyid\", \"name\"}, \"created\", \"commit\"}]} (docs/json.md)\n"};
 
 const pl_cli_cmd pl_cmd_show = {
     "show", cmd_show, "SEQ | NAME@VERSION | WORK-ID",

@@ -114,12 +114,12 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 		if (g->json) {
 			pl_buf nv = PL_BUF_INIT;
 			pl_buf_printf(&nv, "%s@%s", spec.name, spec.version);
-			pl_cli_json_print(json_pack(
-			    "{s:s, s:O, s:O, s:O, s:o}", "name", nv.ptr ? nv.ptr : "",
-			    "training_flop", json_object_get(p, "training_flop"),
-			    "parameters", json_object_get(p, "parameters"), "frontier",
-			    json_object_get(p, "frontier"), "entry",
-			    pl_cli_ref(ref.seq, ref.leaf)));
+			pl_cli_json_print(json_pack("{s:s, s:O, s:O, s:O, s:o}", "name",
+			                            nv.ptr ? nv.ptr : "", "training_flop",
+			                            json_object_get(p, "training_flop"),
+			                            "parameters", json_object_get(p, "parameters"),
+			                            "frontier", json_object_get(p, "frontier"),
+			                            "entry", pl_cli_ref(ref.seq, ref.leaf)));
 			pl_buf_free(&nv);
 		} else {
 			printf("registered model %s@%s as entry %llu (training_flop %s, parameters "

@@ -19,9 +19,10 @@ static void print_one(json_t *q, const char *indent)
 	       str(w, "title"), str(w, "holder"), str(w, "terms"),
 	       (long long)json_integer_value(json_object_get(w, "seq")));
 	if (json_object_get(q, "match"))
-		printf("%s  the file is a %s match (containment %.4f)\n", indent,
-		       str(json_object_get(q, "match"), "class"),
-		       json_number_value(json_object_get(json_object_get(q, "match"), "containment")));
+		printf(
+		    "%s  the file is a %s match (containment %.4f)\n", indent,
+		    str(json_object_get(q, "match"), "class"),
+		    json_number_value(json_object_get(json_object_get(q, "match"), "containment")));
 	printf("%s  evidence: %zu check report%s matched it\n", indent,
 	       json_array_size(json_object_get(q, "evidence")),
 	       json_array_size(json_object_get(q, "evidence")) == 1 ? "" : "s");
@@ -29,7 +30,8 @@ static void print_one(json_t *q, const char *indent)
 	{
 		json_t *ds = json_object_get(e, "dataset");
 		printf("%s    check entry %lld (%s)%s%s: %zu match%s\n", indent,
-		       (long long)json_integer_value(json_object_get(json_object_get(e, "check"), "seq")),
+		       (long long)json_integer_value(
+		           json_object_get(json_object_get(e, "check"), "seq")),
 		       str(e, "created"), ds ? " of dataset " : "", ds ? str(ds, "name") : "",
 		       json_array_size(json_object_get(e, "matches")),
 		       json_array_size(json_object_get(e, "matches")) == 1 ? "" : "es");
@@ -156,7 +158,10 @@ const pl_cli_cmd pl_cmd_query = {
     "--file FILE: the file is fingerprinted locally (the text does not leave this\n"
     "machine); the registered works it matches are queried as above, and the dataset\n"
     "sketches that probably hold the file are listed, whether or not it is registered.\n\n"
-    "JSON (--work): {\"work\", \"evidence\": [{\"check\", \"created\", \"dataset\",\n"
-    "\"matches\"}], \"datasets\", \"models\": [{\"seq\", \"name\", \"via\"}], \"leads\":\n"
-    "[{\"dataset\", \"run\", \"fingerprints\", \"false_positive_odds\", \"newest_check\"}]};\n"
-    "(--file): {\"file\", \"works\": [as --work, plus \"match\"], \"leads\"}.\n"};
+    "JSON (--work): {\"work\", \"title\", \"holder\", \"terms\", \"seq\", \"leaf\",\n"
+    "\"evidence\": [{\"check\": {\"seq\", \"leaf\"}, \"created\", \"dataset\", \"matches\"}],\n"
+    "\"datasets\", \"models\": [{\"seq\", \"leaf\", \"name\", \"via\"}], \"leads\": "
+    "[{\"dataset\",\n"
+    "\"run\", \"fingerprints\", \"false_positive_odds\", \"newest_check\", \"action\"}]};\n"
+    "(--file): {\"file\", \"works\": [as --work, plus \"match\"], \"leads\"}\n"
+    "(docs/json.md has the schemas).\n"};

@@ -274,12 +274,11 @@ static json_t *work_json(pl_ledger *l, const pl_work_info *w)
 	json_error_t je;
 	cr = json_loads(w->creators, 0, &je);
 	o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:O?, s:s}", "work",
-	                 w->id,
-	                 "title", w->title, "creators", cr ? cr : json_array(), "holder", w->holder,
-	                 "terms", w->terms, "normalized_sha256", w->normalized_sha256, "tokens",
-	                 (json_int_t)w->tokens, "fingerprints", (json_int_t)w->nfp,
-	                 "robust_fingerprints", (json_int_t)w->nrfp, "seq", (json_int_t)w->seq,
-	                 "leaf", json_object_get(ref, "leaf"), "created", w->created);
+	              w->id, "title", w->title, "creators", cr ? cr : json_array(), "holder",
+	              w->holder, "terms", w->terms, "normalized_sha256", w->normalized_sha256,
+	              "tokens", (json_int_t)w->tokens, "fingerprints", (json_int_t)w->nfp,
+	              "robust_fingerprints", (json_int_t)w->nrfp, "seq", (json_int_t)w->seq, "leaf",
+	              json_object_get(ref, "leaf"), "created", w->created);
 	json_decref(ref);
 	return o;
 }

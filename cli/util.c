@@ -71,7 +71,15 @@ static void json_error(const char *code, const char *msg)
 	json_object_set_new(e, "file", file);
 	json_object_set_new(e, "line", line);
 	json_object_set_new(e, "byte", byte);
-	s = json_dumps(json_pack("{s:o}", "error", e), JSON_COMPACT);
+	{
+		/* a warning or a note is not an error: {"warning": {...}} */
+		int warn = strncmp(msg, "warning: ", 9) == 0 || strncmp(msg, "note: ", 6) == 0;
+		json_t *doc = json_pack("{s:o}", warn ? "warning" : "error", e);
+		if (warn)
+			json_object_set_new(e, "code", json_string("warning"));
+		s = json_dumps(doc, JSON_COMPACT);
+		json_decref(doc);
+	}
 	if (s) {
 		fputs(s, stderr);
 		fputc('\n', stderr);
@@ -191,7 +199,8 @@ static void output_numbers(json_t *v)
 	{
 		if (strcmp(k, "statement") == 0)
 			continue;
-		if (json_is_string(x) && (strcmp(k, "containment") == 0 || strcmp(k, "coverage") == 0)) {
+		if (json_is_string(x) &&
+		    (strcmp(k, "containment") == 0 || strcmp(k, "coverage") == 0)) {
 			char *end;
 			double d = strtod(json_string_value(x), &end);
 			if (end != json_string_value(x) && *end == '\0')

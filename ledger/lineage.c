@@ -161,7 +161,8 @@ static json_t *key_name(lctx *c, const char *keyid)
 /* A key as JSON output names it: {"keyid", "name"}. */
 static json_t *key_obj(lctx *c, const char *keyid)
 {
-	return json_pack("{s:s, s:o}", "keyid", keyid ? keyid : "", "name", key_name(c, keyid ? keyid : ""));
+	return json_pack("{s:s, s:o}", "keyid", keyid ? keyid : "", "name",
+	                 key_name(c, keyid ? keyid : ""));
 }
 
 /* Replace o's "lab" keyid (copied from a predicate) by its key object. */
@@ -371,17 +372,17 @@ static int atts_of(lctx *c, json_t **out, uint64_t subject, const char *subject_
 		pred = json_object_get(row.statement, "predicate");
 		const char *rleaf = (const char *)sqlite3_column_text(c->q_atts, 3);
 		json_t *sref = json_object_get(pred, "subject");
-		a = json_pack("{s:I, s:s, s:s?, s:o, s:o, s:s, s:s, s:b, s:o}", "seq",
-		              (json_int_t)seq, "leaf", row.leaf, "kind", str(pred, "kind"),
-		              "subject",
-		              pl_lineage__ref(subject, str(sref, "leaf") ? str(sref, "leaf") : "",
-		                              subject_name),
-		              "signer", key_obj(c, row.keyid), "issuer_role",
-		              (const char *)sqlite3_column_text(c->q_atts, 1), "created",
-		              row.created, "revoked", revoked, "revoked_by",
-		              revoked ? pl_lineage__ref((uint64_t)sqlite3_column_int64(c->q_atts, 2),
-		                                        rleaf ? rleaf : "", NULL)
-		                      : json_null());
+		a = json_pack(
+		    "{s:I, s:s, s:s?, s:o, s:o, s:s, s:s, s:b, s:o}", "seq", (json_int_t)seq,
+		    "leaf", row.leaf, "kind", str(pred, "kind"), "subject",
+		    pl_lineage__ref(subject, str(sref, "leaf") ? str(sref, "leaf") : "",
+		                    subject_name),
+		    "signer", key_obj(c, row.keyid), "issuer_role",
+		    (const char *)sqlite3_column_text(c->q_atts, 1), "created", row.created,
+		    "revoked", revoked, "revoked_by",
+		    revoked ? pl_lineage__ref((uint64_t)sqlite3_column_int64(c->q_atts, 2),
+		                              rleaf ? rleaf : "", NULL)
+		            : json_null());
 		json_object_foreach(pred, k, v)
 		{
 			int s = 0;

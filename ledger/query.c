@@ -164,8 +164,7 @@ static int add_models(pl_ledger *l, json_t *models, uint64_t dataset_seq, const 
 		char nv[300];
 		snprintf(nv, sizeof(nv), "%s@%s", sqlite3_column_text(st, 1),
 		         sqlite3_column_text(st, 2));
-		if (!has_seq(models, ms))
-		{
+		if (!has_seq(models, ms)) {
 			json_t *m = ref_of(l, (int64_t)ms, nv);
 			json_object_set_new(m, "via", json_pack("[s, s]", dname, nv));
 			json_array_append_new(models, m);
@@ -233,10 +232,10 @@ static int evidence_for(pl_ledger *l, json_t *evidence, json_t *datasets, json_t
 		json_t *ds = has_ds ? dataset_json(l, dseq) : NULL;
 		json_array_append_new(evidence,
 		                      json_pack("{s:o, s:s, s:o, s:o}", "check",
-		                                ref_of(l, (int64_t)cseq, NULL),
-		                                "created", (const char *)sqlite3_column_text(st, 2),
-		                                "dataset", ds ? json_incref(ds) : json_null(),
-		                                "matches", check_matches(l, cseq, work)));
+		                                ref_of(l, (int64_t)cseq, NULL), "created",
+		                                (const char *)sqlite3_column_text(st, 2), "dataset",
+		                                ds ? json_incref(ds) : json_null(), "matches",
+		                                check_matches(l, cseq, work)));
 		if (ds && !has_seq(datasets, dseq)) {
 			json_array_append(datasets, ds);
 			if ((error = add_models(l, models, dseq,

@@ -177,6 +177,18 @@ static int signed_root(pl_ledger *l, unsigned char out[PL_HASH_LEN], uint64_t si
 	int error;
 	if ((error = pl_ledger_checkpoint_at(l, &note, size)) < 0)
 		goto done;
+	if (pl_note_verify(&text, note.ptr, note.len, l->origin, l->op) == PL_OK &&
+	    pl_checkpoint_parse(&cp, text.ptr, text.len) == PL_OK && cp.size > size) {
+		/* a commit of several entries: only its last size was signed */
+		error =
+		    pl_error_set(PL_EINVALID,
+		                 "no signed checkpoint of size %llu: entry %llu was appended in "
+		                 "one commit with the entries after it, up to size %llu (proofs "
+		                 "are to signed sizes only)",
+		                 (unsigned long long)size, (unsigned long long)size - 1,
+		                 (unsigned long long)cp.size);
+		goto done;
+	}
 	if (pl_note_verify(&text, note.ptr, note.len, l->origin, l->op) < 0 ||
 	    pl_checkpoint_parse(&cp, text.ptr, text.len) < 0 || cp.size != size) {
 		error = pl_error_set(PL_EINVALID,
