@@ -1026,12 +1026,22 @@ int pl_ledger_init_ex(pl_ledger **out, const char *dir, const pl_ledger_init_opt
 		pl_buf_printf(&org, "provledger/%s", host);
 		origin = org.ptr;
 	}
-	if (strchr(origin, '\n') || strchr(origin, ' ') || strchr(origin, '+') ||
-	    strlen(origin) >= 256) {
-		error = pl_error_set(PL_EINVALID,
-		                     "origin '%s': must be one word under 256 bytes without '+'",
-		                     origin);
-		goto done;
+	{
+		/* C2SP: no spaces, no '+'; here also printable ASCII only, so that no
+		 * control or bidirectional character can disguise whose log it is */
+		int bad = strlen(origin) >= 256;
+		for (const unsigned char *p = (const unsigned char *)origin; *p; p++)
+			bad |= *p <= 0x20 || *p >= 0x7f || *p == '+';
+		if (bad) {
+			pl_buf shown = PL_BUF_INIT;
+			pl_buf_put_escaped(&shown, origin, strlen(origin));
+			error = pl_error_set(PL_EINVALID,
+			                     "origin '%s': must be one word of printable ASCII under "
+			                     "256 bytes, without '+'",
+			                     shown.ptr ? shown.ptr : "");
+			pl_buf_free(&shown);
+			goto done;
+		}
 	}
 	if ((error = check_init_dir(dir)) < 0)
 		goto done;

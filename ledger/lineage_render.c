@@ -150,7 +150,7 @@ static int render_text(ring *r, pl_buf *b, const json_t *doc)
 		              txt(r, json_object_get(v, "subject"), "name"));
 		text_issuer(r, b, v);
 		if (json_is_true(json_object_get(v, "revoked")))
-			pl_buf_printf(b, " [REVOKED by seq %lld]",
+			pl_buf_printf(b, " [verified, REVOKED at seq %lld]",
 			              num(json_object_get(v, "revoked_by"), "seq"));
 		pl_buf_puts(b, "\n");
 	}

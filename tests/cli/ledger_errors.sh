@@ -43,6 +43,14 @@ pl --ledger L --quiet init --origin example.org/other
 expect "init twice, another origin" 3 "already exists"
 pl --ledger O --quiet init --origin "two words"
 expect "init with a bad origin" 3 "origin"
+for o in $'a\u202eb.example' $'a\tb' $'a\x1b[31mb' "a+b" "caf$(printf '\303\251')"; do
+	pl --ledger O --quiet init --origin "$o"
+	expect "init --origin with a control, bidi, non-ASCII or '+' character: refused" 3 "printable ASCII"
+	check "init --origin refused: nothing created" [ ! -e O ]
+done
+pl --ledger O --quiet init --origin $'x\u202ey'
+expect_out_err() { grep -qF -- "$1" "$ERR"; }
+check "init --origin: the refused origin is printed escaped" expect_out_err 'x\u{202e}y'
 
 # key files
 pl key gen --name open --role lab --out open

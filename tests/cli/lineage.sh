@@ -215,7 +215,7 @@ expect_out "text: the model" "model atlas-chat@3 (seq 19)"
 expect_out "text: a base" "base model atlas@1 (seq 16) [frontier]"
 expect_out "text: the work" 'work W0123456789abcdef "A Novel" holder Press Ltd, terms all-rights-reserved; in web@1'
 expect_out "text: revoked licence" "seq 20 training-licence on atlas-chat@1 by authority"
-expect_out "text: revoked mark" "[REVOKED by seq 21]"
+expect_out "text: revoked mark, as verify-bundle prints it" "[verified, REVOKED at seq 21]"
 expect_out "text: the signer by name and keyid" \
 	"seq 23 evaluation on atlas-chat@3 by evaluator redteam (SHA256:"
 expect_out "text: a finding" "error unlicensed-frontier-model: frontier model atlas@1"
