@@ -6,11 +6,15 @@
 #   make demo       run the examples/ scenario end to end
 #   make bench      benchmarks, each figure beside its reference
 #   make deps       install missing Debian packages with apt-get (sudo when not root)
+#   make man        man pages from the --help text, in build/man/
+#   make install    PREFIX (/usr/local) and DESTDIR: the binary, libprovledger.a, its
+#                   headers, provledger.pc, the man pages and the bash completion
 
 BUILD_PKGS := build-essential pkg-config libgit2-dev libssl-dev libsqlite3-dev zlib1g-dev \
 	libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev
 TEST_PKGS := git openssh-client openssl coreutils zstd gzip tar python3 python3-cryptography \
-	golang-go golang-golang-x-mod-dev python3-xxhash clang-format
+	golang-go golang-golang-x-mod-dev python3-xxhash clang-format \
+	groff-base man-db
 DEMO_PKGS := graphviz
 BENCH_PKGS := time bc
 LIBS_PC := libgit2 openssl sqlite3 zlib libzstd libxxhash libutf8proc jansson
@@ -48,7 +52,17 @@ LIB := $(BUILD)/libprovledger.a
 BIN := $(BUILD)/provledger
 UNIT := $(BUILD)/test_unit
 
-.PHONY: all deps test unit cli-test demo bench clean format format-check
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib
+INCDIR = $(PREFIX)/include/provledger
+MANDIR = $(PREFIX)/share/man
+COMPDIR = $(PREFIX)/share/bash-completion/completions
+PUBLIC_HEADERS := $(sort $(wildcard hashing/pl_*.h ledger/pl_*.h))
+VERSION = $(shell sed -n 's/^\#define PL_VERSION "\(.*\)"/\1/p' hashing/pl_common.h)
+
+.PHONY: all deps test unit cli-test demo bench clean format format-check man install
 
 all: deps
 	@$(MAKE) --no-print-directory $(BIN) $(UNIT) $(TOOLS)
@@ -87,6 +101,30 @@ demo: all
 
 bench: all
 	@PROVLEDGER=$(abspath $(BIN)) ./bench/run.sh
+
+man: all
+	@rm -rf $(BUILD)/man
+	@./scripts/mkman.sh $(BIN) $(BUILD)/man
+	@echo "  MAN     $(BUILD)/man ($$(ls $(BUILD)/man | wc -l) pages)"
+
+$(BUILD)/provledger.pc: Makefile
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+		'includedir=$${prefix}/include/provledger' '' 'Name: provledger' \
+		'Description: liability and copyright provenance ledger for AI training data' \
+		'Version: $(VERSION)' 'Requires: $(LIBS_PC)' \
+		'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprovledger -lm -pthread' >$@
+
+install: man $(BUILD)/provledger.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(COMPDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/provledger
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libprovledger.a
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCDIR)/
+	install -m 644 $(BUILD)/provledger.pc $(DESTDIR)$(LIBDIR)/pkgconfig/provledger.pc
+	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(BUILD)/man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 completion/provledger.bash $(DESTDIR)$(COMPDIR)/provledger
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(TOOL_SRC) $(HEADERS)

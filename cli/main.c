@@ -15,8 +15,6 @@
 #include "commands.h"
 #include "pl_rules.h"
 
-#define PL_VERSION "0.1.0"
-
 /* The command table, in the order 'provledger --help' lists them. */
 /* clang-format off */
 static const pl_cli_cmd *const commands[] = {

@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The version of the library and the command (make install writes it to provledger.pc). */
+#define PL_VERSION "0.1.0"
+
 #define PL_OK 0
 #define PL_ERROR -1     /* runtime failure (I/O, library error) */
 #define PL_ENOTFOUND -2 /* a named thing does not exist */

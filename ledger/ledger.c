@@ -1035,10 +1035,11 @@ int pl_ledger_init_ex(pl_ledger **out, const char *dir, const pl_ledger_init_opt
 		if (bad) {
 			pl_buf shown = PL_BUF_INIT;
 			pl_buf_put_escaped(&shown, origin, strlen(origin));
-			error = pl_error_set(PL_EINVALID,
-			                     "origin '%s': must be one word of printable ASCII under "
-			                     "256 bytes, without '+'",
-			                     shown.ptr ? shown.ptr : "");
+			error =
+			    pl_error_set(PL_EINVALID,
+			                 "origin '%s': must be one word of printable ASCII under "
+			                 "256 bytes, without '+'",
+			                 shown.ptr ? shown.ptr : "");
 			pl_buf_free(&shown);
 			goto done;
 		}
