@@ -50,7 +50,7 @@ static const char *code_name(int code)
  * byte read off the message's "FILE: line N (byte B): ..." form. */
 static void json_error(const char *code, const char *msg)
 {
-	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
+	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg), *doc;
 	const char *colon = strstr(msg, ": "), *p;
 	json_t *file = json_null(), *line = json_null(), *byte = json_null();
 	char *s;
@@ -71,7 +71,9 @@ static void json_error(const char *code, const char *msg)
 	json_object_set_new(e, "file", file);
 	json_object_set_new(e, "line", line);
 	json_object_set_new(e, "byte", byte);
-	s = json_dumps(json_pack("{s:o}", "error", e), JSON_COMPACT);
+	doc = json_pack("{s:o}", "error", e);
+	s = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
 	if (s) {
 		fputs(s, stderr);
 		fputc('\n', stderr);
