@@ -453,8 +453,9 @@ static int detect(pl_shard *s)
 	int rc;
 	if ((rc = fill_min(s, 512)) < 0)
 		return pl_error_prefix(rc, "byte %llu", (ull)pl_shard__pos(s));
-	const unsigned char *p = s->w + s->wo;
 	size_t n = s->wn - s->wo;
+	/* an empty stream has no window yet: NULL + 0 is undefined */
+	const unsigned char *p = n ? s->w + s->wo : (const unsigned char *)"";
 	if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0) {
 		s->format = PL_FORMAT_TAR;
 		return PL_OK;

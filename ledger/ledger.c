@@ -245,7 +245,9 @@ int pl_ledger__message_entries(uint64_t *seqs, unsigned char (*leaves)[PL_HASH_L
 		if (*end != '\n' || strncmp(end + 1, "leaf: ", 6) != 0)
 			return pl_error_set(PL_EINVALID, "commit message has a malformed \"seq:\"");
 		lp = end + 7;
-		if (pl_unhex(leaves[*n], PL_HASH_LEN, lp, 64) < 0 || lp[64] != '\n')
+		/* strnlen first: pl_unhex reads all 64 digits, past a shorter string's end */
+		if (strnlen(lp, 65) != 65 || pl_unhex(leaves[*n], PL_HASH_LEN, lp, 64) < 0 ||
+		    lp[64] != '\n')
 			return pl_error_set(PL_EINVALID,
 			                    "commit message has a malformed \"leaf:\"");
 		if (*n && seqs[*n] != seqs[*n - 1] + 1)

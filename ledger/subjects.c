@@ -357,6 +357,10 @@ int pl_subjects_note_parse(const char *text, size_t len, char origin[256], uint6
 	p += hl + 1;
 	if (!(nl = memchr(p, '\n', (size_t)(end - p))) || nl == p || nl - p >= 256)
 		goto bad;
+	/* as pl_checkpoint_parse: no control character (a NUL would cut the origin short) */
+	for (const char *c = p; c < nl; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			goto bad;
 	memcpy(origin, p, (size_t)(nl - p));
 	origin[nl - p] = '\0';
 	p = nl + 1;
