@@ -34,13 +34,16 @@ endif
 CC ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
+# the library's rooms: hashing/, ledger/ and each ledger/ROOM/ (README, "Code and tests")
+ROOMS := hashing ledger $(patsubst %/,%,$(sort $(wildcard ledger/*/)))
+INCLUDES := $(ROOMS:%=-I%)
 CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) -g -Wall -Wextra -Werror \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -pthread \
-	-Ihashing -Iledger -Icli -Itests $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+	$(INCLUDES) -Icli -Itests $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) -pthread $(LDFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lm $(LDLIBS)
 
-LIB_SRC := $(sort $(wildcard hashing/*.c) $(wildcard ledger/*.c))
+LIB_SRC := $(sort $(foreach r,$(ROOMS),$(wildcard $(r)/*.c)))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c)) tests/harness.c
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
@@ -51,7 +54,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 TOOLS := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
-HEADERS := $(wildcard hashing/*.h ledger/*.h cli/*.h tests/*.h)
+HEADERS := $(foreach r,$(ROOMS) cli tests,$(wildcard $(r)/*.h))
 FUZZ_HEADERS := $(wildcard tests/fuzz/*.h)
 # the harnesses built with gcc against $(LIB), fed the files of
 # tests/fuzz/regress/NAME/ and tests/fuzz/corpus/NAME/ by make test
@@ -68,7 +71,7 @@ LIBDIR = $(PREFIX)/lib
 INCDIR = $(PREFIX)/include/provledger
 MANDIR = $(PREFIX)/share/man
 COMPDIR = $(PREFIX)/share/bash-completion/completions
-PUBLIC_HEADERS := $(sort $(wildcard hashing/pl_*.h ledger/pl_*.h))
+PUBLIC_HEADERS := $(sort $(foreach r,$(ROOMS),$(wildcard $(r)/pl_*.h)))
 VERSION = $(shell sed -n 's/^\#define PL_VERSION "\(.*\)"/\1/p' hashing/pl_common.h)
 
 .PHONY: all deps test unit cli-test demo bench clean format format-check man install fuzz fuzz-build
@@ -124,7 +127,7 @@ FUZZ_DIR := build/fuzz
 FUZZ_CC := clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Werror -pthread \
-	-Ihashing -Iledger -Itests -Itests/fuzz $(PKG_CFLAGS) $(FUZZ_SAN)
+	$(INCLUDES) -Itests -Itests/fuzz $(PKG_CFLAGS) $(FUZZ_SAN)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/bin/%)
 

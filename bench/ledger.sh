@@ -18,7 +18,9 @@ W=${BENCH_WORK_EVERY:-0}
 D=$(mktemp -d "${BENCH_LEDGER_DIR:-${TMPDIR:-/tmp}}/plledger.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 lib=$(dirname "$PL")/libprovledger.a
-cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -I"$top/hashing" -I"$top/ledger" \
+inc=$(for d in "$top/hashing" "$top/ledger" "$top"/ledger/*/; do printf -- '-I%s ' "${d%/}"; done)
+# shellcheck disable=SC2086
+cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 $inc \
 	$(pkg-config --cflags libgit2 jansson) -o "$D/ledger_bench" "$here/ledger_bench.c" "$lib" \
 	$(pkg-config --libs libgit2 openssl sqlite3 zlib libzstd libxxhash libutf8proc jansson) \
 	-lm -pthread
