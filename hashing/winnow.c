@@ -120,6 +120,26 @@ int pl_winnow_select(pl_fps *out, const uint64_t *hashes, size_t n, unsigned w)
 	return winnow(out, hashes, n, 0, w);
 }
 
+int pl_span_hashes(pl_buf *out, const uint64_t *token_hashes, size_t ntokens)
+{
+	size_t n = pl_span_count(ntokens);
+	unsigned char *o;
+	int error;
+	if (ntokens > UINT32_MAX)
+		return pl_error_set(PL_ELIMIT, "text of %zu tokens exceeds the limit", ntokens);
+	if ((error = pl_buf_grow(out, 2 * n)) < 0)
+		return error;
+	o = (unsigned char *)out->ptr + out->len;
+	for (size_t i = 0; i < n; i++) {
+		uint16_t v = pl_span_hash(token_hashes + i);
+		o[2 * i] = (unsigned char)v;
+		o[2 * i + 1] = (unsigned char)(v >> 8);
+	}
+	out->len += 2 * n;
+	out->ptr[out->len] = '\0';
+	return PL_OK;
+}
+
 void pl_fps_free(pl_fps *f)
 {
 	if (f == NULL)

@@ -10,35 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pl_match.h"
+#include "match_internal.h"
 
-typedef struct {
-	uint32_t lo, work, pos;
-} entry;
-
-typedef struct {
-	uint64_t hash;
-	uint32_t pos;
-} wfp; /* a work's fingerprints, by position, for extension */
-
-struct pl_matcher {
-	unsigned k, w;
-	pl_match_work *works;
-	wfp **fps; /* per work */
-	size_t nworks, capworks;
-	size_t nfps_total; /* fingerprints added, before seal */
-	entry *table;
-	uint32_t *bucket; /* 2^bits + 1 offsets */
-	unsigned bits;
-	size_t nentries;
-	uint32_t *by_sha;  /* work indexes sorted by normalized SHA-256 */
-	uint32_t *lengths; /* the works' token counts, sorted */
-	int sealed;
-};
-
-typedef struct {
-	uint32_t work, rpos, wpos;
-} hit;
+typedef pl_match__entry entry;
+typedef pl_match__wfp wfp;
+typedef pl_match__hit hit;
 
 int pl_matcher_new(pl_matcher **out, unsigned k, unsigned w)
 {
@@ -99,6 +75,12 @@ int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char
 	return PL_OK;
 }
 
+void pl_matcher_set_spans(pl_matcher *m, pl_span_fn fn, void *ctx)
+{
+	m->span_fn = fn;
+	m->span_ctx = ctx;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -128,6 +110,7 @@ static int cmp_sha(const void *a, const void *b)
 int pl_matcher_seal(pl_matcher *m)
 {
 	size_t nb;
+	int error;
 	if (m->sealed)
 		return PL_OK;
 	/* Counting sort by bucket (the top bits of the hash), straight from the
@@ -186,6 +169,8 @@ int pl_matcher_seal(pl_matcher *m)
 	if (m->nworks > 1)
 		qsort(m->lengths, m->nworks, sizeof(*m->lengths), cmp_u32);
 	sort_ctx = NULL;
+	if (m->span_fn && (error = pl_match__spans_init(m)) < 0)
+		return error;
 	m->sealed = 1;
 	return PL_OK;
 }
@@ -223,6 +208,7 @@ void pl_matcher_free(pl_matcher *m)
 	free(m->bucket);
 	free(m->by_sha);
 	free(m->lengths);
+	pl_match__spans_free(m);
 	free(m);
 }
 
@@ -245,6 +231,7 @@ void pl_match_scratch_free(pl_match_scratch *s)
 	free(s->hits);
 	s->hits = NULL;
 	s->nhits = s->cap = 0;
+	pl_match__scratch_free(s);
 }
 
 void pl_matches_free(pl_matches *m)
@@ -252,8 +239,11 @@ void pl_matches_free(pl_matches *m)
 	if (!m)
 		return;
 	free(m->v);
+	free(m->pieces);
 	m->v = NULL;
+	m->pieces = NULL;
 	m->count = m->cap = 0;
+	m->npieces = m->cappieces = 0;
 }
 
 static int push_hit(pl_match_scratch *s, uint32_t work, uint32_t rpos, uint32_t wpos)
@@ -286,6 +276,35 @@ static int push_match(pl_matches *out, const pl_match *mt)
 	}
 	out->v[out->count++] = *mt;
 	return PL_OK;
+}
+
+int pl_match__push(pl_matches *out, const pl_match *mt, const pl_match_piece *pc, size_t npc)
+{
+	int error;
+	if (out->npieces + npc > out->cappieces) {
+		size_t cap = out->cappieces ? out->cappieces : 16;
+		pl_match_piece *p;
+		while (cap < out->npieces + npc)
+			cap *= 2;
+		if (!(p = realloc(out->pieces, cap * sizeof(*p))))
+			return pl_error_set(PL_ENOMEM, "out of memory");
+		out->pieces = p;
+		out->cappieces = cap;
+	}
+	if ((error = push_match(out, mt)) < 0)
+		return error;
+	out->v[out->count - 1].piece0 = (uint32_t)out->npieces;
+	out->v[out->count - 1].npieces = (uint32_t)npc;
+	memcpy(out->pieces + out->npieces, pc, npc * sizeof(*pc));
+	out->npieces += npc;
+	return PL_OK;
+}
+
+/* A match whose one piece is its span. */
+static int push_whole(pl_matches *out, const pl_match *mt, int exact)
+{
+	pl_match_piece p = {mt->rec_tok0, mt->rec_tok1, mt->work_tok0, mt->work_tok1, exact};
+	return pl_match__push(out, mt, &p, 1);
 }
 
 static int cmp_hit(const void *a, const void *b)
@@ -435,14 +454,16 @@ static void merge_overlaps(pl_matches *out)
 		for (j = 0; j < w; j++) {
 			pl_match *y = &out->v[j];
 			if (y->work != x->work || x->cls == PL_MATCH_EXACT ||
-			    y->cls == PL_MATCH_EXACT || x->rec_tok0 >= y->rec_tok1 ||
-			    y->rec_tok0 >= x->rec_tok1)
+			    y->cls == PL_MATCH_EXACT || x->span_exact || y->span_exact ||
+			    x->rec_tok0 >= y->rec_tok1 || y->rec_tok0 >= x->rec_tok1)
 				continue;
 			if (x->rec_tok1 - x->rec_tok0 > y->rec_tok1 - y->rec_tok0) {
 				/* keep the longer piece's spans, the best figures of both */
 				uint32_t mt = y->matched_tokens, c1 = y->containment,
 				         c2 = y->coverage;
 				*y = *x;
+				out->pieces[y->piece0] = (pl_match_piece){
+				    y->rec_tok0, y->rec_tok1, y->work_tok0, y->work_tok1, 0};
 				if (mt > y->matched_tokens)
 					y->matched_tokens = mt;
 				if (c1 > y->containment)
@@ -490,7 +511,7 @@ static int emit(const pl_matcher *m, pl_matches *out, const pl_tokens *t, size_t
 	        : 0;
 	mt.cls = mt.containment >= 8000 && mt.coverage >= 8000 ? PL_MATCH_NEAR : PL_MATCH_PARTIAL;
 	(void)t;
-	return push_match(out, &mt);
+	return push_whole(out, &mt, 0);
 }
 
 int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, const pl_tokens *t,
@@ -501,8 +522,10 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 	unsigned slack = m->w < 20 ? 2 : 1;
 
 	out->count = 0;
+	out->npieces = 0;
 	out->ignored = 0;
 	s->nhits = 0;
+	pl_match__record(s);
 	if (!m->sealed)
 		return pl_error_set(PL_EUSAGE, "matcher: not sealed");
 	/* Exact: the normalized texts are equal. */
@@ -530,8 +553,11 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 			               (uint32_t)t->count,
 			               10000,
 			               10000,
-			               PL_MATCH_EXACT};
-			if ((error = push_match(out, &mt)) < 0)
+			               PL_MATCH_EXACT,
+			               1,
+			               0,
+			               0};
+			if ((error = push_whole(out, &mt, 1)) < 0)
 				return error;
 		}
 	}
@@ -579,6 +605,13 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 			chain c = {0};
 			while (end < s->nhits && hs[end].work == work)
 				end++;
+			if ((error = pl_match__exact(m, out, s, t, fps, work, hs + i, end - i, o)) <
+			    0)
+				return error;
+			if (error == 0) {
+				i = end;
+				continue;
+			}
 			for (size_t j = i; j < end; j++) {
 				const hit *h = &hs[j];
 				if (c.nhits) {
