@@ -78,9 +78,10 @@ static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		           PL_WINNOW_K + PL_WINNOW_W - 1);
 	if (g->json)
 		pl_cli_json_print(json_pack(
-		    "{s:s, s:I, s:I, s:I, s:b, s:o}", "work", p.id, "tokens", (json_int_t)p.tokens,
-		    "fingerprints", (json_int_t)p.nfp, "robust_fingerprints", (json_int_t)p.nrfp,
-		    "short", p.short_work, "entry", pl_cli_ref(ref.seq, ref.leaf)));
+		    "{s:s, s:I, s:I, s:I, s:I, s:b, s:o}", "work", p.id, "tokens",
+		    (json_int_t)p.tokens, "fingerprints", (json_int_t)p.nfp, "robust_fingerprints",
+		    (json_int_t)p.nrfp, "span_hashes", (json_int_t)p.nspan, "short", p.short_work,
+		    "entry", pl_cli_ref(ref.seq, ref.leaf)));
 	else
 		printf("registered %s \"%s\" (%llu words, %zu fingerprints) as entry %llu\n", p.id,
 		       meta.title, (unsigned long long)p.tokens, p.nfp,
@@ -272,12 +273,13 @@ static json_t *work_json(const pl_work_info *w)
 	json_t *cr = NULL;
 	json_error_t je;
 	cr = json_loads(w->creators, 0, &je);
-	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "id", w->id,
-	                 "title", w->title, "creators", cr ? cr : json_array(), "holder", w->holder,
-	                 "terms", w->terms, "normalized_sha256", w->normalized_sha256, "tokens",
-	                 (json_int_t)w->tokens, "fingerprints", (json_int_t)w->nfp,
-	                 "robust_fingerprints", (json_int_t)w->nrfp, "seq", (json_int_t)w->seq,
-	                 "created", w->created);
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:s}", "id",
+	                 w->id, "title", w->title, "creators", cr ? cr : json_array(), "holder",
+	                 w->holder, "terms", w->terms, "normalized_sha256", w->normalized_sha256,
+	                 "tokens", (json_int_t)w->tokens, "fingerprints", (json_int_t)w->nfp,
+	                 "robust_fingerprints", (json_int_t)w->nrfp, "span_hashes",
+	                 w->has_spans ? json_integer((json_int_t)w->nspan) : json_null(), "seq",
+	                 (json_int_t)w->seq, "created", w->created);
 }
 
 static int wl_one(void *vctx, const pl_work_info *w)
@@ -288,11 +290,14 @@ static int wl_one(void *vctx, const pl_work_info *w)
 	} else if (ctx->show) {
 		printf("work %s\n  title:    %s\n  creators: %s\n  holder:   %s\n  terms:    %s\n"
 		       "  words:    %llu\n  fingerprints: %llu (robust %llu)\n"
+		       "  span hashes: %s\n"
 		       "  normalized sha256: %s\n  entry:    %llu (%s)\n",
 		       w->id, w->title, w->creators, w->holder, w->terms,
 		       (unsigned long long)w->tokens, (unsigned long long)w->nfp,
-		       (unsigned long long)w->nrfp, w->normalized_sha256,
-		       (unsigned long long)w->seq, w->created);
+		       (unsigned long long)w->nrfp,
+		       w->has_spans ? "yes (matches are stated exactly)"
+		                    : "none (registered before them: spans are lower bounds)",
+		       w->normalized_sha256, (unsigned long long)w->seq, w->created);
 	} else {
 		if (!ctx->header) {
 			printf("%-18s %-22s %-20s %s\n", "WORK", "TERMS", "HOLDER", "TITLE");
@@ -350,9 +355,12 @@ const pl_cli_cmd pl_cmd_work_register = {
     "FILE --title T --holder H [--creator C]... [--terms TERMS] --key K",
     "fingerprint a work locally and append a work entry",
     "Reads FILE (UTF-8 text), normalizes and tokenizes it (SPEC 8), and appends a work\n"
-    "entry signed by --key, a registered rights-holder key. Only digests and winnow-v1\n"
-    "fingerprints enter the ledger (k=13 w=38, and k=8 w=17 for --robust checks), never\n"
-    "the text. The work id is W + the first 16 hex digits of the normalized SHA-256, so\n"
+    "entry signed by --key, a registered rights-holder key. Only digests, winnow-v1\n"
+    "fingerprints (k=13 w=38, and k=8 w=17 for --robust checks) and span hashes (the\n"
+    "top 16 bits of the 8-token shingle hash at every position, 2 bytes a word, so that\n"
+    "check states a copy to the word) enter the ledger, never the text. The span\n"
+    "hashes confirm a guessed 8-word run at a position (README: what they reveal).\n"
+    "The work id is W + the first 16 hex digits of the normalized SHA-256, so\n"
     "a reflowed or re-quoted copy of the same text has the same id.\n\n"
     "Options:\n"
     "  --title T      the work's title\n"

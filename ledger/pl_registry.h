@@ -53,6 +53,8 @@ int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, cons
 typedef struct {
 	const char *id, *title, *holder, *terms, *creators, *normalized_sha256, *created;
 	uint64_t seq, tokens, nfp, nrfp;
+	int has_spans;  /* registered with span hashes: its matches are exact */
+	uint64_t nspan; /* how many */
 } pl_work_info;
 typedef int (*pl_work_fn)(void *ctx, const pl_work_info *w);
 

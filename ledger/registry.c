@@ -372,12 +372,14 @@ static int each_work(pl_ledger *l, const char *id, pl_work_fn fn, void *ctx)
 	if (sqlite3_prepare_v2(
 	        l->db,
 	        "SELECT id, title, holder, terms, creators, normalized_sha256, created,"
-	        " seq, tokens, nfp, nrfp FROM works WHERE (?1 IS NULL OR id = ?1)"
+	        " seq, tokens, nfp, nrfp, (SELECT length(data) FROM work_fps"
+	        " WHERE work = works.id AND scheme = ?2) FROM works WHERE (?1 IS NULL OR id = ?1)"
 	        " ORDER BY seq",
 	        -1, &st, NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "works");
 	if (id)
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, SCHEME_SPAN, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		pl_work_info w;
 		w.id = (const char *)sqlite3_column_text(st, 0);
@@ -391,6 +393,8 @@ static int each_work(pl_ledger *l, const char *id, pl_work_fn fn, void *ctx)
 		w.tokens = (uint64_t)sqlite3_column_int64(st, 8);
 		w.nfp = (uint64_t)sqlite3_column_int64(st, 9);
 		w.nrfp = (uint64_t)sqlite3_column_int64(st, 10);
+		w.has_spans = sqlite3_column_type(st, 11) != SQLITE_NULL;
+		w.nspan = (uint64_t)sqlite3_column_int64(st, 11) / 2;
 		n++;
 		if ((error = fn(ctx, &w)) != 0)
 			break;
