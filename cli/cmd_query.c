@@ -5,53 +5,85 @@
 #include "commands.h"
 #include "pl_query.h"
 
+static long long num(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* Each model with every path from a dataset to it ("a -> b -> c"). */
+static void print_models(json_t *models, const char *indent, const char *mark)
+{
+	json_t *v, *path, *s;
+	size_t i, j, k;
+	json_array_foreach(models, i, v)
+	{
+		printf("%s%s (entry %lld)%s:", indent,
+		       json_string_value(json_object_get(v, "name")), num(v, "seq"), mark);
+		json_array_foreach(json_object_get(v, "paths"), j, path)
+		{
+			printf("%s", json_array_size(json_object_get(v, "paths")) > 1 ? "\n" : " ");
+			if (json_array_size(json_object_get(v, "paths")) > 1)
+				printf("%s  ", indent);
+			json_array_foreach(path, k, s)
+			    printf("%s%s", k ? " -> " : "", json_string_value(s));
+		}
+		if (json_is_true(json_object_get(v, "paths_truncated")))
+			printf("\n%s  (more paths not listed)", indent);
+		printf("\n");
+	}
+}
+
 static void print_one(json_t *q, const char *indent)
 {
-	json_t *w = json_object_get(q, "work"), *e, *v;
+	json_t *w = json_object_get(q, "work"), *e, *v, *mt = json_object_get(q, "match");
 	size_t i, j;
 	printf("%swork %s \"%s\" (%s, %s), registered at entry %lld\n", indent,
 	       json_string_value(json_object_get(w, "id")),
 	       json_string_value(json_object_get(w, "title")),
 	       json_string_value(json_object_get(w, "holder")),
-	       json_string_value(json_object_get(w, "terms")),
-	       (long long)json_integer_value(json_object_get(w, "seq")));
-	if (json_object_get(q, "match"))
-		printf(
-		    "%s  the file is a %s match (containment %s)\n", indent,
-		    json_string_value(json_object_get(json_object_get(q, "match"), "class")),
-		    json_string_value(json_object_get(json_object_get(q, "match"), "containment")));
+	       json_string_value(json_object_get(w, "terms")), num(w, "seq"));
+	if (mt)
+		printf("%s  the file is a %s match (tokens %lld-%lld of the work, %lld matched, "
+		       "span %s, containment %s)\n",
+		       indent, json_string_value(json_object_get(mt, "class")),
+		       (long long)json_integer_value(
+		           json_array_get(json_object_get(mt, "work_span"), 0)),
+		       (long long)json_integer_value(
+		           json_array_get(json_object_get(mt, "work_span"), 1)),
+		       num(mt, "matched_tokens"), json_string_value(json_object_get(mt, "span")),
+		       json_string_value(json_object_get(mt, "containment")));
 	printf("%s  evidence: %zu check report%s matched it\n", indent,
 	       json_array_size(json_object_get(q, "evidence")),
 	       json_array_size(json_object_get(q, "evidence")) == 1 ? "" : "s");
 	json_array_foreach(json_object_get(q, "evidence"), i, e)
 	{
 		json_t *ds = json_object_get(e, "dataset");
-		printf("%s    check entry %lld (%s)%s%s: %zu match%s\n", indent,
-		       (long long)json_integer_value(json_object_get(e, "check")),
+		printf("%s    check entry %lld (%s)%s%s: %zu match%s\n", indent, num(e, "check"),
 		       json_string_value(json_object_get(e, "created")), ds ? " of dataset " : "",
 		       ds ? json_string_value(json_object_get(ds, "name")) : "",
 		       json_array_size(json_object_get(e, "matches")),
 		       json_array_size(json_object_get(e, "matches")) == 1 ? "" : "es");
 		json_array_foreach(json_object_get(e, "matches"), j, v)
-		    printf("%s      %s record %lld, stream bytes %lld+%lld: %s, %lld tokens\n",
-		           indent, json_string_value(json_object_get(v, "shard")),
-		           (long long)json_integer_value(json_object_get(v, "record")),
-		           (long long)json_integer_value(json_object_get(v, "stream_offset")),
-		           (long long)json_integer_value(json_object_get(v, "stream_length")),
-		           json_string_value(json_object_get(v, "class")),
-		           (long long)json_integer_value(json_object_get(v, "matched_tokens")));
+		{
+			json_t *ws = json_object_get(v, "work_span");
+			const char *span = json_string_value(json_object_get(v, "span"));
+			printf("%s      match %lld (claim: --check %lld --match %lld): %s record "
+			       "%lld, stream bytes %lld+%lld: %s, tokens %lld-%lld of the work, "
+			       "%lld matched%s\n",
+			       indent, num(v, "match"), num(e, "check"), num(v, "match"),
+			       json_string_value(json_object_get(v, "shard")), num(v, "record"),
+			       num(v, "stream_offset"), num(v, "stream_length"),
+			       json_string_value(json_object_get(v, "class")),
+			       (long long)json_integer_value(json_array_get(ws, 0)),
+			       (long long)json_integer_value(json_array_get(ws, 1)),
+			       num(v, "matched_tokens"),
+			       span && strcmp(span, "exact") == 0 ? " (span exact)"
+			                                          : " (span a lower bound)");
+		}
 	}
 	printf("%s  models trained on it (directly or through base models): %zu\n", indent,
 	       json_array_size(json_object_get(q, "models")));
-	json_array_foreach(json_object_get(q, "models"), i, v)
-	{
-		json_t *via = json_object_get(v, "via"), *s;
-		printf("%s    %s (entry %lld): ", indent,
-		       json_string_value(json_object_get(v, "name")),
-		       (long long)json_integer_value(json_object_get(v, "seq")));
-		json_array_foreach(via, j, s) printf("%s%s", j ? " -> " : "", json_string_value(s));
-		printf("\n");
-	}
+	print_models(json_object_get(q, "models"), "    ", "");
 }
 
 static void print_leads(json_t *leads, const char *what)
@@ -61,15 +93,21 @@ static void print_leads(json_t *leads, const char *what)
 	if (!json_array_size(leads))
 		return;
 	printf("leads (not proof): dataset sketches that probably hold %s\n", what);
-	json_array_foreach(leads, i, v) printf(
-	    "  %s (entry %lld): %lld consecutive fingerprints hit (false-positive odds "
-	    "%s); newest check %lld; %s\n",
-	    json_string_value(json_object_get(json_object_get(v, "dataset"), "name")),
-	    (long long)json_integer_value(json_object_get(json_object_get(v, "dataset"), "seq")),
-	    (long long)json_integer_value(json_object_get(v, "run")),
-	    json_string_value(json_object_get(v, "false_positive_odds")),
-	    (long long)json_integer_value(json_object_get(v, "newest_check")),
-	    json_string_value(json_object_get(v, "action")));
+	json_array_foreach(leads, i, v)
+	{
+		json_t *ms = json_object_get(v, "models");
+		printf("  %s (entry %lld): %lld consecutive fingerprints hit (false-positive odds "
+		       "%s); newest check %lld; %s\n",
+		       json_string_value(json_object_get(json_object_get(v, "dataset"), "name")),
+		       num(json_object_get(v, "dataset"), "seq"), num(v, "run"),
+		       json_string_value(json_object_get(v, "false_positive_odds")),
+		       num(v, "newest_check"), json_string_value(json_object_get(v, "action")));
+		if (json_array_size(ms)) {
+			printf("    models trained on it (leads, not proof): %zu\n",
+			       json_array_size(ms));
+			print_models(ms, "      ", " [lead]");
+		}
+	}
 }
 
 static int cmd_query(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
@@ -149,7 +187,15 @@ const pl_cli_cmd pl_cmd_query = {
     "--file FILE: the file is fingerprinted locally (the text does not leave this\n"
     "machine); the registered works it matches are queried as above, and the dataset\n"
     "sketches that probably hold the file are listed, whether or not it is registered.\n\n"
+    "Each match is listed with its index in its check entry, as a claim names it:\n"
+    "attest claim --check SEQ --match I. Each model is listed once, with every path\n"
+    "from a dataset to it (a model trained on the dataset directly and through a base\n"
+    "model shows both). A lead lists the models trained on its dataset, marked as\n"
+    "leads.\n\n"
     "JSON (--work): {\"work\", \"evidence\": [{\"check\", \"created\", \"dataset\",\n"
-    "\"matches\"}], \"datasets\", \"models\": [{\"seq\", \"name\", \"via\"}], \"leads\":\n"
-    "[{\"dataset\", \"run\", \"fingerprints\", \"false_positive_odds\", \"newest_check\"}]};\n"
-    "(--file): {\"file\", \"works\": [as --work, plus \"match\"], \"leads\"}.\n"};
+    "\"matches\": [the check entry's match objects, plus \"match\": the index]}],\n"
+    "\"datasets\", \"models\": [{\"seq\", \"name\", \"via\": the first path, \"paths\":\n"
+    "[[dataset, model, ...], ...], \"paths_truncated\"?}], \"leads\": [{\"dataset\", \"run\",\n"
+    "\"fingerprints\", \"false_positive_odds\", \"newest_check\", \"models\": [as models,\n"
+    "plus \"lead\": true]}]}; (--file): {\"file\", \"works\": [as --work, plus \"match\"],\n"
+    "\"leads\"}.\n"};
