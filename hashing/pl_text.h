@@ -62,6 +62,8 @@ typedef struct {
 typedef struct {
 	pl_fp *v;
 	size_t count, cap;
+	void *scratch; /* private: pl_winnow's working space, kept for the next call */
+	size_t scratch_cap;
 } pl_fps;
 
 #define PL_WINNOW_K 13
