@@ -91,9 +91,20 @@ typedef struct {
 	int32_t maxcp;
 } tok_state;
 
+/* XXH3_64bits, with the short inputs most tokens are hashed inline: the
+ * same function XXH3_64bits calls for them (seed 0, the default secret). */
+static inline uint64_t token_hash(const void *data, size_t len)
+{
+#if XXH_VERSION_NUMBER >= 800
+	if (len <= 16)
+		return XXH3_len_0to16_64b((const xxh_u8 *)data, len, XXH3_kSecret, 0);
+#endif
+	return XXH3_64bits(data, len);
+}
+
 uint64_t pl_token_hash(const void *data, size_t len)
 {
-	return XXH3_64bits(data, len);
+	return token_hash(data, len);
 }
 
 /* Length of the well-formed UTF-8 sequence at s[0..n) (s[0] >= 0x80), with *cp
@@ -283,7 +294,7 @@ __attribute__((always_inline)) static inline int tok_close(tok_state *st)
 	st->open = 0;
 	if ((st->maxcp >= 0x300 || n == t->cap) && (error = tok_close_slow(st)) < 0)
 		return error;
-	t->hash[n] = st->no_hash ? 0 : XXH3_64bits(b->ptr + st->nstart, b->len - st->nstart);
+	t->hash[n] = st->no_hash ? 0 : token_hash(b->ptr + st->nstart, b->len - st->nstart);
 	t->off[n] = st->start;
 	t->len[n] = st->end - st->start;
 	t->count = n + 1;
