@@ -41,8 +41,10 @@ struct pl_matcher {
 	uint32_t *bucket; /* 2^bits + 1 offsets */
 	unsigned bits;
 	size_t nentries;
-	uint32_t *by_sha;  /* work indexes sorted by normalized SHA-256 */
-	uint32_t *lengths; /* the works' token counts, sorted */
+	uint64_t *bloom;      /* blocked Bloom filter in front of the table (see match.c) */
+	unsigned bloom_shift; /* block = bucket >> bloom_shift */
+	uint32_t *by_sha;     /* work indexes sorted by normalized SHA-256 */
+	uint32_t *lengths;    /* the works' token counts, sorted */
 	int sealed;
 	pl_span_fn span_fn;
 	void *span_ctx;
