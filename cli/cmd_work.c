@@ -8,6 +8,7 @@
 #include "pl_registry.h"
 
 #define MAX_WORK_BYTES ((size_t)1 << 30)
+#define IMPORT_BATCH 64 /* works appended as one commit by work import */
 
 static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
@@ -229,21 +230,33 @@ static int cmd_work_import(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **ar
 		}
 		p = nl ? nl + 1 : NULL;
 	}
-	for (size_t i = 0; i < n; i++) {
-		pl_entry_ref ref;
-		/* items moved when the array grew: re-point into this item */
-		items[i].meta.creators = items[i].creators;
-		if ((error = pl_work_register(l, &ref, key, &items[i].p, &items[i].meta)) < 0) {
-			pl_error_prefix(error, "after %zu of %zu works were registered", i, n);
+	/* IMPORT_BATCH works a commit: each batch all or nothing */
+	for (size_t i0 = 0; i0 < n; i0 += IMPORT_BATCH) {
+		size_t nb = n - i0 < IMPORT_BATCH ? n - i0 : IMPORT_BATCH;
+		const pl_work_prints *bp[IMPORT_BATCH];
+		const pl_work_meta *bm[IMPORT_BATCH];
+		pl_entry_ref refs[IMPORT_BATCH];
+		for (size_t j = 0; j < nb; j++) {
+			/* items moved when the array grew: re-point into this item */
+			items[i0 + j].meta.creators = items[i0 + j].creators;
+			bp[j] = &items[i0 + j].p;
+			bm[j] = &items[i0 + j].meta;
+		}
+		if ((error = pl_work_register_batch(l, refs, key, bp, bm, nb)) < 0) {
+			pl_error_prefix(error, "after %zu of %zu works were registered", i0, n);
 			rc = pl_cli_fail_append(error);
 			goto done;
 		}
-		json_array_append_new(out, json_pack("{s:s, s:s, s:o}", "work", items[i].p.id,
-		                                     "title", items[i].meta.title, "entry",
-		                                     pl_cli_ref(ref.seq, ref.leaf)));
-		if (!g->json)
-			printf("registered %s \"%s\" as entry %llu\n", items[i].p.id,
-			       items[i].meta.title, (unsigned long long)ref.seq);
+		for (size_t j = 0; j < nb; j++) {
+			const import_item *it = &items[i0 + j];
+			json_array_append_new(out,
+			                      json_pack("{s:s, s:s, s:o}", "work", it->p.id,
+			                                "title", it->meta.title, "entry",
+			                                pl_cli_ref(refs[j].seq, refs[j].leaf)));
+			if (!g->json)
+				printf("registered %s \"%s\" as entry %llu\n", it->p.id,
+				       it->meta.title, (unsigned long long)refs[j].seq);
+		}
 	}
 	if (g->json) {
 		pl_cli_json_print(json_pack("{s:o}", "works", out));
@@ -377,7 +390,8 @@ const pl_cli_cmd pl_cmd_work_import = {
     "work import", cmd_work_import, "FILE.jsonl --key K", "register many works at once",
     "One JSON object per line: {\"path\": FILE | \"text\": TEXT, \"title\", \"holder\",\n"
     "\"creators\": [..], \"terms\"}. Every line is read, fingerprinted and validated\n"
-    "before anything is appended: a bad line (named by its number) appends nothing.\n"};
+    "before anything is appended: a bad line (named by its number) appends nothing.\n"
+    "Works are appended 64 to a commit (each commit all or nothing).\n"};
 
 const pl_cli_cmd pl_cmd_work_list = {"work list", cmd_work_list, "", "list the registered works",
                                      "Columns: work id, terms, holder, title.\n"};

@@ -50,6 +50,13 @@ int pl_work_validate(pl_ledger *l, const pl_key *signer, const pl_work_prints *p
 int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, const pl_work_prints *p,
                      const pl_work_meta *meta);
 
+/* The same for n works (p[i] with meta[i]) as one commit: all or none. Each is
+ * validated first (pl_work_validate; a text twice in the batch is refused by
+ * the ledger's rules). refs (may be NULL) receives n references. */
+int pl_work_register_batch(pl_ledger *l, pl_entry_ref *refs, const pl_key *signer,
+                           const pl_work_prints *const *p, const pl_work_meta *const *meta,
+                           size_t n);
+
 typedef struct {
 	const char *id, *title, *holder, *terms, *creators, *normalized_sha256, *created;
 	uint64_t seq, tokens, nfp, nrfp;

@@ -164,17 +164,15 @@ static void add_attachment(pl_attachment *att, size_t *n, const pl_buf *blob)
 	(*n)++;
 }
 
-int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, const pl_work_prints *p,
-                     const pl_work_meta *meta)
+/* The work statement of p and meta (subjects and predicate, owned by st) and
+ * its attachments (att, borrowed from p). */
+static int work_statement(pl_ledger *l, pl_statement *st, pl_attachment att[3],
+                          const pl_key *signer, const pl_work_prints *p, const pl_work_meta *meta)
 {
-	json_t *subj, *pred, *creators;
+	json_t *creators;
 	char hex[65], nhex[65], created[32], sname[40];
-	pl_attachment att[3];
 	size_t natt = 0;
-	int error;
 
-	if ((error = pl_work_validate(l, signer, p, meta)) < 0)
-		return error;
 	pl_hex(hex, p->sha256, PL_HASH_LEN);
 	pl_hex(nhex, p->normalized_sha256, PL_HASH_LEN);
 	pl_rfc3339(created, pl_ledger_time(l));
@@ -182,23 +180,61 @@ int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, cons
 	creators = json_array();
 	for (size_t i = 0; i < meta->ncreators; i++)
 		json_array_append_new(creators, json_string(meta->creators[i]));
-	subj = json_pack("[{s:s, s:{s:s}}]", "name", sname, "digest", "sha256", hex);
-	pred = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "created", created,
-	                 "title", meta->title, "creators", creators, "holder", meta->holder,
-	                 "terms", meta->terms ? meta->terms : "all-rights-reserved",
-	                 "normalized_sha256", nhex, "tokens", (json_int_t)p->tokens, "fingerprint",
-	                 fp_json(PL_WINNOW_K, PL_WINNOW_W, p->nfp, &p->fp), "robust_fingerprint",
-	                 fp_json(PL_WINNOW_ROBUST_K, PL_WINNOW_ROBUST_W, p->nrfp, &p->rfp),
-	                 "span_hashes", span_json(p->nspan, &p->span));
-	if (!subj || !pred) {
-		json_decref(subj);
-		json_decref(pred);
+	memset(st, 0, sizeof(*st));
+	st->signer = signer;
+	st->type = "work";
+	st->subjects = json_pack("[{s:s, s:{s:s}}]", "name", sname, "digest", "sha256", hex);
+	st->predicate = json_pack(
+	    "{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "created", created, "title",
+	    meta->title, "creators", creators, "holder", meta->holder, "terms",
+	    meta->terms ? meta->terms : "all-rights-reserved", "normalized_sha256", nhex, "tokens",
+	    (json_int_t)p->tokens, "fingerprint", fp_json(PL_WINNOW_K, PL_WINNOW_W, p->nfp, &p->fp),
+	    "robust_fingerprint", fp_json(PL_WINNOW_ROBUST_K, PL_WINNOW_ROBUST_W, p->nrfp, &p->rfp),
+	    "span_hashes", span_json(p->nspan, &p->span));
+	if (!st->subjects || !st->predicate) {
+		json_decref(st->subjects);
+		json_decref(st->predicate);
+		st->subjects = st->predicate = NULL;
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	}
 	add_attachment(att, &natt, &p->fp);
 	add_attachment(att, &natt, &p->rfp);
 	add_attachment(att, &natt, &p->span);
-	return pl_ledger_append_statement(l, ref, signer, "work", subj, pred, att, natt);
+	st->att = att;
+	st->natt = natt;
+	return PL_OK;
+}
+
+int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, const pl_work_prints *p,
+                     const pl_work_meta *meta)
+{
+	return pl_work_register_batch(l, ref, signer, &p, &meta, 1);
+}
+
+int pl_work_register_batch(pl_ledger *l, pl_entry_ref *refs, const pl_key *signer,
+                           const pl_work_prints *const *p, const pl_work_meta *const *meta,
+                           size_t n)
+{
+	pl_statement *st = calloc(n ? n : 1, sizeof(*st));
+	pl_attachment(*att)[3] = calloc(n ? n : 1, sizeof(*att));
+	int error = PL_OK;
+	if (!st || !att) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n && error == PL_OK; i++)
+		if ((error = pl_work_validate(l, signer, p[i], meta[i])) == PL_OK)
+			error = work_statement(l, &st[i], att[i], signer, p[i], meta[i]);
+	if (error == PL_OK)
+		error = pl_ledger_append_statements(l, refs, st, n);
+done:
+	for (size_t i = 0; st && i < n; i++) {
+		json_decref(st[i].subjects);
+		json_decref(st[i].predicate);
+	}
+	free(st);
+	free(att);
+	return error;
 }
 
 /* ---- index extension ------------------------------------------------------ */
