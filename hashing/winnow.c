@@ -24,7 +24,7 @@
 
 /* XXH3_64bits of k token hashes, for the k of both schemes (17..128 bytes)
  * inline: the function XXH3_64bits calls for them (seed 0, default secret). */
-static inline uint64_t shingle(const uint64_t *h, unsigned k)
+__attribute__((always_inline)) static inline uint64_t shingle(const uint64_t *h, unsigned k)
 {
 #if XXH_VERSION_NUMBER >= 800
 	size_t n = (size_t)k * 8;

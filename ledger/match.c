@@ -24,7 +24,6 @@
 #include "match_internal.h"
 
 typedef pl_match__entry entry;
-typedef pl_match__wfp wfp;
 typedef pl_match__hit hit;
 
 /* Bloom filter: at least this many bits a fingerprint (blocks come in powers
@@ -59,25 +58,6 @@ static inline int bloom_has(const uint64_t *blk, uint32_t lo)
 	return miss == 0;
 }
 
-static int bloom_build(pl_matcher *m)
-{
-	unsigned nbits = 0;
-	size_t want = m->nentries / (512 / BLOOM_BITS_PER_FP) + 1;
-	while (((size_t)1 << nbits) < want && nbits < m->bits)
-		nbits++;
-	m->bloom_shift = m->bits - nbits;
-	if (!(m->bloom = calloc((size_t)8 << nbits, sizeof(*m->bloom))))
-		return pl_error_set(PL_ENOMEM, "out of memory");
-	for (size_t w = 0; w < m->nworks; w++)
-		for (size_t i = 0; i < m->works[w].nfps; i++) {
-			uint64_t key = fp_key(m->fps[w][i].hash);
-			uint64_t *blk = (uint64_t *)bloom_block(m, key);
-			for (int j = 0; j < 8; j++)
-				blk[j] |= UINT64_C(1) << (((uint32_t)key * bloom_salt[j]) >> 26);
-		}
-	return PL_OK;
-}
-
 int pl_matcher_new(pl_matcher **out, unsigned k, unsigned w)
 {
 	pl_matcher *m;
@@ -91,22 +71,9 @@ int pl_matcher_new(pl_matcher **out, unsigned k, unsigned w)
 	return PL_OK;
 }
 
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char *fp, size_t nfps)
 {
-	wfp *list = NULL;
+	unsigned char *list = NULL;
 	if (m->sealed)
 		return pl_error_set(PL_EUSAGE, "matcher: add after seal");
 	if (m->nworks >= UINT32_MAX - 1)
@@ -114,7 +81,7 @@ int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char
 	if (m->nworks == m->capworks) {
 		size_t cap = m->capworks ? m->capworks * 2 : 64;
 		pl_match_work *w = realloc(m->works, cap * sizeof(*w));
-		wfp **f = w ? realloc(m->fps, cap * sizeof(*f)) : NULL;
+		unsigned char **f = w ? realloc(m->fps, cap * sizeof(*f)) : NULL;
 		if (w)
 			m->works = w;
 		if (!w || !f)
@@ -122,13 +89,10 @@ int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char
 		m->fps = f;
 		m->capworks = cap;
 	}
-	if (nfps && (list = malloc(nfps * sizeof(*list))) == NULL)
+	if (nfps && (list = malloc(nfps * PL_MATCH_REC)) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
-	for (size_t i = 0; i < nfps; i++) {
-		const unsigned char *r = fp + 12 * i;
-		list[i].hash = le64(r);
-		list[i].pos = le32(r + 8);
-	}
+	if (nfps)
+		memcpy(list, fp, nfps * PL_MATCH_REC);
 	m->nfps_total += nfps;
 	m->works[m->nworks] = *work;
 	m->works[m->nworks].nfps = (uint32_t)nfps;
@@ -169,55 +133,118 @@ static int cmp_sha(const void *a, const void *b)
 	              sort_ctx->works[*(const uint32_t *)b].normalized_sha256, PL_HASH_LEN);
 }
 
+/* Bits of the key that split the fingerprints into runs built one at a time. */
+#define SEAL_PARTITION_BITS 11
+
+/* The table, its bucket index and the Bloom filter. A counting sort by bucket
+ * straight from the per-work lists would write every entry to a random place
+ * in a table far larger than any cache; instead one pass scatters the
+ * fingerprints into 2^11 runs of the table by the top bits of their key (2^11
+ * write streams, which the caches hold), noting each one's bucket within its
+ * run; then each run, a cache's worth, is counted into its buckets, placed,
+ * sorted and put in its Bloom blocks. Works and positions stay in ascending
+ * order through both scatters, so the stable insertion sort by the key's low
+ * bits leaves each bucket ordered by (key, work, position): the same table as
+ * a direct counting sort. */
+static int build_table(pl_matcher *m)
+{
+	unsigned pb = m->bits < SEAL_PARTITION_BITS ? m->bits : SEAL_PARTITION_BITS, nbits = 0;
+	unsigned sb = m->bits - pb;
+	size_t np = (size_t)1 << pb, nb = (size_t)1 << m->bits, sub = (size_t)1 << sb;
+	size_t want = m->nentries / (512 / BLOOM_BITS_PER_FP) + 1, n = m->nentries, big = 0;
+	size_t *pstart = NULL, *cur = NULL;
+	uint32_t *bcur = NULL, *subof = NULL, *rsub = NULL;
+	entry *run = NULL;
+	int error = PL_OK;
+
+	while (((size_t)1 << nbits) < want && nbits < m->bits)
+		nbits++;
+	m->bloom_shift = m->bits - nbits;
+	if (!(m->bucket = calloc(nb + 1, sizeof(*m->bucket))) ||
+	    !(m->bloom = calloc((size_t)8 << nbits, sizeof(*m->bloom))) ||
+	    (n && !(m->table = malloc(n * sizeof(*m->table)))) ||
+	    !(pstart = calloc(np + 1, sizeof(*pstart))) || !(cur = malloc(np * sizeof(*cur))) ||
+	    !(bcur = malloc(sub * sizeof(*bcur))) || (n && !(subof = malloc(n * sizeof(*subof))))) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t w = 0; w < m->nworks; w++)
+		for (size_t i = 0; i < m->works[w].nfps; i++)
+			pstart[(fp_key(pl_match__rec_hash(m->fps[w], i)) >> (64 - pb)) + 1]++;
+	for (size_t p = 0; p < np; p++) {
+		if (pstart[p + 1] > big)
+			big = pstart[p + 1];
+		pstart[p + 1] += pstart[p];
+	}
+	if (big && (!(run = malloc(big * sizeof(*run))) || !(rsub = malloc(big * sizeof(*rsub))))) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	memcpy(cur, pstart, np * sizeof(*cur));
+	for (size_t w = 0; w < m->nworks; w++)
+		for (size_t i = 0; i < m->works[w].nfps; i++) {
+			uint64_t key = fp_key(pl_match__rec_hash(m->fps[w], i));
+			size_t at = cur[key >> (64 - pb)]++;
+			m->table[at].lo = (uint32_t)key;
+			m->table[at].work = (uint32_t)w;
+			m->table[at].pos = pl_match__rec_pos(m->fps[w], i);
+			subof[at] = (uint32_t)((key >> (64 - m->bits)) & (sub - 1));
+		}
+	for (size_t p = 0; p < np; p++) {
+		size_t b0 = p * sub, e0 = pstart[p], ne = pstart[p + 1] - e0;
+		uint32_t at = (uint32_t)e0;
+		memcpy(run, m->table + e0, ne * sizeof(*run));
+		memcpy(rsub, subof + e0, ne * sizeof(*rsub));
+		for (size_t e = 0; e < ne; e++)
+			m->bucket[b0 + rsub[e] + 1]++;
+		for (size_t b = 0; b < sub; b++) { /* counts to starts */
+			uint32_t c = m->bucket[b0 + b + 1];
+			m->bucket[b0 + b] = at;
+			bcur[b] = at;
+			at += c;
+		}
+		m->bucket[b0 + sub] = at;
+		for (size_t e = 0; e < ne; e++) {
+			uint64_t *blk = m->bloom + 8 * ((b0 + rsub[e]) >> m->bloom_shift);
+			m->table[bcur[rsub[e]]++] = run[e];
+			for (int j = 0; j < 8; j++)
+				blk[j] |= UINT64_C(1) << ((run[e].lo * bloom_salt[j]) >> 26);
+		}
+		for (size_t b = b0; b < b0 + sub; b++) {
+			for (uint32_t i = m->bucket[b] + 1; i < m->bucket[b + 1]; i++) {
+				entry x = m->table[i];
+				uint32_t j = i;
+				while (j > m->bucket[b] && m->table[j - 1].lo > x.lo) {
+					m->table[j] = m->table[j - 1];
+					j--;
+				}
+				m->table[j] = x;
+			}
+		}
+	}
+done:
+	free(pstart);
+	free(cur);
+	free(bcur);
+	free(subof);
+	free(run);
+	free(rsub);
+	return error;
+}
+
 int pl_matcher_seal(pl_matcher *m)
 {
-	size_t nb;
 	int error;
 	if (m->sealed)
 		return PL_OK;
-	/* Counting sort by bucket (the top bits of the hash), straight from the
-	 * per-work lists: works and positions go in ascending order, so a stable
-	 * insertion sort by the low bits then leaves each bucket ordered by
-	 * (hash, work, position). Linear, and no second copy of the fingerprints. */
 	m->bits = 1;
 	while (m->bits < 40 && ((size_t)1 << m->bits) < m->nfps_total / 4 + 1)
 		m->bits++;
-	nb = (size_t)1 << m->bits;
 	m->nentries = m->nfps_total;
 	if (m->nentries > UINT32_MAX)
 		return pl_error_set(PL_ELIMIT, "matcher: more than 2^32 fingerprints");
-	if ((m->bucket = calloc(nb + 1, sizeof(*m->bucket))) == NULL ||
-	    (m->nentries && (m->table = malloc(m->nentries * sizeof(*m->table))) == NULL))
-		return pl_error_set(PL_ENOMEM, "out of memory");
-	for (size_t w = 0; w < m->nworks; w++)
-		for (size_t i = 0; i < m->works[w].nfps; i++)
-			m->bucket[(fp_key(m->fps[w][i].hash) >> (64 - m->bits)) + 1]++;
-	for (size_t b = 0; b < nb; b++)
-		m->bucket[b + 1] += m->bucket[b];
-	for (size_t w = 0; w < m->nworks; w++) {
-		for (size_t i = 0; i < m->works[w].nfps; i++) {
-			uint64_t h = fp_key(m->fps[w][i].hash);
-			entry *e = &m->table[m->bucket[h >> (64 - m->bits)]++];
-			e->lo = (uint32_t)h;
-			e->work = (uint32_t)w;
-			e->pos = m->fps[w][i].pos;
-		}
-	}
-	/* the cursors now hold each bucket's end: shift back to starts */
-	for (size_t b = nb; b > 0; b--)
-		m->bucket[b] = m->bucket[b - 1];
-	m->bucket[0] = 0;
-	for (size_t b = 0; b < nb; b++) {
-		for (uint32_t i = m->bucket[b] + 1; i < m->bucket[b + 1]; i++) {
-			entry x = m->table[i];
-			uint32_t j = i;
-			while (j > m->bucket[b] && m->table[j - 1].lo > x.lo) {
-				m->table[j] = m->table[j - 1];
-				j--;
-			}
-			m->table[j] = x;
-		}
-	}
+	if ((error = build_table(m)) < 0)
+		return error;
 	if (m->nworks && (m->by_sha = malloc(m->nworks * sizeof(*m->by_sha))) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	for (size_t i = 0; i < m->nworks; i++)
@@ -231,8 +258,6 @@ int pl_matcher_seal(pl_matcher *m)
 	if (m->nworks > 1)
 		qsort(m->lengths, m->nworks, sizeof(*m->lengths), cmp_u32);
 	sort_ctx = NULL;
-	if ((error = bloom_build(m)) < 0)
-		return error;
 	if (m->span_fn && (error = pl_match__spans_init(m)) < 0)
 		return error;
 	m->sealed = 1;
@@ -399,14 +424,15 @@ static int64_t diag(uint32_t r, uint32_t w)
 }
 
 /* The work fingerprint index at position pos (binary search), or -1. */
-static long find_wfp(const wfp *f, uint32_t n, uint32_t pos)
+static long find_wfp(const unsigned char *f, uint32_t n, uint32_t pos)
 {
 	long lo = 0, hi = (long)n - 1;
 	while (lo <= hi) {
 		long mid = (lo + hi) / 2;
-		if (f[mid].pos == pos)
+		uint32_t p = pl_match__rec_pos(f, (size_t)mid);
+		if (p == pos)
 			return mid;
-		if (f[mid].pos < pos)
+		if (p < pos)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
@@ -462,7 +488,7 @@ static void chain_add(chain *c, uint32_t r, uint32_t w, unsigned k)
  * also holds (checked shingle by shingle), to the left and to the right. */
 static void extend(const pl_matcher *m, const pl_tokens *t, uint32_t work, chain *c, int slack)
 {
-	const wfp *f = m->fps[work];
+	const unsigned char *f = m->fps[work];
 	uint32_t n = m->works[work].nfps;
 	long j;
 	int64_t found;
@@ -470,27 +496,29 @@ static void extend(const pl_matcher *m, const pl_tokens *t, uint32_t work, chain
 
 	if ((j = find_wfp(f, n, c->w1)) >= 0) {
 		for (long i = j + 1; i < (long)n; i++) {
-			if (f[i].pos - c->w1 > gap)
+			if (pl_match__rec_pos(f, (size_t)i) - c->w1 > gap)
 				break;
-			int64_t r = (int64_t)f[i].pos + diag(c->r1, c->w1);
-			if (!record_has(t, m->k, r, f[i].hash, slack, &found) ||
+			int64_t r = (int64_t)pl_match__rec_pos(f, (size_t)i) + diag(c->r1, c->w1);
+			if (!record_has(t, m->k, r, pl_match__rec_hash(f, (size_t)i), slack,
+			                &found) ||
 			    found <= (int64_t)c->r1)
 				break;
-			chain_add(c, (uint32_t)found, f[i].pos, m->k);
+			chain_add(c, (uint32_t)found, pl_match__rec_pos(f, (size_t)i), m->k);
 		}
 	}
 	if ((j = find_wfp(f, n, c->w0)) >= 0) {
 		for (long i = j - 1; i >= 0; i--) {
-			if (c->w0 - f[i].pos > gap)
+			if (c->w0 - pl_match__rec_pos(f, (size_t)i) > gap)
 				break;
-			int64_t r = (int64_t)f[i].pos + diag(c->r0, c->w0);
-			if (!record_has(t, m->k, r, f[i].hash, slack, &found) ||
+			int64_t r = (int64_t)pl_match__rec_pos(f, (size_t)i) + diag(c->r0, c->w0);
+			if (!record_has(t, m->k, r, pl_match__rec_hash(f, (size_t)i), slack,
+			                &found) ||
 			    found >= (int64_t)c->r0)
 				break;
 			/* prepend: recompute coverage conservatively */
 			uint32_t old_r0 = c->r0;
 			c->r0 = (uint32_t)found;
-			c->w0 = f[i].pos;
+			c->w0 = pl_match__rec_pos(f, (size_t)i);
 			c->nhits++;
 			c->covered += (old_r0 - c->r0) < m->k ? (old_r0 - c->r0) : m->k;
 		}

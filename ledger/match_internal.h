@@ -13,10 +13,31 @@ typedef struct {
 	uint32_t lo, work, pos;
 } pl_match__entry;
 
-typedef struct {
-	uint64_t hash;
-	uint32_t pos;
-} pl_match__wfp; /* a work's fingerprints, by position */
+#include <string.h>
+
+/* A work's fingerprints are kept as the attachment stores them: 12-byte
+ * little-endian records (u64 hash, u32 position), sorted by position. */
+#define PL_MATCH_REC 12
+
+static inline uint64_t pl_match__rec_hash(const unsigned char *base, size_t i)
+{
+	uint64_t v;
+	memcpy(&v, base + PL_MATCH_REC * i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+static inline uint32_t pl_match__rec_pos(const unsigned char *base, size_t i)
+{
+	uint32_t v;
+	memcpy(&v, base + PL_MATCH_REC * i + 8, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	return v;
+}
 
 typedef struct {
 	uint32_t work, rpos, wpos;
@@ -34,7 +55,7 @@ typedef struct {
 struct pl_matcher {
 	unsigned k, w;
 	pl_match_work *works;
-	pl_match__wfp **fps; /* per work */
+	unsigned char **fps; /* per work: its fingerprint records */
 	size_t nworks, capworks;
 	size_t nfps_total; /* fingerprints added, before seal */
 	pl_match__entry *table;

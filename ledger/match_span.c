@@ -10,7 +10,6 @@
  * the token before the first differing one; and the same to the left. A false
  * equality (1 in 65,536 per test) would carry a piece one token too far.
  */
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -413,24 +412,37 @@ static int chain_ends(xs *x, chain *c)
 	return PL_OK;
 }
 
-/* How many of the sorted positions pos[0..n) (stride bytes apart) have a
- * k-token shingle inside [a, b). */
-static uint32_t count_inside(const void *base, size_t n, size_t stride, size_t off, uint32_t a,
-                             uint32_t b, unsigned k)
+/* How many of the work's fingerprints (sorted by position) have their k-token
+ * shingle inside [a, b); and the same for the record's. */
+static uint32_t work_inside(const unsigned char *f, size_t n, uint32_t a, uint32_t b, unsigned k)
 {
-	size_t lo = 0, hi = n, i;
+	size_t lo = 0, hi = n;
 	uint32_t c = 0;
-#define POS(j) (*(const uint32_t *)((const char *)base + (j)*stride + off))
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (POS(mid) < a)
+		if (pl_match__rec_pos(f, mid) < a)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (i = lo; i < n && POS(i) + k <= b; i++)
+	for (size_t i = lo; i < n && pl_match__rec_pos(f, i) + k <= b; i++)
 		c++;
-#undef POS
+	return c;
+}
+
+static uint32_t record_inside(const pl_fp *f, size_t n, uint32_t a, uint32_t b, unsigned k)
+{
+	size_t lo = 0, hi = n;
+	uint32_t c = 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (f[mid].pos < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < n && f[i].pos + k <= b; i++)
+		c++;
 	return c;
 }
 
@@ -452,10 +464,8 @@ static int emit_chain(const pl_matcher *m, pl_matches *out, xs *x, const pl_fps 
 		x->out[x->nout++] = (pl_match_piece){p->r0, p->r1, p->w0, p->w1, p->exact};
 		if (!p->exact)
 			mt.span_exact = 0;
-		inwork += count_inside(m->fps[work], w->nfps, sizeof(pl_match__wfp),
-		                       offsetof(pl_match__wfp, pos), p->w0, p->w1, m->k);
-		inrec += count_inside(fps->v, fps->count, sizeof(pl_fp), offsetof(pl_fp, pos),
-		                      p->r0, p->r1, m->k);
+		inwork += work_inside(m->fps[work], w->nfps, p->w0, p->w1, m->k);
+		inrec += record_inside(fps->v, fps->count, p->r0, p->r1, m->k);
 	}
 	mt.work = work;
 	mt.rec_tok0 = x->out[0].rec_tok0;

@@ -12,7 +12,6 @@
 
 #define SCHEME_DEFAULT "k13w38"
 #define SCHEME_ROBUST "k8w17"
-#define SCHEME_SPAN "span16k8" /* work_fps rows of the shingle16-v1 span hashes */
 #define SPAN_SCHEME_NAME "shingle16-v1"
 
 int pl_work_prints_compute(pl_work_prints *out, const char *name, const char *text, size_t len)
@@ -306,16 +305,15 @@ static int store_spans(pl_ledger *l, const char *id, json_t *sp, json_int_t toke
 		error = PL_OK;
 		goto done;
 	}
-	if (sqlite3_prepare_v2(l->db, "INSERT INTO work_fps(work, scheme, data) VALUES(?,?,?)", -1,
-	                       &st, NULL) != SQLITE_OK) {
-		error = pl_ledger__db_error(l->db, "work_fps");
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO work_spans(work, data) VALUES(?,?)", -1, &st,
+	                       NULL) != SQLITE_OK) {
+		error = pl_ledger__db_error(l->db, "work_spans");
 		goto done;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, SCHEME_SPAN, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, blob.ptr ? blob.ptr : "", (int)blob.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, blob.ptr ? blob.ptr : "", (int)blob.len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		error = pl_ledger__db_error(l->db, "work_fps");
+		error = pl_ledger__db_error(l->db, "work_spans");
 done:
 	sqlite3_finalize(st);
 	pl_buf_free(&blob);
@@ -395,7 +393,10 @@ const pl_index_ext pl_index_ext_registry = {
     " nfp INTEGER NOT NULL, nrfp INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS works_sha ON works(normalized_sha256);"
     "CREATE TABLE IF NOT EXISTS work_fps(work TEXT NOT NULL, scheme TEXT NOT NULL,"
-    " data BLOB NOT NULL, PRIMARY KEY(work, scheme)) WITHOUT ROWID;",
+    " data BLOB NOT NULL, PRIMARY KEY(work, scheme)) WITHOUT ROWID;"
+    /* the span hashes apart (a rowid table, as SQLite advises for large
+     * blobs): read only for works a record hits, never with the fingerprints */
+    "CREATE TABLE IF NOT EXISTS work_spans(work TEXT PRIMARY KEY, data BLOB NOT NULL);",
     registry_apply,
 };
 
@@ -408,14 +409,13 @@ static int each_work(pl_ledger *l, const char *id, pl_work_fn fn, void *ctx)
 	if (sqlite3_prepare_v2(
 	        l->db,
 	        "SELECT id, title, holder, terms, creators, normalized_sha256, created,"
-	        " seq, tokens, nfp, nrfp, (SELECT length(data) FROM work_fps"
-	        " WHERE work = works.id AND scheme = ?2) FROM works WHERE (?1 IS NULL OR id = ?1)"
+	        " seq, tokens, nfp, nrfp, (SELECT length(data) FROM work_spans"
+	        " WHERE work = works.id) FROM works WHERE (?1 IS NULL OR id = ?1)"
 	        " ORDER BY seq",
 	        -1, &st, NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "works");
 	if (id)
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, SCHEME_SPAN, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		pl_work_info w;
 		w.id = (const char *)sqlite3_column_text(st, 0);
@@ -468,16 +468,15 @@ static int load_spans(void *ctx, pl_buf *out, const pl_match_work *w)
 	pl_ledger *l = ctx;
 	sqlite3_stmt *st = NULL;
 	int rc, error = PL_OK;
-	if (sqlite3_prepare_v2(l->db, "SELECT data FROM work_fps WHERE work = ? AND scheme = ?", -1,
-	                       &st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(l->db, "work_fps");
+	if (sqlite3_prepare_v2(l->db, "SELECT data FROM work_spans WHERE work = ?", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "work_spans");
 	sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, SCHEME_SPAN, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		error = pl_buf_put(out, sqlite3_column_blob(st, 0),
 		                   (size_t)sqlite3_column_bytes(st, 0));
 	else if (rc != SQLITE_DONE)
-		error = pl_ledger__db_error(l->db, "work_fps");
+		error = pl_ledger__db_error(l->db, "work_spans");
 	sqlite3_finalize(st);
 	return error;
 }
@@ -485,28 +484,30 @@ static int load_spans(void *ctx, pl_buf *out, const pl_match_work *w)
 int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
 {
 	pl_matcher *m = NULL;
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *fp = NULL;
 	int rc, error;
 	if ((error = pl_matcher_new(&m, robust ? PL_WINNOW_ROBUST_K : PL_WINNOW_K,
 	                            robust ? PL_WINNOW_ROBUST_W : PL_WINNOW_W)) < 0)
 		return error;
-	/* length() reads a blob's size from its header, not its pages: the span
-	 * hashes themselves are read only for works that records hit */
+	/* The works by seq (small rows, sorted), then each one's fingerprints by
+	 * key: sorting the blobs with the rows would copy them through a temporary
+	 * file. length() reads a blob's size from its header, not its pages: the
+	 * span hashes themselves are read only for works that records hit. */
 	if (sqlite3_prepare_v2(l->db,
-	                       "SELECT w.id, w.normalized_sha256, w.tokens, f.data, length(s.data)"
-	                       " FROM works w JOIN work_fps f ON f.work = w.id AND f.scheme = ?"
-	                       " LEFT JOIN work_fps s ON s.work = w.id AND s.scheme = ?"
-	                       " ORDER BY w.seq",
-	                       -1, &st, NULL) != SQLITE_OK) {
+	                       "SELECT id, normalized_sha256, tokens,"
+	                       " (SELECT length(data) FROM work_spans s WHERE s.work = w.id)"
+	                       " FROM works w ORDER BY seq",
+	                       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "SELECT data FROM work_fps WHERE work = ? AND scheme = ?", -1,
+	                       &fp, NULL) != SQLITE_OK) {
 		error = pl_ledger__db_error(l->db, "works");
 		goto done;
 	}
-	sqlite3_bind_text(st, 1, robust ? SCHEME_ROBUST : SCHEME_DEFAULT, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, SCHEME_SPAN, -1, SQLITE_STATIC);
+	sqlite3_bind_text(fp, 2, robust ? SCHEME_ROBUST : SCHEME_DEFAULT, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		pl_match_work w = {0};
 		const char *sha = (const char *)sqlite3_column_text(st, 1);
-		int n = sqlite3_column_bytes(st, 3);
+		int frc;
 		snprintf(w.id, sizeof(w.id), "%s", (const char *)sqlite3_column_text(st, 0));
 		if (!sha || pl_unhex(w.normalized_sha256, PL_HASH_LEN, sha, strlen(sha)) < 0) {
 			error = pl_error_set(PL_EINVALID,
@@ -516,12 +517,21 @@ int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
 			goto done;
 		}
 		w.tokens = (uint32_t)sqlite3_column_int64(st, 2);
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL &&
-		    (size_t)sqlite3_column_int64(st, 4) == 2 * pl_span_count(w.tokens)) {
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+		    (size_t)sqlite3_column_int64(st, 3) == 2 * pl_span_count(w.tokens)) {
 			w.has_spans = 1;
 			w.nspans = (uint32_t)pl_span_count(w.tokens);
 		}
-		if ((error = pl_matcher_add(m, &w, sqlite3_column_blob(st, 3), (size_t)n / 12)) < 0)
+		sqlite3_reset(fp);
+		sqlite3_bind_text(fp, 1, w.id, -1, SQLITE_TRANSIENT);
+		if ((frc = sqlite3_step(fp)) == SQLITE_DONE)
+			continue; /* no fingerprints in this scheme: not matched */
+		if (frc != SQLITE_ROW) {
+			error = pl_ledger__db_error(l->db, "work_fps");
+			goto done;
+		}
+		if ((error = pl_matcher_add(m, &w, sqlite3_column_blob(fp, 0),
+		                            (size_t)sqlite3_column_bytes(fp, 0) / 12)) < 0)
 			goto done;
 	}
 	if (rc != SQLITE_DONE) {
@@ -535,6 +545,7 @@ int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
 	m = NULL;
 done:
 	sqlite3_finalize(st);
+	sqlite3_finalize(fp);
 	pl_matcher_free(m);
 	return error;
 }
