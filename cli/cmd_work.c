@@ -12,11 +12,15 @@
 
 static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"title", required_argument, NULL, 't'},   {"holder", required_argument, NULL, 'h'},
-	    {"creator", required_argument, NULL, 'c'}, {"terms", required_argument, NULL, 'T'},
-	    {"key", required_argument, NULL, 'k'},     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"title", required_argument, NULL, 't'},
+	                                     {"holder", required_argument, NULL, 'h'},
+	                                     {"creator", required_argument, NULL, 'c'},
+	                                     {"terms", required_argument, NULL, 'T'},
+	                                     {"key", required_argument, NULL, 'k'},
+	                                     {"no-span-hashes", no_argument, NULL, 'S'},
+	                                     {NULL, 0, NULL, 0}};
 	pl_work_meta meta = {0};
+	int no_spans = 0;
 	const char *creators[64], *keyfile = NULL;
 	pl_buf data = PL_BUF_INIT;
 	pl_work_prints p = {0};
@@ -40,6 +44,9 @@ static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		case 'k':
 			keyfile = optarg;
 			break;
+		case 'S':
+			no_spans = 1;
+			break;
 		case 'c':
 			if (meta.ncreators == 64)
 				return pl_cli_usage(cmd, "at most 64 --creator");
@@ -60,6 +67,7 @@ static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		rc = pl_cli_fail(error);
 		goto done;
 	}
+	p.no_spans = no_spans;
 	if ((rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
 		goto done;
 	if ((error = pl_work_register(l, &ref, key, &p, &meta)) < 0) {
@@ -81,8 +89,8 @@ static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		pl_cli_json_print(json_pack(
 		    "{s:s, s:I, s:I, s:I, s:I, s:b, s:o}", "work", p.id, "tokens",
 		    (json_int_t)p.tokens, "fingerprints", (json_int_t)p.nfp, "robust_fingerprints",
-		    (json_int_t)p.nrfp, "span_hashes", (json_int_t)p.nspan, "short", p.short_work,
-		    "entry", pl_cli_ref(ref.seq, ref.leaf)));
+		    (json_int_t)p.nrfp, "span_hashes", (json_int_t)(no_spans ? 0 : p.nspan),
+		    "short", p.short_work, "entry", pl_cli_ref(ref.seq, ref.leaf)));
 	else
 		printf("registered %s \"%s\" (%llu words, %zu fingerprints) as entry %llu\n", p.id,
 		       meta.title, (unsigned long long)p.tokens, p.nfp,
@@ -365,7 +373,7 @@ static int cmd_work_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv
 
 const pl_cli_cmd pl_cmd_work_register = {
     "work register", cmd_work_register,
-    "FILE --title T --holder H [--creator C]... [--terms TERMS] --key K",
+    "FILE --title T --holder H [--creator C]... [--terms TERMS] [--no-span-hashes] --key K",
     "fingerprint a work locally and append a work entry",
     "Reads FILE (UTF-8 text), normalizes and tokenizes it (SPEC 8), and appends a work\n"
     "entry signed by --key, a registered rights-holder key. Only digests, winnow-v1\n"
@@ -380,6 +388,8 @@ const pl_cli_cmd pl_cmd_work_register = {
     "  --holder H     the rights holder\n"
     "  --creator C    an author (repeatable)\n"
     "  --terms TERMS  all-rights-reserved (default), opt-out, or licensed:<URL or text>\n"
+    "  --no-span-hashes  leave the span hashes out: checks then state matches of the\n"
+    "                 work as lower bounds (README: what span hashes reveal)\n"
     "  --key K        the rights holder's private key\n\n"
     "A work of fewer than 50 words is registered with a warning: only exact copies of\n"
     "it can be found. Refused (exit 3): empty or binary files (invalid UTF-8, NUL bytes),\n"

@@ -30,6 +30,7 @@ typedef struct {
 	size_t nfp, nrfp; /* fingerprints in each */
 	pl_buf span;      /* attachment: shingle16-v1 span hashes, one per token position */
 	size_t nspan;
+	int no_spans; /* set by the caller: register without the span hashes (lower-bound spans) */
 	int short_work; /* fewer than w+k-1 tokens: only exact copies can be found */
 } pl_work_prints;
 

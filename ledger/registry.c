@@ -183,13 +183,18 @@ static int work_statement(pl_ledger *l, pl_statement *st, pl_attachment att[3],
 	st->signer = signer;
 	st->type = "work";
 	st->subjects = json_pack("[{s:s, s:{s:s}}]", "name", sname, "digest", "sha256", hex);
-	st->predicate = json_pack(
-	    "{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "created", created, "title",
-	    meta->title, "creators", creators, "holder", meta->holder, "terms",
-	    meta->terms ? meta->terms : "all-rights-reserved", "normalized_sha256", nhex, "tokens",
-	    (json_int_t)p->tokens, "fingerprint", fp_json(PL_WINNOW_K, PL_WINNOW_W, p->nfp, &p->fp),
-	    "robust_fingerprint", fp_json(PL_WINNOW_ROBUST_K, PL_WINNOW_ROBUST_W, p->nrfp, &p->rfp),
-	    "span_hashes", span_json(p->nspan, &p->span));
+	st->predicate =
+	    json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o}", "created", created, "title",
+	              meta->title, "creators", creators, "holder", meta->holder, "terms",
+	              meta->terms ? meta->terms : "all-rights-reserved", "normalized_sha256", nhex,
+	              "tokens", (json_int_t)p->tokens, "fingerprint",
+	              fp_json(PL_WINNOW_K, PL_WINNOW_W, p->nfp, &p->fp), "robust_fingerprint",
+	              fp_json(PL_WINNOW_ROBUST_K, PL_WINNOW_ROBUST_W, p->nrfp, &p->rfp));
+	if (st->predicate && !p->no_spans &&
+	    json_object_set_new(st->predicate, "span_hashes", span_json(p->nspan, &p->span)) < 0) {
+		json_decref(st->predicate);
+		st->predicate = NULL;
+	}
 	if (!st->subjects || !st->predicate) {
 		json_decref(st->subjects);
 		json_decref(st->predicate);
@@ -198,7 +203,8 @@ static int work_statement(pl_ledger *l, pl_statement *st, pl_attachment att[3],
 	}
 	add_attachment(att, &natt, &p->fp);
 	add_attachment(att, &natt, &p->rfp);
-	add_attachment(att, &natt, &p->span);
+	if (!p->no_spans)
+		add_attachment(att, &natt, &p->span);
 	st->att = att;
 	st->natt = natt;
 	return PL_OK;

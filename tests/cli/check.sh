@@ -227,7 +227,17 @@ check "index.sqlite deleted: the same report" cmp -s "$OUT" j1.json
 pl --ledger L work list --json
 check "index.sqlite deleted: work list sees both works" [ "$(js 'len(d["works"])' "$OUT")" = 2 ]
 
-# ---- a work registered before span hashes: its matches are lower bounds
+# ---- a work registered without span hashes, or before them: its matches are lower bounds
+prose 900 22 >nospan.txt
+pl --ledger L work register nospan.txt --title "No spans" --holder H --no-span-hashes --key rh.key --json
+expect "work register --no-span-hashes" 0
+check "--no-span-hashes: none registered" [ "$(js 'd["span_hashes"]' "$OUT")" = 0 ]
+NOSPAN=$(js 'd["work"]' "$OUT")
+pl --ledger L work show "$NOSPAN" --json
+check "--no-span-hashes: work show says none" [ "$(js 'd["span_hashes"]' "$OUT")" = None ]
+slice nospan.txt 100 400 >nospan-ex.txt
+pl --ledger L check nospan-ex.txt --json
+check "--no-span-hashes: a lower-bound match" [ "$(js '[m["span"] for m in d["matches"]]' "$OUT")" = "['lower-bound']" ]
 prose 1500 21 >oldbook.txt
 run "$PL_TOOLS/pl_fixture" L oldwork rh.key oldbook.txt "Old Book"
 expect "a work entry as registered before span hashes" 0
