@@ -38,10 +38,10 @@ typedef struct {
 
 typedef struct {
 	const pl_tokens *t;
-	uint32_t nrs;  /* span hashes of the record */
-	uint16_t *rsh; /* the record's span hashes, computed on demand */
-	unsigned char *rsv;
-	size_t rcap;
+	uint32_t nrs;       /* span hashes of the record */
+	uint16_t *rsh;      /* the record's span hashes, computed on demand */
+	unsigned char *rsv; /* which of them are computed */
+	size_t rcap, rvcap;
 	const uint16_t *S; /* the work's */
 	uint32_t nS;
 	uint16_t *own; /* a work's span hashes when the cache is full */
@@ -516,11 +516,11 @@ int pl_match__exact(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, c
 	 * record (pl_match__record forgets them) */
 	if (x->t != t) {
 		size_t nrs = pl_span_count(t->count);
-		if ((error = grow_array((void **)&x->rsh, &x->rcap, nrs, sizeof(uint16_t))) < 0)
+		if ((error = grow_array((void **)&x->rsh, &x->rcap, nrs, sizeof(uint16_t))) < 0 ||
+		    (error = grow_array((void **)&x->rsv, &x->rvcap, nrs, 1)) < 0)
 			return error;
-		if (!(x->rsv = realloc(x->rsv, x->rcap ? x->rcap : 1)))
-			return pl_error_set(PL_ENOMEM, "out of memory");
-		memset(x->rsv, 0, nrs);
+		if (nrs)
+			memset(x->rsv, 0, nrs);
 		x->t = t;
 		x->nrs = (uint32_t)nrs;
 	}
