@@ -176,6 +176,7 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		goto done;
 	o.fields = shards.fields;
 	o.names = shards.names;
+	o.shard.no_merkle = 1; /* the report names shards by SHA-256; no manifest is written */
 	pl_progress_start(&prog, g, "check", 0);
 	o.progress = check_progress;
 	o.progress_ctx = &prog;

@@ -409,6 +409,7 @@ static int map_spans(const char *path, const pl_shard_opts *so, const shard_acc 
 	const rmatch *ms = acc->sm;
 	int rc, error = PL_OK;
 	o2.progress = NULL; /* the bar counts pass 1 only */
+	o2.no_merkle = 1;   /* pass 1 has the digests */
 	if ((error = pl_shard_open(&s, path, &o2)) < 0)
 		goto done;
 	while ((j < nm || err_record_set) && (rc = pl_shard_next(s, &r)) > 0) {
