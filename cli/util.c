@@ -71,7 +71,9 @@ static void json_error(const char *code, const char *msg)
 	json_object_set_new(e, "file", file);
 	json_object_set_new(e, "line", line);
 	json_object_set_new(e, "byte", byte);
-	s = json_dumps(json_pack("{s:o}", "error", e), JSON_COMPACT);
+	e = json_pack("{s:o}", "error", e);
+	s = json_dumps(e, JSON_COMPACT);
+	json_decref(e);
 	if (s) {
 		fputs(s, stderr);
 		fputc('\n', stderr);

@@ -443,7 +443,8 @@ int pl_query_file(json_t **out, pl_ledger *l, const char *name, const char *text
 	pl_match_opts mo = {50, 1000000};
 	unsigned char sha[PL_HASH_LEN];
 	char hex[65];
-	json_t *works = json_array(), *leads = json_array(), *seen = json_array();
+	json_t *works = json_array(), *leads = json_array(), *seen = json_array(),
+	       *no_datasets = json_array();
 	int error;
 
 	if ((error = pl_tokenize(&t, text, len, 0)) < 0) {
@@ -484,7 +485,7 @@ int pl_query_file(json_t **out, pl_ledger *l, const char *name, const char *text
 		json_array_append_new(works, q);
 	}
 	/* leads for the file itself, whether or not it is registered */
-	if ((error = sketch_leads(l, leads, &fps, -1, json_array())) < 0)
+	if ((error = sketch_leads(l, leads, &fps, -1, no_datasets)) < 0)
 		goto done;
 	*out = json_pack("{s:{s:s, s:I, s:s, s:I}, s:O, s:O}", "file", "name", name, "tokens",
 	                 (json_int_t)t.count, "normalized_sha256", hex, "fingerprints",
@@ -498,6 +499,7 @@ done:
 	json_decref(works);
 	json_decref(leads);
 	json_decref(seen);
+	json_decref(no_datasets);
 	return error;
 }
 
