@@ -11,49 +11,80 @@ static const char *str(const json_t *o, const char *k)
 	return pl_cli_esc(json_string_value(json_object_get(o, k)));
 }
 
+static long long num(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* Each model with every path from a dataset to it ("a -> b -> c"). */
+static void print_models(json_t *models, const char *indent, const char *mark)
+{
+	json_t *v, *path, *s;
+	size_t i, j, k;
+	json_array_foreach(models, i, v)
+	{
+		printf("%s%s (entry %lld)%s:", indent, str(v, "name"), num(v, "seq"), mark);
+		json_array_foreach(json_object_get(v, "paths"), j, path)
+		{
+			printf("%s", json_array_size(json_object_get(v, "paths")) > 1 ? "\n" : " ");
+			if (json_array_size(json_object_get(v, "paths")) > 1)
+				printf("%s  ", indent);
+			json_array_foreach(path, k, s)
+			    printf("%s%s", k ? " -> " : "", pl_cli_esc(json_string_value(s)));
+		}
+		if (json_is_true(json_object_get(v, "paths_truncated")))
+			printf("\n%s  (more paths not listed)", indent);
+		printf("\n");
+	}
+}
+
 static void print_one(json_t *q, const char *indent)
 {
-	json_t *w = q, *e, *v;
+	json_t *w = q, *e, *v, *mt = json_object_get(q, "match");
 	size_t i, j;
 	printf("%swork %s \"%s\" (%s, %s), registered at entry %lld\n", indent, str(w, "work"),
-	       str(w, "title"), str(w, "holder"), str(w, "terms"),
-	       (long long)json_integer_value(json_object_get(w, "seq")));
-	if (json_object_get(q, "match"))
-		printf(
-		    "%s  the file is a %s match (containment %.4f)\n", indent,
-		    str(json_object_get(q, "match"), "class"),
-		    json_number_value(json_object_get(json_object_get(q, "match"), "containment")));
+	       str(w, "title"), str(w, "holder"), str(w, "terms"), num(w, "seq"));
+	if (mt)
+		printf("%s  the file is a %s match (tokens %lld-%lld of the work, %lld matched, "
+		       "span %s, containment %.4f)\n",
+		       indent, str(mt, "class"),
+		       (long long)json_integer_value(
+		           json_array_get(json_object_get(mt, "work_span"), 0)),
+		       (long long)json_integer_value(
+		           json_array_get(json_object_get(mt, "work_span"), 1)),
+		       num(mt, "matched_tokens"), str(mt, "span"),
+		       json_number_value(json_object_get(mt, "containment")));
 	printf("%s  evidence: %zu check report%s matched it\n", indent,
 	       json_array_size(json_object_get(q, "evidence")),
 	       json_array_size(json_object_get(q, "evidence")) == 1 ? "" : "s");
 	json_array_foreach(json_object_get(q, "evidence"), i, e)
 	{
 		json_t *ds = json_object_get(e, "dataset");
-		printf("%s    check entry %lld (%s)%s%s: %zu match%s\n", indent,
-		       (long long)json_integer_value(
-		           json_object_get(json_object_get(e, "check"), "seq")),
+		long long cseq = num(json_object_get(e, "check"), "seq");
+		printf("%s    check entry %lld (%s)%s%s: %zu match%s\n", indent, cseq,
 		       str(e, "created"), ds ? " of dataset " : "", ds ? str(ds, "name") : "",
 		       json_array_size(json_object_get(e, "matches")),
 		       json_array_size(json_object_get(e, "matches")) == 1 ? "" : "es");
-		json_array_foreach(json_object_get(e, "matches"), j, v) printf(
-		    "%s      %s record %lld, stream bytes %lld+%lld: %s, %lld tokens\n", indent,
-		    str(v, "shard"), (long long)json_integer_value(json_object_get(v, "record")),
-		    (long long)json_integer_value(json_object_get(v, "stream_offset")),
-		    (long long)json_integer_value(json_object_get(v, "stream_length")),
-		    str(v, "class"),
-		    (long long)json_integer_value(json_object_get(v, "matched_tokens")));
+		json_array_foreach(json_object_get(e, "matches"), j, v)
+		{
+			json_t *ws = json_object_get(v, "work_span");
+			const char *span = json_string_value(json_object_get(v, "span"));
+			printf("%s      match %lld (claim: --check %lld --match %lld): %s record "
+			       "%lld, stream bytes %lld+%lld: %s, tokens %lld-%lld of the work, "
+			       "%lld matched%s\n",
+			       indent, num(v, "match"), cseq, num(v, "match"), str(v, "shard"),
+			       num(v, "record"), num(v, "stream_offset"), num(v, "stream_length"),
+			       str(v, "class"),
+			       (long long)json_integer_value(json_array_get(ws, 0)),
+			       (long long)json_integer_value(json_array_get(ws, 1)),
+			       num(v, "matched_tokens"),
+			       span && strcmp(span, "exact") == 0 ? " (span exact)"
+			                                          : " (span a lower bound)");
+		}
 	}
 	printf("%s  models trained on it (directly or through base models): %zu\n", indent,
 	       json_array_size(json_object_get(q, "models")));
-	json_array_foreach(json_object_get(q, "models"), i, v)
-	{
-		json_t *via = json_object_get(v, "via"), *s;
-		printf("%s    %s (entry %lld): ", indent, str(v, "name"),
-		       (long long)json_integer_value(json_object_get(v, "seq")));
-		json_array_foreach(via, j, s)
-		    printf("%s%s", j ? " -> " : "", pl_cli_esc(json_string_value(s)));
-		printf("\n");
-	}
+	print_models(json_object_get(q, "models"), "    ", "");
 }
 
 static void print_leads(json_t *leads, const char *what)
@@ -65,15 +96,19 @@ static void print_leads(json_t *leads, const char *what)
 	printf("leads (not proof): dataset sketches that probably hold %s\n", what);
 	json_array_foreach(leads, i, v)
 	{
+		json_t *ms = json_object_get(v, "models");
 		json_t *nc = json_object_get(json_object_get(v, "newest_check"), "seq");
 		printf("  %s (entry %lld): %lld consecutive fingerprints hit (false-positive odds "
 		       "%.1e); newest check %lld; %s\n",
 		       str(json_object_get(v, "dataset"), "name"),
-		       (long long)json_integer_value(
-		           json_object_get(json_object_get(v, "dataset"), "seq")),
-		       (long long)json_integer_value(json_object_get(v, "run")),
+		       num(json_object_get(v, "dataset"), "seq"), num(v, "run"),
 		       json_number_value(json_object_get(v, "false_positive_odds")),
 		       nc ? (long long)json_integer_value(nc) : -1LL, str(v, "action"));
+		if (json_array_size(ms)) {
+			printf("    models trained on it (leads, not proof): %zu\n",
+			       json_array_size(ms));
+			print_models(ms, "      ", " [lead]");
+		}
 	}
 }
 
@@ -158,10 +193,16 @@ const pl_cli_cmd pl_cmd_query = {
     "--file FILE: the file is fingerprinted locally (the text does not leave this\n"
     "machine); the registered works it matches are queried as above, and the dataset\n"
     "sketches that probably hold the file are listed, whether or not it is registered.\n\n"
+    "Each match is listed with its index in its check entry, as a claim names it:\n"
+    "attest claim --check SEQ --match I. Each model is listed once, with every path\n"
+    "from a dataset to it (a model trained on the dataset directly and through a base\n"
+    "model shows both). A lead lists the models trained on its dataset, marked as\n"
+    "leads.\n\n"
     "JSON (--work): {\"work\", \"title\", \"holder\", \"terms\", \"seq\", \"leaf\",\n"
-    "\"evidence\": [{\"check\": {\"seq\", \"leaf\"}, \"created\", \"dataset\", \"matches\"}],\n"
-    "\"datasets\", \"models\": [{\"seq\", \"leaf\", \"name\", \"via\"}], \"leads\": "
-    "[{\"dataset\",\n"
-    "\"run\", \"fingerprints\", \"false_positive_odds\", \"newest_check\", \"action\"}]};\n"
-    "(--file): {\"file\", \"works\": [as --work, plus \"match\"], \"leads\"}\n"
-    "(docs/json.md has the schemas).\n"};
+    "\"evidence\": [{\"check\": {\"seq\", \"leaf\"}, \"created\", \"dataset\", \"matches\":\n"
+    "[the check entry's match objects, plus \"match\": the index]}], \"datasets\",\n"
+    "\"models\": [{\"seq\", \"leaf\", \"name\", \"via\": the first path, \"paths\":\n"
+    "[[dataset, model, ...], ...], \"paths_truncated\"?}], \"leads\": [{\"dataset\", \"run\",\n"
+    "\"fingerprints\", \"false_positive_odds\", \"newest_check\", \"action\", \"models\": [as\n"
+    "models, plus \"lead\": true]}]}; (--file): {\"file\", \"works\": [as --work, plus\n"
+    "\"match\"], \"leads\"} (docs/json.md has the schemas).\n"};

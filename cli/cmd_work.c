@@ -8,14 +8,19 @@
 #include "pl_registry.h"
 
 #define MAX_WORK_BYTES ((size_t)1 << 30)
+#define IMPORT_BATCH 64 /* works appended as one commit by work import */
 
 static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"title", required_argument, NULL, 't'},   {"holder", required_argument, NULL, 'h'},
-	    {"creator", required_argument, NULL, 'c'}, {"terms", required_argument, NULL, 'T'},
-	    {"key", required_argument, NULL, 'k'},     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"title", required_argument, NULL, 't'},
+	                                     {"holder", required_argument, NULL, 'h'},
+	                                     {"creator", required_argument, NULL, 'c'},
+	                                     {"terms", required_argument, NULL, 'T'},
+	                                     {"key", required_argument, NULL, 'k'},
+	                                     {"no-span-hashes", no_argument, NULL, 'S'},
+	                                     {NULL, 0, NULL, 0}};
 	pl_work_meta meta = {0};
+	int no_spans = 0;
 	const char *creators[64], *keyfile = NULL;
 	pl_buf data = PL_BUF_INIT;
 	pl_work_prints p = {0};
@@ -39,6 +44,9 @@ static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		case 'k':
 			keyfile = optarg;
 			break;
+		case 'S':
+			no_spans = 1;
+			break;
 		case 'c':
 			if (meta.ncreators == 64)
 				return pl_cli_usage(cmd, "at most 64 --creator");
@@ -59,6 +67,7 @@ static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		rc = pl_cli_fail(error);
 		goto done;
 	}
+	p.no_spans = no_spans;
 	if ((rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
 		goto done;
 	if ((error = pl_work_register(l, &ref, key, &p, &meta)) < 0) {
@@ -78,8 +87,9 @@ static int cmd_work_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		           PL_WINNOW_K + PL_WINNOW_W - 1);
 	if (g->json)
 		pl_cli_json_print(json_pack(
-		    "{s:s, s:I, s:I, s:I, s:b, s:o}", "work", p.id, "tokens", (json_int_t)p.tokens,
-		    "fingerprints", (json_int_t)p.nfp, "robust_fingerprints", (json_int_t)p.nrfp,
+		    "{s:s, s:I, s:I, s:I, s:I, s:b, s:o}", "work", p.id, "tokens",
+		    (json_int_t)p.tokens, "fingerprints", (json_int_t)p.nfp, "robust_fingerprints",
+		    (json_int_t)p.nrfp, "span_hashes", (json_int_t)(no_spans ? 0 : p.nspan),
 		    "short", p.short_work, "entry", pl_cli_ref(ref.seq, ref.leaf)));
 	else
 		printf("registered %s \"%s\" (%llu words, %zu fingerprints) as entry %llu\n", p.id,
@@ -228,21 +238,33 @@ static int cmd_work_import(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **ar
 		}
 		p = nl ? nl + 1 : NULL;
 	}
-	for (size_t i = 0; i < n; i++) {
-		pl_entry_ref ref;
-		/* items moved when the array grew: re-point into this item */
-		items[i].meta.creators = items[i].creators;
-		if ((error = pl_work_register(l, &ref, key, &items[i].p, &items[i].meta)) < 0) {
-			pl_error_prefix(error, "after %zu of %zu works were registered", i, n);
+	/* IMPORT_BATCH works a commit: each batch all or nothing */
+	for (size_t i0 = 0; i0 < n; i0 += IMPORT_BATCH) {
+		size_t nb = n - i0 < IMPORT_BATCH ? n - i0 : IMPORT_BATCH;
+		const pl_work_prints *bp[IMPORT_BATCH];
+		const pl_work_meta *bm[IMPORT_BATCH];
+		pl_entry_ref refs[IMPORT_BATCH];
+		for (size_t j = 0; j < nb; j++) {
+			/* items moved when the array grew: re-point into this item */
+			items[i0 + j].meta.creators = items[i0 + j].creators;
+			bp[j] = &items[i0 + j].p;
+			bm[j] = &items[i0 + j].meta;
+		}
+		if ((error = pl_work_register_batch(l, refs, key, bp, bm, nb)) < 0) {
+			pl_error_prefix(error, "after %zu of %zu works were registered", i0, n);
 			rc = pl_cli_fail_append(error);
 			goto done;
 		}
-		json_array_append_new(out, json_pack("{s:s, s:s, s:o}", "work", items[i].p.id,
-		                                     "title", items[i].meta.title, "entry",
-		                                     pl_cli_ref(ref.seq, ref.leaf)));
-		if (!g->json)
-			printf("registered %s \"%s\" as entry %llu\n", items[i].p.id,
-			       pl_cli_esc(items[i].meta.title), (unsigned long long)ref.seq);
+		for (size_t j = 0; j < nb; j++) {
+			const import_item *it = &items[i0 + j];
+			json_array_append_new(out,
+			                      json_pack("{s:s, s:s, s:o}", "work", it->p.id,
+			                                "title", it->meta.title, "entry",
+			                                pl_cli_ref(refs[j].seq, refs[j].leaf)));
+			if (!g->json)
+				printf("registered %s \"%s\" as entry %llu\n", it->p.id,
+				       pl_cli_esc(it->meta.title), (unsigned long long)refs[j].seq);
+		}
 	}
 	if (g->json) {
 		pl_cli_json_print(json_pack("{s:o}", "works", out));
@@ -273,12 +295,13 @@ static json_t *work_json(pl_ledger *l, const pl_work_info *w)
 	json_t *cr = NULL, *ref = pl_cli_ref_of(l, w->seq), *o;
 	json_error_t je;
 	cr = json_loads(w->creators, 0, &je);
-	o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:O?, s:s}", "work",
-	              w->id, "title", w->title, "creators", cr ? cr : json_array(), "holder",
-	              w->holder, "terms", w->terms, "normalized_sha256", w->normalized_sha256,
-	              "tokens", (json_int_t)w->tokens, "fingerprints", (json_int_t)w->nfp,
-	              "robust_fingerprints", (json_int_t)w->nrfp, "seq", (json_int_t)w->seq, "leaf",
-	              json_object_get(ref, "leaf"), "created", w->created);
+	o = json_pack(
+	    "{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:O?, s:s}", "work", w->id,
+	    "title", w->title, "creators", cr ? cr : json_array(), "holder", w->holder, "terms",
+	    w->terms, "normalized_sha256", w->normalized_sha256, "tokens", (json_int_t)w->tokens,
+	    "fingerprints", (json_int_t)w->nfp, "robust_fingerprints", (json_int_t)w->nrfp,
+	    "span_hashes", w->has_spans ? json_integer((json_int_t)w->nspan) : json_null(), "seq",
+	    (json_int_t)w->seq, "leaf", json_object_get(ref, "leaf"), "created", w->created);
 	json_decref(ref);
 	return o;
 }
@@ -291,10 +314,13 @@ static int wl_one(void *vctx, const pl_work_info *w)
 	} else if (ctx->show) {
 		printf("work %s\n  title:    %s\n  creators: %s\n  holder:   %s\n  terms:    %s\n"
 		       "  words:    %llu\n  fingerprints: %llu (robust %llu)\n"
+		       "  span hashes: %s\n"
 		       "  normalized sha256: %s\n  entry:    %llu (%s)\n",
 		       pl_cli_esc(w->id), pl_cli_esc(w->title), pl_cli_esc(w->creators),
 		       pl_cli_esc(w->holder), pl_cli_esc(w->terms), (unsigned long long)w->tokens,
 		       (unsigned long long)w->nfp, (unsigned long long)w->nrfp,
+		       w->has_spans ? "yes (matches are stated exactly)"
+		                    : "none (registered before them: spans are lower bounds)",
 		       pl_cli_esc(w->normalized_sha256), (unsigned long long)w->seq,
 		       pl_cli_esc(w->created));
 	} else {
@@ -356,18 +382,23 @@ static int cmd_work_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv
 
 const pl_cli_cmd pl_cmd_work_register = {
     "work register", cmd_work_register,
-    "FILE --title T --holder H [--creator C]... [--terms TERMS] --key K",
+    "FILE --title T --holder H [--creator C]... [--terms TERMS] [--no-span-hashes] --key K",
     "fingerprint a work locally and append a work entry",
     "Reads FILE (UTF-8 text), normalizes and tokenizes it (SPEC 8), and appends a work\n"
-    "entry signed by --key, a registered rights-holder key. Only digests and winnow-v1\n"
-    "fingerprints enter the ledger (k=13 w=38, and k=8 w=17 for --robust checks), never\n"
-    "the text. The work id is W + the first 16 hex digits of the normalized SHA-256, so\n"
+    "entry signed by --key, a registered rights-holder key. Only digests, winnow-v1\n"
+    "fingerprints (k=13 w=38, and k=8 w=17 for --robust checks) and span hashes (the\n"
+    "top 16 bits of the 8-token shingle hash at every position, 2 bytes a word, so that\n"
+    "check states a copy to the word) enter the ledger, never the text. The span\n"
+    "hashes confirm a guessed 8-word run at a position (README: what they reveal).\n"
+    "The work id is W + the first 16 hex digits of the normalized SHA-256, so\n"
     "a reflowed or re-quoted copy of the same text has the same id.\n\n"
     "Options:\n"
     "  --title T      the work's title\n"
     "  --holder H     the rights holder\n"
     "  --creator C    an author (repeatable)\n"
     "  --terms TERMS  all-rights-reserved (default), opt-out, or licensed:<URL or text>\n"
+    "  --no-span-hashes  leave the span hashes out: checks then state matches of the\n"
+    "                 work as lower bounds (README: what span hashes reveal)\n"
     "  --key K        the rights holder's private key\n\n"
     "A work of fewer than 50 words is registered with a warning: only exact copies of\n"
     "it can be found. Refused (exit 3): empty or binary files (invalid UTF-8, NUL bytes),\n"
@@ -378,7 +409,8 @@ const pl_cli_cmd pl_cmd_work_import = {
     "work import", cmd_work_import, "FILE.jsonl --key K", "register many works at once",
     "One JSON object per line: {\"path\": FILE | \"text\": TEXT, \"title\", \"holder\",\n"
     "\"creators\": [..], \"terms\"}. Every line is read, fingerprinted and validated\n"
-    "before anything is appended: a bad line (named by its number) appends nothing.\n"};
+    "before anything is appended: a bad line (named by its number) appends nothing.\n"
+    "Works are appended 64 to a commit (each commit all or nothing).\n"};
 
 const pl_cli_cmd pl_cmd_work_list = {"work list", cmd_work_list, "", "list the registered works",
                                      "Columns: work id, terms, holder, title.\n"};

@@ -74,6 +74,10 @@ typedef struct {
 	/* What messages and pl_shard_path call the shard instead of the path
 	 * opened (e.g. "-" for a copy of stdin). NULL: the path. Copied. */
 	const char *name;
+	/* Skip the RFC 6962 root over the stored bytes (info.merkle is left
+	 * zero): a second SHA-256 pass that a caller without a manifest to
+	 * write (`check`) does not need. */
+	int no_merkle;
 } pl_shard_opts;
 
 /* One record. Everything is borrowed from the pl_shard and valid until the

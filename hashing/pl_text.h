@@ -62,6 +62,8 @@ typedef struct {
 typedef struct {
 	pl_fp *v;
 	size_t count, cap;
+	void *scratch; /* private: pl_winnow's working space, kept for the next call */
+	size_t scratch_cap;
 } pl_fps;
 
 #define PL_WINNOW_K 13
@@ -80,6 +82,26 @@ int pl_winnow(pl_fps *out, const uint64_t *token_hashes, size_t ntokens, unsigne
 int pl_winnow_select(pl_fps *out, const uint64_t *hashes, size_t n, unsigned w);
 /* The shingle hash of the k token hashes starting at h (SPEC §8 step 2). */
 uint64_t pl_shingle_hash(const uint64_t *h, unsigned k);
+
+/* Span hashes (scheme shingle16-v1, the work attachment that lets `check`
+ * state a copied run to the token): for every token position i in
+ * [0, ntokens - PL_SPAN_K], the top 16 bits of the winnow-v1 shingle hash of
+ * tokens i..i+PL_SPAN_K-1, as u16 little-endian. Appends
+ * 2 * pl_span_count(ntokens) bytes to out (none for fewer than PL_SPAN_K
+ * tokens). PL_ENOMEM; PL_ELIMIT past UINT32_MAX tokens. */
+#define PL_SPAN_K 8
+#define PL_SPAN_BITS 16
+int pl_span_hashes(pl_buf *out, const uint64_t *token_hashes, size_t ntokens);
+/* The number of span hashes of a text of ntokens tokens. */
+static inline size_t pl_span_count(size_t ntokens)
+{
+	return ntokens < PL_SPAN_K ? 0 : ntokens - PL_SPAN_K + 1;
+}
+/* One span hash: the top PL_SPAN_BITS bits of the shingle at h. */
+static inline uint16_t pl_span_hash(const uint64_t *h)
+{
+	return (uint16_t)(pl_shingle_hash(h, PL_SPAN_K) >> (64 - PL_SPAN_BITS));
+}
 
 void pl_fps_free(pl_fps *f); /* NULL-safe */
 

@@ -30,7 +30,7 @@ static void hash_chunk(pl_shard *s, const unsigned char *p, size_t n, int sha)
 	if (sha)
 		pl_sha256_update(s->sha, p, n);
 	/* Chunks are whole multiples of the leaf size except the file's last. */
-	for (size_t o = 0; o < n; o += PL_SHARD__LEAF) {
+	for (size_t o = 0; o < n && !s->opts.no_merkle; o += PL_SHARD__LEAF) {
 		size_t k = n - o < PL_SHARD__LEAF ? n - o : PL_SHARD__LEAF;
 		/* RFC 6962 leaf hash; a context of our own, not pl_merkle_leaf's
 		 * thread-local one, which would outlive this thread. */
@@ -819,6 +819,8 @@ int pl_shard_finish(pl_shard *s, pl_shard_info *info)
 	info->compression = s->comp;
 	pl_sha256_final(s->sha, info->sha256);
 	pl_merkle_builder_root(&s->mb, info->merkle);
+	if (s->opts.no_merkle)
+		memset(info->merkle, 0, sizeof(info->merkle));
 	return PL_OK;
 }
 

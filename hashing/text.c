@@ -91,9 +91,20 @@ typedef struct {
 	int32_t maxcp;
 } tok_state;
 
+/* XXH3_64bits, with the short inputs most tokens are hashed inline: the
+ * same function XXH3_64bits calls for them (seed 0, the default secret). */
+__attribute__((always_inline)) static inline uint64_t token_hash(const void *data, size_t len)
+{
+#if XXH_VERSION_NUMBER >= 800
+	if (len <= 16)
+		return XXH3_len_0to16_64b((const xxh_u8 *)data, len, XXH3_kSecret, 0);
+#endif
+	return XXH3_64bits(data, len);
+}
+
 uint64_t pl_token_hash(const void *data, size_t len)
 {
-	return XXH3_64bits(data, len);
+	return token_hash(data, len);
 }
 
 /* Length of the well-formed UTF-8 sequence at s[0..n) (s[0] >= 0x80), with *cp
@@ -283,7 +294,7 @@ __attribute__((always_inline)) static inline int tok_close(tok_state *st)
 	st->open = 0;
 	if ((st->maxcp >= 0x300 || n == t->cap) && (error = tok_close_slow(st)) < 0)
 		return error;
-	t->hash[n] = st->no_hash ? 0 : XXH3_64bits(b->ptr + st->nstart, b->len - st->nstart);
+	t->hash[n] = st->no_hash ? 0 : token_hash(b->ptr + st->nstart, b->len - st->nstart);
 	t->off[n] = st->start;
 	t->len[n] = st->end - st->start;
 	t->count = n + 1;
@@ -307,6 +318,98 @@ static inline uint64_t word_bytes(uint64_t v)
 	uint64_t digit = (v7 + SWAR_ONES * (0x80 - '0')) & ~(v7 + SWAR_ONES * (0x80 - '9' - 1));
 	uint64_t letter = (l + SWAR_ONES * (0x80 - 'a')) & ~(l + SWAR_ONES * (0x80 - 'z' - 1));
 	return (digit | letter) & ~v & SWAR_HIGH;
+}
+/* The high bit of each byte of v that the fast path does not treat as a
+ * word byte or a separator: bytes >= 0x80, NUL, and the controls that are
+ * removed without separating (all below 0x20 but TAB, LF, VT, FF, CR; DEL). */
+static inline uint64_t other_bytes(uint64_t v)
+{
+	uint64_t v7 = v & ~SWAR_HIGH;
+	uint64_t lt20 = ~(v7 + SWAR_ONES * (0x80 - 0x20)) & SWAR_HIGH;
+	uint64_t ws =
+	    (v7 + SWAR_ONES * (0x80 - 0x09)) & ~(v7 + SWAR_ONES * (0x80 - 0x0E)) & SWAR_HIGH;
+	uint64_t del = (v7 + SWAR_ONES) & SWAR_HIGH;
+	return (v & SWAR_HIGH) | (lt20 & ~ws) | del;
+}
+
+/* The high bits of the eight bytes of m (only 0x80 bits set) as eight bits. */
+static inline uint64_t gather(uint64_t m)
+{
+	return ((m >> 7) * UINT64_C(0x0102040810204080)) >> 56;
+}
+
+/* The block scanner: 64 bytes at a time, ASCII only, when no token is open
+ * and no normalized text is wanted. Word bytes and the other bytes are two
+ * bit masks; every run of word bytes that ends before the first other byte
+ * (and before the block's end: it may go on) is a token, emitted with no
+ * branch per byte. It needs 16 readable bytes past the block (a token's
+ * bytes are loaded 16 at a time). Same tokens as the byte loop. */
+#define BLOCK_BYTES 64
+#define BLOCK_SLACK 16
+
+static inline int block_token(tok_state *st, const unsigned char *p, uint32_t off, uint32_t n)
+{
+	pl_tokens *t = st->t;
+	uint64_t h = 0;
+	int error;
+	if (t->count == t->cap && (error = grow_tokens(t)) < 0)
+		return error;
+	if (!st->no_hash) {
+		if (n <= 16) {
+			unsigned char b[16];
+			uint64_t v0, v1;
+			memcpy(&v0, p, 8);
+			memcpy(&v1, p + 8, 8);
+			v0 |= SWAR_ONES * 0x20; /* lowercases letters, keeps digits */
+			v1 |= SWAR_ONES * 0x20;
+			memcpy(b, &v0, 8);
+			memcpy(b + 8, &v1, 8);
+			h = token_hash(b, n);
+		} else {
+			pl_buf *b = st->b;
+			if ((error = reserve(b, n)) < 0)
+				return error;
+			for (uint32_t k = 0; k < n; k++)
+				b->ptr[k] = (char)(p[k] | 0x20);
+			h = token_hash(b->ptr, n);
+		}
+	}
+	t->hash[t->count] = h;
+	t->off[t->count] = off;
+	t->len[t->count] = n;
+	t->count++;
+	return PL_OK;
+}
+
+/* Tokens of the block at s + i; *used: the bytes consumed (0: the block
+ * starts with a token that runs past it, or with an other byte). */
+static int scan_block(tok_state *st, const unsigned char *s, size_t i, size_t *used)
+{
+	uint64_t word = 0, other = 0, w;
+	unsigned limit;
+	int error;
+	for (int k = 0; k < 8; k++) {
+		uint64_t v;
+		memcpy(&v, s + i + 8 * k, 8);
+		word |= gather(word_bytes(v)) << (8 * k);
+		other |= gather(other_bytes(v)) << (8 * k);
+	}
+	limit = other ? (unsigned)__builtin_ctzll(other) : BLOCK_BYTES;
+	w = limit == BLOCK_BYTES ? word : word & ((UINT64_C(1) << limit) - 1);
+	*used = limit;
+	while (w) {
+		unsigned a = (unsigned)__builtin_ctzll(w);
+		uint64_t rest = ~word >> a;
+		unsigned e = rest ? a + (unsigned)__builtin_ctzll(rest) : BLOCK_BYTES;
+		if (e >= limit) { /* it may go on past the limit */
+			*used = a;
+			break;
+		}
+		if ((error = block_token(st, s + i + a, (uint32_t)(i + a), e - a)) < 0)
+			return error;
+		w &= e == BLOCK_BYTES ? 0 : ~((UINT64_C(1) << e) - 1);
+	}
+	return PL_OK;
 }
 #else
 #define PL_TEXT_SWAR 0
@@ -390,9 +493,24 @@ int pl_tokenize(pl_tokens *out, const char *text, size_t len, unsigned flags)
 		goto done;
 
 	while (i < len) {
-		unsigned c = s[i];
-		int32_t cp = (int32_t)c;
-		int clen = 1, cls = cls_tab[c];
+		unsigned c;
+		int32_t cp;
+		int clen = 1, cls;
+#if PL_TEXT_SWAR
+		if (!st.open && !st.keep_text && cls_tab == fast_class &&
+		    len - i >= BLOCK_BYTES + BLOCK_SLACK) {
+			size_t used;
+			if ((error = scan_block(&st, s, i, &used)) < 0)
+				goto done;
+			if (used) {
+				i += used;
+				continue;
+			}
+		}
+#endif
+		c = s[i];
+		cp = (int32_t)c;
+		cls = cls_tab[c];
 
 		if (cls == C_WORD) {
 			size_t n = 8;

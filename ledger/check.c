@@ -18,10 +18,16 @@
 #define BATCH_BYTES (1u << 20)
 #define BATCH_RECORDS 4096
 
+/* A piece of a match, by its bytes in the record's text. */
+typedef struct {
+	uint32_t text_off, text_len;
+	uint32_t work_tok0, work_tok1;
+} rpiece;
+
 typedef struct {
 	uint64_t record;
 	uint32_t text_off, text_len;
-	pl_match m;
+	pl_match m; /* m.piece0: into its batch's, then its shard's, pieces */
 } rmatch;
 
 typedef struct batch {
@@ -34,6 +40,8 @@ typedef struct batch {
 	uint64_t tokens, ignored;
 	rmatch *matches;
 	size_t nm, capm;
+	rpiece *pieces;
+	size_t np, capp;
 	int error;
 	uint64_t err_record;
 	int done;
@@ -95,6 +103,7 @@ static void batch_reset(batch *b)
 	b->n = 0;
 	b->tokens = b->ignored = 0;
 	b->nm = 0;
+	b->np = 0;
 	b->error = 0;
 	b->done = 0;
 }
@@ -107,6 +116,7 @@ static void batch_free(batch *b)
 	free(b->off);
 	free(b->len);
 	free(b->matches);
+	free(b->pieces);
 	free(b);
 }
 
@@ -122,6 +132,27 @@ static int push_rmatch(batch *b, const rmatch *r)
 	}
 	b->matches[b->nm++] = *r;
 	return PL_OK;
+}
+
+static int push_rpiece(rpiece **v, size_t *n, size_t *cap, const rpiece *p)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		rpiece *q = realloc(*v, c * sizeof(*q));
+		if (!q)
+			return pl_error_set(PL_ENOMEM, "out of memory");
+		*v = q;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *p;
+	return PL_OK;
+}
+
+/* The bytes of record tokens [a, b) in the record's text. */
+static void token_bytes(const pl_tokens *t, uint32_t a, uint32_t b, uint32_t *off, uint32_t *len)
+{
+	*off = t->off[a];
+	*len = t->off[b - 1] + t->len[b - 1] - t->off[a];
 }
 
 typedef struct {
@@ -178,12 +209,18 @@ static void process(pool *p, worker_state *ws, batch *b)
 		for (size_t j = 0; j < ws->ms.count; j++) {
 			const pl_match *mt = &ws->ms.v[j];
 			rmatch r;
-			uint32_t a = ws->t.off[mt->rec_tok0];
-			uint32_t z = ws->t.off[mt->rec_tok1 - 1] + ws->t.len[mt->rec_tok1 - 1];
 			r.record = b->first + i;
-			r.text_off = a;
-			r.text_len = z - a;
+			token_bytes(&ws->t, mt->rec_tok0, mt->rec_tok1, &r.text_off, &r.text_len);
 			r.m = *mt;
+			r.m.piece0 = (uint32_t)b->np;
+			for (uint32_t q = 0; q < mt->npieces; q++) {
+				const pl_match_piece *pc = &ws->ms.pieces[mt->piece0 + q];
+				rpiece rp = {0, 0, pc->work_tok0, pc->work_tok1};
+				token_bytes(&ws->t, pc->rec_tok0, pc->rec_tok1, &rp.text_off,
+				            &rp.text_len);
+				if ((error = push_rpiece(&b->pieces, &b->np, &b->capp, &rp)) < 0)
+					goto fail;
+			}
 			if ((error = push_rmatch(b, &r)) < 0)
 				goto fail;
 		}
@@ -237,6 +274,8 @@ typedef struct {
 typedef struct {
 	rmatch *sm;
 	size_t nsm, capsm;
+	rpiece *sp;
+	size_t nsp, capsp;
 	uint64_t tokens, ignored;
 	int bad;
 	uint64_t bad_record;
@@ -266,7 +305,12 @@ static void drain(batch_list *bl, shard_acc *acc, batch **freelist)
 				acc->sm = q;
 				acc->capsm = cap;
 			}
-			acc->sm[acc->nsm++] = x->matches[j];
+			acc->sm[acc->nsm] = x->matches[j];
+			acc->sm[acc->nsm].m.piece0 = (uint32_t)acc->nsp;
+			for (uint32_t q = 0; q < x->matches[j].m.npieces && !acc->error; q++)
+				acc->error = push_rpiece(&acc->sp, &acc->nsp, &acc->capsp,
+				                         &x->pieces[x->matches[j].m.piece0 + q]);
+			acc->nsm++;
 		}
 		batch_reset(x);
 		x->next_free = *freelist;
@@ -327,18 +371,45 @@ static void shard_progress(void *ctx, uint64_t done)
 		pc->o->progress(pc->o->progress_ctx, pc->base + done, pc->total);
 }
 
-/* Pass 2: the stream spans of matches (sorted by record), or the exact
- * message of a bad record. */
-static int map_spans(const char *path, const pl_shard_opts *so, rmatch *ms, size_t nm,
-                     json_t **spans, int err_record_set, uint64_t err_record)
+/* The first n characters (code points) of text[0..len), invalid UTF-8
+ * bytes kept as they are; NULL on OOM. */
+static char *first_chars(const char *text, size_t len, unsigned n)
+{
+	size_t i = 0;
+	char *out;
+	for (unsigned c = 0; c < n && i < len; c++) {
+		i++;
+		while (i < len && ((unsigned char)text[i] & 0xC0) == 0x80)
+			i++;
+	}
+	if ((out = malloc(i + 1)) == NULL)
+		return NULL;
+	memcpy(out, text, i);
+	out[i] = '\0';
+	return out;
+}
+
+/* Where pass 2 puts a shard's results. */
+typedef struct {
+	uint64_t (*ms)[2]; /* stream offset and length of each match */
+	uint64_t (*ps)[2]; /* of each piece */
+	char **excerpts;   /* of each match, when asked for */
+} spans_out;
+
+/* Pass 2: the stream spans of matches and their pieces (sorted by record),
+ * the excerpts, or the exact message of a bad record. */
+static int map_spans(const char *path, const pl_shard_opts *so, const shard_acc *acc,
+                     unsigned excerpts, spans_out *out, int err_record_set, uint64_t err_record)
 {
 	pl_shard *s = NULL;
 	pl_shard_opts o2 = *so;
 	const pl_record *r;
 	pl_tokens t = {0};
-	size_t j = 0;
+	size_t j = 0, nm = acc->nsm;
+	const rmatch *ms = acc->sm;
 	int rc, error = PL_OK;
 	o2.progress = NULL; /* the bar counts pass 1 only */
+	o2.no_merkle = 1;   /* pass 1 has the digests */
 	if ((error = pl_shard_open(&s, path, &o2)) < 0)
 		goto done;
 	while ((j < nm || err_record_set) && (rc = pl_shard_next(s, &r)) > 0) {
@@ -351,11 +422,22 @@ static int map_spans(const char *path, const pl_shard_opts *so, rmatch *ms, size
 			goto done;
 		}
 		while (j < nm && ms[j].record == r->index) {
-			uint64_t so2 = 0, sl = 0;
-			if ((error = pl_shard_span(s, &so2, &sl, ms[j].text_off, ms[j].text_len)) <
-			    0)
+			if ((error = pl_shard_span(s, &out->ms[j][0], &out->ms[j][1],
+			                           ms[j].text_off, ms[j].text_len)) < 0)
 				goto done;
-			spans[j] = json_pack("[I, I]", (json_int_t)so2, (json_int_t)sl);
+			for (uint32_t q = 0; q < ms[j].m.npieces; q++) {
+				const rpiece *p = &acc->sp[ms[j].m.piece0 + q];
+				uint64_t *d = out->ps[ms[j].m.piece0 + q];
+				if ((error = pl_shard_span(s, &d[0], &d[1], p->text_off,
+				                           p->text_len)) < 0)
+					goto done;
+			}
+			if (excerpts &&
+			    !(out->excerpts[j] = first_chars(r->text + ms[j].text_off,
+			                                     ms[j].text_len, excerpts))) {
+				error = pl_error_set(PL_ENOMEM, "out of memory");
+				goto done;
+			}
 			j++;
 		}
 	}
@@ -366,6 +448,56 @@ done:
 	pl_tokens_free(&t);
 	pl_shard_free(s);
 	return error;
+}
+
+/* One match of the report (SPEC §6.3, with "span" and, for more than one
+ * piece, "pieces"). */
+static json_t *match_json(const pl_matcher *m, const char *name, const char *sha,
+                          const shard_acc *acc, size_t j, const spans_out *so)
+{
+	const rmatch *r = &acc->sm[j];
+	const pl_match *mt = &r->m;
+	char cont[16], cov[16];
+	json_t *o, *pieces;
+	pl_ratio4(cont, mt->containment);
+	pl_ratio4(cov, mt->coverage);
+	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:[I, I], s:I, s:s, s:s, s:s, s:s}",
+	              "shard", name, "shard_sha256", sha, "record", (json_int_t)r->record, "offset",
+	              (json_int_t)r->text_off, "length", (json_int_t)r->text_len, "stream_offset",
+	              (json_int_t)so->ms[j][0], "stream_length", (json_int_t)so->ms[j][1], "work",
+	              pl_matcher_work(m, mt->work)->id, "work_span", (json_int_t)mt->work_tok0,
+	              (json_int_t)mt->work_tok1, "matched_tokens", (json_int_t)mt->matched_tokens,
+	              "containment", cont, "coverage", cov, "class", pl_match_class_name(mt->cls),
+	              "span", mt->span_exact ? "exact" : "lower-bound");
+	if (!o || mt->npieces < 2)
+		return o;
+	pieces = json_array();
+	for (uint32_t q = 0; q < mt->npieces; q++) {
+		const rpiece *p = &acc->sp[mt->piece0 + q];
+		const uint64_t *d = so->ps[mt->piece0 + q];
+		json_array_append_new(
+		    pieces, json_pack("{s:[I, I], s:I, s:I, s:I, s:I}", "work_span",
+		                      (json_int_t)p->work_tok0, (json_int_t)p->work_tok1, "offset",
+		                      (json_int_t)p->text_off, "length", (json_int_t)p->text_len,
+		                      "stream_offset", (json_int_t)d[0], "stream_length",
+		                      (json_int_t)d[1]));
+	}
+	json_object_set_new(o, "pieces", pieces);
+	return o;
+}
+
+/* Move n excerpts (set to NULL in ex) to the end of out's. */
+static int keep_excerpts(pl_check_result *out, char **ex, size_t n)
+{
+	char **v = realloc(out->excerpts, (out->nexcerpts + n + 1) * sizeof(*v));
+	if (!v)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	out->excerpts = v;
+	for (size_t i = 0; i < n; i++) {
+		v[out->nexcerpts++] = ex[i];
+		ex[i] = NULL;
+	}
+	return PL_OK;
 }
 
 int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, size_t n,
@@ -491,44 +623,34 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 		cs->tokens = acc.tokens;
 		ignored += acc.ignored;
 		if (error == PL_OK && (acc.bad || acc.nsm)) {
-			json_t **spans = calloc(acc.nsm ? acc.nsm : 1, sizeof(*spans));
-			if (!spans)
+			size_t nm1 = acc.nsm ? acc.nsm : 1, np1 = acc.nsp ? acc.nsp : 1;
+			spans_out so2 = {calloc(nm1, sizeof(*so2.ms)), calloc(np1, sizeof(*so2.ps)),
+			                 o->excerpts ? calloc(nm1, sizeof(char *)) : NULL};
+			if (!so2.ms || !so2.ps || (o->excerpts && !so2.excerpts))
 				error = pl_error_set(PL_ENOMEM, "out of memory");
 			else
-				error = map_spans(paths[si], &so, acc.sm, acc.nsm, spans, acc.bad,
+				error = map_spans(paths[si], &so, &acc, o->excerpts, &so2, acc.bad,
 				                  acc.bad_record);
 			pl_hex(sha, cs->info.sha256, PL_HASH_LEN);
 			for (size_t j2 = 0; error == PL_OK && j2 < acc.nsm; j2++) {
-				const pl_match *mt = &acc.sm[j2].m;
-				char cont[16], cov[16];
-				pl_ratio4(cont, mt->containment);
-				pl_ratio4(cov, mt->coverage);
-				json_array_append_new(
-				    matches,
-				    json_pack(
-				        "{s:s, s:s, s:I, s:I, s:I, s:O, s:O, s:s, s:[I, I], s:I, "
-				        "s:s, s:s, s:s}",
-				        "shard", name, "shard_sha256", sha, "record",
-				        (json_int_t)acc.sm[j2].record, "offset",
-				        (json_int_t)acc.sm[j2].text_off, "length",
-				        (json_int_t)acc.sm[j2].text_len, "stream_offset",
-				        json_array_get(spans[j2], 0), "stream_length",
-				        json_array_get(spans[j2], 1), "work",
-				        pl_matcher_work(m, mt->work)->id, "work_span",
-				        (json_int_t)mt->work_tok0, (json_int_t)mt->work_tok1,
-				        "matched_tokens", (json_int_t)mt->matched_tokens,
-				        "containment", cont, "coverage", cov, "class",
-				        pl_match_class_name(mt->cls)));
+				json_t *mj = match_json(m, name, sha, &acc, j2, &so2);
+				if (!mj || json_array_append_new(matches, mj) < 0)
+					error = pl_error_set(PL_ENOMEM, "out of memory");
 			}
-			for (size_t j2 = 0; spans && j2 < acc.nsm; j2++)
-				json_decref(spans[j2]);
-			free(spans);
+			if (error == PL_OK && o->excerpts)
+				error = keep_excerpts(out, so2.excerpts, acc.nsm);
+			for (size_t j2 = 0; so2.excerpts && j2 < acc.nsm; j2++)
+				free(so2.excerpts[j2]);
+			free(so2.excerpts);
+			free(so2.ms);
+			free(so2.ps);
 			if (error == PL_OK && acc.bad)
 				error = pl_error_set(PL_ERROR, "record %llu failed",
 				                     (unsigned long long)acc.bad_record);
 		}
 		out->nmatches += acc.nsm;
 		free(acc.sm);
+		free(acc.sp);
 		if (error < 0)
 			goto stop;
 		pl_hex(sha, cs->info.sha256, PL_HASH_LEN);
@@ -596,5 +718,8 @@ void pl_check_result_free(pl_check_result *r)
 	for (size_t i = 0; i < r->nshards; i++)
 		free(r->shards[i].path);
 	free(r->shards);
+	for (size_t i = 0; i < r->nexcerpts; i++)
+		free(r->excerpts[i]);
+	free(r->excerpts);
 	memset(r, 0, sizeof(*r));
 }

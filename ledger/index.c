@@ -8,7 +8,7 @@
 
 #include "ledger_internal.h"
 
-#define SCHEMA_VERSION "2"
+#define SCHEMA_VERSION "3" /* 3: the registry's work_fps a rowid table, work_spans */
 
 static const char *schema =
     "PRAGMA journal_mode=WAL;"

@@ -1,44 +1,62 @@
 /*
  * match.c - the registry lookup table and the matcher (see pl_match.h).
  *
- * Table: fingerprints sorted by hash, split into 2^b buckets by the top b bits
- * of the hash; an entry keeps the low 32 bits, the work and the position
- * (12 bytes), so a lookup compares 32 + b bits of the 64-bit hash. Chains are
+ * Table: fingerprints by key, split into 2^b buckets by the top b bits of the
+ * key; an entry keeps the key's low 32 bits, the work and the position (12
+ * bytes), so a lookup compares 32 + b bits of the key. The key is a bijective
+ * mix of the 64-bit hash (murmur3's finalizer): fingerprints are the minima of
+ * their windows, so their own top bits are mostly zero and would crowd a
+ * small share of the buckets. Chains are
  * then checked shingle by shingle against the record, so a stray collision
  * cannot survive as a match of any length.
+ *
+ * In front of the table, a blocked Bloom filter over the same 32 + b bits:
+ * most record fingerprints are in no work, and the filter answers them with
+ * one cache line (64 bytes: eight 64-bit words, one bit in each, set by
+ * multiplying the low 32 bits by eight odd constants, as in Parquet's split
+ * block Bloom filter), fetched ahead while earlier fingerprints are tested,
+ * instead of two cache misses into the bucket index and the table. It is a
+ * pure filter of what the table holds: the matches do not change.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "pl_match.h"
+#include "match_internal.h"
 
-typedef struct {
-	uint32_t lo, work, pos;
-} entry;
+typedef pl_match__entry entry;
+typedef pl_match__hit hit;
 
-typedef struct {
-	uint64_t hash;
-	uint32_t pos;
-} wfp; /* a work's fingerprints, by position, for extension */
+/* Bloom filter: at least this many bits a fingerprint (blocks come in powers
+ * of two, so up to twice as many), and how far ahead blocks are fetched. */
+#define BLOOM_BITS_PER_FP 12
+#define BLOOM_PREFETCH 16
 
-struct pl_matcher {
-	unsigned k, w;
-	pl_match_work *works;
-	wfp **fps; /* per work */
-	size_t nworks, capworks;
-	size_t nfps_total; /* fingerprints added, before seal */
-	entry *table;
-	uint32_t *bucket; /* 2^bits + 1 offsets */
-	unsigned bits;
-	size_t nentries;
-	uint32_t *by_sha;  /* work indexes sorted by normalized SHA-256 */
-	uint32_t *lengths; /* the works' token counts, sorted */
-	int sealed;
-};
+static const uint32_t bloom_salt[8] = {0x47b6137bU, 0x44974d91U, 0x8824ad5bU, 0xa2b7289dU,
+                                       0x705495c7U, 0x2df1424bU, 0x9efc4947U, 0x5c6bfb31U};
 
-typedef struct {
-	uint32_t work, rpos, wpos;
-} hit;
+/* The table's key of a fingerprint hash (a bijection). */
+static inline uint64_t fp_key(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return h;
+}
+
+static inline const uint64_t *bloom_block(const pl_matcher *m, uint64_t key)
+{
+	return m->bloom + 8 * (size_t)((key >> (64 - m->bits)) >> m->bloom_shift);
+}
+
+static inline int bloom_has(const uint64_t *blk, uint32_t lo)
+{
+	uint64_t miss = 0;
+	for (int i = 0; i < 8; i++)
+		miss |= ~blk[i] & (UINT64_C(1) << ((lo * bloom_salt[i]) >> 26));
+	return miss == 0;
+}
 
 int pl_matcher_new(pl_matcher **out, unsigned k, unsigned w)
 {
@@ -53,22 +71,9 @@ int pl_matcher_new(pl_matcher **out, unsigned k, unsigned w)
 	return PL_OK;
 }
 
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char *fp, size_t nfps)
 {
-	wfp *list = NULL;
+	unsigned char *list = NULL;
 	if (m->sealed)
 		return pl_error_set(PL_EUSAGE, "matcher: add after seal");
 	if (m->nworks >= UINT32_MAX - 1)
@@ -76,7 +81,7 @@ int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char
 	if (m->nworks == m->capworks) {
 		size_t cap = m->capworks ? m->capworks * 2 : 64;
 		pl_match_work *w = realloc(m->works, cap * sizeof(*w));
-		wfp **f = w ? realloc(m->fps, cap * sizeof(*f)) : NULL;
+		unsigned char **f = w ? realloc(m->fps, cap * sizeof(*f)) : NULL;
 		if (w)
 			m->works = w;
 		if (!w || !f)
@@ -84,19 +89,22 @@ int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char
 		m->fps = f;
 		m->capworks = cap;
 	}
-	if (nfps && (list = malloc(nfps * sizeof(*list))) == NULL)
+	if (nfps && (list = malloc(nfps * PL_MATCH_REC)) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
-	for (size_t i = 0; i < nfps; i++) {
-		const unsigned char *r = fp + 12 * i;
-		list[i].hash = le64(r);
-		list[i].pos = le32(r + 8);
-	}
+	if (nfps)
+		memcpy(list, fp, nfps * PL_MATCH_REC);
 	m->nfps_total += nfps;
 	m->works[m->nworks] = *work;
 	m->works[m->nworks].nfps = (uint32_t)nfps;
 	m->fps[m->nworks] = list;
 	m->nworks++;
 	return PL_OK;
+}
+
+void pl_matcher_set_spans(pl_matcher *m, pl_span_fn fn, void *ctx)
+{
+	m->span_fn = fn;
+	m->span_ctx = ctx;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -125,54 +133,118 @@ static int cmp_sha(const void *a, const void *b)
 	              sort_ctx->works[*(const uint32_t *)b].normalized_sha256, PL_HASH_LEN);
 }
 
+/* Bits of the key that split the fingerprints into runs built one at a time. */
+#define SEAL_PARTITION_BITS 11
+
+/* The table, its bucket index and the Bloom filter. A counting sort by bucket
+ * straight from the per-work lists would write every entry to a random place
+ * in a table far larger than any cache; instead one pass scatters the
+ * fingerprints into 2^11 runs of the table by the top bits of their key (2^11
+ * write streams, which the caches hold), noting each one's bucket within its
+ * run; then each run, a cache's worth, is counted into its buckets, placed,
+ * sorted and put in its Bloom blocks. Works and positions stay in ascending
+ * order through both scatters, so the stable insertion sort by the key's low
+ * bits leaves each bucket ordered by (key, work, position): the same table as
+ * a direct counting sort. */
+static int build_table(pl_matcher *m)
+{
+	unsigned pb = m->bits < SEAL_PARTITION_BITS ? m->bits : SEAL_PARTITION_BITS, nbits = 0;
+	unsigned sb = m->bits - pb;
+	size_t np = (size_t)1 << pb, nb = (size_t)1 << m->bits, sub = (size_t)1 << sb;
+	size_t want = m->nentries / (512 / BLOOM_BITS_PER_FP) + 1, n = m->nentries, big = 0;
+	size_t *pstart = NULL, *cur = NULL;
+	uint32_t *bcur = NULL, *subof = NULL, *rsub = NULL;
+	entry *run = NULL;
+	int error = PL_OK;
+
+	while (((size_t)1 << nbits) < want && nbits < m->bits)
+		nbits++;
+	m->bloom_shift = m->bits - nbits;
+	if (!(m->bucket = calloc(nb + 1, sizeof(*m->bucket))) ||
+	    !(m->bloom = calloc((size_t)8 << nbits, sizeof(*m->bloom))) ||
+	    (n && !(m->table = malloc(n * sizeof(*m->table)))) ||
+	    !(pstart = calloc(np + 1, sizeof(*pstart))) || !(cur = malloc(np * sizeof(*cur))) ||
+	    !(bcur = malloc(sub * sizeof(*bcur))) || (n && !(subof = malloc(n * sizeof(*subof))))) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t w = 0; w < m->nworks; w++)
+		for (size_t i = 0; i < m->works[w].nfps; i++)
+			pstart[(fp_key(pl_match__rec_hash(m->fps[w], i)) >> (64 - pb)) + 1]++;
+	for (size_t p = 0; p < np; p++) {
+		if (pstart[p + 1] > big)
+			big = pstart[p + 1];
+		pstart[p + 1] += pstart[p];
+	}
+	if (big && (!(run = malloc(big * sizeof(*run))) || !(rsub = malloc(big * sizeof(*rsub))))) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	memcpy(cur, pstart, np * sizeof(*cur));
+	for (size_t w = 0; w < m->nworks; w++)
+		for (size_t i = 0; i < m->works[w].nfps; i++) {
+			uint64_t key = fp_key(pl_match__rec_hash(m->fps[w], i));
+			size_t at = cur[key >> (64 - pb)]++;
+			m->table[at].lo = (uint32_t)key;
+			m->table[at].work = (uint32_t)w;
+			m->table[at].pos = pl_match__rec_pos(m->fps[w], i);
+			subof[at] = (uint32_t)((key >> (64 - m->bits)) & (sub - 1));
+		}
+	for (size_t p = 0; p < np; p++) {
+		size_t b0 = p * sub, e0 = pstart[p], ne = pstart[p + 1] - e0;
+		uint32_t at = (uint32_t)e0;
+		memcpy(run, m->table + e0, ne * sizeof(*run));
+		memcpy(rsub, subof + e0, ne * sizeof(*rsub));
+		for (size_t e = 0; e < ne; e++)
+			m->bucket[b0 + rsub[e] + 1]++;
+		for (size_t b = 0; b < sub; b++) { /* counts to starts */
+			uint32_t c = m->bucket[b0 + b + 1];
+			m->bucket[b0 + b] = at;
+			bcur[b] = at;
+			at += c;
+		}
+		m->bucket[b0 + sub] = at;
+		for (size_t e = 0; e < ne; e++) {
+			uint64_t *blk = m->bloom + 8 * ((b0 + rsub[e]) >> m->bloom_shift);
+			m->table[bcur[rsub[e]]++] = run[e];
+			for (int j = 0; j < 8; j++)
+				blk[j] |= UINT64_C(1) << ((run[e].lo * bloom_salt[j]) >> 26);
+		}
+		for (size_t b = b0; b < b0 + sub; b++) {
+			for (uint32_t i = m->bucket[b] + 1; i < m->bucket[b + 1]; i++) {
+				entry x = m->table[i];
+				uint32_t j = i;
+				while (j > m->bucket[b] && m->table[j - 1].lo > x.lo) {
+					m->table[j] = m->table[j - 1];
+					j--;
+				}
+				m->table[j] = x;
+			}
+		}
+	}
+done:
+	free(pstart);
+	free(cur);
+	free(bcur);
+	free(subof);
+	free(run);
+	free(rsub);
+	return error;
+}
+
 int pl_matcher_seal(pl_matcher *m)
 {
-	size_t nb;
+	int error;
 	if (m->sealed)
 		return PL_OK;
-	/* Counting sort by bucket (the top bits of the hash), straight from the
-	 * per-work lists: works and positions go in ascending order, so a stable
-	 * insertion sort by the low bits then leaves each bucket ordered by
-	 * (hash, work, position). Linear, and no second copy of the fingerprints. */
 	m->bits = 1;
 	while (m->bits < 40 && ((size_t)1 << m->bits) < m->nfps_total / 4 + 1)
 		m->bits++;
-	nb = (size_t)1 << m->bits;
 	m->nentries = m->nfps_total;
 	if (m->nentries > UINT32_MAX)
 		return pl_error_set(PL_ELIMIT, "matcher: more than 2^32 fingerprints");
-	if ((m->bucket = calloc(nb + 1, sizeof(*m->bucket))) == NULL ||
-	    (m->nentries && (m->table = malloc(m->nentries * sizeof(*m->table))) == NULL))
-		return pl_error_set(PL_ENOMEM, "out of memory");
-	for (size_t w = 0; w < m->nworks; w++)
-		for (size_t i = 0; i < m->works[w].nfps; i++)
-			m->bucket[(m->fps[w][i].hash >> (64 - m->bits)) + 1]++;
-	for (size_t b = 0; b < nb; b++)
-		m->bucket[b + 1] += m->bucket[b];
-	for (size_t w = 0; w < m->nworks; w++) {
-		for (size_t i = 0; i < m->works[w].nfps; i++) {
-			uint64_t h = m->fps[w][i].hash;
-			entry *e = &m->table[m->bucket[h >> (64 - m->bits)]++];
-			e->lo = (uint32_t)h;
-			e->work = (uint32_t)w;
-			e->pos = m->fps[w][i].pos;
-		}
-	}
-	/* the cursors now hold each bucket's end: shift back to starts */
-	for (size_t b = nb; b > 0; b--)
-		m->bucket[b] = m->bucket[b - 1];
-	m->bucket[0] = 0;
-	for (size_t b = 0; b < nb; b++) {
-		for (uint32_t i = m->bucket[b] + 1; i < m->bucket[b + 1]; i++) {
-			entry x = m->table[i];
-			uint32_t j = i;
-			while (j > m->bucket[b] && m->table[j - 1].lo > x.lo) {
-				m->table[j] = m->table[j - 1];
-				j--;
-			}
-			m->table[j] = x;
-		}
-	}
+	if ((error = build_table(m)) < 0)
+		return error;
 	if (m->nworks && (m->by_sha = malloc(m->nworks * sizeof(*m->by_sha))) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	for (size_t i = 0; i < m->nworks; i++)
@@ -186,6 +258,8 @@ int pl_matcher_seal(pl_matcher *m)
 	if (m->nworks > 1)
 		qsort(m->lengths, m->nworks, sizeof(*m->lengths), cmp_u32);
 	sort_ctx = NULL;
+	if (m->span_fn && (error = pl_match__spans_init(m)) < 0)
+		return error;
 	m->sealed = 1;
 	return PL_OK;
 }
@@ -208,7 +282,8 @@ const pl_match_work *pl_matcher_work(const pl_matcher *m, uint32_t i)
 }
 size_t pl_matcher_table_bytes(const pl_matcher *m)
 {
-	return m->nentries * sizeof(entry) + (((size_t)1 << m->bits) + 1) * sizeof(uint32_t);
+	return m->nentries * sizeof(entry) + (((size_t)1 << m->bits) + 1) * sizeof(uint32_t) +
+	       (m->bloom ? ((size_t)64 << (m->bits - m->bloom_shift)) : 0);
 }
 
 void pl_matcher_free(pl_matcher *m)
@@ -221,8 +296,10 @@ void pl_matcher_free(pl_matcher *m)
 	free(m->works);
 	free(m->table);
 	free(m->bucket);
+	free(m->bloom);
 	free(m->by_sha);
 	free(m->lengths);
+	pl_match__spans_free(m);
 	free(m);
 }
 
@@ -245,6 +322,7 @@ void pl_match_scratch_free(pl_match_scratch *s)
 	free(s->hits);
 	s->hits = NULL;
 	s->nhits = s->cap = 0;
+	pl_match__scratch_free(s);
 }
 
 void pl_matches_free(pl_matches *m)
@@ -252,8 +330,11 @@ void pl_matches_free(pl_matches *m)
 	if (!m)
 		return;
 	free(m->v);
+	free(m->pieces);
 	m->v = NULL;
+	m->pieces = NULL;
 	m->count = m->cap = 0;
+	m->npieces = m->cappieces = 0;
 }
 
 static int push_hit(pl_match_scratch *s, uint32_t work, uint32_t rpos, uint32_t wpos)
@@ -288,6 +369,35 @@ static int push_match(pl_matches *out, const pl_match *mt)
 	return PL_OK;
 }
 
+int pl_match__push(pl_matches *out, const pl_match *mt, const pl_match_piece *pc, size_t npc)
+{
+	int error;
+	if (out->npieces + npc > out->cappieces) {
+		size_t cap = out->cappieces ? out->cappieces : 16;
+		pl_match_piece *p;
+		while (cap < out->npieces + npc)
+			cap *= 2;
+		if (!(p = realloc(out->pieces, cap * sizeof(*p))))
+			return pl_error_set(PL_ENOMEM, "out of memory");
+		out->pieces = p;
+		out->cappieces = cap;
+	}
+	if ((error = push_match(out, mt)) < 0)
+		return error;
+	out->v[out->count - 1].piece0 = (uint32_t)out->npieces;
+	out->v[out->count - 1].npieces = (uint32_t)npc;
+	memcpy(out->pieces + out->npieces, pc, npc * sizeof(*pc));
+	out->npieces += npc;
+	return PL_OK;
+}
+
+/* A match whose one piece is its span. */
+static int push_whole(pl_matches *out, const pl_match *mt, int exact)
+{
+	pl_match_piece p = {mt->rec_tok0, mt->rec_tok1, mt->work_tok0, mt->work_tok1, exact};
+	return pl_match__push(out, mt, &p, 1);
+}
+
 static int cmp_hit(const void *a, const void *b)
 {
 	const hit *x = a, *y = b;
@@ -314,14 +424,15 @@ static int64_t diag(uint32_t r, uint32_t w)
 }
 
 /* The work fingerprint index at position pos (binary search), or -1. */
-static long find_wfp(const wfp *f, uint32_t n, uint32_t pos)
+static long find_wfp(const unsigned char *f, uint32_t n, uint32_t pos)
 {
 	long lo = 0, hi = (long)n - 1;
 	while (lo <= hi) {
 		long mid = (lo + hi) / 2;
-		if (f[mid].pos == pos)
+		uint32_t p = pl_match__rec_pos(f, (size_t)mid);
+		if (p == pos)
 			return mid;
-		if (f[mid].pos < pos)
+		if (p < pos)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
@@ -377,7 +488,7 @@ static void chain_add(chain *c, uint32_t r, uint32_t w, unsigned k)
  * also holds (checked shingle by shingle), to the left and to the right. */
 static void extend(const pl_matcher *m, const pl_tokens *t, uint32_t work, chain *c, int slack)
 {
-	const wfp *f = m->fps[work];
+	const unsigned char *f = m->fps[work];
 	uint32_t n = m->works[work].nfps;
 	long j;
 	int64_t found;
@@ -385,27 +496,29 @@ static void extend(const pl_matcher *m, const pl_tokens *t, uint32_t work, chain
 
 	if ((j = find_wfp(f, n, c->w1)) >= 0) {
 		for (long i = j + 1; i < (long)n; i++) {
-			if (f[i].pos - c->w1 > gap)
+			if (pl_match__rec_pos(f, (size_t)i) - c->w1 > gap)
 				break;
-			int64_t r = (int64_t)f[i].pos + diag(c->r1, c->w1);
-			if (!record_has(t, m->k, r, f[i].hash, slack, &found) ||
+			int64_t r = (int64_t)pl_match__rec_pos(f, (size_t)i) + diag(c->r1, c->w1);
+			if (!record_has(t, m->k, r, pl_match__rec_hash(f, (size_t)i), slack,
+			                &found) ||
 			    found <= (int64_t)c->r1)
 				break;
-			chain_add(c, (uint32_t)found, f[i].pos, m->k);
+			chain_add(c, (uint32_t)found, pl_match__rec_pos(f, (size_t)i), m->k);
 		}
 	}
 	if ((j = find_wfp(f, n, c->w0)) >= 0) {
 		for (long i = j - 1; i >= 0; i--) {
-			if (c->w0 - f[i].pos > gap)
+			if (c->w0 - pl_match__rec_pos(f, (size_t)i) > gap)
 				break;
-			int64_t r = (int64_t)f[i].pos + diag(c->r0, c->w0);
-			if (!record_has(t, m->k, r, f[i].hash, slack, &found) ||
+			int64_t r = (int64_t)pl_match__rec_pos(f, (size_t)i) + diag(c->r0, c->w0);
+			if (!record_has(t, m->k, r, pl_match__rec_hash(f, (size_t)i), slack,
+			                &found) ||
 			    found >= (int64_t)c->r0)
 				break;
 			/* prepend: recompute coverage conservatively */
 			uint32_t old_r0 = c->r0;
 			c->r0 = (uint32_t)found;
-			c->w0 = f[i].pos;
+			c->w0 = pl_match__rec_pos(f, (size_t)i);
 			c->nhits++;
 			c->covered += (old_r0 - c->r0) < m->k ? (old_r0 - c->r0) : m->k;
 		}
@@ -435,14 +548,16 @@ static void merge_overlaps(pl_matches *out)
 		for (j = 0; j < w; j++) {
 			pl_match *y = &out->v[j];
 			if (y->work != x->work || x->cls == PL_MATCH_EXACT ||
-			    y->cls == PL_MATCH_EXACT || x->rec_tok0 >= y->rec_tok1 ||
-			    y->rec_tok0 >= x->rec_tok1)
+			    y->cls == PL_MATCH_EXACT || x->span_exact || y->span_exact ||
+			    x->rec_tok0 >= y->rec_tok1 || y->rec_tok0 >= x->rec_tok1)
 				continue;
 			if (x->rec_tok1 - x->rec_tok0 > y->rec_tok1 - y->rec_tok0) {
 				/* keep the longer piece's spans, the best figures of both */
 				uint32_t mt = y->matched_tokens, c1 = y->containment,
 				         c2 = y->coverage;
 				*y = *x;
+				out->pieces[y->piece0] = (pl_match_piece){
+				    y->rec_tok0, y->rec_tok1, y->work_tok0, y->work_tok1, 0};
 				if (mt > y->matched_tokens)
 					y->matched_tokens = mt;
 				if (c1 > y->containment)
@@ -490,7 +605,7 @@ static int emit(const pl_matcher *m, pl_matches *out, const pl_tokens *t, size_t
 	        : 0;
 	mt.cls = mt.containment >= 8000 && mt.coverage >= 8000 ? PL_MATCH_NEAR : PL_MATCH_PARTIAL;
 	(void)t;
-	return push_match(out, &mt);
+	return push_whole(out, &mt, 0);
 }
 
 int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, const pl_tokens *t,
@@ -501,8 +616,10 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 	unsigned slack = m->w < 20 ? 2 : 1;
 
 	out->count = 0;
+	out->npieces = 0;
 	out->ignored = 0;
 	s->nhits = 0;
+	pl_match__record(s);
 	if (!m->sealed)
 		return pl_error_set(PL_EUSAGE, "matcher: not sealed");
 	/* Exact: the normalized texts are equal. */
@@ -530,15 +647,22 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 			               (uint32_t)t->count,
 			               10000,
 			               10000,
-			               PL_MATCH_EXACT};
-			if ((error = push_match(out, &mt)) < 0)
+			               PL_MATCH_EXACT,
+			               1,
+			               0,
+			               0};
+			if ((error = push_whole(out, &mt, 1)) < 0)
 				return error;
 		}
 	}
-	/* Look every record fingerprint up. */
+	/* Look every record fingerprint up: the filter first, fetched ahead. */
 	for (size_t i = 0; i < fps->count && m->nentries; i++) {
-		uint64_t h = fps->v[i].hash;
+		uint64_t h = fp_key(fps->v[i].hash);
 		uint32_t lo = (uint32_t)h, b = (uint32_t)(h >> (64 - m->bits));
+		if (i + BLOOM_PREFETCH < fps->count)
+			__builtin_prefetch(bloom_block(m, fp_key(fps->v[i + BLOOM_PREFETCH].hash)));
+		if (!bloom_has(bloom_block(m, h), lo))
+			continue;
 		uint32_t a = m->bucket[b], z = m->bucket[b + 1], first = UINT32_MAX, nworks = 0,
 		         lastw = UINT32_MAX;
 		for (uint32_t e = a; e < z; e++) {
@@ -579,6 +703,13 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 			chain c = {0};
 			while (end < s->nhits && hs[end].work == work)
 				end++;
+			if ((error = pl_match__exact(m, out, s, t, fps, work, hs + i, end - i, o)) <
+			    0)
+				return error;
+			if (error == 0) {
+				i = end;
+				continue;
+			}
 			for (size_t j = i; j < end; j++) {
 				const hit *h = &hs[j];
 				if (c.nhits) {

@@ -32,6 +32,10 @@ typedef struct {
 	 * for a copy of stdin). Borrowed. */
 	const char *const *fields;
 	const char *const *names;
+	/* Keep the first N characters of each match's record span in
+	 * pl_check_result.excerpts, for the lab's own review; never in the
+	 * report. 0: none. */
+	unsigned excerpts;
 } pl_check_opts;
 
 typedef struct {
@@ -45,6 +49,8 @@ typedef struct {
 	pl_check_shard *shards;
 	size_t nshards;
 	uint64_t records, bytes, tokens, nmatches;
+	char **excerpts; /* with opts.excerpts: one per match, in the report's order */
+	size_t nexcerpts;
 	double load_seconds; /* time to load the registry */
 	size_t table_bytes;  /* size of its lookup table */
 	size_t registry_works;

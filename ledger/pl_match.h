@@ -7,18 +7,32 @@
  * matches. It is built once, then read-only: any number of threads may match
  * records against it, each with its own pl_match_scratch.
  *
- * A match is a chain of fingerprint hits of one work, ordered in both the
- * record and the work, on nearly the same diagonal (record position minus
- * work position; edits shift it a little), grown over the work's neighbouring
- * fingerprints that the record also holds (each checked shingle by shingle).
- * Its verified span runs from the first shared shingle's first token to the
- * last shared shingle's last token; matched_tokens counts the tokens covered
- * by shared shingles. A real copy can extend up to w-1 tokens past each end of
- * the verified span (winnowing samples one shingle per window of w), so a
- * chain is reported as `partial` when its verified span plus that margin at
- * each end reaches min_tokens (and it is at least k tokens). Classes: `exact`
- * when the record's normalized SHA-256 equals the work's; `near-duplicate`
- * when containment and coverage are both >= 0.8; else `partial`.
+ * Spans. A work registered with span hashes (shingle16-v1: the top 16 bits
+ * of the k=13 shingle hash at every token position, pl_span_hashes) gets
+ * exact spans: each fingerprint hit is a seed, grown left and right shingle
+ * by shingle while the record's span hash equals the work's, into a verbatim
+ * piece stated to the token at both ends (a 13-token window differs exactly
+ * when one of its tokens does, so the piece stops at the first differing
+ * token; a false equality costs 2^-16 per end). Pieces on nearly the same
+ * diagonal (edits shift it by the tokens inserted or deleted) are chained; the
+ * gaps between and beyond them are searched for further pieces of at least
+ * 14 tokens that no seed hit (two consecutive equal span hashes). The match's
+ * span runs from its first piece to its last; matched_tokens counts the
+ * tokens inside pieces; it is reported as `partial` when matched_tokens
+ * reaches min_tokens. Pieces of fewer than 13 tokens (robust seeds, k=8) are
+ * stated as their seed's 8 tokens, a lower bound: such a match is not exact.
+ *
+ * A work without span hashes (registered before them) keeps the older rule:
+ * hits are chained along a diagonal and grown over the work's neighbouring
+ * fingerprints that the record also holds; the verified span runs from the
+ * first shared shingle's first token to the last shared shingle's last token,
+ * a lower bound of the copied run, which can extend up to w-1 tokens past each
+ * end (winnowing samples one shingle per window of w); it is reported as
+ * `partial` when that span plus the margin at each end reaches min_tokens.
+ *
+ * Classes: `exact` when the record's normalized SHA-256 equals the work's;
+ * `near-duplicate` when containment and coverage are both >= 0.8; else
+ * `partial`.
  */
 #ifndef PL_MATCH_H
 #define PL_MATCH_H
@@ -36,14 +50,29 @@ typedef struct {
 	char id[24]; /* "W" + 16 hex digits */
 	unsigned char normalized_sha256[PL_HASH_LEN];
 	uint32_t tokens;
-	uint32_t nfps; /* fingerprints in this scheme */
+	uint32_t nfps;   /* fingerprints in this scheme */
+	uint32_t nspans; /* span hashes available (pl_span_count(tokens)); 0: none */
+	int has_spans;   /* the work has span hashes: its matches get exact spans */
 } pl_match_work;
+
+/* Where the matcher reads a work's span hashes, the first time a record hits
+ * it: append the work's nspans span hashes (2 * nspans bytes, u16
+ * little-endian, the attachment's layout) to out. Called from any matching
+ * thread, one call at a time (under the matcher's lock). A work whose data is
+ * missing or of the wrong size is matched without exact spans. */
+typedef int (*pl_span_fn)(void *ctx, pl_buf *out, const pl_match_work *work);
 
 int pl_matcher_new(pl_matcher **out, unsigned k, unsigned w);
 
 /* Add a work and its fingerprints: fp points at nfps 12-byte little-endian
  * records (u64 hash, u32 token position), the attachment format of SPEC §6.2. */
 int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char *fp, size_t nfps);
+
+/* Set the span-hash source (before matching); ctx is borrowed. At most
+ * PL_MATCH_SPAN_CACHE bytes of span hashes stay cached; beyond that a work's
+ * span hashes are read again for each record that hits it. */
+#define PL_MATCH_SPAN_CACHE ((size_t)256 << 20)
+void pl_matcher_set_spans(pl_matcher *m, pl_span_fn fn, void *ctx);
 
 /* Build the lookup table; no pl_matcher_add after this. */
 int pl_matcher_seal(pl_matcher *m);
@@ -64,6 +93,15 @@ void pl_matcher_free(pl_matcher *m); /* NULL-safe */
 enum { PL_MATCH_EXACT = 0, PL_MATCH_NEAR = 1, PL_MATCH_PARTIAL = 2 };
 const char *pl_match_class_name(int cls);
 
+/* One verbatim piece of a match: record tokens [rec_tok0, rec_tok1) equal
+ * work tokens [work_tok0, work_tok1). exact: both ends are stated to the
+ * token (else the piece is a lower bound of the copied run). */
+typedef struct {
+	uint32_t rec_tok0, rec_tok1;
+	uint32_t work_tok0, work_tok1;
+	int exact;
+} pl_match_piece;
+
 typedef struct {
 	uint32_t work;               /* index for pl_matcher_work */
 	uint32_t rec_tok0, rec_tok1; /* token span in the record, half-open */
@@ -72,11 +110,15 @@ typedef struct {
 	uint32_t containment; /* x 10000 */
 	uint32_t coverage;    /* x 10000 */
 	int cls;
+	int span_exact;           /* every piece exact: the spans are the copied run's */
+	uint32_t piece0, npieces; /* its pieces: pl_matches.pieces[piece0 .. +npieces), >= 1 */
 } pl_match;
 
 typedef struct {
 	pl_match *v;
 	size_t count, cap;
+	pl_match_piece *pieces; /* the matches' pieces, in record order within a match */
+	size_t npieces, cappieces;
 	uint64_t ignored; /* record fingerprints ignored as boilerplate */
 } pl_matches;
 
@@ -84,6 +126,7 @@ typedef struct {
 typedef struct {
 	void *hits;
 	size_t nhits, cap;
+	void *priv; /* the exact-span matcher's buffers */
 } pl_match_scratch;
 void pl_match_scratch_free(pl_match_scratch *s);
 

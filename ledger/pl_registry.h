@@ -28,7 +28,10 @@ typedef struct {
 	uint64_t tokens;
 	pl_buf fp, rfp;   /* attachments: winnow-v1 k=13 w=38 and the robust k=8 w=17 */
 	size_t nfp, nrfp; /* fingerprints in each */
-	int short_work;   /* fewer than w+k-1 tokens: only exact copies can be found */
+	pl_buf span;      /* attachment: shingle16-v1 span hashes, one per token position */
+	size_t nspan;
+	int no_spans; /* set by the caller: register without the span hashes (lower-bound spans) */
+	int short_work; /* fewer than w+k-1 tokens: only exact copies can be found */
 } pl_work_prints;
 
 /* Fingerprint text (UTF-8; name is used in error messages). Refused
@@ -42,13 +45,24 @@ void pl_work_prints_free(pl_work_prints *p); /* NULL-safe */
 int pl_work_validate(pl_ledger *l, const pl_key *signer, const pl_work_prints *p,
                      const pl_work_meta *meta);
 
-/* Validate, then append the work entry (SPEC §6.2) with both attachments. */
+/* Validate, then append the work entry (SPEC §6.2) with its three attachments:
+ * the two fingerprint sets and the span hashes ("span_hashes" in the
+ * predicate: {"scheme": "shingle16-v1", "k": 13, "bits": 16, "count", "sha256"}). */
 int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, const pl_work_prints *p,
                      const pl_work_meta *meta);
+
+/* The same for n works (p[i] with meta[i]) as one commit: all or none. Each is
+ * validated first (pl_work_validate; a text twice in the batch is refused by
+ * the ledger's rules). refs (may be NULL) receives n references. */
+int pl_work_register_batch(pl_ledger *l, pl_entry_ref *refs, const pl_key *signer,
+                           const pl_work_prints *const *p, const pl_work_meta *const *meta,
+                           size_t n);
 
 typedef struct {
 	const char *id, *title, *holder, *terms, *creators, *normalized_sha256, *created;
 	uint64_t seq, tokens, nfp, nrfp;
+	int has_spans;  /* registered with span hashes: its matches are exact */
+	uint64_t nspan; /* how many */
 } pl_work_info;
 typedef int (*pl_work_fn)(void *ctx, const pl_work_info *w);
 
@@ -58,7 +72,9 @@ int pl_registry_get(pl_ledger *l, const char *id, pl_work_fn fn, void *ctx);
 uint64_t pl_registry_count(pl_ledger *l);
 
 /* A sealed matcher over every registered work, default (k=13, w=38) or
- * robust (k=8, w=17) scheme. */
+ * robust (k=8, w=17) scheme. Works registered with span hashes get exact
+ * spans: the matcher reads their span hashes from l's index when a record
+ * first hits them (from any thread), so l must outlive the matcher. */
 int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust);
 
 #endif

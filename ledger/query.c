@@ -143,61 +143,169 @@ static int has_seq(json_t *arr, uint64_t seq)
 	return 0;
 }
 
-/* Models that used dataset_seq directly, then every descendant through base
- * models (breadth first; a model reached twice is listed once). */
-static int add_models(pl_ledger *l, json_t *models, uint64_t dataset_seq, const char *dname)
+/* How many paths query lists per model, and how deep a chain of base models
+ * it follows: past either, the model carries "paths_truncated". */
+#define QUERY_MAX_PATHS 64
+#define QUERY_MAX_DEPTH 256
+
+typedef struct {
+	uint64_t seq;
+	char name[300];
+} model_ref;
+
+/* The models that take input_seq as kind ("dataset" or "base"), by seq. */
+static int users_of(pl_ledger *l, const char *kind, uint64_t input_seq, model_ref **out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
-	int error;
-	size_t start = json_array_size(models);
+	size_t cap = 0;
+	int rc, error;
+	*out = NULL;
+	*n = 0;
 	if ((error =
 	         prepare(l, &st,
 	                 "SELECT i.model_seq, m.name, m.version FROM model_inputs i JOIN models m"
 	                 " ON m.seq = i.model_seq WHERE i.kind = ? AND i.input_seq = ?"
 	                 " ORDER BY i.model_seq")) < 0)
 		return error;
-	/* direct users */
-	sqlite3_bind_text(st, 1, "dataset", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)dataset_seq);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		uint64_t ms = (uint64_t)sqlite3_column_int64(st, 0);
-		char nv[300];
-		snprintf(nv, sizeof(nv), "%s@%s", sqlite3_column_text(st, 1),
-		         sqlite3_column_text(st, 2));
-		if (!has_seq(models, ms)) {
-			json_t *m = ref_of(l, (int64_t)ms, nv);
-			json_object_set_new(m, "via", json_pack("[s, s]", dname, nv));
-			json_array_append_new(models, m);
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)input_seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			model_ref *v = realloc(*out, (cap = cap ? 2 * cap : 8) * sizeof(*v));
+			if (!v) {
+				error = pl_error_set(PL_ENOMEM, "out of memory");
+				goto done;
+			}
+			*out = v;
 		}
+		(*out)[*n].seq = (uint64_t)sqlite3_column_int64(st, 0);
+		snprintf((*out)[*n].name, sizeof((*out)[*n].name), "%s@%s",
+		         sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
+		(*n)++;
 	}
-	sqlite3_reset(st);
-	/* descendants */
-	for (size_t i = start; i < json_array_size(models); i++) {
-		json_t *m = json_array_get(models, i);
-		uint64_t ms = (uint64_t)json_integer_value(json_object_get(m, "seq"));
-		sqlite3_bind_text(st, 1, "base", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)ms);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			uint64_t cs = (uint64_t)sqlite3_column_int64(st, 0);
-			char nv[300];
-			json_t *via;
-			snprintf(nv, sizeof(nv), "%s@%s", sqlite3_column_text(st, 1),
-			         sqlite3_column_text(st, 2));
-			if (has_seq(models, cs))
-				continue;
-			via = json_deep_copy(json_object_get(m, "via"));
-			json_array_append_new(via, json_string(nv));
-			json_t *d = ref_of(l, (int64_t)cs, nv);
-			json_object_set_new(d, "via", via);
-			json_array_append_new(models, d);
-		}
-		sqlite3_reset(st);
-	}
+	if (rc != SQLITE_DONE)
+		error = pl_ledger__db_error(l->db, "model_inputs");
+done:
 	sqlite3_finalize(st);
-	return PL_OK;
+	if (error < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return error;
 }
 
-/* The matches of check entry seq that name work. */
+/* The entry of models for m, added (with "via" the path that reached it
+ * first) when missing; path is appended to its "paths". Borrowed. */
+static json_t *add_path(pl_ledger *l, json_t *models, const model_ref *m, json_t *path, int lead)
+{
+	size_t i, n = json_array_size(models);
+	json_t *v = NULL, *paths;
+	for (i = 0; i < n; i++) {
+		v = json_array_get(models, i);
+		if ((uint64_t)json_integer_value(json_object_get(v, "seq")) == m->seq)
+			break;
+	}
+	if (i == n) {
+		v = ref_of(l, (int64_t)m->seq, m->name);
+		json_object_set(v, "via", path);
+		json_object_set_new(v, "paths", json_array());
+		if (lead)
+			json_object_set_new(v, "lead", json_true());
+		json_array_append_new(models, v);
+	}
+	paths = json_object_get(v, "paths");
+	if (json_array_size(paths) >= QUERY_MAX_PATHS)
+		json_object_set_new(v, "paths_truncated", json_true());
+	else
+		json_array_append(paths, path);
+	return v;
+}
+
+/* Every path from node (a dataset, or a model reached by path) to the models
+ * trained on it directly or through any chain of base models. */
+static int walk(pl_ledger *l, json_t *models, const char *kind, uint64_t node, json_t *path,
+                int depth, int lead)
+{
+	model_ref *users = NULL;
+	size_t n = 0;
+	int error;
+	if ((error = users_of(l, kind, node, &users, &n)) < 0)
+		return error;
+	for (size_t i = 0; i < n && error == PL_OK; i++) {
+		json_t *p = json_copy(path), *v;
+		json_array_append_new(p, json_string(users[i].name));
+		v = add_path(l, models, &users[i], p, lead);
+		if (depth < QUERY_MAX_DEPTH)
+			error = walk(l, models, "base", users[i].seq, p, depth + 1, lead);
+		else
+			json_object_set_new(v, "paths_truncated", json_true());
+		json_decref(p);
+	}
+	free(users);
+	return error;
+}
+
+/* Shortest paths first (stable), "via" the shortest; models by the length
+ * of their shortest path, then seq: the order of a breadth-first walk. */
+static void settle_models(json_t *models)
+{
+	size_t n = json_array_size(models);
+	json_t **v;
+	for (size_t i = 0; i < n; i++) {
+		json_t *m = json_array_get(models, i), *paths = json_object_get(m, "paths");
+		size_t np = json_array_size(paths);
+		for (size_t a = 1; a < np; a++) {
+			json_t *x = json_incref(json_array_get(paths, a));
+			size_t b = a;
+			while (b > 0 &&
+			       json_array_size(json_array_get(paths, b - 1)) > json_array_size(x)) {
+				json_array_set(paths, b, json_array_get(paths, b - 1));
+				b--;
+			}
+			json_array_set_new(paths, b, x);
+		}
+		if (np)
+			json_object_set(m, "via", json_array_get(paths, 0));
+	}
+	if (n < 2 || !(v = malloc(n * sizeof(*v))))
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(models, i));
+	for (size_t a = 1; a < n; a++) {
+		json_t *x = v[a];
+		size_t b = a, lx = json_array_size(json_object_get(x, "via"));
+		json_int_t sx = json_integer_value(json_object_get(x, "seq"));
+		while (b > 0) {
+			size_t lb = json_array_size(json_object_get(v[b - 1], "via"));
+			if (lb < lx || (lb == lx &&
+			                json_integer_value(json_object_get(v[b - 1], "seq")) <= sx))
+				break;
+			v[b] = v[b - 1];
+			b--;
+		}
+		v[b] = x;
+	}
+	json_array_clear(models);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(models, v[i]);
+	free(v);
+}
+
+/* Models trained on dataset_seq directly or through base models, each with
+ * every path that reaches it (also from datasets added before). */
+static int add_models(pl_ledger *l, json_t *models, uint64_t dataset_seq, const char *dname,
+                      int lead)
+{
+	json_t *path = json_pack("[s]", dname);
+	int error = walk(l, models, "dataset", dataset_seq, path, 0, lead);
+	json_decref(path);
+	settle_models(models);
+	return error;
+}
+
+/* The matches of check entry seq that name work, each with "match": its
+ * index in the entry's list (what a claim names: attest claim --match I). */
 static json_t *check_matches(pl_ledger *l, uint64_t seq, const char *work)
 {
 	json_t *st = NULL, *out = json_array(), *m;
@@ -207,8 +315,11 @@ static json_t *check_matches(pl_ledger *l, uint64_t seq, const char *work)
 	json_array_foreach(json_object_get(json_object_get(st, "predicate"), "matches"), i, m)
 	{
 		const char *w = json_string_value(json_object_get(m, "work"));
-		if (w && strcmp(w, work) == 0)
-			json_array_append(out, m);
+		if (w && strcmp(w, work) == 0) {
+			json_t *c = json_copy(m);
+			json_object_set_new(c, "match", json_integer((json_int_t)i));
+			json_array_append_new(out, c);
+		}
 	}
 	json_decref(st);
 	return out;
@@ -239,8 +350,8 @@ static int evidence_for(pl_ledger *l, json_t *evidence, json_t *datasets, json_t
 		if (ds && !has_seq(datasets, dseq)) {
 			json_array_append(datasets, ds);
 			if ((error = add_models(l, models, dseq,
-			                        json_string_value(json_object_get(ds, "name")))) <
-			    0) {
+			                        json_string_value(json_object_get(ds, "name")),
+			                        0)) < 0) {
 				json_decref(ds);
 				break;
 			}
@@ -281,17 +392,29 @@ static int sketch_leads(pl_ledger *l, json_t *leads, const pl_fps *fps, int64_t 
 		/* two significant digits, as a JSON number */
 		snprintf(odds, sizeof(odds), "%.1e",
 		         pl_sketch_false_odds(&sk, fps->count, PL_SKETCH_RUN));
-		json_array_append_new(
-		    leads,
-		    json_pack("{s:o, s:I, s:I, s:f, s:o, s:s}", "dataset", dataset_json(l, dseq),
-		              "run", (json_int_t)run, "fingerprints", (json_int_t)fps->count,
-		              "false_positive_odds", strtod(odds, NULL), "newest_check",
-		              ref_of(l, nc, NULL), "action",
-		              "a lead, not proof: the lab must run 'provledger dataset recheck'"));
+		{
+			json_t *ds = dataset_json(l, dseq), *models = json_array();
+			if ((error = add_models(l, models, dseq,
+			                        json_string_value(json_object_get(ds, "name")),
+			                        1)) < 0) {
+				json_decref(ds);
+				json_decref(models);
+				break;
+			}
+			json_array_append_new(
+			    leads,
+			    json_pack("{s:o, s:I, s:I, s:f, s:o, s:s, s:o}", "dataset", ds, "run",
+			              (json_int_t)run, "fingerprints", (json_int_t)fps->count,
+			              "false_positive_odds", strtod(odds, NULL), "newest_check",
+			              ref_of(l, nc, NULL), "action",
+			              "a lead, not proof: the lab must run 'provledger "
+			              "dataset recheck'",
+			              "models", models));
+		}
 	}
 	sqlite3_finalize(st);
 	pl_buf_free(&storage);
-	return PL_OK;
+	return error;
 }
 
 typedef struct {
@@ -352,7 +475,7 @@ int pl_query_file(json_t **out, pl_ledger *l, const char *name, const char *text
 	unsigned char sha[PL_HASH_LEN];
 	char hex[65];
 	json_t *works = json_array(), *leads = json_array(), *seen = json_array(),
-	       *none = json_array();
+	       *no_datasets = json_array();
 	int error;
 
 	if ((error = pl_tokenize(&t, text, len, 0)) < 0) {
@@ -382,16 +505,18 @@ int pl_query_file(json_t **out, pl_ledger *l, const char *name, const char *text
 			goto done;
 		pl_ratio4(cont, ms.v[i].containment);
 		pl_ratio4(cov, ms.v[i].coverage);
-		json_object_set_new(q, "match",
-		                    json_pack("{s:s, s:[I, I], s:f, s:f}", "class",
-		                              pl_match_class_name(ms.v[i].cls), "work_span",
-		                              (json_int_t)ms.v[i].work_tok0,
-		                              (json_int_t)ms.v[i].work_tok1, "containment",
-		                              strtod(cont, NULL), "coverage", strtod(cov, NULL)));
+		json_object_set_new(
+		    q, "match",
+		    json_pack("{s:s, s:[I, I], s:I, s:f, s:f, s:s}", "class",
+		              pl_match_class_name(ms.v[i].cls), "work_span",
+		              (json_int_t)ms.v[i].work_tok0, (json_int_t)ms.v[i].work_tok1,
+		              "matched_tokens", (json_int_t)ms.v[i].matched_tokens, "containment",
+		              strtod(cont, NULL), "coverage", strtod(cov, NULL), "span",
+		              ms.v[i].span_exact ? "exact" : "lower-bound"));
 		json_array_append_new(works, q);
 	}
 	/* leads for the file itself, whether or not it is registered */
-	if ((error = sketch_leads(l, leads, &fps, -1, none)) < 0)
+	if ((error = sketch_leads(l, leads, &fps, -1, no_datasets)) < 0)
 		goto done;
 	*out = json_pack("{s:{s:s, s:I, s:s, s:I}, s:O, s:O}", "file", "name", name, "tokens",
 	                 (json_int_t)t.count, "normalized_sha256", hex, "fingerprints",
@@ -405,7 +530,7 @@ done:
 	json_decref(works);
 	json_decref(leads);
 	json_decref(seen);
-	json_decref(none);
+	json_decref(no_datasets);
 	return error;
 }
 

@@ -12,6 +12,7 @@
 
 #define SCHEME_DEFAULT "k13w38"
 #define SCHEME_ROBUST "k8w17"
+#define SPAN_SCHEME_NAME "shingle16-v1"
 
 int pl_work_prints_compute(pl_work_prints *out, const char *name, const char *text, size_t len)
 {
@@ -50,6 +51,9 @@ int pl_work_prints_compute(pl_work_prints *out, const char *name, const char *te
 	    (error = pl_fps_serialize(&out->rfp, &f)) < 0)
 		goto done;
 	out->nrfp = f.count;
+	if ((error = pl_span_hashes(&out->span, t.hash, t.count)) < 0)
+		goto done;
+	out->nspan = pl_span_count(t.count);
 done:
 	pl_tokens_free(&t);
 	pl_fps_free(&f);
@@ -64,6 +68,7 @@ void pl_work_prints_free(pl_work_prints *p)
 		return;
 	pl_buf_free(&p->fp);
 	pl_buf_free(&p->rfp);
+	pl_buf_free(&p->span);
 }
 
 static int valid_terms(const char *t)
@@ -135,16 +140,38 @@ static json_t *fp_json(unsigned k, unsigned w, size_t count, const pl_buf *blob)
 	                 (int)w, "count", (json_int_t)count, "sha256", hex);
 }
 
-int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, const pl_work_prints *p,
-                     const pl_work_meta *meta)
+static json_t *span_json(size_t count, const pl_buf *blob)
 {
-	json_t *subj, *pred, *creators;
-	char hex[65], nhex[65], created[32], sname[40];
-	pl_attachment att[2];
-	int error;
+	unsigned char d[PL_HASH_LEN];
+	char hex[65];
+	pl_sha256(d, blob->ptr ? blob->ptr : "", blob->len);
+	pl_hex(hex, d, PL_HASH_LEN);
+	return json_pack("{s:s, s:i, s:i, s:I, s:s}", "scheme", SPAN_SCHEME_NAME, "k", PL_SPAN_K,
+	                 "bits", PL_SPAN_BITS, "count", (json_int_t)count, "sha256", hex);
+}
 
-	if ((error = pl_work_validate(l, signer, p, meta)) < 0)
-		return error;
+/* Add blob to att[0..*n) unless an equal blob is there: an empty list is the
+ * same (empty) blob whichever attachment it is. */
+static void add_attachment(pl_attachment *att, size_t *n, const pl_buf *blob)
+{
+	const char *data = blob->ptr ? blob->ptr : "";
+	for (size_t i = 0; i < *n; i++)
+		if (att[i].len == blob->len && memcmp(att[i].data, data, blob->len) == 0)
+			return;
+	att[*n].data = data;
+	att[*n].len = blob->len;
+	(*n)++;
+}
+
+/* The work statement of p and meta (subjects and predicate, owned by st) and
+ * its attachments (att, borrowed from p). */
+static int work_statement(pl_ledger *l, pl_statement *st, pl_attachment att[3],
+                          const pl_key *signer, const pl_work_prints *p, const pl_work_meta *meta)
+{
+	json_t *creators;
+	char hex[65], nhex[65], created[32], sname[40];
+	size_t natt = 0;
+
 	pl_hex(hex, p->sha256, PL_HASH_LEN);
 	pl_hex(nhex, p->normalized_sha256, PL_HASH_LEN);
 	pl_rfc3339(created, pl_ledger_time(l));
@@ -152,25 +179,67 @@ int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, cons
 	creators = json_array();
 	for (size_t i = 0; i < meta->ncreators; i++)
 		json_array_append_new(creators, json_string(meta->creators[i]));
-	subj = json_pack("[{s:s, s:{s:s}}]", "name", sname, "digest", "sha256", hex);
-	pred = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o}", "created", created,
-	                 "title", meta->title, "creators", creators, "holder", meta->holder,
-	                 "terms", meta->terms ? meta->terms : "all-rights-reserved",
-	                 "normalized_sha256", nhex, "tokens", (json_int_t)p->tokens, "fingerprint",
-	                 fp_json(PL_WINNOW_K, PL_WINNOW_W, p->nfp, &p->fp), "robust_fingerprint",
-	                 fp_json(PL_WINNOW_ROBUST_K, PL_WINNOW_ROBUST_W, p->nrfp, &p->rfp));
-	if (!subj || !pred) {
-		json_decref(subj);
-		json_decref(pred);
+	memset(st, 0, sizeof(*st));
+	st->signer = signer;
+	st->type = "work";
+	st->subjects = json_pack("[{s:s, s:{s:s}}]", "name", sname, "digest", "sha256", hex);
+	st->predicate =
+	    json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o}", "created", created, "title",
+	              meta->title, "creators", creators, "holder", meta->holder, "terms",
+	              meta->terms ? meta->terms : "all-rights-reserved", "normalized_sha256", nhex,
+	              "tokens", (json_int_t)p->tokens, "fingerprint",
+	              fp_json(PL_WINNOW_K, PL_WINNOW_W, p->nfp, &p->fp), "robust_fingerprint",
+	              fp_json(PL_WINNOW_ROBUST_K, PL_WINNOW_ROBUST_W, p->nrfp, &p->rfp));
+	if (st->predicate && !p->no_spans &&
+	    json_object_set_new(st->predicate, "span_hashes", span_json(p->nspan, &p->span)) < 0) {
+		json_decref(st->predicate);
+		st->predicate = NULL;
+	}
+	if (!st->subjects || !st->predicate) {
+		json_decref(st->subjects);
+		json_decref(st->predicate);
+		st->subjects = st->predicate = NULL;
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	}
-	att[0].data = p->fp.ptr ? p->fp.ptr : "";
-	att[0].len = p->fp.len;
-	att[1].data = p->rfp.ptr ? p->rfp.ptr : "";
-	att[1].len = p->rfp.len;
-	/* an empty fingerprint list is the same (empty) blob in both */
-	return pl_ledger_append_statement(l, ref, signer, "work", subj, pred, att,
-	                                  p->fp.len == p->rfp.len && p->fp.len == 0 ? 1 : 2);
+	add_attachment(att, &natt, &p->fp);
+	add_attachment(att, &natt, &p->rfp);
+	if (!p->no_spans)
+		add_attachment(att, &natt, &p->span);
+	st->att = att;
+	st->natt = natt;
+	return PL_OK;
+}
+
+int pl_work_register(pl_ledger *l, pl_entry_ref *ref, const pl_key *signer, const pl_work_prints *p,
+                     const pl_work_meta *meta)
+{
+	return pl_work_register_batch(l, ref, signer, &p, &meta, 1);
+}
+
+int pl_work_register_batch(pl_ledger *l, pl_entry_ref *refs, const pl_key *signer,
+                           const pl_work_prints *const *p, const pl_work_meta *const *meta,
+                           size_t n)
+{
+	pl_statement *st = calloc(n ? n : 1, sizeof(*st));
+	pl_attachment(*att)[3] = calloc(n ? n : 1, sizeof(*att));
+	int error = PL_OK;
+	if (!st || !att) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n && error == PL_OK; i++)
+		if ((error = pl_work_validate(l, signer, p[i], meta[i])) == PL_OK)
+			error = work_statement(l, &st[i], att[i], signer, p[i], meta[i]);
+	if (error == PL_OK)
+		error = pl_ledger_append_statements(l, refs, st, n);
+done:
+	for (size_t i = 0; st && i < n; i++) {
+		json_decref(st[i].subjects);
+		json_decref(st[i].predicate);
+	}
+	free(st);
+	free(att);
+	return error;
 }
 
 /* ---- index extension ------------------------------------------------------ */
@@ -208,6 +277,49 @@ static int store_fps(pl_ledger *l, const char *id, const char *scheme, json_t *f
 	sqlite3_bind_blob(st, 3, blob.ptr ? blob.ptr : "", (int)blob.len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		error = pl_ledger__db_error(l->db, "work_fps");
+done:
+	sqlite3_finalize(st);
+	pl_buf_free(&blob);
+	return error;
+}
+
+/* The span hashes of a work entry, stored when they are what the predicate
+ * says (scheme, k, bits, one per token position); anything else leaves the
+ * work without exact spans (`span: lower-bound`), never refused. */
+static int store_spans(pl_ledger *l, const char *id, json_t *sp, json_int_t tokens)
+{
+	const char *sha = json_string_value(json_object_get(sp, "sha256"));
+	const char *scheme = json_string_value(json_object_get(sp, "scheme"));
+	pl_buf blob = PL_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	size_t count;
+	int error;
+	if (!sha || !scheme || strcmp(scheme, SPAN_SCHEME_NAME) != 0 ||
+	    json_integer_value(json_object_get(sp, "k")) != PL_SPAN_K ||
+	    json_integer_value(json_object_get(sp, "bits")) != PL_SPAN_BITS || tokens < 0)
+		return PL_OK;
+	count = pl_span_count((size_t)tokens);
+	if ((json_int_t)count != json_integer_value(json_object_get(sp, "count")))
+		return PL_OK;
+	if ((error = pl_ledger__attachment_applying(l, &blob, sha)) == PL_ENOTFOUND) {
+		pl_buf_free(&blob);
+		return PL_OK;
+	}
+	if (error < 0)
+		return pl_error_prefix(error, "work %s", id);
+	if (blob.len != 2 * count) {
+		error = PL_OK;
+		goto done;
+	}
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO work_spans(work, data) VALUES(?,?)", -1, &st,
+	                       NULL) != SQLITE_OK) {
+		error = pl_ledger__db_error(l->db, "work_spans");
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, blob.ptr ? blob.ptr : "", (int)blob.len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		error = pl_ledger__db_error(l->db, "work_spans");
 done:
 	sqlite3_finalize(st);
 	pl_buf_free(&blob);
@@ -262,7 +374,9 @@ static int index_work(pl_ledger *l, uint64_t seq, const pl_entry *e)
 		goto done; /* the same work twice: the first registration stands */
 	if ((error = store_fps(l, id, SCHEME_DEFAULT, json_object_get(pred, "fingerprint"))) < 0 ||
 	    (error = store_fps(l, id, SCHEME_ROBUST, json_object_get(pred, "robust_fingerprint"))) <
-	        0)
+	        0 ||
+	    (error = store_spans(l, id, json_object_get(pred, "span_hashes"),
+	                         json_integer_value(json_object_get(pred, "tokens")))) < 0)
 		goto done;
 done:
 	sqlite3_finalize(st);
@@ -284,8 +398,15 @@ const pl_index_ext pl_index_ext_registry = {
     " normalized_sha256 TEXT NOT NULL, tokens INTEGER NOT NULL, created TEXT NOT NULL,"
     " nfp INTEGER NOT NULL, nrfp INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS works_sha ON works(normalized_sha256);"
+    /* Rowid tables: a WITHOUT ROWID table keeps its rows, blobs and all, in
+     * the b-tree its lookups search, and SQLite reads a cell's whole payload
+     * (every overflow page) to compare its key: a 10,000-work registry read
+     * 11 GB to load 560 MB of fingerprints. Here lookups go through the small
+     * (work, scheme) index and read each blob once. */
     "CREATE TABLE IF NOT EXISTS work_fps(work TEXT NOT NULL, scheme TEXT NOT NULL,"
-    " data BLOB NOT NULL, PRIMARY KEY(work, scheme)) WITHOUT ROWID;",
+    " data BLOB NOT NULL, PRIMARY KEY(work, scheme));"
+    /* the span hashes apart: read only for works a record hits */
+    "CREATE TABLE IF NOT EXISTS work_spans(work TEXT PRIMARY KEY, data BLOB NOT NULL);",
     registry_apply,
 };
 
@@ -298,7 +419,8 @@ static int each_work(pl_ledger *l, const char *id, pl_work_fn fn, void *ctx)
 	if (sqlite3_prepare_v2(
 	        l->db,
 	        "SELECT id, title, holder, terms, creators, normalized_sha256, created,"
-	        " seq, tokens, nfp, nrfp FROM works WHERE (?1 IS NULL OR id = ?1)"
+	        " seq, tokens, nfp, nrfp, (SELECT length(data) FROM work_spans"
+	        " WHERE work = works.id) FROM works WHERE (?1 IS NULL OR id = ?1)"
 	        " ORDER BY seq",
 	        -1, &st, NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "works");
@@ -317,6 +439,8 @@ static int each_work(pl_ledger *l, const char *id, pl_work_fn fn, void *ctx)
 		w.tokens = (uint64_t)sqlite3_column_int64(st, 8);
 		w.nfp = (uint64_t)sqlite3_column_int64(st, 9);
 		w.nrfp = (uint64_t)sqlite3_column_int64(st, 10);
+		w.has_spans = sqlite3_column_type(st, 11) != SQLITE_NULL;
+		w.nspan = (uint64_t)sqlite3_column_int64(st, 11) / 2;
 		n++;
 		if ((error = fn(ctx, &w)) != 0)
 			break;
@@ -348,26 +472,52 @@ uint64_t pl_registry_count(pl_ledger *l)
 	return n;
 }
 
+/* pl_span_fn over the index: the work's span-hash row. */
+static int load_spans(void *ctx, pl_buf *out, const pl_match_work *w)
+{
+	pl_ledger *l = ctx;
+	sqlite3_stmt *st = NULL;
+	int rc, error = PL_OK;
+	if (sqlite3_prepare_v2(l->db, "SELECT data FROM work_spans WHERE work = ?", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "work_spans");
+	sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		error = pl_buf_put(out, sqlite3_column_blob(st, 0),
+		                   (size_t)sqlite3_column_bytes(st, 0));
+	else if (rc != SQLITE_DONE)
+		error = pl_ledger__db_error(l->db, "work_spans");
+	sqlite3_finalize(st);
+	return error;
+}
+
 int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
 {
 	pl_matcher *m = NULL;
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *fp = NULL;
 	int rc, error;
 	if ((error = pl_matcher_new(&m, robust ? PL_WINNOW_ROBUST_K : PL_WINNOW_K,
 	                            robust ? PL_WINNOW_ROBUST_W : PL_WINNOW_W)) < 0)
 		return error;
+	/* The works by seq (small rows, sorted), then each one's fingerprints by
+	 * key: sorting the blobs with the rows would copy them through a temporary
+	 * file. length() reads a blob's size from its header, not its pages: the
+	 * span hashes themselves are read only for works that records hit. */
 	if (sqlite3_prepare_v2(l->db,
-	                       "SELECT w.id, w.normalized_sha256, w.tokens, f.data FROM works w"
-	                       " JOIN work_fps f ON f.work = w.id AND f.scheme = ? ORDER BY w.seq",
-	                       -1, &st, NULL) != SQLITE_OK) {
+	                       "SELECT id, normalized_sha256, tokens,"
+	                       " (SELECT length(data) FROM work_spans s WHERE s.work = w.id)"
+	                       " FROM works w ORDER BY seq",
+	                       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "SELECT data FROM work_fps WHERE work = ? AND scheme = ?", -1,
+	                       &fp, NULL) != SQLITE_OK) {
 		error = pl_ledger__db_error(l->db, "works");
 		goto done;
 	}
-	sqlite3_bind_text(st, 1, robust ? SCHEME_ROBUST : SCHEME_DEFAULT, -1, SQLITE_STATIC);
+	sqlite3_bind_text(fp, 2, robust ? SCHEME_ROBUST : SCHEME_DEFAULT, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		pl_match_work w = {0};
 		const char *sha = (const char *)sqlite3_column_text(st, 1);
-		int n = sqlite3_column_bytes(st, 3);
+		int frc;
 		snprintf(w.id, sizeof(w.id), "%s", (const char *)sqlite3_column_text(st, 0));
 		if (!sha || pl_unhex(w.normalized_sha256, PL_HASH_LEN, sha, strlen(sha)) < 0) {
 			error = pl_error_set(PL_EINVALID,
@@ -377,19 +527,35 @@ int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
 			goto done;
 		}
 		w.tokens = (uint32_t)sqlite3_column_int64(st, 2);
-		if ((error = pl_matcher_add(m, &w, sqlite3_column_blob(st, 3), (size_t)n / 12)) < 0)
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+		    (size_t)sqlite3_column_int64(st, 3) == 2 * pl_span_count(w.tokens)) {
+			w.has_spans = 1;
+			w.nspans = (uint32_t)pl_span_count(w.tokens);
+		}
+		sqlite3_reset(fp);
+		sqlite3_bind_text(fp, 1, w.id, -1, SQLITE_TRANSIENT);
+		if ((frc = sqlite3_step(fp)) == SQLITE_DONE)
+			continue; /* no fingerprints in this scheme: not matched */
+		if (frc != SQLITE_ROW) {
+			error = pl_ledger__db_error(l->db, "work_fps");
+			goto done;
+		}
+		if ((error = pl_matcher_add(m, &w, sqlite3_column_blob(fp, 0),
+		                            (size_t)sqlite3_column_bytes(fp, 0) / 12)) < 0)
 			goto done;
 	}
 	if (rc != SQLITE_DONE) {
 		error = pl_ledger__db_error(l->db, "works");
 		goto done;
 	}
+	pl_matcher_set_spans(m, load_spans, l);
 	if ((error = pl_matcher_seal(m)) < 0)
 		goto done;
 	*out = m;
 	m = NULL;
 done:
 	sqlite3_finalize(st);
+	sqlite3_finalize(fp);
 	pl_matcher_free(m);
 	return error;
 }

@@ -8,7 +8,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 prose() { "$PY" "$HERE/gen_corpus.py" prose "$@"; }
 # jq-free JSON field access: js 'EXPR' FILE (EXPR in Python over d)
-js() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
+js() { "$PY" -c "import json,re,sys; W=r'[A-Za-z0-9\u00e9\u00c9]+'; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
 
 pl --ledger L init
 pl key gen --name rh --role rights-holder --out rh
@@ -23,8 +23,8 @@ expect "register book" 0
 pl --ledger L work register other.txt --title Other --holder H --key rh.key
 expect "register other" 0
 pl --ledger L work list --json
-BOOK=$(js 'd["works"][0]["id"]' "$OUT")
-OTHER=$(js 'd["works"][1]["id"]' "$OUT")
+BOOK=$(js 'd["works"][0]["work"]' "$OUT")
+OTHER=$(js 'd["works"][1]["work"]' "$OUT")
 
 # words a..b of a file (token positions as the generator makes them: plain words)
 slice() { "$PY" - "$@" <<'PYEOF'
@@ -133,6 +133,52 @@ check "escaped JSONL: stream bytes unescape to the text span, in every record" \
 	[ "$(grep -c ': ok$' esc.out)" = 4 ]
 grep -v ': ok$' esc.out | grep -v '^matches' | sed 's/^/    /'
 
+# ---- exact spans: a 91-token verbatim excerpt (work tokens 107..198) is stated
+# to the token and to the byte; an edited copy piece by piece; a work
+# registered before span hashes is a lower bound; --excerpts
+{
+	head -c 800 unrelated.txt
+	echo " zqxjv"
+	slice book.txt 107 198
+	echo " zqxjv"
+	tail -c 600 unrelated.txt
+} >ex91.txt
+pl --ledger L check ex91.txt --json
+expect "a 91-token excerpt: exit 1" 1
+check "91-token excerpt: work_span [107, 198], 91 matched tokens, span exact" \
+	[ "$(js '[(m["work_span"], m["matched_tokens"], m["span"], "pieces" in m) for m in d["matches"]]' "$OUT")" = "[([107, 198], 91, 'exact', False)]" ]
+check "91-token excerpt: its bytes exactly" \
+	[ "$(js 'open("ex91.txt","rb").read()[d["matches"][0]["offset"]:][:d["matches"][0]["length"]] == open("ex91.txt","rb").read().split(b" zqxjv\n")[1]' "$OUT")" = True ]
+pl --ledger L check ex91.txt
+expect_out "text report: the work's tokens, half-open" "tokens 107-198 of the work (half-open, 91 tokens), 91 matched tokens, span exact"
+expect_out "text report: matches are numbered for claims" "match 0: ex91.txt record 0"
+pl --ledger L check ex91.txt --excerpts 12
+expect_out "--excerpts 12: the first 12 characters of the span" "    excerpt: \"$("$PY" -c 'import sys; print(open("ex91.txt").read().split(" zqxjv\n")[1][:12].replace("\n", "\\n"))')\""
+pl --ledger L check ex91.txt --excerpts 12 --json
+check "--excerpts with --json: an excerpt per match" [ "$(js 'len(d["matches"][0]["excerpt"])' "$OUT")" = 12 ]
+pl --ledger L check ex91.txt --json
+check "without --excerpts: no excerpt in the report" [ "$(js '"excerpt" in d["matches"][0]' "$OUT")" = False ]
+pl --ledger L check ex91.txt --excerpts 0
+expect "--excerpts 0: exit 2" 2
+"$PY" - book.txt <<'PYEOF' >edited.txt
+import re, sys
+text = open(sys.argv[1]).read()
+ms = list(re.finditer(r"[A-Za-z0-9\u00e9\u00c9]+", text))
+w = [m.group() for m in ms[1500:1700]]
+w[60] = "zqxjv"          # replaced
+del w[120]               # deleted
+w.insert(150, "qqzzv")   # inserted
+print("zqxjv " + " ".join(w) + " zqxjv")
+PYEOF
+pl --ledger L check edited.txt --json
+expect "an edited 200-token copy: exit 1" 1
+check "edited copy: four verbatim pieces, the span from the first to the last" \
+	[ "$(js '[(m["work_span"], m["matched_tokens"], m["span"], [p["work_span"] for p in m["pieces"]]) for m in d["matches"]]' "$OUT")" = "[([1500, 1700], 198, 'exact', [[1500, 1560], [1561, 1620], [1621, 1651], [1651, 1700]])]" ]
+check "edited copy: each piece's stream bytes are its words of the work" \
+	[ "$(js 'len(d["matches"][0]["pieces"]) == 4 and all(re.findall(W, open("edited.txt", "rb").read()[p["stream_offset"]:p["stream_offset"]+p["stream_length"]].decode()) == re.findall(W, open("book.txt").read())[p["work_span"][0]:p["work_span"][1]] for p in d["matches"][0]["pieces"])' "$OUT")" = True ]
+pl --ledger L work show "$BOOK"
+expect_out "work show: span hashes" "span hashes: yes"
+
 # ---- --min-tokens: a 100-token excerpt (verified span about 50..100) is not
 # reported with --min-tokens 300; a 600-token one still is.
 {
@@ -180,6 +226,36 @@ expect "index.sqlite deleted: check still works (exit 1)" 1
 check "index.sqlite deleted: the same report" cmp -s "$OUT" j1.json
 pl --ledger L work list --json
 check "index.sqlite deleted: work list sees both works" [ "$(js 'len(d["works"])' "$OUT")" = 2 ]
+
+# ---- a work registered without span hashes, or before them: its matches are lower bounds
+prose 900 22 >nospan.txt
+pl --ledger L work register nospan.txt --title "No spans" --holder H --no-span-hashes --key rh.key --json
+expect "work register --no-span-hashes" 0
+check "--no-span-hashes: none registered" [ "$(js 'd["span_hashes"]' "$OUT")" = 0 ]
+NOSPAN=$(js 'd["work"]' "$OUT")
+pl --ledger L work show "$NOSPAN" --json
+check "--no-span-hashes: work show says none" [ "$(js 'd["span_hashes"]' "$OUT")" = None ]
+slice nospan.txt 100 400 >nospan-ex.txt
+pl --ledger L check nospan-ex.txt --json
+check "--no-span-hashes: a lower-bound match" [ "$(js '[m["span"] for m in d["matches"]]' "$OUT")" = "['lower-bound']" ]
+prose 1500 21 >oldbook.txt
+run "$PL_TOOLS/pl_fixture" L oldwork rh.key oldbook.txt "Old Book"
+expect "a work entry as registered before span hashes" 0
+OLD=$(cut -d' ' -f1 "$OUT")
+pl --ledger L verify
+expect "the old work entry verifies" 0
+pl --ledger L work show "$OLD"
+expect_out "work show: no span hashes" "span hashes: none"
+{
+	slice oldbook.txt 300 500
+	echo
+} >old-ex.txt
+pl --ledger L check old-ex.txt --json
+expect "an excerpt of the old work: exit 1" 1
+check "old work: span lower-bound, inside the excerpt" \
+	[ "$(js '[(m["span"], 300 <= m["work_span"][0] and m["work_span"][1] <= 500) for m in d["matches"]]' "$OUT")" = "[('lower-bound', True)]" ]
+pl --ledger L check old-ex.txt
+expect_out "old work: the text report says lower bound" "span a lower bound"
 
 # ---- boilerplate: a paragraph in more than --max-df (50) works is ignored
 prose 120 99 >para.txt

@@ -1,10 +1,15 @@
 #!/bin/bash
-# check_accuracy.sh - recall, precision and offsets of `check` on a seeded,
-# synthetic corpus (tests/cli/gen_corpus.py): exact and re-glyphed copies,
-# verbatim excerpts of 50/100/500 tokens in unrelated text, excerpts with 2%
-# and 5% of the words edited, and negatives (unrelated text, common short
-# phrases, shuffled works), in JSONL (raw, .gz, .zst, escaped) and tar shards.
-# Prints the recall / precision table of both schemes. SAN=1 scales it down.
+# check_accuracy.sh - recall, precision and exact spans of `check` on a seeded,
+# synthetic corpus (tests/cli/gen_corpus.py): exact and re-glyphed copies;
+# verbatim excerpts of 50/60/120/400 tokens in unrelated text, at random
+# positions and at the start and end of the work and of the record, each
+# stated exactly (work tokens, record bytes, stream bytes, the texts differing
+# one token beyond each end); excerpts with 2% and 5% of the words edited, each
+# verbatim piece checked and >= 95% of the planted spans overlapping the
+# reported span by >= 90% both ways; negatives (unrelated text, common short
+# phrases, shuffled works, shared runs under 50 tokens), in JSONL (raw, .gz,
+# .zst, escaped) and tar shards. Prints the recall / precision table of both
+# schemes. SAN=1 scales it down (the edited excerpts stay 60 of each).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 PY=/usr/bin/python3

@@ -18,7 +18,9 @@ with a Zipf law, so no third-party text (and no licence question) is involved.
 
 `eval` prints the recall / precision table and one line per assertion:
   PASS name            or   FAIL name: detail   or   KNOWN name: detail (a known bug)
-and a coverage summary line "COVERAGE ...". Exit 0 always (the shell decides).
+coverage lines "COVERAGE ..." (reported / planted work span) and, per edited
+category, "OVERLAP ..." (planted and reported spans overlapping by >= 90% both
+ways, in work tokens and record bytes). Exit 0 always (the shell decides).
 """
 import bisect
 import functools
@@ -156,10 +158,11 @@ def sentence_words(rng, vocab, n):
     return [vocab.word(rng) for _ in range(n)]
 
 
-def render(rng, words, width=72, dialog=True):
+def render(rng, words, width=72, dialog=True, possessive=True):
     """Words → prose: sentences, commas, apostrophes, quotes, wrapped lines and
     paragraphs. Every word stays one token (apostrophe forms add a token 's',
-    which the caller re-tokenizes anyway)."""
+    which the caller re-tokenizes anyway; possessive=False leaves them out, so
+    that an edited excerpt holds exactly the edits it is labelled with)."""
     out_par = []
     par = []
     i = 0
@@ -175,7 +178,7 @@ def render(rng, words, width=72, dialog=True):
             if r < 0.08:
                 s[j] += ","
             elif r < 0.10:
-                s[j] += "'s"
+                s[j] += "'s" if possessive else ""
             elif r < 0.11:
                 s[j] += ";"
         txt = " ".join(s) + rng.choice([".", ".", ".", ".", "!", "?"])
@@ -332,12 +335,18 @@ def gen(d, seed, scale):
     def filler(n):
         return render(rng, sentence_words(rng, vocab, n), width=rng.choice([60, 80]), dialog=False)
 
-    def embed(pieces, cat):
-        """pieces: [(excerpt text, work, w0, w1, edited)], set in unrelated text."""
+    def embed(pieces, cat, place=None):
+        """pieces: [(excerpt text, work, w0, w1, edited)], set in unrelated text;
+        place "start", "end" or "whole" puts them at the record's start, end or
+        both (nothing before, after or either), None anywhere."""
         pre_n = rng.choice([0, rng.randint(5, 300)])
         suf_n = rng.choice([0, rng.randint(5, 300)])
+        if place in ("start", "whole"):
+            pre_n = 0
+        if place in ("end", "whole"):
+            suf_n = 0
         text = filler(pre_n) + " " + vocab.fresh(rng) + ". " if pre_n else ""
-        if not pre_n and rng.random() < 0.5:
+        if not pre_n and rng.random() < 0.5 and place not in ("start", "whole"):
             text = vocab.fresh(rng) + " "
         parts = []
         for j, (ex, wi, w0, w1, edited) in enumerate(pieces):
@@ -376,14 +385,21 @@ def gen(d, seed, scale):
         records.append({"text": TRANSFORMS[tname](rng, w["text"]), "cat": "copy: " + tname,
                         "parts": [{"work": wi, "wspan": [0, len(w["toks"])]}]})
     nex = max(12, int(60 * scale))
-    # verbatim excerpts in unrelated text; every other one re-glyphed
-    for n in (50, 100, 500):
+    # verbatim excerpts in unrelated text, at random positions of the work and
+    # the record, at the work's start and end, at the record's start, end or
+    # as the whole record (every combination, j mod 12); half re-glyphed
+    for n in (50, 60, 120, 400):
         for j in range(nex):
             wi, i = pick(n)
+            if j % 3 == 1:
+                i = 0
+            elif j % 3 == 2:
+                i = len(works[wi]["toks"]) - n
             ex = cut(wi, i, n)
-            if j % 2:
+            if (j // 4) % 2:
                 ex = rng.choice([t_quotes, t_glyphs, t_case, t_space])(rng, ex)
-            embed([(ex, wi, i, i + n, False)], "excerpt %d" % n)
+            embed([(ex, wi, i, i + n, False)], "excerpt %d" % n,
+                  [None, "start", "end", "whole"][j % 4])
     # two excerpts in one record: of two works, or of one work far apart
     for j in range(nex // 2):
         wi, i = pick(100)
@@ -396,7 +412,8 @@ def gen(d, seed, scale):
     # edited excerpts
     for n in (200, 500):
         for rate in (2, 5):
-            for j in range(nex):
+            # 60 of each at any scale: the overlap assertion is a share
+            for j in range(60):
                 wi, i = pick(n)
                 toks = [t for t, _, _ in works[wi]["toks"][i:i + n]]
                 nedit = max(1, round(n * rate / 100))
@@ -412,7 +429,7 @@ def gen(d, seed, scale):
                         del toks[p]
                     else:
                         toks.insert(p, vocab.word(rng))
-                embed([(render(rng, toks, dialog=False), wi, i, i + n, True)],
+                embed([(render(rng, toks, dialog=False, possessive=False), wi, i, i + n, True)],
                       "edited %d%% %d" % (rate, n))
     # probes: shared runs shorter than min_tokens (50). SPEC §8.4 reports a
     # partial match only for a verified span of at least --min-tokens.
@@ -531,6 +548,7 @@ def evaluate(d, report_path, robust):
     found = set()  # (shard, record, part index)
     nmatches = {}  # (shard, record) -> matches
     cover = {}
+    overlap = {}
     nmatch_ok = 0
     for m in rep["matches"]:
         s = os.path.basename(m["shard"])
@@ -604,6 +622,64 @@ def evaluate(d, report_path, robust):
         elif not part.get("edited") and not (e0 <= ws0 and ws1 <= e1):
             problems.append("work_span %s not inside the excerpt's %s" %
                             (m["work_span"], [e0, e1]))
+        if m.get("span") != "exact":
+            problems.append("span %r, expected exact (the works have span hashes)" %
+                            m.get("span"))
+        # a verbatim excerpt is stated exactly: its work tokens and its bytes
+        if "ex" in part and not part.get("edited") and m["class"] != "exact":
+            b0, b1 = part["ex"]
+            if [ws0, ws1] != [e0, e1] or [off, off + ln] != [b0, b1]:
+                problems.append("not exact: work_span %s bytes %d..%d, planted %s bytes %d..%d" %
+                                (m["work_span"], off, off + ln, [e0, e1], b0, b1))
+            if m["matched_tokens"] != e1 - e0 or "pieces" in m:
+                problems.append("matched_tokens %d, pieces %d for a verbatim excerpt of %d" %
+                                (m["matched_tokens"], len(m.get("pieces", [])), e1 - e0))
+        # the copied run ends where the texts differ: one token further would differ
+        starts = {b: j for j, (_, b, _) in enumerate(rt)}
+        ends = {e: j for j, (_, _, e) in enumerate(rt)}
+        wt = work_toks[wi]
+        if off in starts and off + ln in ends:
+            r0, r1 = starts[off], ends[off + ln] + 1
+            if r0 > 0 and ws0 > 0 and rt[r0 - 1][0] == wt[ws0 - 1]:
+                problems.append("the run extends left of record token %d / work token %d" %
+                                (r0, ws0))
+            if r1 < len(rt) and ws1 < len(wt) and rt[r1][0] == wt[ws1]:
+                problems.append("the run extends right of record token %d / work token %d" %
+                                (r1, ws1))
+        # every piece is verbatim, in order, inside the span; they add up
+        pcs = m.get("pieces", [])
+        if pcs:
+            last = (off, ws0)
+            total = 0
+            for q in pcs:
+                qa, qb = q["work_span"]
+                qt = words_of(text[q["offset"]:q["offset"] + q["length"]].decode("utf-8",
+                                                                                "replace"))
+                if qt != wt[qa:qb]:
+                    problems.append("piece %s is not verbatim" % q["work_span"])
+                if q["offset"] < last[0] or qa < last[1] or \
+                        q["offset"] + q["length"] > off + ln or qb > ws1:
+                    problems.append("piece %s out of order or outside the span" %
+                                    q["work_span"])
+                qs = streams[s][q["stream_offset"]:q["stream_offset"] + q["stream_length"]]
+                try:
+                    qdec = json.loads(b'"' + qs + b'"').encode() if isjson[s] else qs
+                except ValueError:
+                    qdec = None
+                if qdec != text[q["offset"]:q["offset"] + q["length"]]:
+                    problems.append("piece %s stream bytes wrong" % q["work_span"])
+                last = (q["offset"] + q["length"], qb)
+                total += qb - qa
+            if total != m["matched_tokens"]:
+                problems.append("pieces add up to %d tokens, matched_tokens %d" %
+                                (total, m["matched_tokens"]))
+            if pcs[0]["work_span"][0] != ws0 or pcs[-1]["work_span"][1] != ws1 or \
+                    pcs[0]["offset"] != off or \
+                    pcs[-1]["offset"] + pcs[-1]["length"] != off + ln:
+                problems.append("the span does not run from the first piece to the last")
+        elif m["class"] != "exact" and m["matched_tokens"] != ws1 - ws0:
+            problems.append("one piece of %d tokens, matched_tokens %d" %
+                            (ws1 - ws0, m["matched_tokens"]))
         if problems:
             fails.append("%s: %s" % (where, "; ".join(problems)))
             continue
@@ -611,6 +687,14 @@ def evaluate(d, report_path, robust):
         found.add(key + (j,))
         if "excerpt" in r["cat"] or "edited" in r["cat"]:
             cover.setdefault(r["cat"], []).append((ws1 - ws0) / (e1 - e0))
+        if part.get("edited"):
+            # overlap of the planted and the reported span, both ways, in work
+            # tokens and in record bytes
+            b0, b1 = part["ex"]
+            iw = max(0, min(e1, ws1) - max(e0, ws0))
+            ib = max(0, min(b1, off + ln) - max(b0, off))
+            ov = min(iw / (e1 - e0), iw / (ws1 - ws0), ib / (b1 - b0), ib / ln)
+            overlap.setdefault(r["cat"], []).append(ov)
     # the table
     cats = {}
     for r in truth["records"]:
@@ -651,7 +735,20 @@ def evaluate(d, report_path, robust):
         v = cover[c]
         print("  COVERAGE %-18s verified span / excerpt: mean %.3f, min %.3f (%d matches)" %
               (c, sum(v) / len(v), min(v), len(v)))
+    for c in sorted(overlap, key=lambda c: (c.split()[0], len(c), c)):
+        v = overlap[c]
+        print("  OVERLAP  %-18s planted and reported span overlap >= 90%% both ways: %d/%d"
+              " (%.1f%%), min %.3f" % (c, sum(1 for x in v if x >= 0.9), len(v),
+                                       100.0 * sum(1 for x in v if x >= 0.9) / len(v), min(v)))
     # assertions
+    # per edit rate, over both lengths (an unmatched planted span counts as missed)
+    for rate in sorted({c.split()[1] for c in cats if c.startswith("edited")}):
+        cs = [c for c in cats if c.startswith("edited " + rate + " ")]
+        n = sum(cats[c][0] for c in cs)
+        good = sum(1 for c in cs for x in overlap.get(c, []) if x >= 0.9)
+        lab = "edited %s: %d/%d planted spans overlap the reported span >= 90%% both ways " \
+            "(need 95%%)" % (rate, good, n)
+        print(("PASS " if good >= 0.95 * n else "FAIL ") + lab)
     for name in order:
         n, f, _, _ = cats[name]
         need = None

@@ -7,6 +7,8 @@
  *   pl_fixture LEDGER dataset KEY NAME VERSION SHARDS [W-ID...]  prints "CHECK DATASET"
  *   pl_fixture LEDGER recheck KEY NAME VERSION DATASET_SEQ SHARDS [W-ID...]
  *   pl_fixture LEDGER bulk KEY N                                appends about N entries
+ *   pl_fixture LEDGER oldwork KEY FILE TITLE                    a work entry as registered
+ *                                                               before span hashes
  *
  * SHARDS is PATH:RECORDS:TOKENS[,PATH:RECORDS:TOKENS...].
  */
@@ -16,6 +18,7 @@
 
 #include "lineage_fixture.h"
 #include "pl_lineage.h"
+#include "pl_registry.h"
 
 static int fail(const char *what)
 {
@@ -85,6 +88,53 @@ static int64_t pinned_clock(void *ctx)
 	(void)ctx;
 	return pinned;
 }
+/* A work entry of FILE as work register wrote it before span hashes: the two
+ * fingerprint attachments only (the matcher states its spans as lower bounds). */
+static int old_work(pl_ledger *l, const pl_key *k, const char *file, const char *title)
+{
+	pl_buf text = PL_BUF_INIT;
+	pl_work_prints p;
+	pl_attachment att[2];
+	pl_entry_ref ref;
+	char hex[65], nhex[65], sname[40], created[32];
+	json_t *fp[2];
+	int error;
+	if ((error = pl_read_file(&text, file, (size_t)1 << 30)) < 0 ||
+	    (error = pl_work_prints_compute(&p, file, text.ptr ? text.ptr : "", text.len)) < 0) {
+		pl_buf_free(&text);
+		return error;
+	}
+	for (int i = 0; i < 2; i++) {
+		const pl_buf *b = i ? &p.rfp : &p.fp;
+		unsigned char d[PL_HASH_LEN];
+		pl_sha256(d, b->ptr ? b->ptr : "", b->len);
+		pl_hex(hex, d, PL_HASH_LEN);
+		fp[i] = json_pack("{s:s, s:i, s:i, s:I, s:s}", "scheme", "winnow-v1", "k",
+		                  i ? PL_WINNOW_ROBUST_K : PL_WINNOW_K, "w",
+		                  i ? PL_WINNOW_ROBUST_W : PL_WINNOW_W, "count",
+		                  (json_int_t)(i ? p.nrfp : p.nfp), "sha256", hex);
+		att[i].data = b->ptr ? b->ptr : "";
+		att[i].len = b->len;
+	}
+	pl_hex(hex, p.sha256, PL_HASH_LEN);
+	pl_hex(nhex, p.normalized_sha256, PL_HASH_LEN);
+	pl_rfc3339(created, pl_ledger_time(l));
+	snprintf(sname, sizeof(sname), "work:%s", p.id);
+	error = pl_ledger_append_statement(
+	    l, &ref, k, "work",
+	    json_pack("[{s:s, s:{s:s}}]", "name", sname, "digest", "sha256", hex),
+	    json_pack("{s:s, s:s, s:[], s:s, s:s, s:s, s:I, s:o, s:o}", "created", created, "title",
+	              title, "creators", "holder", "Old Press", "terms", "all-rights-reserved",
+	              "normalized_sha256", nhex, "tokens", (json_int_t)p.tokens, "fingerprint",
+	              fp[0], "robust_fingerprint", fp[1]),
+	    att, p.fp.len == 0 && p.rfp.len == 0 ? 1 : 2);
+	if (error == PL_OK)
+		printf("%s %llu\n", p.id, (unsigned long long)ref.seq);
+	pl_work_prints_free(&p);
+	pl_buf_free(&text);
+	return error;
+}
+
 static int set_test_clock(pl_ledger *l)
 {
 	const char *t = getenv("PROVLEDGER_TIME");
@@ -103,7 +153,8 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: pl_fixture LEDGER work|dataset|recheck|bulk KEY ...\n");
+		fprintf(stderr,
+		        "usage: pl_fixture LEDGER work|dataset|recheck|bulk|oldwork KEY ...\n");
 		return 2;
 	}
 	if (pl_ledger_open(&l, argv[1]) < 0 || set_test_clock(l) < 0)
@@ -135,6 +186,9 @@ int main(int argc, char **argv)
 			printf("%llu\n", (unsigned long long)a);
 	} else if (strcmp(argv[2], "bulk") == 0 && argc == 5) {
 		rc = bulk(l, k, atol(argv[4]));
+	} else if (strcmp(argv[2], "oldwork") == 0 && argc == 6) {
+		if (old_work(l, k, argv[4], argv[5]) < 0)
+			rc = fail("oldwork");
 	} else {
 		fprintf(stderr, "pl_fixture: bad arguments\n");
 		rc = 2;

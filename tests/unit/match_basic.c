@@ -30,10 +30,39 @@ static void fingerprint(pl_tokens *t, pl_fps *f, const char *s, size_t n, unsign
 	CHECK_OK(pl_winnow(f, t->hash, t->count, k, w));
 }
 
-static pl_matcher *make(unsigned k, unsigned w, int nworks, size_t len)
+/* Span hashes of the works make() registers with spans, by work index. */
+typedef struct {
+	pl_buf spans[32];
+	int nworks;
+	int calls;
+} span_store;
+
+static int load_spans(void *ctx, pl_buf *out, const pl_match_work *w)
+{
+	span_store *st = ctx;
+	int i = atoi(w->id + 1);
+	st->calls++;
+	return pl_buf_put(out, st->spans[i].ptr, st->spans[i].len);
+}
+
+static void store_free(span_store *st)
+{
+	for (int i = 0; i < st->nworks; i++)
+		pl_buf_free(&st->spans[i]);
+}
+
+/* nworks works of len words (seeds 1000 + i); with st, registered with span
+ * hashes kept in st. */
+static pl_matcher *make_spans(unsigned k, unsigned w, int nworks, size_t len, span_store *st)
 {
 	pl_matcher *m;
 	CHECK_OK(pl_matcher_new(&m, k, w));
+	if (st) {
+		CHECK(nworks <= 32);
+		memset(st, 0, sizeof(*st));
+		st->nworks = nworks;
+		pl_matcher_set_spans(m, load_spans, st);
+	}
 	for (int i = 0; i < nworks; i++) {
 		pl_buf text = PL_BUF_INIT, blob = PL_BUF_INIT;
 		pl_tokens t = {0};
@@ -44,6 +73,11 @@ static pl_matcher *make(unsigned k, unsigned w, int nworks, size_t len)
 		snprintf(mw.id, sizeof(mw.id), "W%016d", i);
 		pl_sha256(mw.normalized_sha256, t.text.ptr, t.text.len);
 		mw.tokens = (uint32_t)t.count;
+		if (st) {
+			CHECK_OK(pl_span_hashes(&st->spans[i], t.hash, t.count));
+			mw.has_spans = 1;
+			mw.nspans = (uint32_t)pl_span_count(t.count);
+		}
 		CHECK_OK(pl_fps_serialize(&blob, &f));
 		CHECK_OK(pl_matcher_add(m, &mw, (unsigned char *)blob.ptr, f.count));
 		pl_buf_free(&text);
@@ -53,6 +87,11 @@ static pl_matcher *make(unsigned k, unsigned w, int nworks, size_t len)
 	}
 	CHECK_OK(pl_matcher_seal(m));
 	return m;
+}
+
+static pl_matcher *make(unsigned k, unsigned w, int nworks, size_t len)
+{
+	return make_spans(k, w, nworks, len, NULL);
 }
 
 static void run(pl_matcher *m, pl_matches *out, const char *s, size_t n)
@@ -157,4 +196,155 @@ PL_TEST(match, unrelated_text_does_not_match)
 	pl_matches_free(&out);
 	pl_buf_free(&text);
 	pl_matcher_free(m);
+}
+
+/* Without span hashes a match is a lower bound; every match has a piece. */
+PL_TEST(match, without_span_hashes_spans_are_lower_bounds)
+{
+	pl_matcher *m = make(13, 38, 5, 3000);
+	pl_buf work = PL_BUF_INIT, rec = PL_BUF_INIT;
+	pl_tokens wt = {0};
+	pl_matches out = {0};
+	gen(&work, 1002, 3000);
+	CHECK_OK(pl_tokenize(&wt, work.ptr, work.len, 0));
+	pl_buf_printf(&rec, "%.*s", (int)(wt.off[1400] - wt.off[1000]), work.ptr + wt.off[1000]);
+	run(m, &out, rec.ptr, rec.len);
+	CHECK_EQ_INT(out.count, 1);
+	CHECK_EQ_INT(out.v[0].span_exact, 0);
+	CHECK_EQ_INT(out.v[0].npieces, 1);
+	CHECK(out.v[0].work_tok0 >= 1000 && out.v[0].work_tok1 <= 1400);
+	pl_matches_free(&out);
+	pl_tokens_free(&wt);
+	pl_buf_free(&work);
+	pl_buf_free(&rec);
+	pl_matcher_free(m);
+}
+
+/* With span hashes every verbatim excerpt of at least 50 tokens is stated
+ * exactly, wherever it lies in the work and the record, in both schemes. */
+PL_TEST(match, span_hashes_state_excerpts_exactly)
+{
+	static const unsigned schemes[2][2] = {{13, 38}, {8, 17}};
+	for (int sc = 0; sc < 2; sc++) {
+		span_store st;
+		pl_matcher *m = make_spans(schemes[sc][0], schemes[sc][1], 8, 3000, &st);
+		pl_buf work = PL_BUF_INIT;
+		pl_tokens wt = {0};
+		gen(&work, 1005, 3000);
+		CHECK_OK(pl_tokenize(&wt, work.ptr, work.len, 0));
+		for (unsigned len = 50; len <= 450; len += 100) {
+			for (unsigned start = 0; start + len <= 3000; start += 613) {
+				for (int pre = 0; pre < 2; pre++) {
+					pl_buf rec = PL_BUF_INIT, other = PL_BUF_INIT;
+					pl_matches out = {0};
+					uint32_t a = wt.off[start], z = wt.off[start + len - 1] +
+					                                wt.len[start + len - 1];
+					uint32_t npre = pre ? 77 : 0;
+					if (pre)
+						gen(&other, 900001 + start, npre);
+					pl_buf_printf(&rec, "%s%s%.*s", pre ? other.ptr : "",
+					              pre ? " " : "", (int)(z - a), work.ptr + a);
+					run(m, &out, rec.ptr, rec.len);
+					CHECK_EQ_INT(out.count, 1);
+					CHECK_EQ_INT(out.v[0].span_exact, 1);
+					CHECK_EQ_INT(out.v[0].npieces, 1);
+					CHECK_EQ_INT(out.v[0].work_tok0, start);
+					CHECK_EQ_INT(out.v[0].work_tok1, start + len);
+					CHECK_EQ_INT(out.v[0].rec_tok0, npre);
+					CHECK_EQ_INT(out.v[0].rec_tok1, npre + len);
+					CHECK_EQ_INT(out.v[0].matched_tokens, len);
+					pl_matches_free(&out);
+					pl_buf_free(&rec);
+					pl_buf_free(&other);
+				}
+			}
+		}
+		/* span hashes are read once per work a record hits, then cached */
+		CHECK_EQ_INT(st.calls, 1);
+		pl_tokens_free(&wt);
+		pl_buf_free(&work);
+		pl_matcher_free(m);
+		store_free(&st);
+	}
+}
+
+/* An edited copy: each verbatim piece exactly, the span from the first to
+ * the last, matched_tokens their sum; one word replaced, one deleted, one
+ * inserted. */
+PL_TEST(match, an_edited_copy_is_stated_piece_by_piece)
+{
+	span_store st;
+	pl_matcher *m = make_spans(13, 38, 4, 2000, &st);
+	pl_buf work = PL_BUF_INIT, rec = PL_BUF_INIT;
+	pl_tokens wt = {0};
+	pl_matches out = {0};
+	gen(&work, 1001, 2000);
+	CHECK_OK(pl_tokenize(&wt, work.ptr, work.len, 0));
+	/* work tokens 500..700 with token 560 replaced, 620 deleted, a word
+	 * inserted before 660 */
+	for (unsigned i = 500; i < 700; i++) {
+		if (i == 620)
+			continue;
+		if (i == 660)
+			pl_buf_puts(&rec, "zebra ");
+		if (i == 560)
+			pl_buf_puts(&rec, "quagga ");
+		else
+			pl_buf_printf(&rec, "%.*s ", (int)wt.len[i], work.ptr + wt.off[i]);
+	}
+	run(m, &out, rec.ptr, rec.len);
+	CHECK_EQ_INT(out.count, 1);
+	CHECK_EQ_INT(out.v[0].span_exact, 1);
+	CHECK_EQ_INT(out.v[0].work_tok0, 500);
+	CHECK_EQ_INT(out.v[0].work_tok1, 700);
+	CHECK_EQ_INT(out.v[0].npieces, 4);
+	{
+		const pl_match_piece *p = out.pieces + out.v[0].piece0;
+		CHECK_EQ_INT(p[0].work_tok0, 500);
+		CHECK_EQ_INT(p[0].work_tok1, 560);
+		CHECK_EQ_INT(p[1].work_tok0, 561);
+		CHECK_EQ_INT(p[1].work_tok1, 620);
+		CHECK_EQ_INT(p[2].work_tok0, 621);
+		CHECK_EQ_INT(p[2].work_tok1, 660);
+		CHECK_EQ_INT(p[3].work_tok0, 660);
+		CHECK_EQ_INT(p[3].work_tok1, 700);
+		CHECK_EQ_INT(p[2].rec_tok0, 120);
+		CHECK_EQ_INT(p[3].rec_tok0, 160);
+	}
+	CHECK_EQ_INT(out.v[0].matched_tokens, 198);
+	pl_matches_free(&out);
+	pl_tokens_free(&wt);
+	pl_buf_free(&work);
+	pl_buf_free(&rec);
+	pl_matcher_free(m);
+	store_free(&st);
+}
+
+/* With span hashes a shared run shorter than min_tokens is not reported,
+ * though it shares fingerprints; one of min_tokens is. */
+PL_TEST(match, span_hashes_report_runs_of_min_tokens_only)
+{
+	span_store st;
+	pl_matcher *m = make_spans(8, 17, 4, 2000, &st);
+	pl_buf work = PL_BUF_INIT;
+	pl_tokens wt = {0};
+	gen(&work, 1003, 2000);
+	CHECK_OK(pl_tokenize(&wt, work.ptr, work.len, 0));
+	for (unsigned len = 30; len <= 50; len += 10) {
+		pl_buf rec = PL_BUF_INIT, pre = PL_BUF_INIT;
+		pl_matches out = {0};
+		gen(&pre, 424242, 60);
+		pl_buf_printf(&rec, "%s %.*s", pre.ptr,
+		              (int)(wt.off[900 + len - 1] + wt.len[900 + len - 1] - wt.off[900]),
+		              work.ptr + wt.off[900]);
+		run(m, &out, rec.ptr, rec.len);
+		CHECK_EQ_INT(out.count, len >= 50 ? 1 : 0);
+		pl_matches_free(&out);
+		pl_buf_free(&rec);
+		pl_buf_free(&pre);
+	}
+	pl_tokens_free(&wt);
+	pl_buf_free(&work);
+	pl_matcher_free(m);
+	store_free(&st);
 }

@@ -446,3 +446,53 @@ PL_TEST(text, ascii_fast_path_equals_slow_path)
 	pl_tokens_free(&fast);
 	pl_tokens_free(&slow);
 }
+
+/* The 64-byte block scanner (no normalized text, ASCII, no open token) gives
+ * the byte loop's tokens: long texts of words of 1..100 letters and digits,
+ * separated by runs of punctuation, whitespace, transparent controls, DEL and
+ * bytes >= 0x80, so that tokens start and end at every offset of a block,
+ * cross blocks and meet the bytes the scanner leaves to the byte loop. */
+PL_TEST(text, block_scanner_equals_byte_loop)
+{
+	static const char seps[] = " ,.;:!?\"'()-\t\n\r\x0b\x0c";
+	static const char other[] = "\x01\x02\x1f\x7f";
+	pl_tokens fast = {0}, slow = {0};
+	char *buf = malloc(8192);
+	unsigned seed = 777;
+	CHECK(buf != NULL);
+	for (int iter = 0; iter < 400; iter++) {
+		size_t n = 0, want = 80 + (size_t)(seed % 4000);
+		while (n < want) {
+			seed = seed * 1103515245u + 12345u;
+			size_t wl = 1 + (seed >> 8) % (iter % 4 == 0 ? 100 : 12);
+			for (size_t k = 0; k < wl && n < 8000; k++) {
+				seed = seed * 1103515245u + 12345u;
+				buf[n++] = "abcXYZ0189qQ"[(seed >> 16) % 12];
+			}
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = (seed >> 16) % 100;
+			size_t sl = 1 + (seed >> 8) % 3;
+			for (size_t k = 0; k < sl && n < 8000; k++) {
+				seed = seed * 1103515245u + 12345u;
+				if (r < 85)
+					buf[n++] = seps[(seed >> 16) % (sizeof(seps) - 1)];
+				else if (r < 92)
+					buf[n++] = other[(seed >> 16) % (sizeof(other) - 1)];
+				else if (n + 2 <= 8000) {
+					buf[n++] = '\xc3'; /* é continues a token */
+					buf[n++] = '\xa9';
+				}
+			}
+		}
+		for (unsigned flags = 0; flags < 16; flags++) {
+			if (flags & PL_TOK_NO_FASTPATH)
+				continue;
+			CHECK_OK(pl_tokenize(&fast, buf, n, flags));
+			CHECK_OK(pl_tokenize(&slow, buf, n, flags | PL_TOK_NO_FASTPATH));
+			CHECK(same_tokens(&fast, &slow));
+		}
+	}
+	free(buf);
+	pl_tokens_free(&fast);
+	pl_tokens_free(&slow);
+}

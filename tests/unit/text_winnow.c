@@ -141,9 +141,9 @@ PL_TEST(text, winnow_shingles)
 	pl_fps_free(&f);
 }
 
-/* The deque result equals the brute-force definition on random inputs,
- * including low-entropy ones full of ties, for window sizes around the
- * small-buffer boundary. */
+/* The selection equals the brute-force definition on random inputs,
+ * including low-entropy ones full of ties, for window sizes around the block
+ * and chunk boundaries. */
 PL_TEST(text, winnow_matches_brute_force)
 {
 	static const unsigned ws[] = {1, 2, 3, 4, 17, 38, 63, 64, 65, 100, 200};
@@ -304,4 +304,29 @@ PL_TEST(text, winnow_matches_python_reference)
 	pl_fps_free(&f);
 	pl_buf_free(&mine);
 	pl_buf_free(&input);
+}
+
+/* Long inputs: windows across pl_winnow's chunks (4096 windows) agree with
+ * the brute force, with and without ties, for both schemes' windows. */
+PL_TEST(text, winnow_matches_brute_force_across_chunks)
+{
+	static const unsigned ws[] = {1, 17, 38, 4095, 4096, 4097};
+	static const size_t ns[] = {4095, 4096, 4097, 4133, 4134, 8192 + 37, 8192 + 38, 12289};
+	pl_fps got = {0}, want = {0};
+	uint64_t *s = malloc(12289 * sizeof(*s));
+	CHECK(s != NULL);
+	for (size_t ni = 0; ni < sizeof(ns) / sizeof(ns[0]); ni++) {
+		for (int ties = 0; ties < 2; ties++) {
+			for (size_t i = 0; i < ns[ni]; i++)
+				s[i] = ties ? rnd() % 5 : rnd();
+			for (size_t wi = 0; wi < sizeof(ws) / sizeof(ws[0]); wi++) {
+				CHECK_OK(pl_winnow_select(&got, s, ns[ni], ws[wi]));
+				ref_select(&want, s, ns[ni], ws[wi]);
+				CHECK(same_fps(&got, &want));
+			}
+		}
+	}
+	free(s);
+	pl_fps_free(&got);
+	pl_fps_free(&want);
 }
