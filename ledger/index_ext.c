@@ -1,11 +1,12 @@
-/* index_ext.c - the modules that keep tables in the index (see pl_index_ext). */
-#include "ledger_internal.h"
-#include "lineage_internal.h"
-
-extern const pl_index_ext pl_index_ext_registry;
+/* index_ext.c - the modules that keep tables in the index (pl_index.h): the
+ * one place that names the rooms above the log, so that the log calls them
+ * without depending on them. */
+#include "pl_index.h"
+#include "pl_lineage.h"
+#include "pl_registry.h"
 
 const pl_index_ext *const pl_index__exts[] = {
     &pl_index_ext_registry,
-    &pl_lineage__index_ext,
+    &pl_index_ext_lineage,
     NULL,
 };

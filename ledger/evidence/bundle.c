@@ -9,8 +9,8 @@
 #include <zlib.h>
 
 #include "bundle_internal.h"
-#include "ledger_internal.h"
-#include "rules_internal.h"
+#include "pl_index.h"
+#include "pl_rules_engine.h"
 #include "pl_lineage.h"
 #include "pl_note.h"
 
@@ -51,9 +51,10 @@ static int lsrc_get(void *ctx, pl_bnode *out, uint64_t seq)
 	sqlite3_stmt *st = NULL;
 	int error = PL_ENOTFOUND;
 	if (sqlite3_prepare_v2(
-	        s->l->db, "SELECT seq, leaf, type, keyid, statement FROM entries WHERE seq = ?", -1,
-	        &st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(s->l->db, "entries");
+	        pl_ledger__db(s->l),
+	        "SELECT seq, leaf, type, keyid, statement FROM entries WHERE seq = ?", -1, &st,
+	        NULL) != SQLITE_OK)
+		return pl_ledger__db_error(pl_ledger__db(s->l), "entries");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
 	if (seq <= INT64_MAX && sqlite3_step(st) == SQLITE_ROW)
 		error = node_from_row(out, st);
@@ -71,7 +72,7 @@ static int lsrc_refs(void *ctx, const pl_refs **out, const char *subject)
 	size_t len;
 	int error;
 	if ((error = pl_ledger__session(s->l)) < 0 ||
-	    (error = pl_smap_get(pl_lsess__smap(s->l->sess), &text, &len, subject)) < 0)
+	    (error = pl_smap_get(pl_ledger__smap(s->l), &text, &len, subject)) < 0)
 		return error;
 	if (s->asked && !json_object_get(s->asked, subject))
 		json_object_set_new(s->asked, subject, json_true());
@@ -139,11 +140,11 @@ int pl_bundle_find_work(pl_ledger *l, uint64_t *seq, const char *id)
 	if (!id || !*id || strlen(id) > 100)
 		return pl_error_set(PL_EUSAGE, "'%s' is not a work id", id ? id : "");
 	snprintf(name, sizeof(name), "work:%s", id);
-	if (sqlite3_prepare_v2(l->db,
+	if (sqlite3_prepare_v2(pl_ledger__db(l),
 	                       "SELECT seq FROM entries WHERE type = 'work' AND name = ?"
 	                       " ORDER BY seq LIMIT 1",
 	                       -1, &st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(l->db, "entries");
+		return pl_ledger__db_error(pl_ledger__db(l), "entries");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*seq = (uint64_t)sqlite3_column_int64(st, 0);
@@ -177,13 +178,10 @@ static int subject_proofs(pl_ledger *l, json_t **out, json_t *asked)
 	pl_buf note = PL_BUF_INIT, members = PL_BUF_INIT, b64 = PL_BUF_INIT;
 	json_t *proofs = json_object(), *v;
 	const char *subject;
-	int rc, error;
+	int error;
 
-	if ((rc = git_commit_lookup(&c, l->repo, &l->head)) < 0) {
-		error = pl_ledger__git_error(rc, "head");
-		goto done;
-	}
-	if ((error = pl_ledger__read_path(l, &note, c, "subjects")) < 0 ||
+	if ((error = pl_ledger__head_commit(l, &c)) < 0 ||
+	    (error = pl_ledger__read_path(l, &note, c, "subjects")) < 0 ||
 	    (error = pl_ledger__session(l)) < 0)
 		goto done;
 	json_object_foreach(asked, subject, v)
@@ -194,9 +192,8 @@ static int subject_proofs(pl_ledger *l, json_t **out, json_t *asked)
 		json_t *p, *pa = json_array();
 		pl_buf_clear(&members);
 		pl_buf_clear(&b64);
-		if ((error = pl_smap_get(pl_lsess__smap(l->sess), &text, &len, subject)) < 0 ||
-		    (error = pl_smap_prove(pl_lsess__smap(l->sess), &members, &nm, path, subject)) <
-		        0 ||
+		if ((error = pl_smap_get(pl_ledger__smap(l), &text, &len, subject)) < 0 ||
+		    (error = pl_smap_prove(pl_ledger__smap(l), &members, &nm, path, subject)) < 0 ||
 		    (error = pl_base64_encode(&b64, (const unsigned char *)members.ptr,
 		                              members.len)) < 0) {
 			json_decref(pa);

@@ -11,10 +11,10 @@
 
 #include "bundle_internal.h"
 #include "bundle_read.h"
-#include "ledger_internal.h"
+#include "pl_index.h"
 #include "pl_lineage.h"
 #include "pl_note.h"
-#include "rules_internal.h"
+#include "pl_rules_engine.h"
 
 /* ---- verification state ------------------------------------------------- */
 
@@ -611,12 +611,11 @@ static int findings(vstate *v, const pl_bundle_doc *doc)
 		ventry *ve = &v->ents[i];
 		if (!ve->decoded || !ve->fact.valid)
 			continue;
-		snprintf(l->apply_role, sizeof(l->apply_role), "%s", ve->vd.role);
-		l->size = v->r->entries[i].seq;
-		if ((error = pl_index__apply(l, v->r->entries[i].seq, &zero, &ve->e, ve->leaf)) < 0)
+		if ((error = pl_ledger__memory_add(l, v->r->entries[i].seq, &ve->e, ve->leaf,
+		                                   ve->vd.role)) < 0)
 			goto done;
 	}
-	l->size = v->r->size;
+	pl_ledger__memory_size(l, v->r->size);
 	if ((error = pl_lineage_policy(l, &v->r->findings)) < 0)
 		goto done;
 	if (v->r->kind == PL_BUNDLE_MODEL) {

@@ -1,8 +1,8 @@
-/* lineage_num.c - NAME@VERSION and the exact number syntax of compute figures. */
+/* names.c - NAME@VERSION and the exact number syntax of compute figures. */
 #include <stdio.h>
 #include <string.h>
 
-#include "lineage_internal.h"
+#include "pl_names.h"
 
 #define NAME_MAX_LEN 128
 #define NUMBER_MAX_LEN 256

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger_internal.h"
+#include "pl_index.h"
 #include "pl_dataset.h"
 #include "pl_lineage.h"
 #include "pl_sketch.h"

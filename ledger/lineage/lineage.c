@@ -717,7 +717,7 @@ int pl_lineage_policy(pl_ledger *l, json_t **findings)
 			goto done;
 	}
 	if (rc != SQLITE_DONE) {
-		error = pl_ledger__db_error(l->db, "policy");
+		error = pl_ledger__db_error(pl_ledger__db(l), "policy");
 		goto done;
 	}
 	*findings = f;

@@ -39,8 +39,8 @@ static const char schema[] =
 
 int pl_lineage__prepare(pl_ledger *l, sqlite3_stmt **st, const char *sql)
 {
-	if (sqlite3_prepare_v2(l->db, sql, -1, st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(l->db, "lineage");
+	if (sqlite3_prepare_v2(pl_ledger__db(l), sql, -1, st, NULL) != SQLITE_OK)
+		return pl_ledger__db_error(pl_ledger__db(l), "lineage");
 	return PL_OK;
 }
 
@@ -49,7 +49,7 @@ static int step_done(pl_ledger *l, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? PL_OK : pl_ledger__db_error(l->db, "lineage");
+	return rc == SQLITE_DONE ? PL_OK : pl_ledger__db_error(pl_ledger__db(l), "lineage");
 }
 
 /* The seq of an entry reference, or -1. */
@@ -205,7 +205,8 @@ static int apply_attestation(pl_ledger *l, uint64_t seq, const pl_entry *e, json
 	if (!kind || subject < 0)
 		return PL_OK;
 	/* the role in force the rules accepted it under, never the predicate's */
-	if ((error = pl_buf_puts(&role, l->apply_role[0] ? l->apply_role : "none")) < 0)
+	if ((error = pl_buf_puts(&role, pl_ledger__applying_role(l)[0] ? pl_ledger__applying_role(l)
+	                                                               : "none")) < 0)
 		goto done;
 	if ((error = pl_lineage__prepare(l, &st,
 	                                 "INSERT INTO attestations(seq, kind, subject_seq,"
@@ -249,7 +250,7 @@ static int apply(pl_ledger *l, uint64_t seq, const pl_entry *e)
 	return PL_OK;
 }
 
-const pl_index_ext pl_lineage__index_ext = {"lineage", schema, apply};
+const pl_index_ext pl_index_ext_lineage = {"lineage", schema, apply};
 
 int pl_lineage_find(pl_ledger *l, uint64_t *seq, const char *type, const char *name_at_version)
 {
@@ -277,7 +278,7 @@ int pl_lineage_find(pl_ledger *l, uint64_t *seq, const char *type, const char *n
 	} else if (rc == SQLITE_DONE) {
 		error = pl_error_set(PL_ENOTFOUND, "no %s named %s", type, name_at_version);
 	} else {
-		error = pl_ledger__db_error(l->db, type);
+		error = pl_ledger__db_error(pl_ledger__db(l), type);
 	}
 done:
 	sqlite3_finalize(st);
@@ -291,7 +292,7 @@ int pl_lineage__row(pl_ledger *l, pl_lineage_row *out, uint64_t seq)
 	sqlite3_stmt *st = NULL;
 	int error;
 	memset(out, 0, sizeof(*out));
-	if (l->repo) {
+	if (pl_ledger__has_git(l)) {
 		/* the entry as git holds it (under the head's signed tree), never the
 		 * index's copy of its statement */
 		pl_buf env = PL_BUF_INIT;
@@ -323,8 +324,9 @@ int pl_lineage__row(pl_ledger *l, pl_lineage_row *out, uint64_t seq)
 		snprintf(out->created, sizeof(out->created), "%s", sqlite3_column_text(st, 3));
 		error = pl_json_parse(&out->statement, s, strlen(s), "index statement");
 	} else {
-		error = pl_error_set(PL_ENOTFOUND, "no entry %llu (the ledger has %llu)",
-		                     (unsigned long long)seq, (unsigned long long)l->size);
+		error =
+		    pl_error_set(PL_ENOTFOUND, "no entry %llu (the ledger has %llu)",
+		                 (unsigned long long)seq, (unsigned long long)pl_ledger_size(l));
 	}
 	sqlite3_finalize(st);
 	return error;

@@ -2,14 +2,8 @@
 #ifndef PL_LINEAGE_INTERNAL_H
 #define PL_LINEAGE_INTERNAL_H
 
-#include "ledger_internal.h"
+#include "pl_index.h"
 #include "pl_lineage.h"
-
-/* The index extension (tables and per-entry indexing), listed in index_ext.c. */
-extern const pl_index_ext pl_lineage__index_ext;
-
-/* PL_EINVALID unless s is "YYYY-MM-DDTHH:MM:SSZ"; what names the field. */
-int pl_lineage__check_time(const char *s, const char *what);
 
 /* One indexed entry: its statement (caller's), type, leaf (hex) and signer. */
 typedef struct {

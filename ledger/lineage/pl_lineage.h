@@ -8,15 +8,8 @@
  * attestations, checks, check_works), rebuilt by `reindex` from git, so that
  * every lookup here is an indexed query, never a scan of the ledger.
  *
- * Number syntax (training_flop, parameters, max_training_flop): a
- * non-negative decimal integer without leading zeros ("380000000000"), or a
- * mantissa with an optional fraction and an exponent ("1.2e12", "3.8E+25",
- * "38e24"). No sign on the mantissa, no hex, inf or nan, no spaces, no
- * leading '.', no fraction without an exponent, no negative exponent; the
- * value must be a whole number below 1e1000. The canonical form, stored in
- * entries, is scientific: one non-zero digit, an optional fraction without
- * trailing zeros, 'e', the exponent in decimal ("3.8e25", "1e12", "5e0";
- * zero is "0e0").
+ * Names and numbers (NAME@VERSION, the number syntax of compute figures) are
+ * in pl_names.h.
  */
 #ifndef PL_LINEAGE_H
 #define PL_LINEAGE_H
@@ -26,29 +19,11 @@
 
 #include "pl_common.h"
 #include "pl_ledger.h"
+#include "pl_names.h"
 
-/* ---- names and numbers (pure) ------------------------------------------ */
-
-/* Check a NAME or VERSION: 1..128 bytes of printable ASCII without space,
- * '@', '"' or '\'. what ("name", "version") goes into the message.
- * PL_EINVALID otherwise. */
-int pl_lineage_check_name(const char *s, const char *what);
-
-/* Split "NAME@VERSION" (exactly one '@', both parts valid as above) into
- * name and version (each cleared, then filled). PL_EINVALID otherwise. */
-int pl_lineage_parse_ref(pl_buf *name, pl_buf *version, const char *s);
-
-/* Parse s in the number syntax above; out is cleared and receives the
- * canonical form. PL_EINVALID with a message naming s and the fault. */
-int pl_lineage_parse_number(pl_buf *out, const char *s);
-
-/* Compare two canonical numbers exactly (no floating point): <0, 0, >0.
- * Inputs that are not canonical compare as equal to nothing in particular:
- * callers pass only the output of pl_lineage_parse_number. */
-int pl_lineage_number_cmp(const char *a, const char *b);
-
-/* 1 when canonical training_flop >= 1e25 or parameters >= 1e12. */
-int pl_lineage_is_frontier(const char *training_flop, const char *parameters);
+/* Lineage's tables in the index (pl_index.h), listed by ledger/index_ext.c. */
+struct pl_index_ext;
+extern const struct pl_index_ext pl_index_ext_lineage;
 
 /* ---- lookups ------------------------------------------------------------ */
 

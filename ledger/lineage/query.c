@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger_internal.h"
+#include "pl_index.h"
 #include "lineage_internal.h"
 #include "pl_match.h"
 #include "pl_check.h"
@@ -13,8 +13,8 @@
 
 static int prepare(pl_ledger *l, sqlite3_stmt **st, const char *sql)
 {
-	if (sqlite3_prepare_v2(l->db, sql, -1, st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(l->db, "query");
+	if (sqlite3_prepare_v2(pl_ledger__db(l), sql, -1, st, NULL) != SQLITE_OK)
+		return pl_ledger__db_error(pl_ledger__db(l), "query");
 	return PL_OK;
 }
 
@@ -184,7 +184,7 @@ static int users_of(pl_ledger *l, const char *kind, uint64_t input_seq, model_re
 		(*n)++;
 	}
 	if (rc != SQLITE_DONE)
-		error = pl_ledger__db_error(l->db, "model_inputs");
+		error = pl_ledger__db_error(pl_ledger__db(l), "model_inputs");
 done:
 	sqlite3_finalize(st);
 	if (error < 0) {

@@ -18,7 +18,7 @@
 #include "ledger_internal.h"
 #include "pl_note.h"
 #include "pl_sshsig.h"
-#include "rules_internal.h"
+#include "pl_rules_engine.h"
 
 #define REF_MAIN "refs/heads/main"
 

@@ -1,12 +1,13 @@
-/* ledger_internal.h - state shared by ledger.c, index.c, entry.c, verify.c. */
+/* ledger_internal.h - the log room's private state (struct pl_ledger) and
+ * functions, shared by its files only; other rooms use pl_index.h. */
 #ifndef PL_LEDGER_INTERNAL_H
 #define PL_LEDGER_INTERNAL_H
 
 #include <git2.h>
 #include <sqlite3.h>
 
-#include "pl_dsse.h"
-#include "pl_ledger.h"
+#include "pl_index.h"
+#include "pl_rules_engine.h"
 
 typedef struct pl_lsess pl_lsess;
 
@@ -44,40 +45,8 @@ struct pl_ledger {
 	void *att_ctx;
 };
 
-/* A decoded entry. */
-typedef struct {
-	pl_dsse dsse;
-	json_t *statement;
-	char type[32];    /* from predicateType https://provledger.dev/<type>/v1 */
-	const char *name; /* what to call it: NAME@VERSION for a dataset or a model,
-	                   * else subject[0].name (borrowed), or "-" */
-	char label[300];  /* NAME@VERSION (name points here; do not copy a pl_entry) */
-	const char *created;
-} pl_entry;
-
-int pl_entry__decode(pl_entry *out, const char *env, size_t len);
-void pl_entry__clear(pl_entry *e);
-/* Sign a statement; subjects and predicate are stolen. */
-int pl_entry__sign(pl_buf *env, const pl_key *k, const char *type, json_t *subjects,
-                   json_t *predicate);
-
 /* "entries/000/000/012.json" for seq 12. */
 void pl_ledger__entry_path(char out[64], uint64_t seq);
-
-/* Translate the last libgit2 / SQLite error into ours. */
-int pl_ledger__git_error(int code, const char *what);
-int pl_ledger__db_error(sqlite3 *db, const char *what);
-
-/* Index extensions: a module that keeps its own tables in the index (the
- * registry, lineage, ...) declares its schema and a function called for
- * every entry as it is indexed (in the same transaction), so that `reindex`
- * rebuilds everything from git. The list is in index_ext.c. */
-typedef struct {
-	const char *name;
-	const char *schema; /* CREATE TABLE IF NOT EXISTS ...; run at every open */
-	int (*apply)(pl_ledger *l, uint64_t seq, const pl_entry *e);
-} pl_index_ext;
-extern const pl_index_ext *const pl_index__exts[]; /* NULL-terminated */
 
 /* index.c */
 int pl_index__open(sqlite3 **out, const char *path);
@@ -97,20 +66,12 @@ void pl_index__finalize_all(pl_ledger *l);
 int pl_ledger__meta_get(pl_ledger *l, const char *k, pl_buf *v);
 int pl_ledger__meta_set(pl_ledger *l, const char *k, const char *v);
 
-/* The attachment blobs/<hex> in the commit being indexed (l->apply_commit),
- * checked against its digest. For index extensions. */
-int pl_ledger__attachment_applying(pl_ledger *l, pl_buf *out, const char *sha256_hex);
-
-/* Read a blob at path in commit's tree. PL_ENOTFOUND when absent. */
-int pl_ledger__read_path(pl_ledger *l, pl_buf *out, const git_commit *c, const char *path);
-
 /* The ledger lock (DIR/lock, fcntl, exclusive): serialises appends. */
 int pl_ledger__lock(pl_ledger *l);
 void pl_ledger__unlock(pl_ledger *l);
 
 /* Bring the index (and l->size, l->mb, l->head) up to git's head. */
 int pl_ledger__refresh(pl_ledger *l);
-int pl_ledger__sync(pl_ledger *l);
 /* The seqs and leaves a commit message names; *n receives how many (at most
  * max). */
 int pl_ledger__message_entries(uint64_t *seqs, unsigned char (*leaves)[PL_HASH_LEN], size_t max,
@@ -125,20 +86,44 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
 /* The seq a commit message names ("\n\nseq: N\n"). */
 int pl_ledger__message_seq(uint64_t *out, const char *msg);
 
-/* An index in memory with no git behind it (verify-bundle computes the
- * lineage and the policy findings of a bundle's entries on it): entries are
- * added with pl_index__apply; attachments come from att_fn. */
-int pl_ledger__open_memory(pl_ledger **out, const char *origin, const pl_key *op,
-                           int (*att_fn)(void *ctx, pl_buf *out, const char *hex), void *ctx);
-
 /* A proof computed from the index's nodes, not checked (benchmarks). */
 int pl_ledger__prove_index(pl_ledger *l, pl_buf *out, uint64_t a, uint64_t size, int consistency);
-
-/* Open l->sess, the validation session at l's head, unless it is open. */
-int pl_ledger__session(pl_ledger *l);
 
 /* Open; catch_up 1: the index catches up with git; 0: it does not (verify);
  * -1: the index is not opened at all (reindex replaces it). */
 int pl_ledger__open(pl_ledger **out, const char *dir, int catch_up);
+
+/* ---- a validation session over the ledger (logsess.c) ------------------ */
+
+/* PL_OK when commit id carries an SSHSIG by the operator key, else
+ * PL_EVERIFY naming the commit. */
+int pl_lsess__verify_commit(pl_ledger *l, const git_oid *id);
+/* The subject index root signed in commit c's `subjects` note, which must be
+ * for l's origin and size (PL_EVERIFY otherwise). */
+int pl_lsess__subjects_root(pl_ledger *l, unsigned char root[PL_HASH_LEN], const git_commit *c,
+                            uint64_t size);
+/* A session over the state at commit base (size entries; base NULL: the
+ * empty ledger). base's signature and subjects note are checked first. */
+int pl_lsess__open(pl_lsess **out, pl_ledger *l, const git_oid *base, uint64_t size);
+void pl_lsess__free(pl_lsess *s); /* NULL-safe */
+const pl_rsrc *pl_lsess__src(pl_lsess *s);
+/* Its subject index (the index's, checked against the signed root). */
+pl_smap *pl_lsess__smap(pl_lsess *s);
+/* The author time of the base commit (0 for the empty ledger). */
+int64_t pl_lsess__base_time(const pl_lsess *s);
+/* After an append: the base is now commit (size entries); what the session
+ * added stays (it is in the index and in git now). */
+int pl_lsess__rebase(pl_lsess *s, const git_oid *commit, uint64_t size);
+/* The rules and the DSSE signature of entry e at seq (v: pl_verdict_clear). */
+int pl_lsess__check(pl_lsess *s, pl_verdict *v, uint64_t seq, const pl_entry *e);
+int pl_lsess__key_state(pl_lsess *s, pl_keystate *out, const char *keyid, uint64_t seq);
+/* Add an accepted entry (its fact and its edges). */
+int pl_lsess__add(pl_lsess *s, uint64_t seq, const pl_entry *e,
+                  const unsigned char leaf[PL_HASH_LEN]);
+/* The subject index root with everything added. */
+int pl_lsess__root(pl_lsess *s, unsigned char root[PL_HASH_LEN]);
+/* Write what was added to the index's subjects and smt tables (in the
+ * caller's transaction). */
+int pl_lsess__flush(pl_lsess *s);
 
 #endif

@@ -17,7 +17,7 @@
 #include "ledger_internal.h"
 #include "pl_note.h"
 #include "pl_sshsig.h"
-#include "rules_internal.h"
+#include "pl_rules_engine.h"
 
 typedef struct fnode {
 	pl_fact f;

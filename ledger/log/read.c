@@ -6,9 +6,9 @@
 
 #include "ledger_internal.h"
 #include "pl_note.h"
-#include "rules_internal.h"
+#include "pl_rules_engine.h"
 
-static int head_commit(pl_ledger *l, git_commit **out)
+int pl_ledger__head_commit(pl_ledger *l, git_commit **out)
 {
 	int rc;
 	if (!l->has_head)
@@ -31,7 +31,7 @@ int pl_ledger_entry(pl_ledger *l, pl_buf *out, uint64_t seq)
 	int error;
 	if (seq >= l->size)
 		return no_entry(l, seq);
-	if ((error = head_commit(l, &c)) < 0)
+	if ((error = pl_ledger__head_commit(l, &c)) < 0)
 		return error;
 	pl_ledger__entry_path(path, seq);
 	error = pl_ledger__read_path(l, out, c, path);
@@ -101,7 +101,7 @@ int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out)
 {
 	git_commit *c = NULL;
 	int error;
-	if ((error = head_commit(l, &c)) < 0)
+	if ((error = pl_ledger__head_commit(l, &c)) < 0)
 		return error;
 	error = pl_ledger__read_path(l, out, c, "checkpoint");
 	git_commit_free(c);
@@ -554,4 +554,41 @@ done:
 	pl_buf_free(&path);
 	pl_buf_free(&tmp);
 	return error;
+}
+
+/* ---- for the rooms above the log (pl_index.h) --------------------------- */
+
+sqlite3 *pl_ledger__db(pl_ledger *l)
+{
+	return l->db;
+}
+
+int pl_ledger__has_git(const pl_ledger *l)
+{
+	return l->repo != NULL;
+}
+
+const char *pl_ledger__applying_role(const pl_ledger *l)
+{
+	return l->apply_role;
+}
+
+pl_smap *pl_ledger__smap(pl_ledger *l)
+{
+	return l->sess ? pl_lsess__smap(l->sess) : NULL;
+}
+
+int pl_ledger__memory_add(pl_ledger *l, uint64_t seq, const pl_entry *e,
+                          const unsigned char leaf[PL_HASH_LEN], const char *role)
+{
+	git_oid zero;
+	memset(&zero, 0, sizeof(zero));
+	snprintf(l->apply_role, sizeof(l->apply_role), "%s", role ? role : "");
+	l->size = seq;
+	return pl_index__apply(l, seq, &zero, e, leaf);
+}
+
+void pl_ledger__memory_size(pl_ledger *l, uint64_t size)
+{
+	l->size = size;
 }

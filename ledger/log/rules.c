@@ -1,6 +1,6 @@
 /*
  * rules.c - the one table of rules (pl_rules.h) and the engine that applies
- * it to an entry over any source of earlier entries (rules_internal.h).
+ * it to an entry over any source of earlier entries (pl_rules_engine.h).
  *
  * Everything an append enforces is here, so that verify and verify-bundle,
  * which call the same pl_rules_check, re-apply exactly the same rules: the
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "lineage_internal.h"
-#include "rules_internal.h"
+#include "pl_names.h"
+#include "pl_rules_engine.h"
 
 /* ---- the table ------------------------------------------------------------ */
 

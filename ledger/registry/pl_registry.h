@@ -10,6 +10,11 @@
 #include "pl_ledger.h"
 #include "pl_match.h"
 
+/* The registry's tables in the index (pl_index.h), listed by
+ * ledger/index_ext.c. */
+struct pl_index_ext;
+extern const struct pl_index_ext pl_index_ext_registry;
+
 /* What a work registration says besides the fingerprints. */
 typedef struct {
 	const char *title;

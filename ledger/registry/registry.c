@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger_internal.h"
+#include "pl_index.h"
 #include "pl_registry.h"
 
 #define SCHEME_DEFAULT "k13w38"
@@ -81,9 +81,9 @@ static int existing_by_sha(pl_ledger *l, const char *hex, pl_buf *id)
 {
 	sqlite3_stmt *st = NULL;
 	int error = PL_ENOTFOUND;
-	if (sqlite3_prepare_v2(l->db, "SELECT id FROM works WHERE normalized_sha256 = ?", -1, &st,
-	                       NULL) != SQLITE_OK)
-		return pl_ledger__db_error(l->db, "works");
+	if (sqlite3_prepare_v2(pl_ledger__db(l), "SELECT id FROM works WHERE normalized_sha256 = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return pl_ledger__db_error(pl_ledger__db(l), "works");
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		pl_buf_clear(id);
@@ -267,16 +267,17 @@ static int store_fps(pl_ledger *l, const char *id, const char *scheme, json_t *f
 		error = PL_OK; /* not a fingerprint set: exact matches only */
 		goto done;
 	}
-	if (sqlite3_prepare_v2(l->db, "INSERT INTO work_fps(work, scheme, data) VALUES(?,?,?)", -1,
-	                       &st, NULL) != SQLITE_OK) {
-		error = pl_ledger__db_error(l->db, "work_fps");
+	if (sqlite3_prepare_v2(pl_ledger__db(l),
+	                       "INSERT INTO work_fps(work, scheme, data) VALUES(?,?,?)", -1, &st,
+	                       NULL) != SQLITE_OK) {
+		error = pl_ledger__db_error(pl_ledger__db(l), "work_fps");
 		goto done;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, scheme, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, blob.ptr ? blob.ptr : "", (int)blob.len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		error = pl_ledger__db_error(l->db, "work_fps");
+		error = pl_ledger__db_error(pl_ledger__db(l), "work_fps");
 done:
 	sqlite3_finalize(st);
 	pl_buf_free(&blob);
@@ -311,15 +312,15 @@ static int store_spans(pl_ledger *l, const char *id, json_t *sp, json_int_t toke
 		error = PL_OK;
 		goto done;
 	}
-	if (sqlite3_prepare_v2(l->db, "INSERT INTO work_spans(work, data) VALUES(?,?)", -1, &st,
-	                       NULL) != SQLITE_OK) {
-		error = pl_ledger__db_error(l->db, "work_spans");
+	if (sqlite3_prepare_v2(pl_ledger__db(l), "INSERT INTO work_spans(work, data) VALUES(?,?)",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		error = pl_ledger__db_error(pl_ledger__db(l), "work_spans");
 		goto done;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, blob.ptr ? blob.ptr : "", (int)blob.len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		error = pl_ledger__db_error(l->db, "work_spans");
+		error = pl_ledger__db_error(pl_ledger__db(l), "work_spans");
 done:
 	sqlite3_finalize(st);
 	pl_buf_free(&blob);
@@ -339,12 +340,12 @@ static int index_work(pl_ledger *l, uint64_t seq, const pl_entry *e)
 	id = name + 5;
 	creators = json_dumps(json_object_get(pred, "creators"), JSON_COMPACT | JSON_ENCODE_ANY);
 	if (sqlite3_prepare_v2(
-	        l->db,
+	        pl_ledger__db(l),
 	        "INSERT OR IGNORE INTO works(id, seq, title, holder, terms, creators,"
 	        " normalized_sha256, tokens, created, nfp, nrfp)"
 	        " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
 	        -1, &st, NULL) != SQLITE_OK) {
-		error = pl_ledger__db_error(l->db, "works");
+		error = pl_ledger__db_error(pl_ledger__db(l), "works");
 		goto done;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -367,10 +368,10 @@ static int index_work(pl_ledger *l, uint64_t seq, const pl_entry *e)
 	                   json_integer_value(json_object_get(
 	                       json_object_get(pred, "robust_fingerprint"), "count")));
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		error = pl_ledger__db_error(l->db, "works");
+		error = pl_ledger__db_error(pl_ledger__db(l), "works");
 		goto done;
 	}
-	if (sqlite3_changes(l->db) == 0)
+	if (sqlite3_changes(pl_ledger__db(l)) == 0)
 		goto done; /* the same work twice: the first registration stands */
 	if ((error = store_fps(l, id, SCHEME_DEFAULT, json_object_get(pred, "fingerprint"))) < 0 ||
 	    (error = store_fps(l, id, SCHEME_ROBUST, json_object_get(pred, "robust_fingerprint"))) <
@@ -417,13 +418,13 @@ static int each_work(pl_ledger *l, const char *id, pl_work_fn fn, void *ctx)
 	sqlite3_stmt *st = NULL;
 	int rc, error = PL_OK, n = 0;
 	if (sqlite3_prepare_v2(
-	        l->db,
+	        pl_ledger__db(l),
 	        "SELECT id, title, holder, terms, creators, normalized_sha256, created,"
 	        " seq, tokens, nfp, nrfp, (SELECT length(data) FROM work_spans"
 	        " WHERE work = works.id) FROM works WHERE (?1 IS NULL OR id = ?1)"
 	        " ORDER BY seq",
 	        -1, &st, NULL) != SQLITE_OK)
-		return pl_ledger__db_error(l->db, "works");
+		return pl_ledger__db_error(pl_ledger__db(l), "works");
 	if (id)
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -465,7 +466,8 @@ uint64_t pl_registry_count(pl_ledger *l)
 {
 	sqlite3_stmt *st = NULL;
 	uint64_t n = 0;
-	if (sqlite3_prepare_v2(l->db, "SELECT count(*) FROM works", -1, &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(pl_ledger__db(l), "SELECT count(*) FROM works", -1, &st, NULL) ==
+	        SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -478,15 +480,15 @@ static int load_spans(void *ctx, pl_buf *out, const pl_match_work *w)
 	pl_ledger *l = ctx;
 	sqlite3_stmt *st = NULL;
 	int rc, error = PL_OK;
-	if (sqlite3_prepare_v2(l->db, "SELECT data FROM work_spans WHERE work = ?", -1, &st,
-	                       NULL) != SQLITE_OK)
-		return pl_ledger__db_error(l->db, "work_spans");
+	if (sqlite3_prepare_v2(pl_ledger__db(l), "SELECT data FROM work_spans WHERE work = ?", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return pl_ledger__db_error(pl_ledger__db(l), "work_spans");
 	sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		error = pl_buf_put(out, sqlite3_column_blob(st, 0),
 		                   (size_t)sqlite3_column_bytes(st, 0));
 	else if (rc != SQLITE_DONE)
-		error = pl_ledger__db_error(l->db, "work_spans");
+		error = pl_ledger__db_error(pl_ledger__db(l), "work_spans");
 	sqlite3_finalize(st);
 	return error;
 }
@@ -503,14 +505,15 @@ int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
 	 * key: sorting the blobs with the rows would copy them through a temporary
 	 * file. length() reads a blob's size from its header, not its pages: the
 	 * span hashes themselves are read only for works that records hit. */
-	if (sqlite3_prepare_v2(l->db,
+	if (sqlite3_prepare_v2(pl_ledger__db(l),
 	                       "SELECT id, normalized_sha256, tokens,"
 	                       " (SELECT length(data) FROM work_spans s WHERE s.work = w.id)"
 	                       " FROM works w ORDER BY seq",
 	                       -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(l->db, "SELECT data FROM work_fps WHERE work = ? AND scheme = ?", -1,
-	                       &fp, NULL) != SQLITE_OK) {
-		error = pl_ledger__db_error(l->db, "works");
+	    sqlite3_prepare_v2(pl_ledger__db(l),
+	                       "SELECT data FROM work_fps WHERE work = ? AND scheme = ?", -1, &fp,
+	                       NULL) != SQLITE_OK) {
+		error = pl_ledger__db_error(pl_ledger__db(l), "works");
 		goto done;
 	}
 	sqlite3_bind_text(fp, 2, robust ? SCHEME_ROBUST : SCHEME_DEFAULT, -1, SQLITE_STATIC);
@@ -537,7 +540,7 @@ int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
 		if ((frc = sqlite3_step(fp)) == SQLITE_DONE)
 			continue; /* no fingerprints in this scheme: not matched */
 		if (frc != SQLITE_ROW) {
-			error = pl_ledger__db_error(l->db, "work_fps");
+			error = pl_ledger__db_error(pl_ledger__db(l), "work_fps");
 			goto done;
 		}
 		if ((error = pl_matcher_add(m, &w, sqlite3_column_blob(fp, 0),
@@ -545,7 +548,7 @@ int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
 			goto done;
 	}
 	if (rc != SQLITE_DONE) {
-		error = pl_ledger__db_error(l->db, "works");
+		error = pl_ledger__db_error(pl_ledger__db(l), "works");
 		goto done;
 	}
 	pl_matcher_set_spans(m, load_spans, l);

@@ -1,13 +1,13 @@
 /*
- * rules_internal.h - the rule engine (rules.c) over an abstract source of
+ * pl_rules_engine.h - the rule engine (rules.c) over an abstract source of
  * earlier entries, so that append (the index, authenticated against the
  * signed subject index), verify (every entry, in memory) and verify-bundle
  * (the bundle's entries and proofs) apply exactly the same rules.
  */
-#ifndef PL_RULES_INTERNAL_H
-#define PL_RULES_INTERNAL_H
+#ifndef PL_RULES_ENGINE_H
+#define PL_RULES_ENGINE_H
 
-#include "ledger_internal.h"
+#include "pl_index.h"
 #include "pl_rules.h"
 #include "pl_subjects.h"
 
@@ -89,38 +89,5 @@ int pl_rules_check_time(const char *created, const char *prev, int64_t append_ti
 
 /* Parse "YYYY-MM-DDTHH:MM:SSZ" into unix seconds; PL_EINVALID otherwise. */
 int pl_rules_parse_time(int64_t *out, const char *s);
-
-/* ---- a validation session over the ledger (logsess.c) ------------------ */
-
-/* PL_OK when commit id carries an SSHSIG by the operator key, else
- * PL_EVERIFY naming the commit. */
-int pl_lsess__verify_commit(pl_ledger *l, const git_oid *id);
-/* The subject index root signed in commit c's `subjects` note, which must be
- * for l's origin and size (PL_EVERIFY otherwise). */
-int pl_lsess__subjects_root(pl_ledger *l, unsigned char root[PL_HASH_LEN], const git_commit *c,
-                            uint64_t size);
-/* A session over the state at commit base (size entries; base NULL: the
- * empty ledger). base's signature and subjects note are checked first. */
-int pl_lsess__open(pl_lsess **out, pl_ledger *l, const git_oid *base, uint64_t size);
-void pl_lsess__free(pl_lsess *s); /* NULL-safe */
-const pl_rsrc *pl_lsess__src(pl_lsess *s);
-/* Its subject index (the index's, checked against the signed root). */
-pl_smap *pl_lsess__smap(pl_lsess *s);
-/* The author time of the base commit (0 for the empty ledger). */
-int64_t pl_lsess__base_time(const pl_lsess *s);
-/* After an append: the base is now commit (size entries); what the session
- * added stays (it is in the index and in git now). */
-int pl_lsess__rebase(pl_lsess *s, const git_oid *commit, uint64_t size);
-/* The rules and the DSSE signature of entry e at seq (v: pl_verdict_clear). */
-int pl_lsess__check(pl_lsess *s, pl_verdict *v, uint64_t seq, const pl_entry *e);
-int pl_lsess__key_state(pl_lsess *s, pl_keystate *out, const char *keyid, uint64_t seq);
-/* Add an accepted entry (its fact and its edges). */
-int pl_lsess__add(pl_lsess *s, uint64_t seq, const pl_entry *e,
-                  const unsigned char leaf[PL_HASH_LEN]);
-/* The subject index root with everything added. */
-int pl_lsess__root(pl_lsess *s, unsigned char root[PL_HASH_LEN]);
-/* Write what was added to the index's subjects and smt tables (in the
- * caller's transaction). */
-int pl_lsess__flush(pl_lsess *s);
 
 #endif
