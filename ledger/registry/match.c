@@ -193,8 +193,10 @@ static int build_table(pl_matcher *m)
 	for (size_t p = 0; p < np; p++) {
 		size_t b0 = p * sub, e0 = pstart[p], ne = pstart[p + 1] - e0;
 		uint32_t at = (uint32_t)e0;
-		memcpy(run, m->table + e0, ne * sizeof(*run));
-		memcpy(rsub, subof + e0, ne * sizeof(*rsub));
+		if (ne) { /* with no fingerprints at all, table and run are NULL */
+			memcpy(run, m->table + e0, ne * sizeof(*run));
+			memcpy(rsub, subof + e0, ne * sizeof(*rsub));
+		}
 		for (size_t e = 0; e < ne; e++)
 			m->bucket[b0 + rsub[e] + 1]++;
 		for (size_t b = 0; b < sub; b++) { /* counts to starts */
