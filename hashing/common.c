@@ -342,9 +342,7 @@ done:
 	return error;
 }
 
-/* The length of the valid UTF-8 sequence at p (of at most n bytes) and its
- * code point in *cp; 0 when p does not start one. */
-static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+size_t pl_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
 {
 	size_t len;
 	uint32_t c;
@@ -397,7 +395,8 @@ int pl_buf_put_escaped(pl_buf *out, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		if (p[i] >= 0x80 && (k = utf8_seq(p + i, len - i, &cp)) > 0 && !shown_escaped(cp)) {
+		if (p[i] >= 0x80 && (k = pl_utf8_seq(p + i, len - i, &cp)) > 0 &&
+		    !shown_escaped(cp)) {
 			i += k;
 			continue;
 		}

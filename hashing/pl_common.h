@@ -80,6 +80,11 @@ void pl_buf_free(pl_buf *b); /* NULL-safe */
  * name in a message) stays as it is. PL_ENOMEM on failure. */
 int pl_buf_put_escaped(pl_buf *out, const char *s, size_t len);
 
+/* The length of the well-formed UTF-8 sequence at p (of at most n bytes),
+ * its code point in *cp; 0 when p does not start one (overlong forms,
+ * surrogates and code points past U+10FFFF are not well formed). */
+size_t pl_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp);
+
 /* Lowercase hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void pl_hex(char *out, const unsigned char *in, size_t n);
 /* Decode exactly n bytes of hex (either case); PL_EINVALID otherwise. */

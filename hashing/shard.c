@@ -866,21 +866,9 @@ void pl_shard_free(pl_shard *s)
  * to show as is, or 0. */
 static size_t utf8_shown(const unsigned char *p, size_t n)
 {
-	size_t len;
 	uint32_t c;
-	if (p[0] < 0xc2 || p[0] > 0xf4)
-		return 0;
-	len = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
-	if (n < len)
-		return 0;
-	c = p[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
+	size_t len = pl_utf8_seq(p, n, &c);
+	if (!len)
 		return 0;
 	/* C1 controls; bidirectional embeddings, overrides and isolates. */
 	if (c < 0xa0 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
