@@ -26,6 +26,12 @@ int pl_json_canonical(pl_buf *out, const json_t *v);
  * the message ("entry 12", "bundle.json"). */
 int pl_json_parse(json_t **out, const char *data, size_t len, const char *what);
 
+/* o[k] when it is a string, else NULL (o may be NULL or not an object). */
+static inline const char *pl_json_str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
 /* Append PAE(type, payload) = "DSSEv1 <len(type)> <type> <len(payload)> <payload>". */
 int pl_dsse_pae(pl_buf *out, const char *type, const void *payload, size_t len);
 

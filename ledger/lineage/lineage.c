@@ -1,6 +1,6 @@
 /*
  * lineage.c - a model's lineage (base models, datasets, works, attestations)
- * and the policy findings of SPEC §6.7, from the lineage index tables.
+ * from the lineage index tables; the policy findings (SPEC §6.7) are policy.c.
  *
  * Everything is looked up by indexed seq or name; what is loaded once is
  * cached in a context, so `verify --policy` over the whole ledger costs one
@@ -12,23 +12,12 @@
 
 #include "lineage_internal.h"
 
-typedef struct {
-	pl_ledger *l;
-	json_t *models;   /* "seq" -> MODEL (public fields) */
-	json_t *inputs;   /* "seq" -> {"datasets": [seq], "bases": [seq]} */
-	json_t *datasets; /* "seq" -> DATASET */
-	json_t *works;    /* "W..." -> WORK */
-	json_t *atts;     /* "seq" of the subject -> [ATTESTATION] */
-	json_t *reserved; /* "seq" of a model -> [dataset names]; null while visiting */
-	sqlite3_stmt *q_inputs, *q_checks, *q_cworks, *q_atts, *q_work, *q_key;
-} lctx;
-
-static void key_of(char key[24], uint64_t seq)
+void pl_lineage__key(char key[24], uint64_t seq)
 {
 	snprintf(key, 24, "%llu", (unsigned long long)seq);
 }
 
-static int ctx_init(lctx *c, pl_ledger *l)
+int pl_lineage__ctx_init(pl_lineage_ctx *c, pl_ledger *l)
 {
 	int error;
 	memset(c, 0, sizeof(*c));
@@ -69,7 +58,7 @@ static int ctx_init(lctx *c, pl_ledger *l)
 	return PL_OK;
 }
 
-static void ctx_free(lctx *c)
+void pl_lineage__ctx_free(pl_lineage_ctx *c)
 {
 	json_decref(c->models);
 	json_decref(c->inputs);
@@ -85,11 +74,6 @@ static void ctx_free(lctx *c)
 	sqlite3_finalize(c->q_key);
 }
 
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static int is_reserved_terms(const char *t)
 {
 	return t && (strcmp(t, "all-rights-reserved") == 0 || strcmp(t, "opt-out") == 0);
@@ -98,8 +82,8 @@ static int is_reserved_terms(const char *t)
 /* "NAME@VERSION" of a model or dataset predicate. */
 static json_t *nv_of(const json_t *pred)
 {
-	return json_sprintf("%s@%s", str(pred, "name") ? str(pred, "name") : "?",
-	                    str(pred, "version") ? str(pred, "version") : "?");
+	return json_sprintf("%s@%s", pl_json_str(pred, "name") ? pl_json_str(pred, "name") : "?",
+	                    pl_json_str(pred, "version") ? pl_json_str(pred, "version") : "?");
 }
 
 /* Copy the listed keys of src into dst, when present. */
@@ -121,11 +105,11 @@ static json_t *ref_names(const json_t *refs)
 }
 
 /* The inputs of model seq: {"datasets": [seq...], "bases": [seq...]} (borrowed). */
-static int inputs_of(lctx *c, json_t **out, uint64_t seq)
+int pl_lineage__inputs(pl_lineage_ctx *c, json_t **out, uint64_t seq)
 {
 	char key[24];
 	json_t *in, *ds, *bs;
-	key_of(key, seq);
+	pl_lineage__key(key, seq);
 	if ((*out = json_object_get(c->inputs, key)) != NULL)
 		return PL_OK;
 	ds = json_array();
@@ -145,7 +129,7 @@ static int inputs_of(lctx *c, json_t **out, uint64_t seq)
 
 /* The registered name of key keyid as a JSON string; null when the index
  * does not know the key (or the name is not UTF-8, which jansson refuses). */
-static json_t *key_name(lctx *c, const char *keyid)
+static json_t *key_name(pl_lineage_ctx *c, const char *keyid)
 {
 	const char *name;
 	json_t *v;
@@ -159,22 +143,22 @@ static json_t *key_name(lctx *c, const char *keyid)
 }
 
 /* A key as JSON output names it: {"keyid", "name"}. */
-static json_t *key_obj(lctx *c, const char *keyid)
+static json_t *key_obj(pl_lineage_ctx *c, const char *keyid)
 {
 	return json_pack("{s:s, s:o}", "keyid", keyid ? keyid : "", "name",
 	                 key_name(c, keyid ? keyid : ""));
 }
 
 /* Replace o's "lab" keyid (copied from a predicate) by its key object. */
-static void lab_obj(lctx *c, json_t *o)
+static void lab_obj(pl_lineage_ctx *c, json_t *o)
 {
-	const char *lab = str(o, "lab");
+	const char *lab = pl_json_str(o, "lab");
 	if (lab)
 		json_object_set_new(o, "lab", key_obj(c, lab));
 }
 
 /* MODEL (borrowed from the cache). */
-static int model_of(lctx *c, json_t **out, uint64_t seq)
+int pl_lineage__model(pl_lineage_ctx *c, json_t **out, uint64_t seq)
 {
 	static const char *const keys[] = {"created",    "lab",      "training_flop",
 	                                   "parameters", "frontier", "hardware",
@@ -185,7 +169,7 @@ static int model_of(lctx *c, json_t **out, uint64_t seq)
 	size_t i;
 	int error;
 
-	key_of(key, seq);
+	pl_lineage__key(key, seq);
 	if ((*out = json_object_get(c->models, key)) != NULL)
 		return PL_OK;
 	if ((error = pl_lineage__row(c->l, &row, seq)) < 0)
@@ -203,7 +187,7 @@ static int model_of(lctx *c, json_t **out, uint64_t seq)
 	weights = json_array();
 	json_array_foreach(json_object_get(row.statement, "subject"), i, s)
 	{
-		const char *n = str(s, "name");
+		const char *n = pl_json_str(s, "name");
 		if (n && strncmp(n, "model:", 6) != 0)
 			json_array_append_new(
 			    weights,
@@ -220,7 +204,7 @@ static int model_of(lctx *c, json_t **out, uint64_t seq)
 }
 
 /* WORK (borrowed from the cache). */
-static int work_of(lctx *c, json_t **out, const char *id)
+static int pl_lineage__work(pl_lineage_ctx *c, json_t **out, const char *id)
 {
 	static const char *const keys[] = {"title", "creators", "holder", "terms", NULL};
 	json_t *w;
@@ -249,14 +233,15 @@ static int work_of(lctx *c, json_t **out, const char *id)
 		json_object_set_new(w, "leaf", json_null());
 		json_object_set_new(w, "registered", json_false());
 	}
-	json_object_set_new(w, "reserved", json_boolean(is_reserved_terms(str(w, "terms"))));
+	json_object_set_new(w, "reserved",
+	                    json_boolean(is_reserved_terms(pl_json_str(w, "terms"))));
 	json_object_set_new(c->works, id, w);
 	*out = w;
 	return PL_OK;
 }
 
 /* DATASET (borrowed from the cache). */
-static int dataset_of(lctx *c, json_t **out, uint64_t seq)
+int pl_lineage__dataset(pl_lineage_ctx *c, json_t **out, uint64_t seq)
 {
 	static const char *const keys[] = {"created", "lab", "sources", "licences", "totals", NULL};
 	pl_lineage_row row;
@@ -266,7 +251,7 @@ static int dataset_of(lctx *c, json_t **out, uint64_t seq)
 	size_t i;
 	int error = PL_OK;
 
-	key_of(key, seq);
+	pl_lineage__key(key, seq);
 	if ((*out = json_object_get(c->datasets, key)) != NULL)
 		return PL_OK;
 	if ((error = pl_lineage__row(c->l, &row, seq)) < 0)
@@ -285,8 +270,8 @@ static int dataset_of(lctx *c, json_t **out, uint64_t seq)
 	digests = json_object();
 	json_array_foreach(json_object_get(row.statement, "subject"), i, subj)
 	{
-		if (str(subj, "name"))
-			json_object_set(digests, str(subj, "name"),
+		if (pl_json_str(subj, "name"))
+			json_object_set(digests, pl_json_str(subj, "name"),
 			                json_object_get(json_object_get(subj, "digest"), "sha256"));
 	}
 	shards = json_array();
@@ -294,7 +279,7 @@ static int dataset_of(lctx *c, json_t **out, uint64_t seq)
 	{
 		static const char *const sk[] = {"records", "tokens",      "bytes",
 		                                 "format",  "compression", NULL};
-		const char *path = str(sh, "path");
+		const char *path = pl_json_str(sh, "path");
 		json_t *o = json_pack("{s:s, s:O}", "path", path ? path : "", "sha256",
 		                      path && json_object_get(digests, path)
 		                          ? json_object_get(digests, path)
@@ -335,8 +320,8 @@ static int dataset_of(lctx *c, json_t **out, uint64_t seq)
 		json_int_t n = sqlite3_column_int64(c->q_cworks, 1);
 		snprintf(id, sizeof(id), "%s", sqlite3_column_text(c->q_cworks, 0));
 		json_array_append_new(works, json_pack("{s:s, s:I}", "work", id, "matches", n));
-		/* work_of runs another query; q_cworks keeps its place */
-		if ((error = work_of(c, &w, id)) == PL_OK &&
+		/* pl_lineage__work runs another query; q_cworks keeps its place */
+		if ((error = pl_lineage__work(c, &w, id)) == PL_OK &&
 		    json_is_true(json_object_get(w, "reserved")))
 			json_array_append_new(reserved, json_string(id));
 	}
@@ -346,14 +331,14 @@ static int dataset_of(lctx *c, json_t **out, uint64_t seq)
 }
 
 /* [ATTESTATION] about subject seq (borrowed from the cache). */
-static int atts_of(lctx *c, json_t **out, uint64_t subject, const char *subject_name)
+int pl_lineage__atts(pl_lineage_ctx *c, json_t **out, uint64_t subject, const char *subject_name)
 {
 	static const char *const skip[] = {"created", "kind", "subject", "issuer_role", NULL};
 	json_t *arr;
 	char key[24];
 	int error = PL_OK;
 
-	key_of(key, subject);
+	pl_lineage__key(key, subject);
 	if ((*out = json_object_get(c->atts, key)) != NULL)
 		return PL_OK;
 	arr = json_array();
@@ -374,8 +359,9 @@ static int atts_of(lctx *c, json_t **out, uint64_t subject, const char *subject_
 		json_t *sref = json_object_get(pred, "subject");
 		a = json_pack(
 		    "{s:I, s:s, s:s?, s:o, s:o, s:s, s:s, s:b, s:o}", "seq", (json_int_t)seq,
-		    "leaf", row.leaf, "kind", str(pred, "kind"), "subject",
-		    pl_lineage__ref(subject, str(sref, "leaf") ? str(sref, "leaf") : "",
+		    "leaf", row.leaf, "kind", pl_json_str(pred, "kind"), "subject",
+		    pl_lineage__ref(subject,
+		                    pl_json_str(sref, "leaf") ? pl_json_str(sref, "leaf") : "",
 		                    subject_name),
 		    "signer", key_obj(c, row.keyid), "issuer_role",
 		    (const char *)sqlite3_column_text(c->q_atts, 1), "created", row.created,
@@ -397,182 +383,9 @@ static int atts_of(lctx *c, json_t **out, uint64_t subject, const char *subject_
 	return error;
 }
 
-json_t *pl_lineage__finding(const char *code, const char *severity, const char *subject_type,
-                            const char *subject, uint64_t seq, const char *fmt, ...)
-{
-	pl_buf msg = PL_BUF_INIT;
-	json_t *f;
-	va_list ap;
-	va_start(ap, fmt);
-	pl_buf_vprintf(&msg, fmt, ap);
-	va_end(ap);
-	f = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "code", code, "severity", severity,
-	              "subject", subject, "subject_type", subject_type, "seq", (json_int_t)seq,
-	              "message", msg.ptr ? msg.ptr : "");
-	pl_buf_free(&msg);
-	return f;
-}
-
-/* The names of the datasets with reserved works in model seq's lineage
- * (borrowed). A model met again while being visited (a cycle, only in a
- * forged ledger) adds nothing. */
-static int reserved_closure(lctx *c, json_t **out, uint64_t seq)
-{
-	json_t *arr, *in, *v, *d, *sub;
-	char key[24];
-	size_t i, j;
-	int error;
-
-	key_of(key, seq);
-	if ((arr = json_object_get(c->reserved, key)) != NULL) {
-		*out = json_is_array(arr) ? arr : NULL;
-		return PL_OK;
-	}
-	json_object_set_new(c->reserved, key, json_null());
-	arr = json_array();
-	if ((error = inputs_of(c, &in, seq)) < 0)
-		goto fail;
-	json_array_foreach(json_object_get(in, "datasets"), i, v)
-	{
-		if ((error = dataset_of(c, &d, (uint64_t)json_integer_value(v))) < 0)
-			goto fail;
-		if (json_array_size(json_object_get(d, "reserved_works")))
-			json_array_append(arr, json_object_get(d, "name"));
-	}
-	json_array_foreach(json_object_get(in, "bases"), i, v)
-	{
-		if ((error = reserved_closure(c, &sub, (uint64_t)json_integer_value(v))) < 0)
-			goto fail;
-		json_array_foreach(sub, j, d)
-		{
-			int dup = 0;
-			json_t *e;
-			size_t k;
-			json_array_foreach(arr, k, e) dup |= json_equal(e, d);
-			if (!dup)
-				json_array_append(arr, d);
-		}
-	}
-	json_object_set_new(c->reserved, key, arr);
-	*out = arr;
-	return PL_OK;
-fail:
-	json_decref(arr);
-	return error;
-}
-
-static int model_findings(lctx *c, json_t *findings, uint64_t seq)
-{
-	json_t *m, *atts, *a, *res;
-	const char *name, *flop;
-	size_t i, nlic = 0, covered = 0, approvals = 0, safe = 0;
-	uint64_t approval = 0;
-	pl_buf maxes = PL_BUF_INIT;
-	int error;
-
-	if ((error = model_of(c, &m, seq)) < 0)
-		return error;
-	name = str(m, "name");
-	flop = str(m, "training_flop");
-	if ((error = atts_of(c, &atts, seq, name)) < 0)
-		return error;
-	json_array_foreach(atts, i, a)
-	{
-		const char *kind = str(a, "kind"), *role = str(a, "issuer_role");
-		if (json_is_true(json_object_get(a, "revoked")) || !kind || !role)
-			continue;
-		if (strcmp(kind, "training-licence") == 0 && strcmp(role, "authority") == 0) {
-			const char *max = str(a, "max_training_flop");
-			nlic++;
-			if (max && flop && pl_lineage_number_cmp(flop, max) <= 0)
-				covered++;
-			pl_buf_printf(&maxes, "%s%s (seq %lld)", maxes.len ? ", " : "",
-			              max ? max : "?",
-			              (long long)json_integer_value(json_object_get(a, "seq")));
-		} else if (strcmp(kind, "deployment-approval") == 0 &&
-		           strcmp(role, "authority") == 0) {
-			if (!approvals++)
-				approval = (uint64_t)json_integer_value(json_object_get(a, "seq"));
-		} else if (strcmp(kind, "evaluation") == 0 && strcmp(role, "evaluator") == 0 &&
-		           json_array_size(json_object_get(a, "dangerous_capabilities")) == 0) {
-			safe++;
-		}
-	}
-	if (json_is_true(json_object_get(m, "frontier")) && nlic == 0)
-		json_array_append_new(
-		    findings, pl_lineage__finding(
-		                  "unlicensed-frontier-model", "error", "model", name, seq,
-		                  "frontier model %s (training_flop %s, parameters %s) has no "
-		                  "unrevoked training-licence from an authority key",
-		                  name, flop, str(m, "parameters")));
-	if (nlic > 0 && covered == 0)
-		json_array_append_new(
-		    findings, pl_lineage__finding("licence-exceeded", "error", "model", name, seq,
-		                                  "model %s: training_flop %s exceeds the "
-		                                  "max_training_flop of every training-licence: %s",
-		                                  name, flop, maxes.ptr));
-	pl_buf_free(&maxes);
-	if (approvals > 0 && safe == 0)
-		json_array_append_new(
-		    findings, pl_lineage__finding(
-		                  "deployment-without-safe-evaluation", "error", "model", name, seq,
-		                  "model %s has a deployment-approval (seq %llu) but no "
-		                  "unrevoked evaluation by an evaluator key that found no "
-		                  "dangerous capability",
-		                  name, (unsigned long long)approval));
-	if ((error = reserved_closure(c, &res, seq)) < 0)
-		return error;
-	if (json_array_size(res)) {
-		pl_buf list = PL_BUF_INIT;
-		json_t *d;
-		json_array_foreach(res, i, d)
-		    pl_buf_printf(&list, "%s%s", i ? ", " : "", json_string_value(d));
-		json_array_append_new(
-		    findings,
-		    pl_lineage__finding(
-		        "model-reserved-works", "warning", "model", name, seq,
-		        "model %s: its lineage contains %s %s, whose check found works "
-		        "under all-rights-reserved or opt-out terms",
-		        name, json_array_size(res) == 1 ? "dataset" : "datasets", list.ptr));
-		pl_buf_free(&list);
-	}
-	return PL_OK;
-}
-
-static int dataset_findings(lctx *c, json_t *findings, uint64_t seq)
-{
-	json_t *d, *id;
-	const char *name;
-	size_t i;
-	int error;
-
-	if ((error = dataset_of(c, &d, seq)) < 0)
-		return error;
-	name = str(d, "name");
-	if (json_array_size(json_object_get(d, "reserved_works"))) {
-		pl_buf list = PL_BUF_INIT;
-		json_array_foreach(json_object_get(d, "reserved_works"), i, id)
-		{
-			json_t *w = json_object_get(c->works, json_string_value(id));
-			pl_buf_printf(&list, "%s%s \"%s\" (%s, %s)", i ? ", " : "",
-			              json_string_value(id), str(w, "title") ? str(w, "title") : "",
-			              str(w, "holder") ? str(w, "holder") : "?",
-			              str(w, "terms") ? str(w, "terms") : "?");
-		}
-		json_array_append_new(
-		    findings,
-		    pl_lineage__finding("dataset-reserved-works", "warning", "dataset", name, seq,
-		                        "dataset %s: its check found works under "
-		                        "all-rights-reserved or opt-out terms: %s",
-		                        name, list.ptr));
-		pl_buf_free(&list);
-	}
-	return pl_lineage__sketch_findings(c->l, findings, seq, name);
-}
-
 int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version)
 {
-	lctx c;
+	pl_lineage_ctx c;
 	json_t *doc = NULL, *order = json_array(), *bases = json_array(), *dsl = json_array(),
 	       *worksl = json_array(), *attl = json_array(), *findings = json_array(),
 	       *seen = json_object(), *dseen = json_object(), *v, *m, *in, *d, *w, *atts;
@@ -580,7 +393,7 @@ int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version)
 	size_t i, j;
 	int error;
 
-	if ((error = ctx_init(&c, l)) < 0)
+	if ((error = pl_lineage__ctx_init(&c, l)) < 0)
 		goto done;
 	if ((error = pl_lineage_find(l, &root, "model", name_at_version)) < 0)
 		goto done;
@@ -589,25 +402,27 @@ int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version)
 	for (i = 0; i < json_array_size(order); i++) {
 		uint64_t seq = (uint64_t)json_integer_value(json_array_get(order, i));
 		char key[24];
-		if ((error = model_of(&c, &m, seq)) < 0 || (error = inputs_of(&c, &in, seq)) < 0)
+		if ((error = pl_lineage__model(&c, &m, seq)) < 0 ||
+		    (error = pl_lineage__inputs(&c, &in, seq)) < 0)
 			goto done;
 		if (i > 0)
 			json_array_append(bases, m);
-		key_of(key, seq);
+		pl_lineage__key(key, seq);
 		json_object_set_new(seen, key, json_true());
 		json_array_foreach(json_object_get(in, "datasets"), j, v)
 		{
-			key_of(key, (uint64_t)json_integer_value(v));
+			pl_lineage__key(key, (uint64_t)json_integer_value(v));
 			if (json_object_get(dseen, key))
 				continue;
 			json_object_set_new(dseen, key, json_true());
-			if ((error = dataset_of(&c, &d, (uint64_t)json_integer_value(v))) < 0)
+			if ((error = pl_lineage__dataset(&c, &d, (uint64_t)json_integer_value(v))) <
+			    0)
 				goto done;
 			json_array_append(dsl, d);
 		}
 		json_array_foreach(json_object_get(in, "bases"), j, v)
 		{
-			key_of(key, (uint64_t)json_integer_value(v));
+			pl_lineage__key(key, (uint64_t)json_integer_value(v));
 			if (!json_object_get(seen, key)) {
 				json_object_set_new(seen, key, json_true());
 				json_array_append(order, v);
@@ -621,10 +436,10 @@ int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version)
 		{
 			json_array_foreach(json_object_get(d, "works"), j, ref)
 			{
-				const char *id = str(ref, "work");
+				const char *id = pl_json_str(ref, "work");
 				json_t *entry = json_object_get(wseen, id);
 				if (!entry) {
-					if ((error = work_of(&c, &w, id)) < 0) {
+					if ((error = pl_lineage__work(&c, &w, id)) < 0) {
 						json_decref(wseen);
 						goto done;
 					}
@@ -642,33 +457,34 @@ int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version)
 	/* attestations about every model, then every dataset, of the lineage */
 	json_array_foreach(order, i, v)
 	{
-		if ((error = model_of(&c, &m, (uint64_t)json_integer_value(v))) < 0 ||
-		    (error = atts_of(&c, &atts, (uint64_t)json_integer_value(v), str(m, "name"))) <
-		        0)
+		if ((error = pl_lineage__model(&c, &m, (uint64_t)json_integer_value(v))) < 0 ||
+		    (error = pl_lineage__atts(&c, &atts, (uint64_t)json_integer_value(v),
+		                              pl_json_str(m, "name"))) < 0)
 			goto done;
 		json_array_extend(attl, atts);
 	}
 	json_array_foreach(dsl, i, d)
 	{
-		if ((error =
-		         atts_of(&c, &atts, (uint64_t)json_integer_value(json_object_get(d, "seq")),
-		                 str(d, "name"))) < 0)
+		if ((error = pl_lineage__atts(
+		         &c, &atts, (uint64_t)json_integer_value(json_object_get(d, "seq")),
+		         pl_json_str(d, "name"))) < 0)
 			goto done;
 		json_array_extend(attl, atts);
 	}
 	json_array_foreach(order, i, v)
 	{
-		if ((error = model_findings(&c, findings, (uint64_t)json_integer_value(v))) < 0)
+		if ((error = pl_lineage__model_findings(&c, findings,
+		                                        (uint64_t)json_integer_value(v))) < 0)
 			goto done;
 	}
 	json_array_foreach(dsl, i, d)
 	{
-		if ((error = dataset_findings(
+		if ((error = pl_lineage__dataset_findings(
 		         &c, findings, (uint64_t)json_integer_value(json_object_get(d, "seq")))) <
 		    0)
 			goto done;
 	}
-	if ((error = model_of(&c, &m, root)) < 0)
+	if ((error = pl_lineage__model(&c, &m, root)) < 0)
 		goto done;
 	doc =
 	    json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "model", m, "base_models", bases,
@@ -684,7 +500,7 @@ int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version)
 	if (!*out)
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 done:
-	ctx_free(&c);
+	pl_lineage__ctx_free(&c);
 	json_decref(order);
 	json_decref(bases);
 	json_decref(dsl);
@@ -693,38 +509,5 @@ done:
 	json_decref(findings);
 	json_decref(seen);
 	json_decref(dseen);
-	return error;
-}
-
-int pl_lineage_policy(pl_ledger *l, json_t **findings)
-{
-	lctx c;
-	sqlite3_stmt *st = NULL;
-	json_t *f = json_array();
-	int error, rc;
-
-	if ((error = ctx_init(&c, l)) < 0)
-		goto done;
-	if ((error = pl_lineage__prepare(l, &st,
-	                                 "SELECT seq, 'model' FROM models UNION ALL SELECT seq,"
-	                                 " 'dataset' FROM datasets ORDER BY 1")) < 0)
-		goto done;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
-		const char *t = (const char *)sqlite3_column_text(st, 1);
-		if ((error = t[0] == 'm' ? model_findings(&c, f, seq)
-		                         : dataset_findings(&c, f, seq)) < 0)
-			goto done;
-	}
-	if (rc != SQLITE_DONE) {
-		error = pl_ledger__db_error(pl_ledger__db(l), "policy");
-		goto done;
-	}
-	*findings = f;
-	f = NULL;
-done:
-	sqlite3_finalize(st);
-	ctx_free(&c);
-	json_decref(f);
 	return error;
 }

@@ -60,14 +60,9 @@ static int64_t ref_seq(const json_t *ref)
 	                                                        : -1;
 }
 
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static int apply_dataset(pl_ledger *l, uint64_t seq, const pl_entry *e, json_t *pred)
 {
-	const char *name = str(pred, "name"), *version = str(pred, "version");
+	const char *name = pl_json_str(pred, "name"), *version = pl_json_str(pred, "version");
 	int64_t check = ref_seq(json_object_get(pred, "check"));
 	sqlite3_stmt *st = NULL;
 	int error;
@@ -121,7 +116,7 @@ static int apply_check(pl_ledger *l, uint64_t seq, const pl_entry *e, json_t *pr
 		goto done;
 	json_array_foreach(matches, i, m)
 	{
-		if (!(w = str(m, "work")))
+		if (!(w = pl_json_str(m, "work")))
 			continue;
 		v = json_object_get(counts, w);
 		json_object_set_new(counts, w, json_integer(v ? json_integer_value(v) + 1 : 1));
@@ -169,8 +164,9 @@ static int apply_inputs(pl_ledger *l, uint64_t seq, json_t *refs, const char *ki
 
 static int apply_model(pl_ledger *l, uint64_t seq, const pl_entry *e, json_t *pred)
 {
-	const char *name = str(pred, "name"), *version = str(pred, "version");
-	const char *flop = str(pred, "training_flop"), *params = str(pred, "parameters");
+	const char *name = pl_json_str(pred, "name"), *version = pl_json_str(pred, "version");
+	const char *flop = pl_json_str(pred, "training_flop"),
+	           *params = pl_json_str(pred, "parameters");
 	sqlite3_stmt *st = NULL;
 	int error;
 	if (!name || !version || !flop || !params)
@@ -195,7 +191,7 @@ static int apply_model(pl_ledger *l, uint64_t seq, const pl_entry *e, json_t *pr
 
 static int apply_attestation(pl_ledger *l, uint64_t seq, const pl_entry *e, json_t *pred)
 {
-	const char *kind = str(pred, "kind");
+	const char *kind = pl_json_str(pred, "kind");
 	int64_t subject = ref_seq(json_object_get(pred, "subject"));
 	int64_t revokes = ref_seq(json_object_get(pred, "revokes"));
 	pl_buf role = PL_BUF_INIT;

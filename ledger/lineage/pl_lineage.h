@@ -111,6 +111,34 @@ int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_at
  * walk. PL_ENOTFOUND "no model named X@Y". */
 int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version);
 
+/* The rules of SPEC §6.7, in the order a subject's findings list them:
+ * X(code, severity, subject_type, check, summary). This is the one table:
+ * policy.c expands it into the rules it runs (check is its function), the
+ * CLI into the help of lineage and verify. */
+#define PL_POLICY_RULES(X)                                                                         \
+	X("unlicensed-frontier-model", "error", "model", rule_unlicensed_frontier,                 \
+	  "a frontier model with no unrevoked training-licence by an authority")                   \
+	X("licence-exceeded", "error", "model", rule_licence_exceeded,                             \
+	  "training_flop above the max_training_flop of every such licence")                       \
+	X("deployment-without-safe-evaluation", "error", "model", rule_unsafe_deployment,          \
+	  "a deployment-approval without a clean evaluation by an evaluator key")                  \
+	X("model-reserved-works", "warning", "model", rule_model_reserved,                         \
+	  "a dataset of its lineage (through base models) has reserved works")                     \
+	X("dataset-reserved-works", "warning", "dataset", rule_dataset_reserved,                   \
+	  "its checks matched works under all-rights-reserved or opt-out terms")                   \
+	X("dataset-sketch-stale", "warning", "dataset", rule_sketch_stale,                         \
+	  "its sketch probably holds a work registered after its newest check")
+
+typedef struct {
+	const char *code;
+	const char *severity;     /* "error" or "warning" */
+	const char *subject_type; /* "model" or "dataset" */
+	const char *summary;      /* what it finds, one line */
+} pl_policy_rule;
+
+/* Rule i of the table; NULL past its end. */
+const pl_policy_rule *pl_policy_rule_at(size_t i);
+
 /* Every policy finding across the ledger (every model and dataset), as a
  * JSON array of {"code", "severity", "subject", "subject_type", "seq",
  * "message"}, ordered by subject seq. *findings is the caller's. */

@@ -564,9 +564,9 @@ int pl_lineage__sketch_findings(pl_ledger *l, json_t *findings, uint64_t dataset
 		         "dataset %s: its sketch probably holds %s \"%s\", registered after its "
 		         "newest check (seq %lld); the lab must run 'provledger dataset recheck'",
 		         dataset_name, id, (const char *)sqlite3_column_text(st, 1), (long long)nc);
-		json_array_append_new(
-		    findings, pl_lineage__finding("dataset-sketch-stale", "warning", "dataset",
-		                                  dataset_name, dataset_seq, "%s", msg));
+		json_array_append_new(findings,
+		                      pl_lineage__finding("dataset-sketch-stale", dataset_name,
+		                                          dataset_seq, "%s", msg));
 	}
 done:
 	sqlite3_finalize(st);

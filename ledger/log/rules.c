@@ -84,11 +84,6 @@ int pl_rules_describe(pl_buf *out)
 
 /* ---- facts ------------------------------------------------------------------ */
 
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static const char *or_(const char *s, const char *dflt)
 {
 	return s ? s : dflt;
@@ -138,7 +133,7 @@ int pl_fact_from_entry(pl_fact *out, uint64_t seq, const pl_entry *e,
 	if (!out->pred)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	if (strcmp(e->type, "key") == 0) {
-		const char *pub = str(pred, "public_key");
+		const char *pub = pl_json_str(pred, "public_key");
 		pl_buf fp = PL_BUF_INIT;
 		if (pub && pl_key_from_openssh(&out->pub, NULL, pub, strlen(pub)) == PL_OK &&
 		    (error = pl_key_fingerprint(&fp, out->pub)) == PL_OK)
@@ -229,8 +224,8 @@ static int key_state(pl_keystate *out, const pl_rsrc *src, const char *keyid, ui
 		out->registered = 1;
 		out->key_seq = f->seq;
 		out->key = f;
-		snprintf(out->name, sizeof(out->name), "%s", or_(str(f->pred, "name"), ""));
-		snprintf(out->role, sizeof(out->role), "%s", or_(str(f->pred, "role"), ""));
+		snprintf(out->name, sizeof(out->name), "%s", or_(pl_json_str(f->pred, "name"), ""));
+		snprintf(out->role, sizeof(out->role), "%s", or_(pl_json_str(f->pred, "role"), ""));
 		break;
 	}
 	if (!out->registered)
@@ -243,8 +238,8 @@ static int key_state(pl_keystate *out, const pl_rsrc *src, const char *keyid, ui
 		    r->v[i].seq > out->key_seq) {
 			out->revoked_seq = (int64_t)f->seq;
 		} else if (strcmp(r->v[i].label, "grant.key") == 0 &&
-		           strcmp(or_(str(f->pred, "action"), ""), "grant") == 0 &&
-		           strcmp(or_(str(f->pred, "role"), ""), out->role) == 0 &&
+		           strcmp(or_(pl_json_str(f->pred, "action"), ""), "grant") == 0 &&
+		           strcmp(or_(pl_json_str(f->pred, "role"), ""), out->role) == 0 &&
 		           out->grant_seq < 0) {
 			/* in force unless a valid revocation of it precedes seq */
 			int64_t rev = -1;
@@ -268,7 +263,7 @@ static int key_state(pl_keystate *out, const pl_rsrc *src, const char *keyid, ui
 		out->in_force = 1;
 	} else {
 		/* a rotation signed by the old key carries its role over */
-		const char *old = str(out->key->pred, "revokes");
+		const char *old = pl_json_str(out->key->pred, "revokes");
 		if (old && strcmp(out->key->signer, old) == 0 && depth < 8) {
 			pl_keystate o;
 			if ((error = key_state(&o, src, old, out->key_seq, depth + 1)) < 0)
@@ -406,7 +401,7 @@ static int check_ref(const pl_rsrc *src, const pl_fact **out, const json_t *ref,
                      const char *want, const char *what)
 {
 	json_t *s = json_object_get(ref, "seq");
-	const char *leaf = str(ref, "leaf"), *name = str(ref, "name");
+	const char *leaf = pl_json_str(ref, "leaf"), *name = pl_json_str(ref, "name");
 	const pl_fact *f;
 	char hex[65];
 	int error;
@@ -428,8 +423,8 @@ static int check_ref(const pl_rsrc *src, const pl_fact **out, const json_t *ref,
 		           (unsigned long long)f->seq, f->type, want);
 	if (name && (strcmp(f->type, "dataset") == 0 || strcmp(f->type, "model") == 0)) {
 		char nv[300];
-		snprintf(nv, sizeof(nv), "%s@%s", or_(str(f->pred, "name"), "?"),
-		         or_(str(f->pred, "version"), "?"));
+		snprintf(nv, sizeof(nv), "%s@%s", or_(pl_json_str(f->pred, "name"), "?"),
+		         or_(pl_json_str(f->pred, "version"), "?"));
 		if (strcmp(nv, name) != 0)
 			return bad("%s says %s, but seq %llu is %s %s", what, name,
 			           (unsigned long long)f->seq, f->type, nv);
@@ -505,15 +500,15 @@ static int rule_key(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_en
 {
 	json_t *pred = json_object_get(e->statement, "predicate");
 	json_t *subj = json_array_get(json_object_get(e->statement, "subject"), 0);
-	const char *name = str(pred, "name"), *role = str(pred, "role");
-	const char *revokes = str(pred, "revokes"),
-	           *dig = str(json_object_get(subj, "digest"), "sha256");
+	const char *name = pl_json_str(pred, "name"), *role = pl_json_str(pred, "role");
+	const char *revokes = pl_json_str(pred, "revokes"),
+	           *dig = pl_json_str(json_object_get(subj, "digest"), "sha256");
 	char hex[65], sn[PL_SUBJ_MAX];
 	unsigned char raw[32];
 	pl_keystate ks, target;
 	int error;
 
-	if (!name || !role || !str(pred, "public_key") || !self->pub)
+	if (!name || !role || !pl_json_str(pred, "public_key") || !self->pub)
 		return bad("a key entry needs name, role and a valid public_key");
 	if ((error = pl_rules_check_key_name(name)) < 0)
 		return error;
@@ -578,8 +573,8 @@ static int rule_key(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_en
 static int rule_grant(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e)
 {
 	json_t *pred = json_object_get(e->statement, "predicate");
-	const char *action = str(pred, "action"), *key = str(pred, "key"),
-	           *role = str(pred, "role");
+	const char *action = pl_json_str(pred, "action"), *key = pl_json_str(pred, "key"),
+	           *role = pl_json_str(pred, "role");
 	const pl_role_rule *rr = pl_role_find(role);
 	pl_keystate grantee;
 	char sn[PL_SUBJ_MAX];
@@ -618,9 +613,9 @@ static int rule_grant(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 		if ((error = check_ref(src, &g, json_object_get(pred, "grant"), seq, "grant",
 		                       "grant")) < 0)
 			return error;
-		if (strcmp(or_(str(g->pred, "action"), ""), "grant") != 0 ||
-		    strcmp(or_(str(g->pred, "key"), ""), key) != 0 ||
-		    strcmp(or_(str(g->pred, "role"), ""), role) != 0)
+		if (strcmp(or_(pl_json_str(g->pred, "action"), ""), "grant") != 0 ||
+		    strcmp(or_(pl_json_str(g->pred, "key"), ""), key) != 0 ||
+		    strcmp(or_(pl_json_str(g->pred, "role"), ""), role) != 0)
 			return bad("grant (seq %llu) is not a grant of %s to %s",
 			           (unsigned long long)g->seq, role, key);
 		snprintf(gs, sizeof(gs), "seq:%llu", (unsigned long long)g->seq);
@@ -651,7 +646,8 @@ static int rule_grant(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 static int rule_work(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e)
 {
 	json_t *pred = json_object_get(e->statement, "predicate");
-	const char *ns = str(pred, "normalized_sha256"), *terms = str(pred, "terms");
+	const char *ns = pl_json_str(pred, "normalized_sha256"),
+	           *terms = pl_json_str(pred, "terms");
 	json_t *c, *creators = json_object_get(pred, "creators");
 	char want[40], what[64];
 	size_t i;
@@ -659,8 +655,8 @@ static int rule_work(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_e
 
 	if ((error = need_role(v, src, e, seq, "rights-holder", "work register")) < 0)
 		return error;
-	if (!str(pred, "title") || !str(pred, "holder") || !terms || !is_hex(ns, 64) ||
-	    !json_is_integer(json_object_get(pred, "tokens")) ||
+	if (!pl_json_str(pred, "title") || !pl_json_str(pred, "holder") || !terms ||
+	    !is_hex(ns, 64) || !json_is_integer(json_object_get(pred, "tokens")) ||
 	    (creators && !json_is_array(creators)))
 		return bad("a work entry needs title, holder, terms, normalized_sha256 and tokens");
 	json_array_foreach(creators, i, c) if (!json_is_string(c)) return bad("creators are not "
@@ -712,7 +708,7 @@ static int rule_check(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 	{
 		char what[48];
 		snprintf(what, sizeof(what), "match %zu names work", i);
-		if ((error = work_registered(src, str(m, "work"), seq, what)) < 0)
+		if ((error = work_registered(src, pl_json_str(m, "work"), seq, what)) < 0)
 			return error;
 	}
 	if (json_object_get(pred, "dataset")) {
@@ -720,18 +716,18 @@ static int rule_check(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 		if ((error = check_ref(src, &d, json_object_get(pred, "dataset"), seq, "dataset",
 		                       "the recheck's dataset")) < 0)
 			return error;
-		if (strcmp(or_(str(d->pred, "lab"), ""), e->dsse.keyid) != 0)
+		if (strcmp(or_(pl_json_str(d->pred, "lab"), ""), e->dsse.keyid) != 0)
 			return pl_error_set(
 			    PL_EVERIFY,
 			    "a recheck of dataset seq %llu must be signed by its lab %s",
-			    (unsigned long long)d->seq, or_(str(d->pred, "lab"), "?"));
+			    (unsigned long long)d->seq, or_(pl_json_str(d->pred, "lab"), "?"));
 	}
 	return PL_OK;
 }
 
 static int name_version(const json_t *pred, char out[300])
 {
-	const char *n = str(pred, "name"), *ver = str(pred, "version");
+	const char *n = pl_json_str(pred, "name"), *ver = pl_json_str(pred, "version");
 	int error;
 	if ((error = pl_lineage_check_name(n, "name")) < 0 ||
 	    (error = pl_lineage_check_name(ver, "version")) < 0)
@@ -752,9 +748,9 @@ static int rule_dataset(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const p
 		return error;
 	if ((error = name_version(pred, nv)) < 0)
 		return error;
-	if (strcmp(or_(str(pred, "lab"), ""), e->dsse.keyid) != 0)
+	if (strcmp(or_(pl_json_str(pred, "lab"), ""), e->dsse.keyid) != 0)
 		return bad("the dataset's lab %s is not its signer %s",
-		           or_(str(pred, "lab"), "(none)"), e->dsse.keyid);
+		           or_(pl_json_str(pred, "lab"), "(none)"), e->dsse.keyid);
 	snprintf(sn, sizeof(sn), "name:dataset:%s", nv);
 	snprintf(what, sizeof(what), "dataset %s", nv);
 	if ((error = unique(src, sn, "dataset", seq, what)) < 0)
@@ -779,7 +775,8 @@ static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 {
 	json_t *pred = json_object_get(e->statement, "predicate"), *r;
 	json_t *ds = json_object_get(pred, "datasets"), *bs = json_object_get(pred, "base_models");
-	const char *flop = str(pred, "training_flop"), *params = str(pred, "parameters");
+	const char *flop = pl_json_str(pred, "training_flop"),
+	           *params = pl_json_str(pred, "parameters");
 	pl_buf canon = PL_BUF_INIT;
 	char nv[300], sn[PL_SUBJ_MAX], what[320];
 	size_t i;
@@ -789,9 +786,9 @@ static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 		return error;
 	if ((error = name_version(pred, nv)) < 0)
 		return error;
-	if (strcmp(or_(str(pred, "lab"), ""), e->dsse.keyid) != 0)
+	if (strcmp(or_(pl_json_str(pred, "lab"), ""), e->dsse.keyid) != 0)
 		return bad("the model's lab %s is not its signer %s",
-		           or_(str(pred, "lab"), "(none)"), e->dsse.keyid);
+		           or_(pl_json_str(pred, "lab"), "(none)"), e->dsse.keyid);
 	snprintf(sn, sizeof(sn), "name:model:%s", nv);
 	snprintf(what, sizeof(what), "model %s", nv);
 	if ((error = unique(src, sn, "model", seq, what)) < 0)
@@ -811,8 +808,10 @@ static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 		return bad("model %s (training_flop %s, parameters %s) is over the frontier "
 		           "threshold (1e25 FLOP or 1e12 parameters) but says frontier false",
 		           nv, flop, params);
-	if ((str(pred, "started") && pl_rules_check_time(str(pred, "started"), NULL, -1) < 0) ||
-	    (str(pred, "finished") && pl_rules_check_time(str(pred, "finished"), NULL, -1) < 0))
+	if ((pl_json_str(pred, "started") &&
+	     pl_rules_check_time(pl_json_str(pred, "started"), NULL, -1) < 0) ||
+	    (pl_json_str(pred, "finished") &&
+	     pl_rules_check_time(pl_json_str(pred, "finished"), NULL, -1) < 0))
 		return bad("started and finished must be RFC 3339 UTC times");
 	if (!json_is_array(ds) || json_array_size(ds) == 0 || (bs && !json_is_array(bs)))
 		return bad("a model needs at least one dataset reference");
@@ -896,14 +895,14 @@ static int in_lineage(const pl_rsrc *src, int *out, const pl_fact *subject, uint
 
 static int rule_claim(const pl_rsrc *src, uint64_t seq, const json_t *pred, const pl_fact *subject)
 {
-	const char *work = str(pred, "work");
+	const char *work = pl_json_str(pred, "work");
 	json_t *cref = json_object_get(pred, "check"), *dref = json_object_get(pred, "dataset");
 	json_t *match = json_object_get(pred, "match");
 	int error, in = 0;
 
 	if ((error = work_registered(src, work, seq, "the claimed work")) < 0)
 		return error;
-	if (!str(pred, "statement") || !*str(pred, "statement"))
+	if (!pl_json_str(pred, "statement") || !*pl_json_str(pred, "statement"))
 		return bad("a claim needs a statement");
 	if (!cref == !dref)
 		return bad("a claim refers to either a check or a dataset");
@@ -931,10 +930,10 @@ static int rule_claim(const pl_rsrc *src, uint64_t seq, const json_t *pred, cons
 				return bad("match %lld: check %llu has %zu matches",
 				           (long long)json_integer_value(match),
 				           (unsigned long long)c->seq, json_array_size(ms));
-			found = str(m, "work") && strcmp(str(m, "work"), work) == 0;
+			found = pl_json_str(m, "work") && strcmp(pl_json_str(m, "work"), work) == 0;
 		} else {
 			json_array_foreach(ms, i, m) found |=
-			    str(m, "work") && strcmp(str(m, "work"), work) == 0;
+			    pl_json_str(m, "work") && strcmp(pl_json_str(m, "work"), work) == 0;
 		}
 		if (!found)
 			return match ? bad("match %lld of check %llu is not a match of %s",
@@ -957,7 +956,8 @@ static int rule_claim(const pl_rsrc *src, uint64_t seq, const json_t *pred, cons
 static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e)
 {
 	json_t *pred = json_object_get(e->statement, "predicate");
-	const char *kind = str(pred, "kind"), *issuer_role = str(pred, "issuer_role");
+	const char *kind = pl_json_str(pred, "kind"),
+	           *issuer_role = pl_json_str(pred, "issuer_role");
 	const pl_sign_rule *sr = NULL;
 	const pl_fact *subject;
 	char what[64];
@@ -997,24 +997,25 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 		           (unsigned long long)subject->seq, subject->type);
 	if (strcmp(kind, "training-licence") == 0) {
 		pl_buf n = PL_BUF_INIT;
-		const char *max = str(pred, "max_training_flop");
+		const char *max = pl_json_str(pred, "max_training_flop");
 		int ok =
 		    max && pl_lineage_parse_number(&n, max) == PL_OK && strcmp(n.ptr, max) == 0;
 		pl_buf_free(&n);
-		if (!ok || !str(pred, "conditions") || !*str(pred, "conditions"))
+		if (!ok || !pl_json_str(pred, "conditions") || !*pl_json_str(pred, "conditions"))
 			return bad("a training-licence needs a canonical max_training_flop and "
 			           "conditions");
 	} else if (strcmp(kind, "evaluation") == 0) {
 		json_t *res = json_object_get(pred, "results"), *dg, *x;
 		const char *cap;
 		size_t i;
-		if (!str(pred, "suite") || !json_is_object(res) || json_object_size(res) == 0 ||
+		if (!pl_json_str(pred, "suite") || !json_is_object(res) ||
+		    json_object_size(res) == 0 ||
 		    !json_is_array(dg = json_object_get(pred, "dangerous_capabilities")))
 			return bad("an evaluation needs suite, results and dangerous_capabilities");
 		json_object_foreach(
-		    res, cap, x) if (!str(res, cap) ||
-		                     (strcmp(str(res, cap), "pass") != 0 &&
-		                      strcmp(str(res, cap), "fail") !=
+		    res, cap, x) if (!pl_json_str(res, cap) ||
+		                     (strcmp(pl_json_str(res, cap), "pass") != 0 &&
+		                      strcmp(pl_json_str(res, cap), "fail") !=
 		                          0)) return bad("result of '%s' is not pass or fail", cap);
 		json_array_foreach(dg, i, x) if (!json_is_string(x)) return bad(
 		    "dangerous_capabilities are not strings");
@@ -1029,7 +1030,7 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 			int64_t rev;
 			if ((error = check_ref(src, &ev, r, seq, "attestation", "evaluation")) < 0)
 				return error;
-			if (strcmp(or_(str(ev->pred, "kind"), ""), "evaluation") != 0 ||
+			if (strcmp(or_(pl_json_str(ev->pred, "kind"), ""), "evaluation") != 0 ||
 			    json_integer_value(json_object_get(json_object_get(ev->pred, "subject"),
 			                                       "seq")) != (json_int_t)subject->seq)
 				return bad("entry %llu is not an evaluation of the subject",
@@ -1048,7 +1049,7 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 		if ((error = check_ref(src, &a, json_object_get(pred, "revokes"), seq,
 		                       "attestation", "revokes")) < 0)
 			return error;
-		if (strcmp(or_(str(a->pred, "kind"), ""), "revocation") == 0)
+		if (strcmp(or_(pl_json_str(a->pred, "kind"), ""), "revocation") == 0)
 			return bad("entry %llu is a revocation; it cannot be revoked",
 			           (unsigned long long)a->seq);
 		if (strcmp(a->signer, e->dsse.keyid) != 0)
@@ -1103,8 +1104,10 @@ int pl_rules_check(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_ent
 				v->owned = self.pub;
 				self.pub = NULL;
 			}
-			snprintf(v->signer.name, sizeof(v->signer.name), "%s",
-			         or_(str(json_object_get(e->statement, "predicate"), "name"), ""));
+			snprintf(
+			    v->signer.name, sizeof(v->signer.name), "%s",
+			    or_(pl_json_str(json_object_get(e->statement, "predicate"), "name"),
+			        ""));
 		}
 		pl_fact_clear(&self);
 		return error;

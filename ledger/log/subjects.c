@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pl_dsse.h"
 #include "pl_key.h"
 #include "pl_subjects.h"
 
@@ -60,15 +61,10 @@ static int ref_edges(pl_edges *e, const json_t *arr, const char *label)
 	return error;
 }
 
-static const char *str(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 /* "name:<type>:<name>@<version>" */
 static int name_edge(pl_edges *e, const char *type, const json_t *pred)
 {
-	const char *n = str(pred, "name"), *v = str(pred, "version");
+	const char *n = pl_json_str(pred, "name"), *v = pl_json_str(pred, "version");
 	char s[PL_SUBJ_MAX + 8];
 	int len;
 	if (!n || !v)
@@ -86,7 +82,7 @@ int pl_subjects_edges(pl_edges *out, const char *type, const json_t *statement)
 
 	out->n = 0;
 	if (strcmp(type, "key") == 0) {
-		const char *pub = str(pred, "public_key");
+		const char *pub = pl_json_str(pred, "public_key");
 		pl_key *k = NULL;
 		pl_buf fp = PL_BUF_INIT;
 		if (pub && pl_key_from_openssh(&k, NULL, pub, strlen(pub)) == PL_OK &&
@@ -95,15 +91,17 @@ int pl_subjects_edges(pl_edges *out, const char *type, const json_t *statement)
 		pl_key_free(k);
 		pl_buf_free(&fp);
 		pl_error_clear();
-		if (error < 0 ||
-		    (error = edgef(out, "key", "keyname:%s%s", str(pred, "name"), NULL)) < 0)
+		if (error < 0 || (error = edgef(out, "key", "keyname:%s%s",
+		                                pl_json_str(pred, "name"), NULL)) < 0)
 			return error;
-		if (str(pred, "revokes"))
-			error = edgef(out, "key.revokes", "key:%s%s", str(pred, "revokes"), NULL);
+		if (pl_json_str(pred, "revokes"))
+			error = edgef(out, "key.revokes", "key:%s%s", pl_json_str(pred, "revokes"),
+			              NULL);
 		return error;
 	}
 	if (strcmp(type, "grant") == 0) {
-		if ((error = edgef(out, "grant.key", "key:%s%s", str(pred, "key"), NULL)) < 0)
+		if ((error = edgef(out, "grant.key", "key:%s%s", pl_json_str(pred, "key"), NULL)) <
+		    0)
 			return error;
 		return ref_edge(out, json_object_get(pred, "grant"), "grant.grant");
 	}
@@ -119,8 +117,8 @@ int pl_subjects_edges(pl_edges *out, const char *type, const json_t *statement)
 		json_t *m;
 		json_array_foreach(json_object_get(pred, "matches"), i, m)
 		{
-			if ((error = edgef(out, "check.matches", "work:%s%s", str(m, "work"),
-			                   NULL)) < 0)
+			if ((error = edgef(out, "check.matches", "work:%s%s",
+			                   pl_json_str(m, "work"), NULL)) < 0)
 				return error;
 		}
 		return ref_edge(out, json_object_get(pred, "dataset"), "check.dataset");
@@ -149,9 +147,9 @@ int pl_subjects_edges(pl_edges *out, const char *type, const json_t *statement)
 		    (error = ref_edge(out, json_object_get(pred, "revokes"),
 		                      "attestation.revokes")) < 0)
 			return error;
-		if (str(pred, "work"))
-			error =
-			    edgef(out, "attestation.work", "work:%s%s", str(pred, "work"), NULL);
+		if (pl_json_str(pred, "work"))
+			error = edgef(out, "attestation.work", "work:%s%s",
+			              pl_json_str(pred, "work"), NULL);
 		return error;
 	}
 	return PL_OK;

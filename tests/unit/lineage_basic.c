@@ -142,6 +142,33 @@ PL_TEST(lineage, name_at_version)
 	pl_buf_free(&v);
 }
 
+PL_TEST(lineage, policy_rule_table)
+{
+	static const char *const codes[] = {"unlicensed-frontier-model",
+	                                    "licence-exceeded",
+	                                    "deployment-without-safe-evaluation",
+	                                    "model-reserved-works",
+	                                    "dataset-reserved-works",
+	                                    "dataset-sketch-stale"};
+	size_t n = 0;
+	for (; pl_policy_rule_at(n); n++) {
+		const pl_policy_rule *r = pl_policy_rule_at(n);
+		CHECK(n < sizeof(codes) / sizeof(codes[0]));
+		if (n < sizeof(codes) / sizeof(codes[0]))
+			CHECK_STR(r->code, codes[n]);
+		CHECK(strcmp(r->severity, "error") == 0 || strcmp(r->severity, "warning") == 0);
+		CHECK(strcmp(r->subject_type, "model") == 0 ||
+		      strcmp(r->subject_type, "dataset") == 0);
+		CHECK(strlen(r->summary) > 0 && strlen(r->summary) <= 72);
+		CHECK(strchr(r->summary, '\n') == NULL);
+		for (size_t j = 0; j < n; j++)
+			CHECK(strcmp(pl_policy_rule_at(j)->code, r->code) != 0);
+	}
+	CHECK_EQ_INT(n, sizeof(codes) / sizeof(codes[0]));
+	CHECK(pl_policy_rule_at(n) == NULL);
+	CHECK(pl_policy_rule_at((size_t)-1) == NULL);
+}
+
 /* A ledger with a lab, an authority, an evaluator and a rights holder, a
  * work under all-rights-reserved and a dataset whose check matched it. */
 typedef struct {
@@ -344,6 +371,26 @@ PL_TEST(lineage, findings_and_reindex)
 	}
 	CHECK_OK(pl_lineage_policy(f.l, &pol));
 	CHECK_EQ_INT(json_array_size(pol), 4);
+	{
+		/* every finding carries its rule's severity and subject type */
+		json_t *fv;
+		size_t fi;
+		json_array_foreach(pol, fi, fv)
+		{
+			const pl_policy_rule *r = NULL;
+			for (size_t i = 0; pl_policy_rule_at(i); i++)
+				if (strcmp(pl_policy_rule_at(i)->code,
+				           json_string_value(json_object_get(fv, "code"))) == 0)
+					r = pl_policy_rule_at(i);
+			CHECK(r != NULL);
+			if (r) {
+				CHECK_STR(json_string_value(json_object_get(fv, "severity")),
+				          r->severity);
+				CHECK_STR(json_string_value(json_object_get(fv, "subject_type")),
+				          r->subject_type);
+			}
+		}
+	}
 	CHECK_ERR(pl_lineage_get(&doc2, f.l, "web@1"), PL_ENOTFOUND);
 	/* reindex rebuilds the same answer from git */
 	pl_ledger_free(f.l);

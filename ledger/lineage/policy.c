@@ -1,0 +1,338 @@
+/*
+ * policy.c - the policy findings of SPEC §6.7: one table of rules
+ * (PL_POLICY_RULES in pl_lineage.h), each a code, a severity, the type of
+ * subject it judges and the function that judges one subject.
+ *
+ * Findings are computed from the lineage index, never stored; lineage.c's
+ * context caches what the rules read, so `verify --policy` over the whole
+ * ledger reads every model and dataset once.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lineage_internal.h"
+
+/* A rule judges one subject (a MODEL or DATASET from the context's cache)
+ * and appends its findings. */
+typedef int (*rule_fn)(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *subject);
+
+static int rule_unlicensed_frontier(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_licence_exceeded(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_unsafe_deployment(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_model_reserved(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_dataset_reserved(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_sketch_stale(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+
+static const struct {
+	pl_policy_rule rule;
+	rule_fn check;
+} rules[] = {
+#define PL_RULE_ROW(code, severity, subject_type, check, summary)                                  \
+	{{code, severity, subject_type, summary}, check},
+    PL_POLICY_RULES(PL_RULE_ROW)
+#undef PL_RULE_ROW
+};
+
+#define NRULES (sizeof(rules) / sizeof(rules[0]))
+
+const pl_policy_rule *pl_policy_rule_at(size_t i)
+{
+	return i < NRULES ? &rules[i].rule : NULL;
+}
+
+json_t *pl_lineage__finding(const char *code, const char *subject, uint64_t seq, const char *fmt,
+                            ...)
+{
+	const pl_policy_rule *r = NULL;
+	pl_buf msg = PL_BUF_INIT;
+	json_t *f;
+	va_list ap;
+	for (size_t i = 0; i < NRULES && !r; i++)
+		if (strcmp(rules[i].rule.code, code) == 0)
+			r = &rules[i].rule;
+	if (!r)
+		return NULL;
+	va_start(ap, fmt);
+	pl_buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	f = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "code", r->code, "severity", r->severity,
+	              "subject", subject, "subject_type", r->subject_type, "seq", (json_int_t)seq,
+	              "message", msg.ptr ? msg.ptr : "");
+	pl_buf_free(&msg);
+	return f;
+}
+
+/* Run every rule of subject_type on subject seq, in table order. */
+static int judge(pl_lineage_ctx *c, json_t *findings, const char *subject_type, uint64_t seq,
+                 json_t *subject)
+{
+	int error;
+	for (size_t i = 0; i < NRULES; i++)
+		if (strcmp(rules[i].rule.subject_type, subject_type) == 0 &&
+		    (error = rules[i].check(c, findings, seq, subject)) < 0)
+			return error;
+	return PL_OK;
+}
+
+int pl_lineage__model_findings(pl_lineage_ctx *c, json_t *findings, uint64_t seq)
+{
+	json_t *m;
+	int error;
+	if ((error = pl_lineage__model(c, &m, seq)) < 0)
+		return error;
+	return judge(c, findings, "model", seq, m);
+}
+
+int pl_lineage__dataset_findings(pl_lineage_ctx *c, json_t *findings, uint64_t seq)
+{
+	json_t *d;
+	int error;
+	if ((error = pl_lineage__dataset(c, &d, seq)) < 0)
+		return error;
+	return judge(c, findings, "dataset", seq, d);
+}
+
+/* ---- the model rules ---------------------------------------------------- */
+
+/* What a model's unrevoked attestations establish, for the rules below. */
+typedef struct {
+	size_t licences;   /* training-licences by an authority key */
+	size_t covering;   /* ... whose max_training_flop covers training_flop */
+	size_t approvals;  /* deployment-approvals by an authority key */
+	uint64_t approval; /* the first of them */
+	size_t clean;      /* evaluations by an evaluator key, no dangerous capability */
+	pl_buf maxes;      /* "MAX (seq N), ..." of the licences */
+} model_facts;
+
+static int facts_of(pl_lineage_ctx *c, model_facts *f, uint64_t seq, json_t *m)
+{
+	const char *flop = pl_json_str(m, "training_flop");
+	json_t *atts, *a;
+	size_t i;
+	int error;
+
+	memset(f, 0, sizeof(*f));
+	if ((error = pl_lineage__atts(c, &atts, seq, pl_json_str(m, "name"))) < 0)
+		return error;
+	json_array_foreach(atts, i, a)
+	{
+		const char *kind = pl_json_str(a, "kind"), *role = pl_json_str(a, "issuer_role");
+		if (json_is_true(json_object_get(a, "revoked")) || !kind || !role)
+			continue;
+		if (strcmp(kind, "training-licence") == 0 && strcmp(role, "authority") == 0) {
+			const char *max = pl_json_str(a, "max_training_flop");
+			f->licences++;
+			if (max && flop && pl_lineage_number_cmp(flop, max) <= 0)
+				f->covering++;
+			pl_buf_printf(&f->maxes, "%s%s (seq %lld)", f->maxes.len ? ", " : "",
+			              max ? max : "?",
+			              (long long)json_integer_value(json_object_get(a, "seq")));
+		} else if (strcmp(kind, "deployment-approval") == 0 &&
+		           strcmp(role, "authority") == 0) {
+			if (!f->approvals++)
+				f->approval =
+				    (uint64_t)json_integer_value(json_object_get(a, "seq"));
+		} else if (strcmp(kind, "evaluation") == 0 && strcmp(role, "evaluator") == 0 &&
+		           json_array_size(json_object_get(a, "dangerous_capabilities")) == 0) {
+			f->clean++;
+		}
+	}
+	return PL_OK;
+}
+
+static int rule_unlicensed_frontier(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)
+{
+	const char *name = pl_json_str(m, "name");
+	model_facts f;
+	int error;
+	if (!json_is_true(json_object_get(m, "frontier")))
+		return PL_OK;
+	if ((error = facts_of(c, &f, seq, m)) < 0)
+		return error;
+	if (f.licences == 0)
+		json_array_append_new(
+		    findings,
+		    pl_lineage__finding(
+		        "unlicensed-frontier-model", name, seq,
+		        "frontier model %s (training_flop %s, parameters %s) has no "
+		        "unrevoked training-licence from an authority key",
+		        name, pl_json_str(m, "training_flop"), pl_json_str(m, "parameters")));
+	pl_buf_free(&f.maxes);
+	return PL_OK;
+}
+
+static int rule_licence_exceeded(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)
+{
+	const char *name = pl_json_str(m, "name");
+	model_facts f;
+	int error;
+	if ((error = facts_of(c, &f, seq, m)) < 0)
+		return error;
+	if (f.licences > 0 && f.covering == 0)
+		json_array_append_new(
+		    findings,
+		    pl_lineage__finding("licence-exceeded", name, seq,
+		                        "model %s: training_flop %s exceeds the "
+		                        "max_training_flop of every training-licence: %s",
+		                        name, pl_json_str(m, "training_flop"), f.maxes.ptr));
+	pl_buf_free(&f.maxes);
+	return PL_OK;
+}
+
+static int rule_unsafe_deployment(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)
+{
+	const char *name = pl_json_str(m, "name");
+	model_facts f;
+	int error;
+	if ((error = facts_of(c, &f, seq, m)) < 0)
+		return error;
+	if (f.approvals > 0 && f.clean == 0)
+		json_array_append_new(
+		    findings,
+		    pl_lineage__finding("deployment-without-safe-evaluation", name, seq,
+		                        "model %s has a deployment-approval (seq %llu) but no "
+		                        "unrevoked evaluation by an evaluator key that found no "
+		                        "dangerous capability",
+		                        name, (unsigned long long)f.approval));
+	pl_buf_free(&f.maxes);
+	return PL_OK;
+}
+
+/* The names of the datasets with reserved works in model seq's lineage
+ * (borrowed). A model met again while being visited (a cycle, only in a
+ * forged ledger) adds nothing. */
+static int reserved_closure(pl_lineage_ctx *c, json_t **out, uint64_t seq)
+{
+	json_t *arr, *in, *v, *d, *sub;
+	char key[24];
+	size_t i, j;
+	int error;
+
+	pl_lineage__key(key, seq);
+	if ((arr = json_object_get(c->reserved, key)) != NULL) {
+		*out = json_is_array(arr) ? arr : NULL;
+		return PL_OK;
+	}
+	json_object_set_new(c->reserved, key, json_null());
+	arr = json_array();
+	if ((error = pl_lineage__inputs(c, &in, seq)) < 0)
+		goto fail;
+	json_array_foreach(json_object_get(in, "datasets"), i, v)
+	{
+		if ((error = pl_lineage__dataset(c, &d, (uint64_t)json_integer_value(v))) < 0)
+			goto fail;
+		if (json_array_size(json_object_get(d, "reserved_works")))
+			json_array_append(arr, json_object_get(d, "name"));
+	}
+	json_array_foreach(json_object_get(in, "bases"), i, v)
+	{
+		if ((error = reserved_closure(c, &sub, (uint64_t)json_integer_value(v))) < 0)
+			goto fail;
+		json_array_foreach(sub, j, d)
+		{
+			int dup = 0;
+			json_t *e;
+			size_t k;
+			json_array_foreach(arr, k, e) dup |= json_equal(e, d);
+			if (!dup)
+				json_array_append(arr, d);
+		}
+	}
+	json_object_set_new(c->reserved, key, arr);
+	*out = arr;
+	return PL_OK;
+fail:
+	json_decref(arr);
+	return error;
+}
+
+static int rule_model_reserved(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)
+{
+	const char *name = pl_json_str(m, "name");
+	json_t *res, *d;
+	pl_buf list = PL_BUF_INIT;
+	size_t i;
+	int error;
+	if ((error = reserved_closure(c, &res, seq)) < 0)
+		return error;
+	if (!json_array_size(res))
+		return PL_OK;
+	json_array_foreach(res, i, d)
+	    pl_buf_printf(&list, "%s%s", i ? ", " : "", json_string_value(d));
+	json_array_append_new(
+	    findings, pl_lineage__finding(
+	                  "model-reserved-works", name, seq,
+	                  "model %s: its lineage contains %s %s, whose check found works "
+	                  "under all-rights-reserved or opt-out terms",
+	                  name, json_array_size(res) == 1 ? "dataset" : "datasets", list.ptr));
+	pl_buf_free(&list);
+	return PL_OK;
+}
+
+/* ---- the dataset rules -------------------------------------------------- */
+
+static int rule_dataset_reserved(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *d)
+{
+	const char *name = pl_json_str(d, "name");
+	pl_buf list = PL_BUF_INIT;
+	json_t *id;
+	size_t i;
+	if (!json_array_size(json_object_get(d, "reserved_works")))
+		return PL_OK;
+	json_array_foreach(json_object_get(d, "reserved_works"), i, id)
+	{
+		json_t *w = json_object_get(c->works, json_string_value(id));
+		pl_buf_printf(&list, "%s%s \"%s\" (%s, %s)", i ? ", " : "", json_string_value(id),
+		              pl_json_str(w, "title") ? pl_json_str(w, "title") : "",
+		              pl_json_str(w, "holder") ? pl_json_str(w, "holder") : "?",
+		              pl_json_str(w, "terms") ? pl_json_str(w, "terms") : "?");
+	}
+	json_array_append_new(findings,
+	                      pl_lineage__finding("dataset-reserved-works", name, seq,
+	                                          "dataset %s: its check found works under "
+	                                          "all-rights-reserved or opt-out terms: %s",
+	                                          name, list.ptr));
+	pl_buf_free(&list);
+	return PL_OK;
+}
+
+static int rule_sketch_stale(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *d)
+{
+	return pl_lineage__sketch_findings(c->l, findings, seq, pl_json_str(d, "name"));
+}
+
+/* ---- every subject ------------------------------------------------------ */
+
+int pl_lineage_policy(pl_ledger *l, json_t **findings)
+{
+	pl_lineage_ctx c;
+	sqlite3_stmt *st = NULL;
+	json_t *f = json_array();
+	int error, rc;
+
+	if ((error = pl_lineage__ctx_init(&c, l)) < 0)
+		goto done;
+	if ((error = pl_lineage__prepare(l, &st,
+	                                 "SELECT seq, 'model' FROM models UNION ALL SELECT seq,"
+	                                 " 'dataset' FROM datasets ORDER BY 1")) < 0)
+		goto done;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+		const char *t = (const char *)sqlite3_column_text(st, 1);
+		if ((error = t[0] == 'm' ? pl_lineage__model_findings(&c, f, seq)
+		                         : pl_lineage__dataset_findings(&c, f, seq)) < 0)
+			goto done;
+	}
+	if (rc != SQLITE_DONE) {
+		error = pl_ledger__db_error(pl_ledger__db(l), "policy");
+		goto done;
+	}
+	*findings = f;
+	f = NULL;
+done:
+	sqlite3_finalize(st);
+	pl_lineage__ctx_free(&c);
+	json_decref(f);
+	return error;
+}
