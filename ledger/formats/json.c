@@ -171,7 +171,14 @@ int pl_json_parse(json_t **out, const char *data, size_t len, const char *what)
 	json_t *v;
 
 	/* No JSON_ALLOW_NUL: "\u0000" in a string is refused. json_loadb checks
-	 * UTF-8 and, without JSON_DISABLE_EOF_CHECK, refuses trailing bytes. */
+	 * UTF-8 and, without JSON_DISABLE_EOF_CHECK, refuses trailing bytes, but
+	 * it takes a NUL byte for the end of its input: "1\0junk" would be the
+	 * number 1. A raw NUL is never valid JSON (in a string it must be
+	 * escaped), so refuse it first. */
+	const char *nul = memchr(data, 0, len);
+	if (nul)
+		return pl_error_set(PL_EINVALID, "%s: invalid JSON at byte %zu: NUL byte", what,
+		                    (size_t)(nul - data));
 	v = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!v)
 		return pl_error_set(PL_EINVALID, "%s: invalid JSON at line %d column %d: %s", what,

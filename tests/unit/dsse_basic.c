@@ -79,6 +79,14 @@ PL_TEST(dsse, parse_strict)
 	}
 	CHECK_ERR(pl_json_parse(&v, "{\"a\":1}\0", 8, "entry 12"), PL_EINVALID);
 	CHECK_CONTAINS(pl_error_last(), "entry 12");
+	/* jansson ends a number at a NUL byte and took "492\0" for 492 (found by
+	 * tests/cli/json_differential.py); a raw NUL anywhere is refused */
+	CHECK_ERR(pl_json_parse(&v, "492\0", 4, "x"), PL_EINVALID);
+	CHECK_CONTAINS(pl_error_last(), "x: invalid JSON at byte 3: NUL byte");
+	CHECK_ERR(pl_json_parse(&v, "1\0junk", 6, "x"), PL_EINVALID);
+	CHECK_ERR(pl_json_parse(&v, "\0", 1, "x"), PL_EINVALID);
+	CHECK_ERR(pl_json_parse(&v, "[\"a\0\"]", 6, "x"), PL_EINVALID);
+	CHECK(v == NULL);
 	CHECK_OK(pl_json_parse(&v, "{\"a\":1}\n", 8, "x"));
 	json_decref(v);
 }
