@@ -330,6 +330,7 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 	    {"max-size", required_argument, NULL, 'm'},
 	    {"max-attachment", required_argument, NULL, 'a'},
 	    {"max-attachments-total", required_argument, NULL, 'A'},
+	    {"max-entries", required_argument, NULL, 'e'},
 	    {NULL, 0, NULL, 0}};
 	const char *trust = NULL, *trust_key = NULL, *file;
 	pl_buf tname = PL_BUF_INIT;
@@ -363,6 +364,17 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 				                             : "--max-attachments-total",
 				                    optarg);
 			break;
+		case 'e': {
+			uint64_t v;
+			if (pl_cli_parse_u64(&v, optarg) < 0 || v == 0 || v > 100000000u)
+				return pl_cli_usage(
+				    cmd,
+				    "--max-entries takes a count from 1 to 100000000, "
+				    "not '%s'",
+				    optarg);
+			bo.max_entries = (size_t)v;
+			break;
+		}
 		default:
 			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
 		}
@@ -491,7 +503,7 @@ const pl_cli_cmd pl_cmd_export = {
 const pl_cli_cmd pl_cmd_verify_bundle = {
     "verify-bundle", cmd_verify_bundle,
     "FILE --trust OPERATOR.pub [--trust-key NAME] [--max-size BYTES] "
-    "[--max-attachment BYTES] [--max-attachments-total BYTES]",
+    "[--max-attachment BYTES] [--max-attachments-total BYTES] [--max-entries N]",
     "verify an evidence bundle offline, with no ledger",
     "Checks, trusting only the operator key given with --trust:\n"
     "  1. the checkpoint is a C2SP signed note by that key under the bundle's\n"
@@ -534,6 +546,8 @@ const pl_cli_cmd pl_cmd_verify_bundle = {
     "--max-attachments-total BYTES\n"
     "                   refuse a bundle whose attachments hold more decoded bytes\n"
     "                   in all (default 1G)\n"
+    "--max-entries N    refuse a bundle of more than N entries (default 100000);\n"
+    "                   counted as the bundle streams, before they are parsed\n"
     "Attachments are decoded and hashed as they stream, into a temporary file in\n"
     "$TMPDIR (or /tmp) that is deleted at once; memory does not grow with them.\n\n"
     "What a bundle proves is bounded by its checkpoint: an entry appended after\n"

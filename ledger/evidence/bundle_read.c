@@ -61,7 +61,7 @@ typedef struct {
 	const unsigned char *p, *end; /* the unread part of out */
 
 	pl_bundle_doc *d;
-	size_t max_att, max_total;
+	size_t max_att, max_total, max_entries;
 	const char *tmpdir;
 	pl_buf raw, key;
 	pl_sha256_ctx *sha;
@@ -552,10 +552,13 @@ static int read_string(rd *r, pl_buf *key, b64 *b)
  * and nesting; depth0 is the depth of the object holding it (the top-level
  * object is 1). A number or a literal ends at a delimiter (pl_json_parse
  * judges the bytes). Depth is refused where jansson would refuse it over the
- * whole document: parsed alone, the value would be allowed depth0 more. */
-static int capture(rd *r, int depth0, size_t *start)
+ * whole document: parsed alone, the value would be allowed depth0 more.
+ * When max_elems is not 0 and the value is an array, more than max_elems
+ * members is refused (as "more than max_elems <member>") before they are
+ * buffered and parsed. */
+static int capture(rd *r, int depth0, size_t *start, size_t max_elems, const char *member)
 {
-	size_t depth = 0;
+	size_t depth = 0, elems = 0;
 	int in_str = 0, esc = 0, scalar, error;
 	unsigned char c0 = *r->p;
 
@@ -595,6 +598,13 @@ static int capture(rd *r, int depth0, size_t *start)
 						return jerr(r, at_ptr(r, p),
 						            "nested deeper than %d levels",
 						            MAX_DEPTH);
+					if (depth == 1 && c0 == '[' && max_elems &&
+					    ++elems > max_elems)
+						return pl_error_set(
+						    PL_ELIMIT,
+						    "%s: more than %zu %s (the --max-%s cap); "
+						    "refused",
+						    r->path, max_elems, member, member);
 					if (c == '"')
 						in_str = 1;
 					else if (c == '{' || c == '[')
@@ -615,7 +625,8 @@ static int capture_parse(rd *r, json_t **v, int depth0, const char *member)
 	char what[4200];
 	size_t start;
 	int error;
-	if ((error = capture(r, depth0, &start)) < 0)
+	size_t max_elems = depth0 == 1 && strcmp(member, "entries") == 0 ? r->max_entries : 0;
+	if ((error = capture(r, depth0, &start, max_elems, member)) < 0)
 		return error;
 	snprintf(what, sizeof(what), "%s: \"%.4000s\" (at byte %zu)", r->path, member, start);
 	error = pl_json_parse(v, r->raw.ptr ? r->raw.ptr : "", r->raw.len, what);
@@ -913,6 +924,7 @@ int pl_bundle__read(pl_bundle_doc **out, const char *path, const pl_bundle_read_
 	r->max_att = opts && opts->max_attachment ? opts->max_attachment : PL_BUNDLE_MAX_ATTACHMENT;
 	r->max_total = opts && opts->max_attachments_total ? opts->max_attachments_total
 	                                                   : PL_BUNDLE_MAX_ATTACHMENTS_TOTAL;
+	r->max_entries = opts && opts->max_entries ? opts->max_entries : PL_BUNDLE_MAX_ENTRIES;
 	r->tmpdir = opts && opts->tmpdir && opts->tmpdir[0] ? opts->tmpdir : "/tmp";
 	memset(r->b64val, -1, sizeof(r->b64val));
 	for (int i = 0; i < 64; i++)

@@ -29,6 +29,7 @@ typedef struct {
 	size_t max_size;              /* decompressed bytes in all: PL_BUNDLE_MAX_SIZE */
 	size_t max_attachment;        /* decoded bytes of one: PL_BUNDLE_MAX_ATTACHMENT */
 	size_t max_attachments_total; /* decoded, of all: PL_BUNDLE_MAX_ATTACHMENTS_TOTAL */
+	size_t max_entries;           /* members of "entries": PL_BUNDLE_MAX_ENTRIES */
 	const char *tmpdir;           /* where the spool file goes: "/tmp" */
 } pl_bundle_read_opts;
 

@@ -654,6 +654,7 @@ int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *truste
 		ro.max_size = opts->max_size;
 		ro.max_attachment = opts->max_attachment;
 		ro.max_attachments_total = opts->max_attachments_total;
+		ro.max_entries = opts->max_entries;
 		ro.tmpdir = opts->tmpdir;
 	}
 	if ((error = pl_bundle__read(&doc, path, &ro)) < 0)

@@ -42,6 +42,9 @@
  * of a bundle's attachments (1 GiB). */
 #define PL_BUNDLE_MAX_ATTACHMENT ((size_t)256 << 20)
 #define PL_BUNDLE_MAX_ATTACHMENTS_TOTAL ((size_t)1 << 30)
+/* The default cap on the number of entries a bundle holds (each costs a parsed
+ * JSON tree in memory; the largest lineage closures are a few thousand). */
+#define PL_BUNDLE_MAX_ENTRIES ((size_t)100000)
 
 typedef enum {
 	PL_BUNDLE_MODEL = 0, /* a model's lineage: `export N@V` */
@@ -106,6 +109,7 @@ typedef struct {
 	size_t max_size;              /* cap on the decompressed size; 0 means PL_BUNDLE_MAX_SIZE */
 	size_t max_attachment;        /* decoded bytes of one; 0: PL_BUNDLE_MAX_ATTACHMENT */
 	size_t max_attachments_total; /* decoded, of all; 0: PL_BUNDLE_MAX_ATTACHMENTS_TOTAL */
+	size_t max_entries;           /* members of "entries"; 0: PL_BUNDLE_MAX_ENTRIES */
 	const char *tmpdir;       /* where attachments are spooled (unlinked at once); NULL: /tmp */
 	const char *trusted_name; /* a C2SP verifier key's name (must be the origin), or NULL */
 } pl_bundle_opts;

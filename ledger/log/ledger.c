@@ -84,6 +84,10 @@ static int read_config(pl_ledger *l)
 	const char *origin, *pub, *kp, *name;
 	int error;
 
+	struct stat st;
+	if (stat(l->dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return pl_error_set(PL_ENOTFOUND, "no ledger at %s (it is not a directory)",
+		                    l->dir);
 	if ((error = path_join(&path, l->dir, "config")) < 0)
 		goto done;
 	if ((error = pl_read_file(&data, path.ptr, 1 << 20)) < 0) {
@@ -135,7 +139,12 @@ int pl_ledger__lock(pl_ledger *l)
 	if ((error = path_join(&path, l->dir, "lock")) < 0)
 		return error;
 	if ((l->lockfd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		error = pl_error_set(PL_ERROR, "%s: %s", path.ptr, strerror(errno));
+		if (errno == EACCES || errno == EROFS || errno == EPERM)
+			error = pl_error_set(PL_ERROR,
+			                     "%s is read-only here: it cannot be changed (%s: %s)",
+			                     l->dir, path.ptr, strerror(errno));
+		else
+			error = pl_error_set(PL_ERROR, "%s: %s", path.ptr, strerror(errno));
 		goto done;
 	}
 	fl.l_type = F_WRLCK;
