@@ -593,6 +593,11 @@ again:
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto rollback;
 	}
+	/* Attachments are content-addressed and never removed: read them from
+	 * the tip's blobs/ (one tree) rather than from each commit's (a new tree
+	 * of all the attachments so far, for every commit: quadratic). */
+	l->att_tip = head;
+	l->has_att_tip = 1;
 	while (n > 0) {
 		const git_oid *id = &chain[--n];
 		if ((error = take_commit(l, id, seqs, leaves)) < 0)
@@ -619,6 +624,7 @@ rollback:
 		pl_index__load_builder(l);
 	}
 done:
+	l->has_att_tip = 0;
 	git_commit_free(c);
 	free(chain);
 	free(seqs);
@@ -894,6 +900,7 @@ void pl_ledger_free(pl_ledger *l)
 	pl_ledger__unlock(l);
 	pl_lsess__free(l->sess);
 	pl_index__finalize_all(l);
+	git_tree_free(l->blobs);
 	if (l->db)
 		sqlite3_close(l->db);
 	git_repository_free(l->repo);

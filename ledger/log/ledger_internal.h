@@ -27,6 +27,11 @@ struct pl_ledger {
 	pl_merkle_builder mb;
 	int lockfd;
 	git_oid apply_commit; /* the commit being indexed (for index extensions) */
+	/* While pl_ledger__refresh catches up: the commit it catches up to, whose
+	 * blobs/ holds every attachment of the commits before it. */
+	git_oid att_tip;
+	int has_att_tip;
+	git_tree *blobs; /* the last blobs/ tree read (trees are immutable), or NULL */
 	/* The index holds exactly git's commit `head` (and size and mb match
 	 * it): set by a successful catch-up or append, cleared on failure. */
 	int synced;

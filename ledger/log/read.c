@@ -57,11 +57,54 @@ int pl_ledger_statement(pl_ledger *l, json_t **out, uint64_t seq)
 	return error;
 }
 
+/* The blob blobs/<name> of commit c: its blobs/ tree is kept in l->blobs, so
+ * that reading many attachments of one commit inflates that tree once. */
+static int read_blob(pl_ledger *l, pl_buf *out, const git_commit *c, const char *name)
+{
+	git_tree *root = NULL;
+	const git_tree_entry *te;
+	git_blob *blob = NULL;
+	int error = PL_OK, rc;
+
+	if ((rc = git_commit_tree(&root, c)) < 0)
+		return pl_ledger__git_error(rc, "commit tree");
+	if ((te = git_tree_entry_byname(root, "blobs")) == NULL ||
+	    git_tree_entry_type(te) != GIT_OBJECT_TREE) {
+		error = pl_error_set(PL_ENOTFOUND, "blobs/%s: not in the tree", name);
+		goto done;
+	}
+	if (!l->blobs || !git_oid_equal(git_tree_id(l->blobs), git_tree_entry_id(te))) {
+		git_tree_free(l->blobs);
+		l->blobs = NULL;
+		if ((rc = git_tree_lookup(&l->blobs, l->repo, git_tree_entry_id(te))) < 0) {
+			error = pl_ledger__git_error(rc, "blobs/");
+			goto done;
+		}
+	}
+	if ((te = git_tree_entry_byname(l->blobs, name)) == NULL) {
+		error = pl_error_set(PL_ENOTFOUND, "blobs/%s: not in the tree", name);
+		goto done;
+	}
+	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB) {
+		error = pl_error_set(PL_EINVALID, "blobs/%s: not a file", name);
+		goto done;
+	}
+	if ((rc = git_blob_lookup(&blob, l->repo, git_tree_entry_id(te))) < 0) {
+		error = pl_ledger__git_error(rc, name);
+		goto done;
+	}
+	pl_buf_clear(out);
+	error = pl_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+done:
+	git_blob_free(blob);
+	git_tree_free(root);
+	return error;
+}
+
 /* blobs/<hex> in commit id's tree, checked against its digest. */
 static int attachment_at(pl_ledger *l, pl_buf *out, const git_oid *id, const char *sha256_hex)
 {
 	git_commit *c = NULL;
-	char path[128];
 	unsigned char d[PL_HASH_LEN];
 	char hex[65];
 	int error, rc;
@@ -69,8 +112,7 @@ static int attachment_at(pl_ledger *l, pl_buf *out, const git_oid *id, const cha
 		return pl_error_set(PL_EINVALID, "'%s' is not a SHA-256", sha256_hex);
 	if ((rc = git_commit_lookup(&c, l->repo, id)) < 0)
 		return pl_ledger__git_error(rc, "commit");
-	snprintf(path, sizeof(path), "blobs/%s", sha256_hex);
-	if ((error = pl_ledger__read_path(l, out, c, path)) == PL_OK) {
+	if ((error = read_blob(l, out, c, sha256_hex)) == PL_OK) {
 		pl_sha256(d, out->ptr, out->len);
 		pl_hex(hex, d, PL_HASH_LEN);
 		if (strcmp(hex, sha256_hex) != 0)
@@ -92,8 +134,12 @@ int pl_ledger_attachment(pl_ledger *l, pl_buf *out, const char *sha256_hex)
 
 int pl_ledger__attachment_applying(pl_ledger *l, pl_buf *out, const char *sha256_hex)
 {
+	int error;
 	if (l->att_fn)
 		return l->att_fn(l->att_ctx, out, sha256_hex);
+	if (l->has_att_tip &&
+	    (error = attachment_at(l, out, &l->att_tip, sha256_hex)) != PL_ENOTFOUND)
+		return error;
 	return attachment_at(l, out, &l->apply_commit, sha256_hex);
 }
 
