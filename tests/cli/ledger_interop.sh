@@ -170,6 +170,29 @@ if [ -n "$GO" ] && [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ]; the
 		check "go sumdb/tlog CheckTree: $n consistency proofs" [ "$fails" = 0 ]
 		run ./tlogcheck consistency "$vkey" o.3 n.9 c.4.9
 		check "go sumdb/tlog CheckTree: a proof for other sizes fails" [ "$RC" -ne 0 ]
+		# a bigger tree, one entry per commit: 60 more keys (sizes to 69), then
+		# 60 random (seq, size) and 60 random (old, size) pairs
+		for i in $(seq 1 60); do
+			"$PL" --quiet key gen --name "x$i" --role lab --out "x$i" >/dev/null &&
+				"$PL" --ledger L --quiet key register "x$i.pub" --key "x$i.key" >/dev/null
+		done
+		M=$(git -C "$REPO" rev-list --count main)
+		check "setup: $M entries, one per commit" [ "$M" = $((N + 60)) ]
+		fails=0
+		for i in $(seq 1 60); do
+			size=$((RANDOM % M + 1)) && s=$((RANDOM % size))
+			git -C "$REPO" cat-file blob "main:$(entry_path "$s")" >"e$s"
+			"$PL" --ledger L prove "$s" --size "$size" >"rp.$s.$size"
+			./tlogcheck inclusion "$vkey" "e$s" "rp.$s.$size" >/dev/null 2>>gofail ||
+				{ fails=$((fails + 1)) && echo "    inclusion $s in $size fails"; }
+			size=$((RANDOM % M + 1)) && old=$((RANDOM % size + 1))
+			"$PL" --ledger L prove 0 --size "$old" >"ro.$old"
+			"$PL" --ledger L prove 0 --size "$size" >"rn.$size"
+			"$PL" --ledger L prove --consistency "$old" --size "$size" >"rc.$old.$size"
+			./tlogcheck consistency "$vkey" "ro.$old" "rn.$size" "rc.$old.$size" >/dev/null 2>>gofail ||
+				{ fails=$((fails + 1)) && echo "    consistency $old -> $size fails"; }
+		done
+		check "go sumdb/tlog: 60 random inclusion and 60 random consistency proofs in trees to $M" [ "$fails" = 0 ]
 		[ -s gofail ] && head -5 gofail
 	else
 		bad "go build tests/interop/tlogcheck.go" "$(head -c 600 goerr)"
