@@ -12,14 +12,14 @@
 #   make fuzz       build the libFuzzer harnesses (clang) and run each for FUZZ_SECONDS
 
 BUILD_PKGS := build-essential pkg-config libgit2-dev libssl-dev libsqlite3-dev zlib1g-dev \
-	libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev
+	libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
 TEST_PKGS := git openssh-client openssl coreutils zstd gzip tar python3 python3-cryptography \
 	golang-go golang-golang-x-mod-dev python3-xxhash clang-format \
 	groff-base man-db
 DEMO_PKGS := graphviz
 BENCH_PKGS := time bc
 FUZZ_PKGS := clang libclang-rt-14-dev
-LIBS_PC := libgit2 openssl sqlite3 zlib libzstd libxxhash libutf8proc jansson
+LIBS_PC := libgit2 openssl sqlite3 zlib libzstd libxxhash libutf8proc jansson libmicrohttpd libcurl
 
 ifeq ($(SAN),1)
 BUILD ?= build/san
@@ -35,7 +35,7 @@ CC ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
 # the library's rooms: hashing/, ledger/ and each ledger/ROOM/ (README, "Code and tests")
-ROOMS := hashing ledger $(patsubst %/,%,$(sort $(wildcard ledger/*/)))
+ROOMS := hashing ledger $(patsubst %/,%,$(sort $(wildcard ledger/*/))) net
 INCLUDES := $(ROOMS:%=-I%)
 CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) -g -Wall -Wextra -Werror \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -pthread \

@@ -40,4 +40,7 @@ extern const pl_cli_cmd pl_cmd_verify_bundle;
 
 extern const pl_cli_cmd pl_cmd_query;
 
+extern const pl_cli_cmd pl_cmd_serve;
+extern const pl_cli_cmd pl_cmd_tiles_export;
+
 #endif

@@ -49,6 +49,8 @@ static const pl_cli_cmd *const commands[] = {
 	&pl_cmd_export,
 	&pl_cmd_verify_bundle,
 	&pl_cmd_reindex,
+	&pl_cmd_serve,
+	&pl_cmd_tiles_export,
 	NULL, /* end */
 };
 /* clang-format on */

@@ -2,7 +2,7 @@
 """layers.py [BUILD] - check that the library's rooms keep the one-way flow.
 
     hashing -> ledger/formats -> ledger/log -> ledger/registry -> ledger/lineage
-            -> ledger/evidence -> ledger/ (the list of index extensions) -> cli
+            -> ledger/evidence -> ledger/ (the list of index extensions) -> net -> cli
 
 Two rules, both printed when broken (exit 1):
   1. includes: a file includes headers of its own room, and the public headers
@@ -21,7 +21,7 @@ import subprocess
 import sys
 
 ORDER = ["hashing", "ledger/formats", "ledger/log", "ledger/registry", "ledger/lineage",
-         "ledger/evidence", "ledger", "cli"]
+         "ledger/evidence", "ledger", "net", "cli"]
 ALLOWED_UP = {("ledger/log", "pl_index__exts")}
 
 

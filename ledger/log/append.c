@@ -244,9 +244,13 @@ static void drop_session(pl_ledger *l)
 typedef int (*supply_fn)(void *ctx, size_t i, uint64_t seq, const pl_entry_ref *prev,
                          const char *created, pl_buf *env, const pl_attachment **att, size_t *natt);
 
+/* With res (one per item), an item that is refused is skipped and its error
+ * kept in res[i]; the others are appended (consecutive seqs, one commit), and
+ * the call fails only when the commit does. Without res: all or nothing. */
 static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn supply, void *ctx,
-                        int check)
+                        int check, pl_batch_result *res)
 {
+	size_t k = 0, n_in = n; /* items taken so far (it[0..k-1]); items given */
 	item *it = NULL;
 	pl_entry_ref *refs = NULL;
 	pl_merkle_builder mb;
@@ -289,49 +293,71 @@ static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn sup
 		now = l->last_time; /* the clock went back: commit times stay monotonic */
 	snprintf(prev_created, sizeof(prev_created), "%s", l->last_created);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t seq = seq0 + i;
+		uint64_t seq = seq0 + k;
 		const char *okcreated = created;
+		item *x = &it[k];
 		pl_rfc3339(created, now);
 		if (strcmp(created, prev_created) < 0)
 			okcreated = prev_created;
 		touched = 1;
-		if ((error = supply(ctx, i, seq, refs, okcreated, &it[i].env, &it[i].att,
-		                    &it[i].natt)) < 0)
-			goto done;
-		if ((error = pl_entry__decode(&it[i].e, it[i].env.ptr, it[i].env.len)) < 0) {
+		if ((error = supply(ctx, i, seq, refs, okcreated, &x->env, &x->att, &x->natt)) < 0)
+			goto refused;
+		if ((error = pl_entry__decode(&x->e, x->env.ptr, x->env.len)) < 0) {
 			pl_error_prefix(error, "refused entry");
-			goto done;
+			goto refused;
 		}
-		it[i].decoded = 1;
+		x->decoded = 1;
 		if (check) {
-			if ((error = pl_lsess__check(l->sess, &it[i].v, seq, &it[i].e)) < 0 ||
-			    (error = pl_rules_check_time(it[i].e.created, prev_created, now)) < 0) {
-				pl_error_prefix(error, "refused %s entry", it[i].e.type);
-				goto done;
+			if ((error = pl_lsess__check(l->sess, &x->v, seq, &x->e)) < 0 ||
+			    (error = pl_rules_check_time(x->e.created, prev_created, now)) < 0) {
+				pl_error_prefix(error, "refused %s entry", x->e.type);
+				goto refused;
 			}
-			for (size_t j = 0; j < it[i].natt; j++) {
+			for (size_t j = 0; j < x->natt; j++) {
 				unsigned char d[PL_HASH_LEN];
 				char hex[65];
-				pl_sha256(d, it[i].att[j].data, it[i].att[j].len);
+				pl_sha256(d, x->att[j].data, x->att[j].len);
 				pl_hex(hex, d, PL_HASH_LEN);
-				if (!strstr(it[i].e.dsse.payload.ptr, hex)) {
+				if (!strstr(x->e.dsse.payload.ptr, hex)) {
 					error =
 					    pl_error_set(PL_EINVALID,
 					                 "refused %s entry: attachment %s is not "
 					                 "named by the entry",
-					                 it[i].e.type, hex);
-					goto done;
+					                 x->e.type, hex);
+					goto refused;
 				}
 			}
 		}
-		pl_merkle_leaf(it[i].leaf, it[i].env.ptr, it[i].env.len);
-		if ((error = pl_lsess__add(l->sess, seq, &it[i].e, it[i].leaf)) < 0)
+		pl_merkle_leaf(x->leaf, x->env.ptr, x->env.len);
+		if ((error = pl_lsess__add(l->sess, seq, &x->e, x->leaf)) < 0)
 			goto done;
-		pl_merkle_builder_add(&mb, it[i].leaf);
-		refs[i].seq = seq;
-		memcpy(refs[i].leaf, it[i].leaf, PL_HASH_LEN);
-		snprintf(prev_created, sizeof(prev_created), "%s", it[i].e.created);
+		pl_merkle_builder_add(&mb, x->leaf);
+		refs[k].seq = seq;
+		memcpy(refs[k].leaf, x->leaf, PL_HASH_LEN);
+		snprintf(prev_created, sizeof(prev_created), "%s", x->e.created);
+		if (res) {
+			res[i].code = PL_OK;
+			res[i].taken = k;
+		}
+		k++;
+		continue;
+	refused:
+		if (!res)
+			goto done;
+		res[i].code = error;
+		res[i].taken = (size_t)-1;
+		snprintf(res[i].message, sizeof(res[i].message), "%s", pl_error_last());
+		pl_buf_free(&x->env);
+		if (x->decoded)
+			pl_entry__clear(&x->e);
+		pl_verdict_clear(&x->v);
+		memset(x, 0, sizeof(*x));
 	}
+	if (k == 0) {
+		error = PL_OK; /* every item refused (res says why): nothing to commit */
+		goto done;
+	}
+	n = k;
 	pl_merkle_builder_root(&mb, root);
 	if ((error = pl_lsess__root(l->sess, sroot)) < 0)
 		goto done;
@@ -392,6 +418,11 @@ static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn sup
 		out[i] = refs[i];
 		git_oid_tostr(out[i].commit, sizeof(out[i].commit), &commit);
 	}
+	for (size_t i = 0; res && i < n_in; i++)
+		if (res[i].code == PL_OK) {
+			res[i].ref = refs[res[i].taken];
+			git_oid_tostr(res[i].ref.commit, sizeof(res[i].ref.commit), &commit);
+		}
 	error = PL_OK;
 	touched = 0;
 done:
@@ -453,7 +484,27 @@ int pl_ledger__append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t l
                       const pl_attachment *att, size_t natt, int check)
 {
 	raw_ctx r = {env, len, att, natt};
-	return append_items(l, out, 1, supply_raw, &r, check);
+	return append_items(l, out, 1, supply_raw, &r, check, NULL);
+}
+
+int pl_ledger_append_batch(pl_ledger *l, const pl_submission *sub, size_t n, pl_batch_result *res)
+{
+	raw_ctx *r;
+	int error;
+	if (n == 0)
+		return PL_OK;
+	if (!(r = calloc(n, sizeof(*r))))
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		r[i].env = sub[i].env;
+		r[i].len = sub[i].len;
+		r[i].att = sub[i].att;
+		r[i].natt = sub[i].natt;
+		memset(&res[i], 0, sizeof(res[i]));
+	}
+	error = append_items(l, NULL, n, supply_raw, r, 1, res);
+	free(r);
+	return error;
 }
 
 /* ---- statements signed under the lock ------------------------------------- */
@@ -491,7 +542,7 @@ static int supply_statement(void *ctx, size_t i, uint64_t seq, const pl_entry_re
 int pl_ledger_append_statements(pl_ledger *l, pl_entry_ref *out, pl_statement *st, size_t n)
 {
 	st_ctx c = {st, n};
-	int error = append_items(l, out, n, supply_statement, &c, 1);
+	int error = append_items(l, out, n, supply_statement, &c, 1, NULL);
 	for (size_t i = 0; i < n; i++) {
 		json_decref(st[i].subjects);
 		json_decref(st[i].predicate);

@@ -18,6 +18,7 @@ static const char *schema =
     " commit_id TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, keyid TEXT NOT NULL,"
     " created TEXT NOT NULL, statement TEXT NOT NULL, role TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS entries_type ON entries(type, name);"
+    "CREATE INDEX IF NOT EXISTS entries_leaf ON entries(leaf);"
     "CREATE TABLE IF NOT EXISTS nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
     " hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS keys(keyid TEXT PRIMARY KEY, name TEXT NOT NULL,"

@@ -658,6 +658,15 @@ int pl_ledger__sync(pl_ledger *l)
  * append writes, a few percent larger files; any git reads them. fsync as
  * libgit2 would (core.fsyncObjectFiles). Repositories with alternates keep
  * the default database. */
+static int durable_writes;
+
+void pl_ledger_durable_writes(int on)
+{
+	ensure_git();
+	durable_writes = on;
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, on);
+}
+
 static int fast_odb(git_repository *repo, const char *repo_path)
 {
 	pl_buf objects = PL_BUF_INIT, alt = PL_BUF_INIT;
@@ -674,6 +683,7 @@ static int fast_odb(git_repository *repo, const char *repo_path)
 	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
 	    git_config_get_bool(&fsync_objects, cfg, "core.fsyncObjectFiles") < 0)
 		fsync_objects = 0;
+	fsync_objects = fsync_objects || durable_writes;
 	if ((rc = git_odb_new(&odb)) < 0 || (rc = git_odb_backend_pack(&pack, objects.ptr)) < 0 ||
 	    (rc = git_odb_add_backend(odb, pack, 2)) < 0)
 		goto done;

@@ -73,6 +73,12 @@ int pl_ledger_open_replay(pl_ledger **out, const char *dir, const pl_key *trust)
 
 void pl_ledger_free(pl_ledger *l); /* NULL-safe */
 
+/* From now on (for ledgers opened after the call), every object, ref and
+ * packed-refs write is fsync'd before an append returns: what a server
+ * needs before it answers a client with a seq. Off by default (git's own
+ * default, core.fsyncObjectFiles). */
+void pl_ledger_durable_writes(int on);
+
 const char *pl_ledger_origin(const pl_ledger *l);
 /* The ledger's directory (borrowed). */
 const char *pl_ledger_dir(const pl_ledger *l);
@@ -86,6 +92,27 @@ const pl_key *pl_ledger_operator(const pl_ledger *l);
  * out (may be NULL) receives the reference. */
 int pl_ledger_append(pl_ledger *l, pl_entry_ref *out, const char *env, size_t len,
                      const pl_attachment *att, size_t natt);
+
+/* A batch of pre-signed envelopes from several clients (`serve`). Each is
+ * validated as pl_ledger_append validates one, against the ledger and the
+ * batch's entries before it; those refused are skipped, with their error in
+ * res[i] (code < 0, message), and the rest are appended as one commit (one
+ * checkpoint, consecutive seqs): res[i].ref for each. Fails (< 0, nothing
+ * appended) only when the commit cannot be made; every item refused is not
+ * a failure (nothing to commit). */
+typedef struct {
+	const char *env;
+	size_t len;
+	const pl_attachment *att;
+	size_t natt;
+} pl_submission;
+typedef struct {
+	int code;         /* PL_OK: appended as ref */
+	pl_entry_ref ref; /* seq, leaf, commit */
+	size_t taken;     /* internal: its place in the commit */
+	char message[512];
+} pl_batch_result;
+int pl_ledger_append_batch(pl_ledger *l, const pl_submission *sub, size_t n, pl_batch_result *res);
 
 /* Sign a statement (subjects and predicate are stolen) as signer and append
  * it. The predicate's "created" is set under the ledger lock (the current
@@ -138,6 +165,14 @@ int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out);
 /* The signed checkpoint for tree size `size` (1..size), as stored in the
  * commit that appended entry size-1. */
 int pl_ledger_checkpoint_at(pl_ledger *l, pl_buf *out, uint64_t size);
+
+/* The RFC 6962 hash of the complete subtree of 2^level leaves numbered idx at
+ * that level (leaves idx*2^level ...): PL_ENOTFOUND unless the ledger holds
+ * all its leaves. What a c2sp.org/tlog-tiles tile is made of. */
+int pl_ledger_node(pl_ledger *l, unsigned level, uint64_t idx, unsigned char out[PL_HASH_LEN]);
+
+/* The seq of the entry whose leaf hash is leaf: PL_ENOTFOUND when none. */
+int pl_ledger_find_leaf(pl_ledger *l, uint64_t *seq, const unsigned char leaf[PL_HASH_LEN]);
 
 /* RFC 6962 root of the first size entries (size <= the ledger's size). */
 int pl_ledger_root(pl_ledger *l, unsigned char out[PL_HASH_LEN], uint64_t size);

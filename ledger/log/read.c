@@ -638,3 +638,38 @@ void pl_ledger__memory_size(pl_ledger *l, uint64_t size)
 {
 	l->size = size;
 }
+
+int pl_ledger_node(pl_ledger *l, unsigned level, uint64_t idx, unsigned char out[PL_HASH_LEN])
+{
+	int error;
+	if ((error = pl_ledger__sync(l)) < 0)
+		return error;
+	if (level >= 64 || idx >= (UINT64_MAX >> level) || ((idx + 1) << level) > l->size)
+		return pl_error_set(PL_ENOTFOUND,
+		                    "tree node (%u, %llu) is not complete at size %llu", level,
+		                    (unsigned long long)idx, (unsigned long long)l->size);
+	return pl_index__node(l, level, idx, out);
+}
+
+int pl_ledger_find_leaf(pl_ledger *l, uint64_t *seq, const unsigned char leaf[PL_HASH_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	int rc, error;
+	if ((error = pl_ledger__sync(l)) < 0)
+		return error;
+	if (sqlite3_prepare_v2(l->db, "SELECT seq FROM entries WHERE leaf = ? ORDER BY seq LIMIT 1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return pl_ledger__db_error(l->db, "entries");
+	sqlite3_bind_blob(st, 1, leaf, PL_HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+		error = PL_OK;
+	} else if (rc == SQLITE_DONE) {
+		error = pl_error_set(PL_ENOTFOUND, "no entry has that leaf hash");
+	} else {
+		error = pl_ledger__db_error(l->db, "entries");
+	}
+	sqlite3_finalize(st);
+	return error;
+}
