@@ -639,7 +639,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (r->too_big)
 		return fail(s, c, MHD_HTTP_CONTENT_TOO_LARGE, PL_ELIMIT,
 		            "the %s body is over the cap of %zu bytes", method, r->cap);
-	if (is_get) {
+	if (is_get && strcmp(url, "/add") != 0) {
 		if (strcmp(url, "/checkpoint") == 0)
 			return get_checkpoint(s, c);
 		if (strncmp(url, "/tile/", 6) == 0)
@@ -780,22 +780,22 @@ int pl_serve(const char *dir, const pl_serve_opts *opts, volatile sig_atomic_t *
 	have_th = 1;
 	if (o.tls_cert)
 		flags |= MHD_USE_TLS;
-	d = o.tls_cert ? MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR,
-	                                  (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-	                                  o.max_clients, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	                                  o.max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, o.timeout,
-	                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 << 10),
-	                                  MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-	                                  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	                                  MHD_OPTION_HTTPS_MEM_CERT, cert.ptr,
-	                                  MHD_OPTION_HTTPS_MEM_KEY, key.ptr, MHD_OPTION_END)
-	               : MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR,
-	                                  (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-	                                  o.max_clients, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	                                  o.max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, o.timeout,
-	                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 << 10),
-	                                  MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-	                                  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+	d = o.tls_cert
+	        ? MHD_start_daemon(
+	              flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+	              o.max_clients, MHD_OPTION_PER_IP_CONNECTION_LIMIT, o.max_per_ip,
+	              MHD_OPTION_CONNECTION_TIMEOUT, o.timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	              (size_t)(64 << 10), MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	              MHD_OPTION_HTTPS_MEM_CERT, cert.ptr, MHD_OPTION_HTTPS_MEM_KEY, key.ptr,
+	              MHD_OPTION_END)
+	        : MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER,
+	                           mhd_log, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	                           MHD_OPTION_CONNECTION_LIMIT, o.max_clients,
+	                           MHD_OPTION_PER_IP_CONNECTION_LIMIT, o.max_per_ip,
+	                           MHD_OPTION_CONNECTION_TIMEOUT, o.timeout,
+	                           MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 << 10),
+	                           MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
 	if (!d) {
 		error =
 		    pl_error_set(PL_ERROR, "cannot listen on %s (in use, or not an address here)",
