@@ -34,8 +34,11 @@ start() {
 	done
 	URL=http://127.0.0.1:$(cat port 2>/dev/null)
 }
+# stop: SIGTERM, and SRC gets its exit status (0: a clean stop, no leak under SAN=1)
 stop() {
+	SRC=
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	SRC=$?
 	SPID=
 }
 trap 'stop; rm -rf "$T"' EXIT
@@ -222,6 +225,8 @@ check "PUT /blob over --max-blob: 413" [ "$(http PUT /blob/$(sha256sum big.blob 
 check "PUT /blob/not-hex: 404" [ "$(http PUT /blob/xyz blob)" = 404 ]
 check "GET /blob of an attachment the ledger lacks: 404" [ "$(http GET /blob/$h)" = 404 ]
 stop
+check "SIGTERM: the server stops cleanly (exit 0)" [ "$SRC" = 0 ] || head -c 600 srv.out
+check "... and logs its totals" grep -q '^stopped: ' srv.log
 
 # ---- kill -9 under load ----------------------------------------------------------------
 lost=0 rounds=0
