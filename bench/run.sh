@@ -86,4 +86,5 @@ else
 	echo "peak RSS: /usr/bin/time missing (apt-get install time)"
 fi
 "$(dirname "$0")/ledger.sh"
+"$(dirname "$0")/serve.sh"
 BENCH_DIR="${BENCH_DIR:-$D}" "$(dirname "$0")/check.sh"
