@@ -34,8 +34,11 @@ typedef struct sub {
 	pl_attachment *att;
 	size_t natt;
 	int done;
+	int duplicate;      /* already in the log (res.ref.seq, res.ref.leaf) */
+	struct sub *dup_of; /* the same envelope earlier in its batch */
 	pl_batch_result res;
-	uint64_t size; /* the tree size of the commit that took it */
+	uint64_t size;    /* the tree size of the answer's checkpoint */
+	pl_buf cp, proof; /* that checkpoint, and the inclusion proof in it */
 } sub;
 
 /* Per-address submission rate: a token bucket in a small open table. */
@@ -391,40 +394,28 @@ static json_t *b64_hashes(const pl_buf *proof)
 	return arr;
 }
 
-/* The answer to an appended (or duplicate) entry: seq, leaf, the checkpoint
- * of size and the inclusion proof to it, also as a C2SP tlog-proof. */
-static enum MHD_Result answer_entry(server *s, struct MHD_Connection *c, uint64_t seq,
-                                    const unsigned char leaf[PL_HASH_LEN], uint64_t size,
-                                    int duplicate)
+/* The answer to an appended (or duplicate) entry, from what the integrator
+ * prepared: seq, leaf, the checkpoint of size and the inclusion proof to it,
+ * also as a C2SP tlog-proof. */
+static enum MHD_Result answer_entry(struct MHD_Connection *c, const sub *x)
 {
-	pl_buf proof = PL_BUF_INIT, cp = PL_BUF_INIT, tp = PL_BUF_INIT;
+	pl_buf tp = PL_BUF_INIT;
 	char hex[65];
-	int error;
 	enum MHD_Result ok;
-	pthread_mutex_lock(&s->lk);
-	if ((error = pl_ledger_checkpoint_at(s->l, &cp, size)) == PL_OK)
-		error = pl_ledger_prove_inclusion(s->l, &proof, seq, size);
-	pthread_mutex_unlock(&s->lk);
-	if (error < 0) {
-		ok = fail(s, c, 500, error, "%s", pl_error_last());
-		goto done;
-	}
-	pl_hex(hex, leaf, PL_HASH_LEN);
-	pl_buf_printf(&tp, "c2sp.org/tlog-proof@v1\nindex %llu\n", (unsigned long long)seq);
-	for (size_t i = 0; i + PL_HASH_LEN <= proof.len; i += PL_HASH_LEN) {
-		pl_base64_encode(&tp, (const unsigned char *)proof.ptr + i, PL_HASH_LEN);
+	pl_hex(hex, x->res.ref.leaf, PL_HASH_LEN);
+	pl_buf_printf(&tp, "c2sp.org/tlog-proof@v1\nindex %llu\n",
+	              (unsigned long long)x->res.ref.seq);
+	for (size_t i = 0; i + PL_HASH_LEN <= x->proof.len; i += PL_HASH_LEN) {
+		pl_base64_encode(&tp, (const unsigned char *)x->proof.ptr + i, PL_HASH_LEN);
 		pl_buf_putc(&tp, '\n');
 	}
 	pl_buf_putc(&tp, '\n');
-	pl_buf_put(&tp, cp.ptr, cp.len);
-	ok = respond_json(c, MHD_HTTP_OK,
-	                  json_pack("{s:I, s:s, s:I, s:s, s:o, s:s, s:b}", "seq", (json_int_t)seq,
-	                            "leaf", hex, "size", (json_int_t)size, "checkpoint", cp.ptr,
-	                            "proof", b64_hashes(&proof), "tlog_proof", tp.ptr, "duplicate",
-	                            duplicate));
-done:
-	pl_buf_free(&proof);
-	pl_buf_free(&cp);
+	pl_buf_put(&tp, x->cp.ptr, x->cp.len);
+	ok = respond_json(
+	    c, MHD_HTTP_OK,
+	    json_pack("{s:I, s:s, s:I, s:s, s:o, s:s, s:b}", "seq", (json_int_t)x->res.ref.seq,
+	              "leaf", hex, "size", (json_int_t)x->size, "checkpoint", x->cp.ptr, "proof",
+	              b64_hashes(&x->proof), "tlog_proof", tp.ptr, "duplicate", x->duplicate));
 	pl_buf_free(&tp);
 	return ok;
 }
@@ -432,8 +423,6 @@ done:
 static enum MHD_Result post_add(server *s, struct MHD_Connection *c, const pl_buf *body,
                                 const char *addr)
 {
-	unsigned char leaf[PL_HASH_LEN];
-	uint64_t seq;
 	pl_buf bufs[3] = {PL_BUF_INIT, PL_BUF_INIT, PL_BUF_INIT};
 	char missing[65];
 	sub x;
@@ -450,20 +439,6 @@ static enum MHD_Result post_add(server *s, struct MHD_Connection *c, const pl_bu
 	memset(&x, 0, sizeof(x));
 	x.env = body->ptr;
 	x.len = body->len;
-	/* idempotent: an envelope already in the log answers its seq */
-	pl_merkle_leaf(leaf, body->ptr, body->len);
-	pthread_mutex_lock(&s->lk);
-	error = pl_ledger_find_leaf(s->l, &seq, leaf);
-	pthread_mutex_unlock(&s->lk);
-	if (error == PL_OK) {
-		uint64_t size;
-		pthread_mutex_lock(&s->lk);
-		size = pl_ledger_size(s->l);
-		pthread_mutex_unlock(&s->lk);
-		return answer_entry(s, c, seq, leaf, size, 1);
-	}
-	if (error != PL_ENOTFOUND)
-		return fail(s, c, 500, error, "%s", pl_error_last());
 	if ((error = named_attachments(s, body->ptr, body->len, &x.att, bufs, &x.natt, missing)) <
 	    0) {
 		ok = fail(s, c, status_of(error), error, "refused entry: %s", pl_error_last());
@@ -494,7 +469,7 @@ static enum MHD_Result post_add(server *s, struct MHD_Connection *c, const pl_bu
 		pthread_cond_wait(&s->donecv, &s->qlk);
 	pthread_mutex_unlock(&s->qlk);
 	if (x.res.code == PL_OK) {
-		ok = answer_entry(s, c, x.res.ref.seq, x.res.ref.leaf, x.size, 0);
+		ok = answer_entry(c, &x);
 		for (size_t i = 0; i < x.natt; i++) {
 			char path[4200], hex[65];
 			unsigned char d[PL_HASH_LEN];
@@ -508,12 +483,50 @@ static enum MHD_Result post_add(server *s, struct MHD_Connection *c, const pl_bu
 	}
 done:
 	free(x.att);
+	pl_buf_free(&x.cp);
+	pl_buf_free(&x.proof);
 	for (int i = 0; i < 3; i++)
 		pl_buf_free(&bufs[i]);
 	return ok;
 }
 
 /* ---- the integrator ------------------------------------------------------------ */
+
+/* Under the ledger lock, after a batch: each submission's result, the
+ * checkpoint of size and its inclusion proof (the checkpoint read once per
+ * batch), so that the handlers answer without taking the lock again. */
+static void prepare_answers(server *s, sub **batch, size_t n, const size_t *pos,
+                            const pl_batch_result *res, uint64_t size)
+{
+	pl_buf cp = PL_BUF_INIT;
+	int have_cp = pl_ledger_checkpoint_at(s->l, &cp, size) == PL_OK;
+	for (size_t i = 0; i < n; i++)
+		if (!batch[i]->duplicate && !batch[i]->dup_of)
+			batch[i]->res = res[pos[i]];
+	for (size_t i = 0; i < n; i++) {
+		sub *x = batch[i];
+		if (x->dup_of) {
+			x->duplicate = x->dup_of->res.code == PL_OK;
+			x->res.code = x->dup_of->res.code;
+			x->res.ref = x->dup_of->res.ref;
+			snprintf(x->res.message, sizeof(x->res.message), "%s",
+			         x->dup_of->res.message);
+		} else if (x->duplicate) {
+			x->res.code = PL_OK;
+		}
+		if (x->res.code != PL_OK)
+			continue;
+		x->size = size;
+		if (!have_cp || pl_buf_put(&x->cp, cp.ptr, cp.len) < 0 ||
+		    pl_ledger_prove_inclusion(s->l, &x->proof, x->res.ref.seq, size) < 0) {
+			x->res.code = PL_ERROR;
+			snprintf(x->res.message, sizeof(x->res.message),
+			         "entry %llu is in the log, but its proof could not be made: %s",
+			         (unsigned long long)x->res.ref.seq, pl_error_last());
+		}
+	}
+	pl_buf_free(&cp);
+}
 
 static void *integrator(void *arg)
 {
@@ -522,10 +535,14 @@ static void *integrator(void *arg)
 	sub **batch = calloc(cap, sizeof(*batch));
 	pl_submission *in = calloc(cap, sizeof(*in));
 	pl_batch_result *res = calloc(cap, sizeof(*res));
+	size_t *pos = calloc(cap, sizeof(*pos));
+	size_t last = 0; /* how many the last batch took */
 	for (;;) {
 		size_t n = 0;
 		int error;
 		uint64_t size;
+		struct timespec t0, t1;
+		size_t m;
 		pthread_mutex_lock(&s->qlk);
 		while (!s->head && !s->stopping)
 			pthread_cond_wait(&s->qcv, &s->qlk);
@@ -533,24 +550,65 @@ static void *integrator(void *arg)
 			pthread_mutex_unlock(&s->qlk);
 			break;
 		}
-		while (s->head && n < cap && batch && in && res) {
+		/* fewer waiting than the last batch took: the others are on their
+		 * way back; give them up to 2 ms to join (one commit for all) */
+		if (s->queued < last && !s->stopping) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 2 * 1000 * 1000;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			while (s->queued < last && !s->stopping &&
+			       pthread_cond_timedwait(&s->qcv, &s->qlk, &until) == 0)
+				;
+		}
+		while (s->head && n < cap && batch && in && res && pos) {
 			batch[n++] = s->head;
 			s->head = s->head->next;
 			s->queued--;
 		}
 		if (!s->head)
 			s->tail = NULL;
+		last = n;
 		pthread_mutex_unlock(&s->qlk);
-		for (size_t i = 0; i < n; i++) {
-			in[i].env = batch[i]->env;
-			in[i].len = batch[i]->len;
-			in[i].att = batch[i]->att;
-			in[i].natt = batch[i]->natt;
-		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		pthread_mutex_lock(&s->lk);
-		error = n ? pl_ledger_append_batch(s->l, in, n, res) : PL_OK;
+		/* idempotent: an envelope already in the log (or earlier in this
+		 * batch) answers the first seq */
+		for (size_t i = 0; i < n; i++) {
+			sub *x = batch[i];
+			uint64_t seq;
+			x->dup_of = NULL;
+			pl_merkle_leaf(x->res.ref.leaf, x->env, x->len);
+			if (pl_ledger_find_leaf(s->l, &seq, x->res.ref.leaf) == PL_OK) {
+				x->duplicate = 1;
+				x->res.ref.seq = seq;
+				continue;
+			}
+			for (size_t j = 0; j < i && !x->dup_of; j++)
+				if (!batch[j]->duplicate && !batch[j]->dup_of &&
+				    memcmp(batch[j]->res.ref.leaf, x->res.ref.leaf, PL_HASH_LEN) ==
+				        0)
+					x->dup_of = batch[j];
+		}
+		m = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (batch[i]->duplicate || batch[i]->dup_of)
+				continue;
+			in[m].env = batch[i]->env;
+			in[m].len = batch[i]->len;
+			in[m].att = batch[i]->att;
+			in[m].natt = batch[i]->natt;
+			pos[i] = m++;
+		}
+		error = m ? pl_ledger_append_batch(s->l, in, m, res) : PL_OK;
 		size = pl_ledger_size(s->l);
+		if (error == PL_OK)
+			prepare_answers(s, batch, n, pos, res, size);
 		pthread_mutex_unlock(&s->lk);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		pthread_mutex_lock(&s->qlk);
 		{
 			size_t taken = 0;
@@ -560,11 +618,9 @@ static void *integrator(void *arg)
 					snprintf(
 					    batch[i]->res.message, sizeof(batch[i]->res.message),
 					    "the batch could not be appended: %s", pl_error_last());
-				} else {
-					batch[i]->res = res[i];
-					taken += res[i].code == PL_OK;
+				} else if (!batch[i]->duplicate && !batch[i]->dup_of) {
+					taken += batch[i]->res.code == PL_OK;
 				}
-				batch[i]->size = size;
 				batch[i]->done = 1;
 			}
 			s->batches++;
@@ -572,6 +628,11 @@ static void *integrator(void *arg)
 			s->refused += n - taken;
 			if (error < 0)
 				logf_(s, "batch of %zu failed: %s", n, pl_error_last());
+			else
+				logf_(s, "batch of %zu: %zu appended (size %llu) in %.1f ms", n,
+				      taken, (unsigned long long)size,
+				      (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+				          (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 		}
 		pthread_cond_broadcast(&s->donecv);
 		pthread_mutex_unlock(&s->qlk);
@@ -579,6 +640,7 @@ static void *integrator(void *arg)
 	free(batch);
 	free(in);
 	free(res);
+	free(pos);
 	return NULL;
 }
 

@@ -164,6 +164,23 @@ check "POST /add a new key under a name already taken: 409" [ "$(http POST /add 
 check "POST /add a non-canonical envelope: 422" [ "$(http POST /add noncanon.json)" = 422 ]
 check "POST /add a replayed envelope: 200, its first seq (5), duplicate" [ "$(http POST /add replay.json)" = 200 ] &&
 	"$PY" -c 'import json; d = json.load(open("body.out")); exit(0 if d["seq"] == 5 and d["duplicate"] else 1)'
+"$PY" - "$URL" "$INTEROP" <<'PYEOF' >same.out
+import json, sys, threading, urllib.request
+sys.path.insert(0, sys.argv[2])
+from tlogclient import envelope
+env = envelope("same-envelope")
+seqs = []
+def post():
+    r = urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/add", data=env, method="POST"))
+    seqs.append(json.loads(r.read())["seq"])
+ts = [threading.Thread(target=post) for _ in range(8)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(len(seqs), len(set(seqs)))
+PYEOF
+check "one envelope POSTed 8 times at once: 8 answers, one seq" [ "$(cat same.out)" = "8 1" ]
+check "... one entry appended" [ "$(git_n)" = $((n0 + 1)) ]
+n0=$(git_n)
 check "GET /add: 405" [ "$(http GET /add)" = 405 ]
 check "DELETE /checkpoint: 405" [ "$(http DELETE /checkpoint)" = 405 ]
 "$PY" - "$(cat port)" <<'PYEOF' >raw.out
