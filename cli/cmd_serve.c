@@ -20,13 +20,17 @@ static void on_signal(int sig)
 
 typedef struct {
 	const char *port_file;
-	int quiet;
+	int quiet, json;
+	const char *listen;
 } ready_ctx;
 
 static void ready(void *ctx, unsigned port)
 {
 	ready_ctx *r = ctx;
-	if (!r->quiet) {
+	if (r->json) {
+		pl_cli_json_print(json_pack("{s:s, s:i}", "listen", r->listen, "port", (int)port));
+		fflush(stdout);
+	} else if (!r->quiet) {
 		printf("serving on port %u\n", port);
 		fflush(stdout);
 	}
@@ -69,7 +73,7 @@ static int cmd_serve(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {"log", required_argument, NULL, 'L'},
 	                                     {NULL, 0, NULL, 0}};
 	pl_serve_opts o = {0};
-	ready_ctx rc = {NULL, g->quiet};
+	ready_ctx rc = {NULL, g->quiet, g->json, NULL};
 	const char *logpath = NULL;
 	struct sigaction sa;
 	unsigned v = 0;
@@ -135,6 +139,7 @@ static int cmd_serve(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		pl_cli_err("%s: cannot open the log", logpath);
 		return PL_EXIT_ERROR;
 	}
+	rc.listen = o.listen;
 	o.ready = ready;
 	o.ready_ctx = &rc;
 	memset(&sa, 0, sizeof(sa));
@@ -219,6 +224,7 @@ const pl_cli_cmd pl_cmd_serve = {
     "--batch N            entries per commit at most (default 1024)\n"
     "--log FILE           one line per refused request and the totals at exit ('-':\n"
     "                     stderr)\n\n"
+    "Once listening it prints 'serving on port N' (--json: {\"listen\", \"port\"}).\n"
     "Runs until SIGINT or SIGTERM. Exit 0 then; 3 when it cannot start.\n"};
 
 const pl_cli_cmd pl_cmd_tiles_export = {

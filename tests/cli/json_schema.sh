@@ -138,6 +138,17 @@ j "verify-bundle" verify-bundle 0 verify-bundle m.bundle --trust L/operator.pub
 j "verify-bundle --work" verify-bundle 0 verify-bundle w.bundle --trust L/operator.pub
 j "verify-bundle: the wrong key" verify-bundle 1 verify-bundle m.bundle --trust aisi.pub
 j "reindex" reindex 0 $L reindex
+j "tiles export" "tiles export" 0 $L tiles export tiles
+# serve: its line once listening, then SIGTERM
+n=$((n + 1))
+"$PL" --json $L serve --listen 127.0.0.1:0 --port-file port >"$T/out.$n" 2>"$T/err.$n" </dev/null &
+spid=$!
+for _ in $(seq 100); do [ -s port ] && break; sleep 0.05; done
+kill "$spid" && wait "$spid"
+RC=$?
+cp "$T/err.$n" "$ERR"
+expect "serve: exit 0 on SIGTERM" 0
+printf '%s\tprovledger:%s\t%s\n' "serve" "serve" "$T/out.$n" >>"$MAN"
 
 # errors of every kind, each one JSON object on stderr
 j "error: usage" error 2 $L log --bogus

@@ -13,7 +13,7 @@ expect_out "layers: the summary" "layers: ok"
 
 # a copy of the tree, broken on purpose, must be refused
 mkdir t
-cp -r "$ROOT/hashing" "$ROOT/ledger" "$ROOT/cli" "$ROOT/scripts" t/
+cp -r "$ROOT/hashing" "$ROOT/ledger" "$ROOT/net" "$ROOT/cli" "$ROOT/scripts" t/
 run python3 t/scripts/layers.py
 expect "layers: the unbroken copy passes" 0
 printf '#include "lineage_internal.h"\n' >>t/ledger/log/grants.c
