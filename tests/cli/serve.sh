@@ -245,6 +245,34 @@ stop
 check "SIGTERM: the server stops cleanly (exit 0)" [ "$SRC" = 0 ] || head -c 600 srv.out
 check "... and logs its totals" grep -q '^stopped: ' srv.log
 
+# ---- HTTPS -------------------------------------------------------------------------------
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout tls.key \
+	-out tls.crt -days 1 -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null; then
+	start --tls-cert tls.crt --tls-key tls.key
+	"$PY" - "$(cat port)" >"$OUT" 2>"$ERR" <<'PYEOF'
+import ssl, sys, urllib.request
+port = sys.argv[1]
+ctx = ssl.create_default_context(cafile="tls.crt")
+print(urllib.request.urlopen("https://127.0.0.1:%s/checkpoint" % port, context=ctx, timeout=10).read().decode().split("\n")[0])
+try:
+    urllib.request.urlopen("https://127.0.0.1:%s/checkpoint" % port, context=ssl.create_default_context(), timeout=10)
+    print("an untrusted certificate was accepted")
+except urllib.error.URLError:
+    print("untrusted refused")
+PYEOF
+	check "--tls-cert: GET /checkpoint over HTTPS" grep -qx 'example.org/serve' "$OUT"
+	check "... a client that does not trust the certificate refuses it" grep -qx 'untrusted refused' "$OUT"
+	stop
+else
+	skip "HTTPS" "openssl cannot make a test certificate"
+fi
+start --tls-cert missing.crt --tls-key tls.key
+sleep 0.3
+wait "$SPID" 2>/dev/null
+SRC=$?
+SPID=
+check "--tls-cert of a missing file: exit 3, named" [ "$SRC" = 3 ] && grep -q 'missing.crt' srv.out
+
 # ---- kill -9 under load ----------------------------------------------------------------
 lost=0 rounds=0
 for r in $(seq 1 $KILLS); do
