@@ -128,25 +128,6 @@ done:
 	return rc;
 }
 
-/* A short, stable name for a library error code (the JSON "code"). */
-static const char *code_name(int code)
-{
-	switch (code) {
-	case PL_ENOTFOUND:
-		return "not-found";
-	case PL_EINVALID:
-		return "invalid";
-	case PL_ELIMIT:
-		return "limit";
-	case PL_ENOMEM:
-		return "out-of-memory";
-	case PL_EUSAGE:
-		return "usage";
-	default:
-		return "error";
-	}
-}
-
 static void print_text(const char *path, const shard_sum *sum)
 {
 	char sha[2 * PL_HASH_LEN + 1], merkle[2 * PL_HASH_LEN + 1];
@@ -191,7 +172,7 @@ static void print_json_error(const char *path, int code, const char *msg, int fi
 	printf("%s\n    {\n      \"path\": ", first ? "" : ",");
 	put_json_string(stdout, path);
 	printf(",\n      \"error\": {\n        \"code\": \"%s\",\n        \"message\": ",
-	       code_name(code));
+	       pl_error_name(code));
 	put_json_string(stdout, msg);
 	printf("\n      }\n    }");
 }

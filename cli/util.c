@@ -24,28 +24,6 @@ void pl_cli_json_errors(int on)
 	json_errors = on;
 }
 
-static const char *code_name(int code)
-{
-	switch (code) {
-	case PL_ENOTFOUND:
-		return "not-found";
-	case PL_EINVALID:
-		return "invalid";
-	case PL_EVERIFY:
-		return "verify";
-	case PL_ECONFLICT:
-		return "conflict";
-	case PL_ENOMEM:
-		return "out-of-memory";
-	case PL_EUSAGE:
-		return "usage";
-	case PL_ELIMIT:
-		return "limit";
-	default:
-		return "error";
-	}
-}
-
 /* {"error": {"code", "message", "file", "line", "byte"}}: file, line and
  * byte read off the message's "FILE: line N (byte B): ..." form. */
 static void json_error(const char *code, const char *msg)
@@ -137,7 +115,7 @@ int pl_cli_fail(int code)
 {
 	const char *msg = pl_error_last();
 	if (json_errors)
-		json_error(code_name(code), *msg ? msg : "unknown error");
+		json_error(pl_error_name(code), *msg ? msg : "unknown error");
 	else
 		pl_cli_err("%s", *msg ? msg : "unknown error");
 	if (code == PL_EVERIFY)

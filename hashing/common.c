@@ -2,6 +2,7 @@
 #include "pl_common.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,28 @@ int pl_error_prefix(int code, const char *fmt, ...)
 const char *pl_error_last(void)
 {
 	return err_msg;
+}
+
+const char *pl_error_name(int code)
+{
+	switch (code) {
+	case PL_ENOTFOUND:
+		return "not-found";
+	case PL_EINVALID:
+		return "invalid";
+	case PL_EVERIFY:
+		return "verify";
+	case PL_ECONFLICT:
+		return "conflict";
+	case PL_ENOMEM:
+		return "out-of-memory";
+	case PL_EUSAGE:
+		return "usage";
+	case PL_ELIMIT:
+		return "limit";
+	default:
+		return "error";
+	}
 }
 int pl_error_code(void)
 {
@@ -306,7 +329,10 @@ int pl_write_file_atomic(const char *path, const void *data, size_t len, unsigne
 	int fd = -1, error;
 	const char *p = data;
 
-	if ((error = pl_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
+	/* unique per call, so that threads writing the same path never share one */
+	static atomic_ulong serial;
+	if ((error = pl_buf_printf(&tmp, "%s.tmp.%ld.%lu", path, (long)getpid(),
+	                           atomic_fetch_add(&serial, 1))) < 0)
 		return error;
 	if ((fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode)) < 0) {
 		error = pl_error_set(PL_ERROR, "%s: %s", tmp.ptr, strerror(errno));

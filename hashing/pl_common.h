@@ -38,6 +38,10 @@ int pl_error_prefix(int code, const char *fmt, ...) PL_PRINTF(2, 3);
 
 /* The last message set on this thread, or "" when none. Borrowed. */
 const char *pl_error_last(void);
+/* A short, stable name for an error code: the "code" of JSON errors
+ * ("not-found", "invalid", "verify", "conflict", "out-of-memory", "usage",
+ * "limit"; "error" for any other). */
+const char *pl_error_name(int code);
 
 /* The code passed with the last message (0 when none). */
 int pl_error_code(void);
@@ -105,8 +109,8 @@ static inline int pl_add_ovf(size_t *out, size_t a, size_t b)
 /* Read a whole file into out, refusing files larger than max bytes. */
 int pl_read_file(pl_buf *out, const char *path, size_t max);
 
-/* Write data to path atomically (temp file in the same directory, fsync,
- * rename) with the given mode. */
+/* Write data to path atomically (a temp file of its own in the same
+ * directory, fsync, rename) with the given mode; safe from several threads. */
 int pl_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
 #endif

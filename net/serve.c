@@ -102,26 +102,6 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, j
 	return ok;
 }
 
-static const char *code_name(int code)
-{
-	switch (code) {
-	case PL_ENOTFOUND:
-		return "not-found";
-	case PL_EINVALID:
-		return "invalid";
-	case PL_EVERIFY:
-		return "verify";
-	case PL_ECONFLICT:
-		return "conflict";
-	case PL_ELIMIT:
-		return "limit";
-	case PL_EUSAGE:
-		return "usage";
-	default:
-		return "error";
-	}
-}
-
 static void logf_(server *s, const char *fmt, ...) PL_PRINTF(2, 3);
 static void logf_(server *s, const char *fmt, ...)
 {
@@ -148,7 +128,7 @@ static enum MHD_Result fail(server *s, struct MHD_Connection *c, unsigned status
 	logf_(s, "%u %s", status, msg);
 	return respond_json(
 	    c, status,
-	    json_pack("{s:{s:s, s:s}}", "error", "code", code_name(code), "message", msg));
+	    json_pack("{s:{s:s, s:s}}", "error", "code", pl_error_name(code), "message", msg));
 }
 
 /* The HTTP status of a library error in a request's answer. */
@@ -251,8 +231,7 @@ static enum MHD_Result put_blob(server *s, struct MHD_Connection *c, const char 
                                 const pl_buf *body)
 {
 	unsigned char d[PL_HASH_LEN];
-	char got[65], path[4200], tmp[4300];
-	int fd;
+	char got[65], path[4200];
 	if (!is_sha256_hex(hex))
 		return fail(s, c, MHD_HTTP_NOT_FOUND, PL_ENOTFOUND,
 		            "/blob/%.80s: not a SHA-256 in lower-case hex", hex);
@@ -265,24 +244,8 @@ static enum MHD_Result put_blob(server *s, struct MHD_Connection *c, const char 
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		return fail(s, c, 500, PL_ERROR, "%s: %s", path, strerror(errno));
 	upload_path(s, path, sizeof(path), hex);
-	snprintf(tmp, sizeof(tmp), "%s.%lx.tmp", path, (unsigned long)pthread_self());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
-		return fail(s, c, 500, PL_ERROR, "%s: %s", tmp, strerror(errno));
-	for (size_t off = 0; off < body->len;) {
-		ssize_t w = write(fd, body->ptr + off, body->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			unlink(tmp);
-			return fail(s, c, 500, PL_ERROR, "%s: %s", tmp, strerror(errno));
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		unlink(tmp);
-		return fail(s, c, 500, PL_ERROR, "%s: %s", path, strerror(errno));
-	}
+	if (pl_write_file_atomic(path, body->ptr ? body->ptr : "", body->len, 0644) < 0)
+		return fail(s, c, 500, PL_ERROR, "%s", pl_error_last());
 	return respond_json(c, MHD_HTTP_CREATED,
 	                    json_pack("{s:s, s:I}", "sha256", hex, "size", (json_int_t)body->len));
 }

@@ -190,53 +190,24 @@ static int make_parents(char *path)
 	return PL_OK;
 }
 
-/* Write data to dir/name through a temporary file and a rename, unless the
- * file already holds exactly these bytes. */
+/* Write data to dir/name (atomically), unless the file already holds exactly
+ * these bytes. */
 static int put_file(const char *dir, const char *name, const pl_buf *data, int *wrote)
 {
-	pl_buf path = PL_BUF_INIT, tmp = PL_BUF_INIT, old = PL_BUF_INIT;
-	int fd = -1, error;
+	pl_buf path = PL_BUF_INIT, old = PL_BUF_INIT;
+	int error;
 	*wrote = 0;
-	if ((error = pl_buf_printf(&path, "%s/%s", dir, name)) < 0 ||
-	    (error = pl_buf_printf(&tmp, "%s/%s.tmp.%ld", dir, name, (long)getpid())) < 0)
+	if ((error = pl_buf_printf(&path, "%s/%s", dir, name)) < 0)
 		goto done;
 	if (pl_read_file(&old, path.ptr, data->len + 1) == PL_OK && old.len == data->len &&
 	    memcmp(old.ptr, data->ptr, data->len) == 0)
 		goto done;
-	if ((error = make_parents(path.ptr)) < 0)
+	if ((error = make_parents(path.ptr)) < 0 ||
+	    (error = pl_write_file_atomic(path.ptr, data->ptr, data->len, 0644)) < 0)
 		goto done;
-	if ((fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		error = pl_error_set(PL_ERROR, "%s: %s", tmp.ptr, strerror(errno));
-		goto done;
-	}
-	for (size_t off = 0; off < data->len;) {
-		ssize_t w = write(fd, data->ptr + off, data->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			error = pl_error_set(PL_ERROR, "%s: %s", tmp.ptr, strerror(errno));
-			goto done;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		error = pl_error_set(PL_ERROR, "%s: %s", tmp.ptr, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp.ptr, path.ptr) < 0) {
-		error = pl_error_set(PL_ERROR, "%s: %s", path.ptr, strerror(errno));
-		goto done;
-	}
 	*wrote = 1;
 done:
-	if (fd >= 0)
-		close(fd);
-	if (error < 0 && tmp.ptr)
-		unlink(tmp.ptr);
 	pl_buf_free(&path);
-	pl_buf_free(&tmp);
 	pl_buf_free(&old);
 	return error;
 }
