@@ -26,6 +26,10 @@ typedef struct {
 	int progress; /* stderr is a terminal and not --quiet */
 	int dry_run;  /* --dry-run: appends are validated, nothing is written */
 	pl_buf *dry;  /* the envelopes a dry run would have appended */
+	/* --remote URL (or PROVLEDGER_URL): the log is read from and appended to
+	 * over HTTP, every answer verified under --trust (or PROVLEDGER_TRUST) */
+	const char *remote;
+	const char *trust;
 } pl_cli;
 
 typedef struct pl_cli_cmd {
@@ -89,6 +93,17 @@ int pl_cli_parse_u64(uint64_t *out, const char *s);
  * the exit code (non-zero), else 0. */
 struct pl_ledger;
 int pl_cli_open(const pl_cli *g, struct pl_ledger **out);
+
+/* With --remote: the verified remote log (pl_remote_open under g->trust),
+ * opened once per process; 0 or the exit code, printed. pl_cli_open gives
+ * its rebuilt ledger. */
+struct pl_remote;
+int pl_cli_remote(const pl_cli *g, struct pl_remote **out);
+/* The same, printing nothing: a library code (PL_EUSAGE when --trust is
+ * missing, PL_EVERIFY for a split view or a key of another log). */
+int pl_cli_remote_try(const pl_cli *g, struct pl_remote **out);
+/* Free what pl_cli_remote opened (main, after the command). */
+void pl_cli_remote_close(void);
 
 /* The work id that arg names, into out (cleared first), git-style: a whole
  * id (W and 16 hex digits) is taken as given (the library says when it is

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "pl_client.h"
 #include "pl_ledger.h"
 #include "pl_lineage.h"
 #include "pl_note.h"
@@ -25,6 +26,60 @@ static int since_is_checkpoint(const pl_buf *b, const char *path)
 static int severity_rank(const char *s)
 {
 	return s && strcmp(s, "error") == 0 ? 2 : s && strcmp(s, "warning") == 0 ? 1 : 0;
+}
+
+/* verify --remote: the checkpoint (signed, consistent with the last one
+ * seen), every entry from the log's entry bundles judged by the rules, the
+ * tree of them the checkpoint's; the --since checkpoint a prefix of it. A
+ * problem is a finding (PL_EVERIFY, r->problems); PL_ERROR when the log
+ * cannot be read at all. */
+static int verify_remote(const pl_cli *g, pl_verify_report *r, const pl_buf *since, int policy,
+                         json_t **findings)
+{
+	pl_remote *rem = NULL;
+	pl_ledger *l = NULL;
+	pl_buf proof = PL_BUF_INIT, text = PL_BUF_INIT;
+	const pl_checkpoint *cp;
+	int error;
+
+	if ((error = pl_cli_remote_try(g, &rem)) < 0 || (error = pl_remote_rebuild(rem, &l)) < 0)
+		goto done;
+	cp = pl_remote_checkpoint(rem);
+	r->size = cp->size;
+	memcpy(r->root, cp->root, sizeof(r->root));
+	if (since) {
+		pl_checkpoint old;
+		if ((error = pl_note_verify(&text, since->ptr, since->len, cp->origin,
+		                            pl_ledger_operator(l))) < 0 ||
+		    (error = pl_checkpoint_parse(&old, text.ptr, text.len)) < 0) {
+			pl_error_prefix(error, "--since");
+			goto done;
+		}
+		if (old.size > cp->size ||
+		    (error = pl_ledger_prove_consistency(l, &proof, old.size, cp->size)) < 0 ||
+		    pl_merkle_verify_consistency(old.size, cp->size, old.root, cp->root,
+		                                 (const unsigned char *)proof.ptr,
+		                                 proof.len / 32) < 0) {
+			error = pl_error_set(
+			    PL_EVERIFY,
+			    "--since: the checkpoint of size %llu is not a prefix of "
+			    "the log of size %llu",
+			    (unsigned long long)old.size, (unsigned long long)cp->size);
+			goto done;
+		}
+	}
+	if (policy)
+		error = pl_lineage_policy(l, findings);
+done:
+	if (error < 0 && error != PL_EUSAGE && error != PL_ERROR && error != PL_ENOMEM) {
+		pl_buf_puts(&r->problems, pl_error_last());
+		r->nproblems = 1;
+		error = PL_EVERIFY;
+	}
+	pl_buf_free(&proof);
+	pl_buf_free(&text);
+	pl_ledger_free(l);
+	return error;
 }
 
 static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
@@ -78,6 +133,41 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	    (trust && (error = pl_trust_parse(&tk, &tname, trust, trust_key)) < 0)) {
 		rc = pl_cli_fail(error);
 		goto done;
+	}
+	if (g->remote) {
+		findings = json_array();
+		error = verify_remote(g, &r, since ? &old : NULL, policy, &findings);
+		pl_base64_encode(&rootb, r.root, 32);
+		if (error < 0 && error != PL_EVERIFY) {
+			rc = pl_cli_fail(error);
+			goto done;
+		}
+		if (g->json) {
+			json_t *probs = json_array();
+			if (r.nproblems)
+				json_array_append_new(probs, json_string(r.problems.ptr));
+			pl_cli_json_print(json_pack("{s:b, s:I, s:s, s:o, s:O}", "verified",
+			                            error == PL_OK, "size", (json_int_t)r.size,
+			                            "root", rootb.ptr, "problems", probs,
+			                            "findings", findings));
+		} else if (error == PL_OK) {
+			pl_remote *rem = NULL;
+			pl_cli_remote_try(g, &rem); /* the one verify_remote opened */
+			printf(
+			    "verified %llu entries of %s at %s: the checkpoint signed by the "
+			    "trusted key and consistent with the last one seen (%s); every entry "
+			    "re-checked by the rules (signer and role in force, references, names, "
+			    "grants, times); the tree of the entries served is the checkpoint's "
+			    "(root %s)%s\n",
+			    (unsigned long long)r.size,
+			    pl_cli_esc(pl_remote_checkpoint(rem)->origin), pl_cli_esc(g->remote),
+			    pl_cli_esc(pl_remote_state_path(rem)), rootb.ptr,
+			    since ? "; the --since checkpoint is a prefix of it" : "");
+		} else {
+			pl_cli_err("verification FAILED: %s", r.problems.ptr);
+		}
+		rc = error == PL_OK ? PL_EXIT_OK : PL_EXIT_FINDING;
+		goto policy_out;
 	}
 	/* verify trusts git alone: the index is not opened at all */
 	if ((error = pl_ledger_open_audit(&l, g->ledger, tk)) < 0) {
@@ -137,6 +227,7 @@ static int cmd_verify(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		           r.nproblems == 1 ? "" : "s");
 		rc = PL_EXIT_FINDING;
 	}
+policy_out:
 	if (policy && !g->json) {
 		json_t *f;
 		size_t i;

@@ -124,15 +124,40 @@ int main(int argc, char **argv)
 	pl_cli g = {0};
 	pl_buf dry = PL_BUF_INIT;
 	char **args = calloc((size_t)argc + 1, sizeof(char *));
-	int nargs = 0, words = 0, rc, dashdash = 0;
+	int nargs = 0, words = 0, rc, dashdash = 0, remote = 0;
 	const pl_cli_cmd *cmd;
 
 	if (!args)
 		return PL_EXIT_ERROR;
 	g.ledger = getenv("PROVLEDGER_DIR");
+	g.remote = getenv("PROVLEDGER_URL");
+	g.trust = getenv("PROVLEDGER_TRUST");
+	/* --trust is a global option only for a remote log (verify and
+	 * verify-bundle have their own otherwise) */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--remote") == 0 || strncmp(argv[i], "--remote=", 9) == 0)
+			remote = 1;
+	if (g.remote && *g.remote)
+		remote = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!dashdash && strcmp(a, "--") == 0) {
+		if (!dashdash &&
+		    (strcmp(a, "--remote") == 0 || (remote && strcmp(a, "--trust") == 0))) {
+			if (i + 1 >= argc) {
+				pl_cli_err("%s needs %s", a,
+				           a[2] == 'r' ? "a URL" : "the operator's key");
+				free(args);
+				return PL_EXIT_USAGE;
+			}
+			if (a[2] == 'r')
+				g.remote = argv[++i];
+			else
+				g.trust = argv[++i];
+		} else if (!dashdash && strncmp(a, "--remote=", 9) == 0) {
+			g.remote = a + 9;
+		} else if (!dashdash && remote && strncmp(a, "--trust=", 8) == 0) {
+			g.trust = a + 8;
+		} else if (!dashdash && strcmp(a, "--") == 0) {
 			dashdash = 1;
 			args[nargs++] = argv[i];
 		} else if (!dashdash && strcmp(a, "--json") == 0) {
@@ -206,8 +231,20 @@ int main(int argc, char **argv)
 			return PL_EXIT_OK;
 		}
 	}
+	if (g.remote && !*g.remote)
+		g.remote = NULL;
+	if (g.remote &&
+	    (strcmp(cmd->name, "init") == 0 || strcmp(cmd->name, "serve") == 0 ||
+	     strcmp(cmd->name, "reindex") == 0 || strcmp(cmd->name, "verify-bundle") == 0)) {
+		pl_cli_err(
+		    "%s works on a ledger directory: --remote (PROVLEDGER_URL) does not apply",
+		    cmd->name);
+		free(args);
+		return PL_EXIT_USAGE;
+	}
 	/* The command sees argv[0] = its name, then its own arguments. */
 	rc = cmd->fn(&g, cmd, nargs - words + 1, args + words - 1);
+	pl_cli_remote_close();
 	free(args);
 	pl_buf_free(&dry);
 	return rc;

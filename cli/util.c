@@ -14,7 +14,9 @@
 #include "cli.h"
 #include "pl_dsse.h"
 #include "pl_key.h"
+#include "pl_client.h"
 #include "pl_ledger.h"
+#include "pl_note.h"
 
 /* --json: errors are one JSON object on stderr (set by main). */
 static int json_errors;
@@ -286,6 +288,56 @@ int pl_cli_test_clock(int64_t (**fn)(void *), void **ctx)
 	return PL_OK;
 }
 
+static pl_remote *remote;
+
+int pl_cli_remote_try(const pl_cli *g, pl_remote **out)
+{
+	pl_remote_opts o = {0};
+	pl_buf tname = PL_BUF_INIT;
+	pl_key *tk = NULL;
+	int error;
+	if (remote) {
+		*out = remote;
+		return PL_OK;
+	}
+	if (!g->trust || !*g->trust)
+		return pl_error_set(PL_EUSAGE,
+		                    "--remote %s needs the operator's key: --trust KEY (or "
+		                    "PROVLEDGER_TRUST)",
+		                    g->remote);
+	o.ca_file = getenv("PROVLEDGER_CA_FILE");
+	if ((error = pl_trust_parse(&tk, &tname, g->trust, NULL)) < 0) {
+		pl_error_prefix(error, "--trust");
+		goto done;
+	}
+	if ((error = pl_remote_open(&remote, g->remote, tk, &o)) < 0)
+		goto done;
+	if (tname.len && strcmp(tname.ptr, pl_remote_checkpoint(remote)->origin) != 0) {
+		error = pl_error_set(
+		    PL_EVERIFY, "--trust: the key is the key of log '%s', not of %s's log '%s'",
+		    tname.ptr, g->remote, pl_remote_checkpoint(remote)->origin);
+		pl_remote_free(remote);
+		remote = NULL;
+	}
+done:
+	pl_key_free(tk);
+	pl_buf_free(&tname);
+	*out = remote;
+	return error;
+}
+
+int pl_cli_remote(const pl_cli *g, pl_remote **out)
+{
+	int error = pl_cli_remote_try(g, out);
+	return error < 0 ? pl_cli_fail_append(error) : 0;
+}
+
+void pl_cli_remote_close(void)
+{
+	pl_remote_free(remote);
+	remote = NULL;
+}
+
 int pl_cli_open(const pl_cli *g, pl_ledger **out)
 {
 	int64_t (*clock)(void *);
@@ -293,10 +345,18 @@ int pl_cli_open(const pl_cli *g, pl_ledger **out)
 	int error;
 	if ((error = pl_cli_test_clock(&clock, &ctx)) < 0)
 		return pl_cli_fail(error);
-	/* a ledger that cannot be opened (a commit refused, a rollback) is bad
-	 * input for every command, never a finding */
-	if ((error = pl_ledger_open(out, g->ledger)) < 0)
+	if (g->remote) {
+		pl_remote *r;
+		int rc;
+		if ((rc = pl_cli_remote(g, &r)) != 0)
+			return rc;
+		if ((error = pl_remote_rebuild(r, out)) < 0)
+			return pl_cli_fail_append(error);
+	} else if ((error = pl_ledger_open(out, g->ledger)) < 0) {
+		/* a ledger that cannot be opened (a commit refused, a rollback) is
+		 * bad input for every command, never a finding */
 		return pl_cli_fail_append(error);
+	}
 	if (clock && (error = pl_ledger_set_clock(*out, clock, ctx)) < 0) {
 		pl_ledger_free(*out);
 		*out = NULL;

@@ -230,6 +230,11 @@ int pl_ledger__session(pl_ledger *l)
 {
 	if (l->sess)
 		return PL_OK;
+	if (l->rebuilt)
+		return pl_error_set(PL_ECONFLICT,
+		                    "%s: the log moved on while this command ran (others "
+		                    "appended): run it again",
+		                    l->dir);
 	return pl_lsess__open(&l->sess, l, l->has_head ? &l->head : NULL, l->size);
 }
 
@@ -243,6 +248,35 @@ static void drop_session(pl_ledger *l)
  * before it given) as envelope bytes and attachments. */
 typedef int (*supply_fn)(void *ctx, size_t i, uint64_t seq, const pl_entry_ref *prev,
                          const char *created, pl_buf *env, const pl_attachment **att, size_t *natt);
+
+/* A rebuilt ledger's appends: to l->submit, then kept in l (rebuilt.c). */
+static int submit_items(pl_ledger *l, item *it, size_t n, pl_entry_ref *refs)
+{
+	pl_submission *sub = calloc(n, sizeof(*sub));
+	pl_entry_ref *got = calloc(n, sizeof(*got));
+	int error = PL_OK;
+	if (!sub || !got) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sub[i].env = it[i].env.ptr;
+		sub[i].len = it[i].env.len;
+		sub[i].att = it[i].att;
+		sub[i].natt = it[i].natt;
+	}
+	if ((error = l->submit(l->submit_ctx, sub, n, got)) < 0)
+		goto done;
+	for (size_t i = 0; i < n && error == PL_OK; i++) {
+		refs[i] = got[i];
+		error = pl_ledger__rebuilt_took(l, got[i].seq, &it[i].e, it[i].leaf, it[i].v.role,
+		                                it[i].env.ptr, it[i].env.len);
+	}
+done:
+	free(sub);
+	free(got);
+	return error;
+}
 
 /* With res (one per item), an item that is refused is skipped and its error
  * kept in res[i]; the others are appended (consecutive seqs, one commit), and
@@ -267,7 +301,10 @@ static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn sup
 	if (l->readonly)
 		return pl_error_set(PL_ERROR, "%s is read-only here: nothing can be appended",
 		                    l->dir);
-	if ((!l->dry_run && (error = load_operator_private(l)) < 0) ||
+	if (l->rebuilt && !l->submit && !l->dry_run)
+		return pl_error_set(PL_ERROR, "%s: a copy in memory: nothing can be appended to it",
+		                    l->dir);
+	if ((!l->dry_run && !l->rebuilt && (error = load_operator_private(l)) < 0) ||
 	    (error = pl_ledger__lock(l)) < 0)
 		return error;
 	if (!(it = calloc(n, sizeof(*it))) || !(refs = calloc(n, sizeof(*refs)))) {
@@ -361,6 +398,19 @@ static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn sup
 	pl_merkle_builder_root(&mb, root);
 	if ((error = pl_lsess__root(l->sess, sroot)) < 0)
 		goto done;
+	if (l->submit && !l->dry_run) {
+		if ((error = submit_items(l, it, n, refs)) < 0)
+			goto done;
+		for (size_t i = 0; out && i < n; i++)
+			out[i] = refs[i];
+		for (size_t i = 0; res && i < n_in; i++)
+			if (res[i].code == PL_OK)
+				res[i].ref = refs[res[i].taken];
+		/* the session holds the entries at the seqs they got, unless others
+		 * came in between (then it is dropped, and l refuses more work) */
+		touched = l->moved;
+		goto done;
+	}
 	if (l->dry_run) {
 		for (size_t i = 0; i < n; i++) {
 			if ((error = pl_buf_printf(l->dry_run, "%llu ",

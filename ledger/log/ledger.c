@@ -136,6 +136,8 @@ int pl_ledger__lock(pl_ledger *l)
 	struct flock fl = {0};
 	int error = PL_OK;
 
+	if (!l->repo)
+		return PL_OK; /* in memory: only this process has it */
 	if ((error = path_join(&path, l->dir, "lock")) < 0)
 		return error;
 	if ((l->lockfd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
@@ -640,6 +642,8 @@ int pl_ledger__sync(pl_ledger *l)
 {
 	git_oid head;
 	int has, error;
+	if (!l->repo)
+		return PL_OK; /* in memory: nothing to catch up with */
 	if (l->synced) {
 		if ((error = read_head(l, &head, &has)) < 0)
 			return error;
@@ -908,6 +912,7 @@ void pl_ledger_free(pl_ledger *l)
 	if (!l)
 		return;
 	pl_ledger__unlock(l);
+	pl_ledger__rebuilt_free(l);
 	pl_lsess__free(l->sess);
 	pl_index__finalize_all(l);
 	git_tree_free(l->blobs);

@@ -48,7 +48,24 @@ struct pl_ledger {
 	/* a ledger in memory (no git): where attachments come from */
 	int (*att_fn)(void *ctx, pl_buf *out, const char *sha256_hex);
 	void *att_ctx;
+	/* a ledger rebuilt from another copy's entries (rebuilt.c) */
+	int rebuilt;
+	pl_buf *envs; /* their envelopes, by seq */
+	size_t capenvs;
+	char *note;                 /* the signed checkpoint it was rebuilt to */
+	int moved;                  /* an append was sequenced past entries it lacks */
+	pl_ledger_submit_fn submit; /* appends go here instead of git */
+	void *submit_ctx;
 };
+
+/* rebuilt.c */
+int pl_ledger__rebuilt_entry(pl_ledger *l, pl_buf *out, uint64_t seq);
+/* An append the submit function sequenced at seq: kept when seq follows
+ * what l holds; otherwise l is marked as moved (behind the log). */
+int pl_ledger__rebuilt_took(pl_ledger *l, uint64_t seq, const pl_entry *e,
+                            const unsigned char leaf[PL_HASH_LEN], const char *role,
+                            const char *env, size_t len);
+void pl_ledger__rebuilt_free(pl_ledger *l);
 
 /* "entries/000/000/012.json" for seq 12. */
 void pl_ledger__entry_path(char out[64], uint64_t seq);

@@ -73,6 +73,23 @@ int pl_ledger_open_replay(pl_ledger **out, const char *dir, const pl_key *trust)
 
 void pl_ledger_free(pl_ledger *l); /* NULL-safe */
 
+/* A ledger in memory rebuilt from another copy of the log (a remote log's
+ * entry bundles), with no git behind it: pl_ledger_rebuild_add for entries
+ * 0, 1, ... in order, then pl_ledger_rebuild_finish with the signed
+ * checkpoint of that size. Attachments come from att_fn (by SHA-256 hex;
+ * the ledger checks the digest of what it returns, PL_ENOTFOUND when absent). */
+int pl_ledger_open_rebuilt(pl_ledger **out, const char *origin, const pl_key *op,
+                           int (*att_fn)(void *ctx, pl_buf *out, const char *hex), void *ctx);
+/* Add entry pl_ledger_size(l) (its envelope bytes), judged by every rule an
+ * append applies against the entries before it (signer registered and in
+ * force, references, time order, DSSE signature): PL_EINVALID / PL_EVERIFY /
+ * PL_ENOTFOUND / PL_ECONFLICT naming the entry when refused (nothing added). */
+int pl_ledger_rebuild_add(pl_ledger *l, const char *env, size_t len);
+/* The checkpoint note (signed by the operator key l was opened with) must be
+ * the tree of the entries added: PL_EVERIFY otherwise. It becomes what
+ * pl_ledger_checkpoint answers. */
+int pl_ledger_rebuild_finish(pl_ledger *l, const char *note, size_t len);
+
 /* From now on (for ledgers opened after the call), every object, ref and
  * packed-refs write is fsync'd before an append returns: what a server
  * needs before it answers a client with a seq. Off by default (git's own
@@ -113,6 +130,14 @@ typedef struct {
 	char message[512];
 } pl_batch_result;
 int pl_ledger_append_batch(pl_ledger *l, const pl_submission *sub, size_t n, pl_batch_result *res);
+
+/* Appends to a rebuilt ledger, once validated, are given to fn instead of
+ * git (net/ posts them to the log's server and verifies the answers): fn
+ * fills refs[0..n-1] with the seq and leaf the log gave each (and may leave
+ * commit empty), or fails (nothing reported as appended). */
+typedef int (*pl_ledger_submit_fn)(void *ctx, const pl_submission *sub, size_t n,
+                                   pl_entry_ref *refs);
+void pl_ledger_set_submit(pl_ledger *l, pl_ledger_submit_fn fn, void *ctx);
 
 /* Sign a statement (subjects and predicate are stolen) as signer and append
  * it. The predicate's "created" is set under the ledger lock (the current

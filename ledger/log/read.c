@@ -31,6 +31,8 @@ int pl_ledger_entry(pl_ledger *l, pl_buf *out, uint64_t seq)
 	int error;
 	if (seq >= l->size)
 		return no_entry(l, seq);
+	if (l->rebuilt)
+		return pl_ledger__rebuilt_entry(l, out, seq);
 	if ((error = pl_ledger__head_commit(l, &c)) < 0)
 		return error;
 	pl_ledger__entry_path(path, seq);
@@ -147,6 +149,12 @@ int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out)
 {
 	git_commit *c = NULL;
 	int error;
+	if (l->rebuilt) {
+		pl_buf_clear(out);
+		if (!l->note)
+			return pl_error_set(PL_ENOTFOUND, "the ledger has no checkpoint yet");
+		return pl_buf_puts(out, l->note);
+	}
 	if ((error = pl_ledger__head_commit(l, &c)) < 0)
 		return error;
 	error = pl_ledger__read_path(l, out, c, "checkpoint");
