@@ -661,6 +661,19 @@ int pl_remote_rebuild(pl_remote *r, pl_ledger **out)
 	}
 	if ((error = pl_ledger_rebuild_finish(l, r->note.ptr, r->note.len)) < 0)
 		goto done;
+	/* the signed subject index, for bundles; a log that does not serve it
+	 * (a static copy from before it was exported) can still be read */
+	{
+		char path[40];
+		snprintf(path, sizeof(path), "subjects/%llu", (unsigned long long)size);
+		error = get(r, &tile, path, MAX_NOTE);
+		if (error == PL_OK)
+			error = pl_ledger_rebuild_subjects(l, tile.ptr, tile.len);
+		else if (error == PL_ENOTFOUND)
+			error = PL_OK;
+		if (error < 0)
+			goto done;
+	}
 	pl_ledger_set_submit(l, submit, r);
 	*out = l;
 	l = NULL;

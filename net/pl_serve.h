@@ -5,6 +5,7 @@
  *   GET  /tile/<L>/<N>[.p/<W>]            c2sp.org/tlog-tiles hash tiles
  *   GET  /tile/entries/<N>[.p/<W>]        entry bundles (the envelopes)
  *   GET  /blob/<sha256>                   an attachment's bytes
+ *   GET  /subjects/<size>                 the signed subject index of that size
  *   PUT  /blob/<sha256>                   upload an attachment before the entry naming it
  *   POST /add                             a DSSE envelope signed by the client
  *

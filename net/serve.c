@@ -169,6 +169,36 @@ static enum MHD_Result get_checkpoint(server *s, struct MHD_Connection *c)
 	return ok;
 }
 
+/* GET /subjects/<size>: the signed subject index note of the commit ending
+ * at size (what a remote client's `export` puts in a bundle). */
+static enum MHD_Result get_subjects(server *s, struct MHD_Connection *c, const char *num)
+{
+	pl_buf note = PL_BUF_INIT;
+	uint64_t size = 0;
+	int error = PL_OK;
+	enum MHD_Result ok;
+	if (!*num || strlen(num) > 19 || (num[0] == '0' && num[1]))
+		error = PL_ENOTFOUND;
+	for (const char *p = num; error == PL_OK && *p; p++)
+		if (*p < '0' || *p > '9')
+			error = PL_ENOTFOUND;
+		else
+			size = size * 10 + (uint64_t)(*p - '0');
+	if (error < 0)
+		return fail(s, c, MHD_HTTP_NOT_FOUND, PL_ENOTFOUND,
+		            "/subjects/%.40s: not a tree size in decimal", num);
+	pthread_mutex_lock(&s->lk);
+	error = pl_ledger_subjects_at(s->l, &note, size);
+	pthread_mutex_unlock(&s->lk);
+	if (error < 0)
+		ok = fail(s, c, MHD_HTTP_NOT_FOUND, PL_ENOTFOUND, "%s", pl_error_last());
+	else
+		ok = respond(c, MHD_HTTP_OK, "text/plain; charset=utf-8", note.ptr, note.len,
+		             "public, max-age=31536000, immutable");
+	pl_buf_free(&note);
+	return ok;
+}
+
 static enum MHD_Result get_tile(server *s, struct MHD_Connection *c, const char *path)
 {
 	pl_tile t;
@@ -671,6 +701,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return get_tile(s, c, url + 1);
 		if (strncmp(url, "/blob/", 6) == 0)
 			return get_blob(s, c, url + 6);
+		if (strncmp(url, "/subjects/", 10) == 0)
+			return get_subjects(s, c, url + 10);
 		return fail(s, c, MHD_HTTP_NOT_FOUND, PL_ENOTFOUND, "no such resource: %.200s",
 		            url);
 	}

@@ -238,6 +238,12 @@ int pl_tiles_export(pl_ledger *l, const char *dir, uint64_t *ntiles)
 				n += (uint64_t)wrote;
 		}
 	}
+	/* the signed subject index of that size (GET /subjects/<size>), before
+	 * the checkpoint that makes readers look for it */
+	if (error == PL_OK && (error = pl_ledger_subjects_at(l, &data, size)) == PL_OK) {
+		snprintf(path, sizeof(path), "subjects/%llu", (unsigned long long)size);
+		error = put_file(dir, path, &data, &wrote);
+	}
 	if (error == PL_OK && (error = pl_ledger_checkpoint(l, &data)) == PL_OK)
 		error = put_file(dir, "checkpoint", &data, &wrote);
 	if (ntiles)

@@ -174,14 +174,12 @@ static void name_subjects(json_t *asked, const pl_bnode *n)
 /* {"note": <signed subject index note>, "proofs": {subject: {"refs", "bucket", "path"}}} */
 static int subject_proofs(pl_ledger *l, json_t **out, json_t *asked)
 {
-	git_commit *c = NULL;
 	pl_buf note = PL_BUF_INIT, members = PL_BUF_INIT, b64 = PL_BUF_INIT;
 	json_t *proofs = json_object(), *v;
 	const char *subject;
 	int error;
 
-	if ((error = pl_ledger__head_commit(l, &c)) < 0 ||
-	    (error = pl_ledger__read_path(l, &note, c, "subjects")) < 0 ||
+	if ((error = pl_ledger_subjects_at(l, &note, pl_ledger_size(l))) < 0 ||
 	    (error = pl_ledger__session(l)) < 0)
 		goto done;
 	json_object_foreach(asked, subject, v)
@@ -216,7 +214,6 @@ static int subject_proofs(pl_ledger *l, json_t **out, json_t *asked)
 	*out = json_pack("{s:s%, s:O}", "note", note.ptr, note.len, "proofs", proofs);
 	error = *out ? PL_OK : pl_error_set(PL_ENOMEM, "out of memory");
 done:
-	git_commit_free(c);
 	json_decref(proofs);
 	pl_buf_free(&note);
 	pl_buf_free(&members);

@@ -53,6 +53,7 @@ struct pl_ledger {
 	pl_buf *envs; /* their envelopes, by seq */
 	size_t capenvs;
 	char *note;                 /* the signed checkpoint it was rebuilt to */
+	char *subjects_note;        /* and the signed subject index of that size */
 	int moved;                  /* an append was sequenced past entries it lacks */
 	pl_ledger_submit_fn submit; /* appends go here instead of git */
 	void *submit_ctx;

@@ -89,6 +89,10 @@ int pl_ledger_rebuild_add(pl_ledger *l, const char *env, size_t len);
  * the tree of the entries added: PL_EVERIFY otherwise. It becomes what
  * pl_ledger_checkpoint answers. */
 int pl_ledger_rebuild_finish(pl_ledger *l, const char *note, size_t len);
+/* The log's signed subject index note at the same size (what `export`
+ * puts in bundles): PL_EVERIFY unless it is signed by the operator and its
+ * root is the one the entries added give. */
+int pl_ledger_rebuild_subjects(pl_ledger *l, const char *note, size_t len);
 
 /* From now on (for ledgers opened after the call), every object, ref and
  * packed-refs write is fsync'd before an append returns: what a server
@@ -190,6 +194,9 @@ int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out);
 /* The signed checkpoint for tree size `size` (1..size), as stored in the
  * commit that appended entry size-1. */
 int pl_ledger_checkpoint_at(pl_ledger *l, pl_buf *out, uint64_t size);
+/* The signed subject index note (section 5 of SPEC: origin, size, root of the
+ * subject map) of the commit that ends at size. */
+int pl_ledger_subjects_at(pl_ledger *l, pl_buf *out, uint64_t size);
 
 /* The RFC 6962 hash of the complete subtree of 2^level leaves numbered idx at
  * that level (leaves idx*2^level ...): PL_ENOTFOUND unless the ledger holds

@@ -162,7 +162,21 @@ int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out)
 	return error;
 }
 
+static int note_at(pl_ledger *l, pl_buf *out, uint64_t size, const char *file);
+
 int pl_ledger_checkpoint_at(pl_ledger *l, pl_buf *out, uint64_t size)
+{
+	return note_at(l, out, size, "checkpoint");
+}
+
+int pl_ledger_subjects_at(pl_ledger *l, pl_buf *out, uint64_t size)
+{
+	return note_at(l, out, size, "subjects");
+}
+
+/* The signed note `file` (checkpoint, subjects) of the commit that ends at
+ * size: for a rebuilt ledger, the one it was rebuilt to. */
+static int note_at(pl_ledger *l, pl_buf *out, uint64_t size, const char *file)
 {
 	sqlite3_stmt *st = NULL;
 	git_commit *c = NULL;
@@ -172,6 +186,18 @@ int pl_ledger_checkpoint_at(pl_ledger *l, pl_buf *out, uint64_t size)
 		return pl_error_set(PL_EINVALID,
 		                    "no checkpoint for size %llu (the ledger has %llu)",
 		                    (unsigned long long)size, (unsigned long long)l->size);
+	if (l->rebuilt) {
+		/* a remote log's client holds the notes it verified, no older ones */
+		const char *n = strcmp(file, "checkpoint") == 0 ? l->note : l->subjects_note;
+		pl_buf_clear(out);
+		if (size == l->size && n)
+			return pl_buf_puts(out, n);
+		return pl_error_set(PL_EINVALID,
+		                    "no %s of size %llu here: a client of a remote log holds the "
+		                    "latest it verified only (size %llu)%s",
+		                    file, (unsigned long long)size, (unsigned long long)l->size,
+		                    n ? "" : "; the log does not serve its signed subject index");
+	}
 	if (sqlite3_prepare_v2(l->db, "SELECT commit_id FROM entries WHERE seq = ?", -1, &st,
 	                       NULL) != SQLITE_OK)
 		return pl_ledger__db_error(l->db, "entries");
@@ -185,7 +211,7 @@ int pl_ledger_checkpoint_at(pl_ledger *l, pl_buf *out, uint64_t size)
 		error = pl_ledger__git_error(rc, "commit");
 		goto done;
 	}
-	error = pl_ledger__read_path(l, out, c, "checkpoint");
+	error = pl_ledger__read_path(l, out, c, file);
 done:
 	git_commit_free(c);
 	sqlite3_finalize(st);
@@ -229,6 +255,10 @@ static int signed_root(pl_ledger *l, unsigned char out[PL_HASH_LEN], uint64_t si
 	pl_buf note = PL_BUF_INIT, text = PL_BUF_INIT;
 	pl_checkpoint cp;
 	int error;
+	if (l->rebuilt && size < l->size)
+		/* every leaf was verified against the signed head: so is any root
+		 * computed from them */
+		return subtree(l, 0, size, out);
 	if ((error = pl_ledger_checkpoint_at(l, &note, size)) < 0)
 		goto done;
 	if (pl_note_verify(&text, note.ptr, note.len, l->origin, l->op) == PL_OK &&

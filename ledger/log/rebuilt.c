@@ -11,6 +11,7 @@
 
 #include "ledger_internal.h"
 #include "pl_note.h"
+#include "pl_subjects.h"
 
 int pl_ledger_open_rebuilt(pl_ledger **out, const char *origin, const pl_key *op,
                            int (*att_fn)(void *ctx, pl_buf *out, const char *hex), void *ctx)
@@ -117,6 +118,36 @@ done:
 	return error;
 }
 
+int pl_ledger_rebuild_subjects(pl_ledger *l, const char *note, size_t len)
+{
+	pl_buf text = PL_BUF_INIT;
+	unsigned char root[PL_HASH_LEN], want[PL_HASH_LEN];
+	char origin[256];
+	uint64_t size;
+	int error;
+	if ((error = pl_note_verify(&text, note, len, l->origin, l->op)) < 0 ||
+	    (error = pl_subjects_note_parse(text.ptr, text.len, origin, &size, root)) < 0) {
+		pl_error_prefix(error, "subject index");
+		goto done;
+	}
+	if ((error = pl_lsess__root(l->sess, want)) < 0)
+		goto done;
+	if (strcmp(origin, l->origin) != 0 || size != l->size ||
+	    memcmp(root, want, PL_HASH_LEN) != 0) {
+		error = pl_error_set(PL_EVERIFY,
+		                     "the signed subject index (%s, size %llu) is not the one of "
+		                     "the %llu entries read",
+		                     origin, (unsigned long long)size, (unsigned long long)l->size);
+		goto done;
+	}
+	free(l->subjects_note);
+	if ((l->subjects_note = strndup(note, len)) == NULL)
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+done:
+	pl_buf_free(&text);
+	return error;
+}
+
 void pl_ledger_set_submit(pl_ledger *l, pl_ledger_submit_fn fn, void *ctx)
 {
 	l->submit = fn;
@@ -156,4 +187,5 @@ void pl_ledger__rebuilt_free(pl_ledger *l)
 		pl_buf_free(&l->envs[i]);
 	free(l->envs);
 	free(l->note);
+	free(l->subjects_note);
 }

@@ -1,0 +1,299 @@
+#!/bin/bash
+# remote.sh - clients of a served log (`--remote URL --trust KEY`): a whole
+# scenario appended over HTTP (keys, grants, a work, a dataset with its check
+# and attachments, a model, attestations), every read command giving the same
+# answer remotely as on the directory, verify --remote, an evidence bundle
+# exported from the remote log verifying offline; the state kept per log
+# (~/.config/provledger/logs/<origin>), split views (a rolled-back log, a
+# forked log of the same origin and key) refused with both checkpoints named;
+# tampered answers (an entry bundle, a hash tile, an /add answer through a
+# proxy) refused with nothing reported as appended; a static `tiles export`
+# read through file://.
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+unset PROVLEDGER_TIME PROVLEDGER_URL PROVLEDGER_TRUST
+export XDG_CONFIG_HOME=$T/cfg
+STATE=$T/cfg/provledger/logs/example.org%2Fremote
+
+SPID=
+# start DIR: serve DIR on a free port; sets URL and SPID.
+start() {
+	rm -f port
+	"$PL" --ledger "$1" serve --listen 127.0.0.1:0 --port-file port --log srv.log >srv.out 2>&1 &
+	SPID=$!
+	for _ in $(seq 100); do
+		[ -s port ] && break
+		sleep 0.05
+	done
+	URL=http://127.0.0.1:$(cat port 2>/dev/null)
+}
+stop() {
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	SPID=
+}
+PPID_=
+trap 'stop; [ -n "$PPID_" ] && kill "$PPID_" 2>/dev/null; rm -rf "$T"' EXIT
+
+pl --ledger L init --origin example.org/remote
+expect "init (the operator, locally)" 0
+grep -o 'ssh-ed25519 [A-Za-z0-9+/=]*' L/config >op.pub
+start L
+check "serve is up" test -s port
+R="--remote $URL --trust op.pub"
+n_git() { git -C L/repo.git ls-tree -r main entries/ | wc -l; }
+
+# ---- a scenario appended over HTTP ------------------------------------------------
+for k in lab:lab holder:rights-holder authority:authority; do
+	"$PL" key gen --name "${k%%:*}" --role "${k#*:}" --out "${k%%:*}" >/dev/null 2>&1
+	pl $R key register "${k%%:*}.pub" --key "${k%%:*}.key"
+	expect "remote: key register ${k%%:*}" 0 && expect_out "remote: key register ${k%%:*} names its seq" "as entry"
+done
+check "remote: the keys are in the server's git" test "$(n_git)" = 4
+check "remote: the checkpoint seen is kept" test -s "$STATE"
+check "remote: the state is the log's checkpoint" test "$(head -2 "$STATE" | tail -1)" = 4
+pl --ledger L key grant authority --role authority --key L/keys/operator.key --remote "$URL" --trust op.pub
+expect "remote: the operator grants authority (signed locally, posted)" 0
+pl $R key grant lab --role lab --key authority.key
+expect "remote: the authority grants lab" 0
+"$PY" -c '
+import random, json
+r = random.Random(7)
+words = ["w%d" % r.randrange(100000) for _ in range(400)]
+open("book.txt", "w").write(" ".join(words) + "\n")
+with open("web.jsonl", "w") as f:
+    f.write(json.dumps({"text": "an unrelated page about the weather " * 10}) + "\n")
+    f.write(json.dumps({"text": " ".join(words[50:300])}) + "\n")
+'
+pl $R --json work register book.txt --title Book --holder "Holder Press" --key holder.key
+expect "remote: work register (fingerprint attachment put first)" 0
+WR=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["work"])' "$OUT" 2>/dev/null)
+pl $R dataset register --name web --version 1 web.jsonl --key lab.key
+check "remote: dataset register (exit 1: it matches the work)" test "$RC" = 1
+pl $R model register --name m --version 1 --dataset web@1 --training-flop 1e24 \
+	--parameters 7e9 --key lab.key
+expect "remote: model register" 0
+pl $R attest training-licence --subject m@1 --max-training-flop 1e25 --conditions none \
+	--key authority.key
+expect "remote: attest" 0
+SIZE=$(n_git)
+check "remote: every entry is in the server's git ($SIZE)" test "$SIZE" = 11
+pl --ledger L verify
+expect "the served ledger verifies on its directory" 0
+"$PL" --ledger L verify --policy >local.out 2>&1
+LRC=$?
+pl $R verify --policy
+check "verify --remote --policy: the same exit as on the directory ($LRC)" test "$RC" = "$LRC"
+expect_out "verify --remote says what it checked" "verified 11 entries of example.org/remote"
+check "verify --remote --policy: the same findings" test "$(grep -c '^policy:' "$OUT")" = "$(grep -c '^policy:' local.out)"
+pl $R --json verify
+expect "verify --remote --json" 0
+check "verify --remote --json: verified, size" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["verified"] is True and d["size"] == 11 and d["problems"] == [], d' "$OUT"
+
+# ---- reads: the same answers remotely as on the directory ------------------------------
+same() {
+	local name=$1
+	shift
+	# a remote log's tiles carry no git commits: those fields are zeros
+	"$PL" --ledger L "$@" 2>local.err | sed -E 's/("commit": "|commit: +)[0-9a-f]{40}/\1C/' >local.out
+	local lrc=${PIPESTATUS[0]}
+	"$PL" $R "$@" 2>remote.err | sed -E 's/("commit": "|commit: +)[0-9a-f]{40}/\1C/' >remote.out
+	local rrc=${PIPESTATUS[0]}
+	if [ "$lrc" = "$rrc" ] && cmp -s local.out remote.out; then
+		ok "remote = local: $name"
+	else
+		bad "remote = local: $name" "exit $lrc vs $rrc" "$(diff local.out remote.out | head -5)" "$(head -c 300 remote.err)"
+	fi
+}
+same "log" log
+same "log --json" --json log
+same "show 8" show 8
+same "key list --json" --json key list
+same "work list" work list
+same "work show" --json work show "$WR"
+same "query --work" --json query --work "$WR"
+same "query --file" query --file book.txt
+same "lineage" --json lineage m@1
+same "lineage --format dot" lineage m@1 --format dot
+same "checkpoint" checkpoint
+same "prove 5" prove 5
+same "prove --consistency 3" prove --consistency 3
+same "check" --json check web.jsonl
+same "dataset list" --json dataset list 2>/dev/null
+pl $R export m@1 --out m.bundle
+expect "export from the remote log" 0
+pl verify-bundle m.bundle --trust op.pub
+expect "the bundle exported remotely verifies offline" 0
+pl $R --dry-run model register --name m --version 2 --dataset web@1 --training-flop 1e24 \
+	--parameters 7e9 --key lab.key
+expect "remote --dry-run: validated" 0
+check "remote --dry-run: nothing posted" test "$(n_git)" = "$SIZE"
+
+# ---- refused appends: the server's rules, nothing appended -------------------------------
+"$PL" key gen --name stranger --role lab --out stranger >/dev/null 2>&1
+pl $R model register --name x --version 1 --dataset web@1 --training-flop 1e20 \
+	--parameters 1e6 --key stranger.key
+expect "remote: an unregistered signer is refused" 3 "is not a registered key"
+pl $R model register --name m --version 1 --dataset web@1 --training-flop 1e24 \
+	--parameters 7e9 --key lab.key
+expect "remote: a duplicate name is refused" 3 "m@1"
+check "remote: nothing appended by refused commands" test "$(n_git)" = "$SIZE"
+
+# ---- usage and bad remotes ------------------------------------------------------------
+pl --remote "$URL" log
+expect "--remote without --trust" 2 "needs the operator's key"
+pl --remote "ftp://x" --trust op.pub log
+expect "--remote with a URL that is not http(s) or file" 2 "not an http://"
+pl $R init
+expect "--remote does not apply to init" 2 "does not apply"
+pl $R serve
+expect "--remote does not apply to serve" 2 "does not apply"
+"$PL" key gen --name other --role lab --out other >/dev/null 2>&1
+pl --remote "$URL" --trust other.pub log
+expect "--trust with another key: the checkpoint does not verify" 3 "checkpoint"
+pl --remote "http://127.0.0.1:1" --trust op.pub log
+expect "--remote to nothing listening" 3 "127.0.0.1:1"
+PROVLEDGER_URL=$URL PROVLEDGER_TRUST=op.pub run "$PL" log
+expect "PROVLEDGER_URL and PROVLEDGER_TRUST" 0
+expect_out "PROVLEDGER_URL reads the remote log" "key:lab"
+
+# ---- the state of what was seen: rollbacks and forks ------------------------------------
+cp "$STATE" state.saved
+stop
+cp -a L Lold
+# a fork: the same origin and operator key, another history
+pl --ledger F init --origin example.org/remote --operator-key L/keys/operator.key
+for k in a b c d e f g h i j k l; do
+	"$PL" key gen --name "f$k" --role lab --out "f$k" >/dev/null 2>&1
+	"$PL" --ledger F key register "f$k.pub" --key "f$k.key" >/dev/null 2>&1
+done
+start F
+R="--remote $URL --trust op.pub"
+pl $R log
+expect "a forked log (larger, same origin and key) is a split view" 3 "split view of example.org/remote"
+check "the split view names both sizes" grep -q "size 13 .* size 11" "$ERR"
+check "the other checkpoint is kept as evidence" test -s "$STATE.split-13"
+check "the state is unchanged by a split view" cmp -s "$STATE" state.saved
+pl $R verify
+expect "verify --remote: a split view is a finding" 1 "split view"
+stop
+# a rollback: the log answers an older checkpoint
+git -C Lold/repo.git update-ref refs/heads/main "$(git -C Lold/repo.git rev-parse 'main~3')"
+rm -f Lold/index.sqlite*
+start Lold
+R="--remote $URL --trust op.pub"
+pl $R log
+expect "a rolled-back log is a split view" 3 "older than the checkpoint size 11"
+stop
+# the state file: tampered, or not the operator's
+start L
+R="--remote $URL --trust op.pub"
+sed -i '2s/.*/7/' "$STATE"
+pl $R log
+expect "a tampered state file is refused" 3 "the checkpoint seen before"
+cp state.saved "$STATE"
+pl $R log
+expect "the log reads again with the state restored" 0
+
+# ---- tampered answers -------------------------------------------------------------------
+pl --ledger L tiles export static
+expect "tiles export for a static copy" 0
+pl --remote "file://$T/static" --trust op.pub --json log
+expect "file:// reads a static export" 0
+echo "a second text of a work, not the first one, for a static copy to refuse" >w2.txt
+pl --remote "file://$T/static" --trust op.pub work register w2.txt --title B2 --holder H --key holder.key
+expect "file:// cannot take appends" 2 "static copy"
+cp -a static bad1
+"$PY" - bad1/tile/entries/000.p/11 <<'EOF'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+i = b.find(b'"payload"') + 20
+b[i] ^= 1
+open(p, "wb").write(bytes(b))
+EOF
+pl --remote "file://$T/bad1" --trust op.pub log
+expect "a tampered entry bundle is refused" 3 "entry"
+cp -a static bad2
+printf 'junk' >>bad2/tile/entries/000.p/11
+pl --remote "file://$T/bad2" --trust op.pub log
+expect "an entry bundle with trailing bytes is refused" 3 "bytes after its 11 entries"
+# a hash tile that lies: the consistency proof from the state's size fails
+pl --ledger L key register stranger.pub --key stranger.key
+pl --ledger L tiles export static2
+expect "tiles export after one more entry" 0
+cp -a static2 bad3
+"$PY" -c '
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read()); b[5] ^= 1
+open(p, "wb").write(bytes(b))' bad3/tile/0/000.p/12
+cp "$STATE" state.before
+pl --remote "file://$T/bad3" --trust op.pub log
+expect "a lying hash tile: no consistency with the state" 3 "split view"
+check "the state did not move" cmp -s "$STATE" state.before
+pl --remote "file://$T/static2" --trust op.pub log
+expect "the honest tiles prove the newer checkpoint consistent" 0
+check "the state moved to size 12" test "$(head -2 "$STATE" | tail -1)" = 12
+stop
+
+# an /add answer altered by a proxy between the client and the server
+start L
+cat >proxy.py <<'EOF'
+import http.server, json, sys, urllib.request, urllib.error, base64
+up, mode = sys.argv[1], sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def go(self, method):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else None
+        req = urllib.request.Request(up + self.path, data=body, method=method)
+        if body is not None: req.add_header("Content-Type", self.headers.get("Content-Type", ""))
+        try:
+            r = urllib.request.urlopen(req, timeout=30); code, data = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            code, data = e.code, e.read()
+        if self.path == "/add" and code == 200:
+            d = json.loads(data)
+            if mode == "proof" and d["proof"]:
+                h = bytearray(base64.b64decode(d["proof"][0])); h[0] ^= 1
+                d["proof"][0] = base64.b64encode(bytes(h)).decode()
+            elif mode == "leaf":
+                d["leaf"] = "00" * 32
+            elif mode == "checkpoint":
+                d["checkpoint"] = d["checkpoint"].replace("\n\n", "\n\n", 1).replace(d["checkpoint"].split("\n")[2], "A" * 43 + "=", 1)
+            data = json.dumps(d).encode()
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self): self.go("GET")
+    def do_POST(self): self.go("POST")
+    def do_PUT(self): self.go("PUT")
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open("pport", "w").write(str(s.server_address[1]))
+s.serve_forever()
+EOF
+n=0
+for mode in proof leaf checkpoint; do
+	n=$((n + 1))
+	rm -f pport
+	"$PY" proxy.py "$URL" "$mode" &
+	PPID_=$!
+	for _ in $(seq 100); do [ -s pport ] && break; sleep 0.05; done
+	"$PL" key gen --name "p$n" --role lab --out "p$n" >/dev/null 2>&1
+	before=$(n_git)
+	pl --remote "http://127.0.0.1:$(cat pport)" --trust op.pub key register "p$n.pub" --key "p$n.key"
+	expect "a tampered /add answer ($mode) is refused" 3
+	check "a tampered /add answer ($mode) is not reported as appended" sh -c "! grep -q 'as entry' $OUT"
+	kill "$PPID_" 2>/dev/null
+	wait "$PPID_" 2>/dev/null
+	PPID_=
+done
+stop
+
+finish
