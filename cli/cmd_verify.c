@@ -68,8 +68,13 @@ static int verify_remote(const pl_cli *g, pl_verify_report *r, const pl_buf *sin
 			goto done;
 		}
 	}
-	if (policy)
-		error = pl_lineage_policy(l, findings);
+	if (policy) {
+		json_t *f = NULL;
+		if ((error = pl_lineage_policy(l, &f)) == PL_OK) {
+			json_decref(*findings);
+			*findings = f;
+		}
+	}
 done:
 	if (error < 0 && error != PL_EUSAGE && error != PL_ERROR && error != PL_ENOMEM) {
 		pl_buf_puts(&r->problems, pl_error_last());
