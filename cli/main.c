@@ -2,7 +2,7 @@
  * main.c - provledger's entry point: global options, the command table,
  * help and version.
  *
- *   provledger [--ledger DIR] [--json] [--quiet] COMMAND [ARGS]
+ *   provledger [--ledger DIR | --remote URL --trust KEY] [--json] [--quiet] COMMAND [ARGS]
  *
  * Global options may also stand after the command; they are lifted out of
  * argv before the command parses its own options.
@@ -57,7 +57,8 @@ static const pl_cli_cmd *const commands[] = {
 
 static void print_overview(FILE *f)
 {
-	fprintf(f, "usage: provledger [--ledger DIR] [--json] [--quiet] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: provledger [--ledger DIR | --remote URL --trust KEY] [--json] [--quiet] "
+	           "COMMAND [ARGS]\n\n"
 	           "A liability and copyright provenance ledger for AI training data.\n\n"
 	           "Commands:\n");
 	for (size_t i = 0; commands[i]; i++)
@@ -69,6 +70,12 @@ static void print_overview(FILE *f)
 	        "  --quiet        no progress bar\n"
 	        "  --dry-run      commands that append validate and print the entries, append "
 	        "nothing\n"
+	        "  --remote URL   read and append a served log instead of a directory\n"
+	        "                 (default $PROVLEDGER_URL): every answer verified under\n"
+	        "  --trust KEY    the operator's key (default $PROVLEDGER_TRUST); the last\n"
+	        "                 checkpoint seen is kept per log in\n"
+	        "                 ${XDG_CONFIG_HOME:-~/.config}/provledger/logs/ and a split view\n"
+	        "                 refused\n"
 	        "  --version      print the version\n\n"
 	        "Exit codes: 0 success or no finding; 1 a finding (matches, failed verification);\n"
 	        "2 usage error; 3 bad input or runtime error.\n"
@@ -124,7 +131,8 @@ int main(int argc, char **argv)
 	pl_cli g = {0};
 	pl_buf dry = PL_BUF_INIT;
 	char **args = calloc((size_t)argc + 1, sizeof(char *));
-	int nargs = 0, words = 0, rc, dashdash = 0, remote = 0;
+	int nargs = 0, words = 0, rc, dashdash = 0, remote = 0, explicit_remote = 0;
+	const char *trust_arg = NULL; /* a --trust taken as global */
 	const pl_cli_cmd *cmd;
 
 	if (!args)
@@ -136,7 +144,7 @@ int main(int argc, char **argv)
 	 * verify-bundle have their own otherwise) */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--remote") == 0 || strncmp(argv[i], "--remote=", 9) == 0)
-			remote = 1;
+			remote = explicit_remote = 1;
 	if (g.remote && *g.remote)
 		remote = 1;
 	for (int i = 1; i < argc; i++) {
@@ -152,11 +160,11 @@ int main(int argc, char **argv)
 			if (a[2] == 'r')
 				g.remote = argv[++i];
 			else
-				g.trust = argv[++i];
+				g.trust = trust_arg = argv[++i];
 		} else if (!dashdash && strncmp(a, "--remote=", 9) == 0) {
 			g.remote = a + 9;
 		} else if (!dashdash && remote && strncmp(a, "--trust=", 8) == 0) {
-			g.trust = a + 8;
+			g.trust = trust_arg = a + 8;
 		} else if (!dashdash && strcmp(a, "--") == 0) {
 			dashdash = 1;
 			args[nargs++] = argv[i];
@@ -236,11 +244,27 @@ int main(int argc, char **argv)
 	if (g.remote &&
 	    (strcmp(cmd->name, "init") == 0 || strcmp(cmd->name, "serve") == 0 ||
 	     strcmp(cmd->name, "reindex") == 0 || strcmp(cmd->name, "verify-bundle") == 0)) {
-		pl_cli_err(
-		    "%s works on a ledger directory: --remote (PROVLEDGER_URL) does not apply",
-		    cmd->name);
-		free(args);
-		return PL_EXIT_USAGE;
+		if (explicit_remote) {
+			pl_cli_err("%s works on a ledger directory: --remote does not apply",
+			           cmd->name);
+			free(args);
+			return PL_EXIT_USAGE;
+		}
+		/* PROVLEDGER_URL is for the commands that take it: the command gets
+		 * its own --trust back (args has room for the two words taken) */
+		g.remote = NULL;
+		if (trust_arg) {
+			int at = nargs;
+			for (int i = words; i < nargs; i++)
+				if (strcmp(args[i], "--") == 0) {
+					at = i;
+					break;
+				}
+			memmove(args + at + 2, args + at, (size_t)(nargs - at) * sizeof(*args));
+			args[at] = (char *)"--trust";
+			args[at + 1] = (char *)trust_arg;
+			nargs += 2;
+		}
 	}
 	/* The command sees argv[0] = its name, then its own arguments. */
 	rc = cmd->fn(&g, cmd, nargs - words + 1, args + words - 1);

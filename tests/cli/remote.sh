@@ -160,6 +160,12 @@ expect "--remote to nothing listening" 3 "127.0.0.1:1"
 PROVLEDGER_URL=$URL PROVLEDGER_TRUST=op.pub run "$PL" log
 expect "PROVLEDGER_URL and PROVLEDGER_TRUST" 0
 expect_out "PROVLEDGER_URL reads the remote log" "key:lab"
+PROVLEDGER_URL=$URL run "$PL" verify-bundle m.bundle --trust op.pub
+expect "PROVLEDGER_URL: verify-bundle keeps its own --trust" 0
+PROVLEDGER_URL=$URL run "$PL" --ledger E init --origin example.org/e
+expect "PROVLEDGER_URL: init works on its directory" 0
+pl $R verify-bundle m.bundle
+expect "--remote does not apply to verify-bundle" 2 "does not apply"
 
 # ---- the state of what was seen: rollbacks and forks ------------------------------------
 cp "$STATE" state.saved
