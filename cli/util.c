@@ -163,38 +163,10 @@ int pl_cli_bad_option(const pl_cli_cmd *cmd, int c, const char *arg)
 	return pl_cli_usage(cmd, "unknown option %s", arg);
 }
 
-/* The vocabulary's numbers: check reports keep containment and coverage as
- * the decimal strings they were signed with ("0.8571"); output gives them as
- * JSON numbers. Entries shown as signed ("statement") are left as they are. */
-static void output_numbers(json_t *v)
-{
-	const char *k;
-	json_t *x;
-	size_t i;
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, x) output_numbers(x);
-		return;
-	}
-	json_object_foreach(v, k, x)
-	{
-		if (strcmp(k, "statement") == 0)
-			continue;
-		if (json_is_string(x) &&
-		    (strcmp(k, "containment") == 0 || strcmp(k, "coverage") == 0)) {
-			char *end;
-			double d = strtod(json_string_value(x), &end);
-			if (end != json_string_value(x) && *end == '\0')
-				json_object_set_new(v, k, json_real(d));
-		} else {
-			output_numbers(x);
-		}
-	}
-}
-
 void pl_cli_json_print(json_t *doc)
 {
 	char *s;
-	output_numbers(doc);
+	pl_json_output_numbers(doc);
 	s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	if (s) {
 		fputs(s, stdout);

@@ -6,6 +6,9 @@
  *   GET  /tile/entries/<N>[.p/<W>]        entry bundles (the envelopes)
  *   GET  /blob/<sha256>                   an attachment's bytes
  *   GET  /subjects/<size>                 the signed subject index of that size
+ *   GET  /lineage/<N@V>                   `lineage --json`, computed by the server
+ *   GET  /query/<work id>                 `query --work --json`
+ *   GET  /export/<N@V> | /export/<work id>  the evidence bundle `export` writes
  *   PUT  /blob/<sha256>                   upload an attachment before the entry naming it
  *   POST /add                             a DSSE envelope signed by the client
  *

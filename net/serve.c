@@ -21,8 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pl_bundle.h"
 #include "pl_dsse.h"
 #include "pl_hash.h"
+#include "pl_lineage.h"
+#include "pl_query.h"
 #include "pl_serve.h"
 #include "pl_tiles.h"
 
@@ -92,7 +95,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
 
 static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, json_t *doc)
 {
-	char *s = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *s =
+	    doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6)) : NULL;
 	enum MHD_Result ok;
 	json_decref(doc);
 	if (!s)
@@ -654,6 +658,81 @@ static void client_addr(struct MHD_Connection *c, char out[48])
 		          48);
 }
 
+/* ---- what the CLI computes: lineage, query, export ---------------------------- */
+
+/* GET /lineage/<N@V> and GET /query/<work id>: the document `lineage --json`
+ * and `query --work --json` print, computed by the server (a client that
+ * must not trust it computes the same with --remote). */
+static enum MHD_Result get_computed(server *s, struct MHD_Connection *c, const char *what,
+                                    const char *arg, const char *addr)
+{
+	json_t *doc = NULL;
+	int error;
+	if (!rate_ok(s, addr))
+		return fail(s, c, MHD_HTTP_TOO_MANY_REQUESTS, PL_ELIMIT,
+		            "more than %u requests per second from %s: slow down", s->o->rate,
+		            addr);
+	if (!*arg || strlen(arg) > 600)
+		return fail(s, c, MHD_HTTP_NOT_FOUND, PL_ENOTFOUND, "/%s/: name what to %s", what,
+		            what);
+	pthread_mutex_lock(&s->lk);
+	error = strcmp(what, "lineage") == 0 ? pl_lineage_get(&doc, s->l, arg)
+	                                     : pl_query_work(&doc, s->l, arg);
+	pthread_mutex_unlock(&s->lk);
+	if (error < 0)
+		return fail(s, c, status_of(error), error, "%s", pl_error_last());
+	pl_json_output_numbers(doc);
+	return respond_json(c, MHD_HTTP_OK, doc);
+}
+
+/* GET /export/<N@V> (a model) or /export/<work id>: the evidence bundle
+ * `export` writes (gzip), built in a temporary file and streamed from it. */
+static enum MHD_Result get_export(server *s, struct MHD_Connection *c, const char *arg,
+                                  const char *addr)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[4200];
+	struct MHD_Response *r;
+	struct stat st;
+	uint64_t root;
+	int model = strchr(arg, '@') != NULL, fd, error;
+	enum MHD_Result ok;
+	if (!rate_ok(s, addr))
+		return fail(s, c, MHD_HTTP_TOO_MANY_REQUESTS, PL_ELIMIT,
+		            "more than %u requests per second from %s: slow down", s->o->rate,
+		            addr);
+	snprintf(path, sizeof(path), "%s/provledger-export-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if ((fd = mkstemp(path)) < 0)
+		return fail(s, c, 500, PL_ERROR, "%s: %s", path, strerror(errno));
+	close(fd);
+	pthread_mutex_lock(&s->lk);
+	error =
+	    model ? pl_bundle_find_model(s->l, &root, arg) : pl_bundle_find_work(s->l, &root, arg);
+	if (error == PL_OK)
+		error = pl_bundle_write(s->l, path, model ? PL_BUNDLE_MODEL : PL_BUNDLE_WORK, root,
+		                        NULL);
+	pthread_mutex_unlock(&s->lk);
+	fd = error == PL_OK ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	unlink(path);
+	if (error < 0)
+		return fail(s, c, status_of(error), error, "%s", pl_error_last());
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return fail(s, c, 500, PL_ERROR, "the bundle: %s", strerror(errno));
+	}
+	if (!(r = MHD_create_response_from_fd((uint64_t)st.st_size, fd))) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/gzip");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **con_cls)
@@ -703,6 +782,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return get_blob(s, c, url + 6);
 		if (strncmp(url, "/subjects/", 10) == 0)
 			return get_subjects(s, c, url + 10);
+		if (strncmp(url, "/lineage/", 9) == 0 || strncmp(url, "/query/", 7) == 0 ||
+		    strncmp(url, "/export/", 8) == 0) {
+			char addr[48];
+			client_addr(c, addr);
+			if (url[1] == 'e')
+				return get_export(s, c, url + 8, addr);
+			return url[1] == 'l' ? get_computed(s, c, "lineage", url + 9, addr)
+			                     : get_computed(s, c, "query", url + 7, addr);
+		}
 		return fail(s, c, MHD_HTTP_NOT_FOUND, PL_ENOTFOUND, "no such resource: %.200s",
 		            url);
 	}

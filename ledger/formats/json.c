@@ -186,3 +186,31 @@ int pl_json_parse(json_t **out, const char *data, size_t len, const char *what)
 	*out = v;
 	return PL_OK;
 }
+
+/* The vocabulary's numbers: check reports keep containment and coverage as
+ * the decimal strings they were signed with ("0.8571"); output gives them as
+ * JSON numbers. Entries shown as signed ("statement") are left as they are. */
+void pl_json_output_numbers(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) pl_json_output_numbers(x);
+		return;
+	}
+	json_object_foreach(v, k, x)
+	{
+		if (strcmp(k, "statement") == 0)
+			continue;
+		if (json_is_string(x) &&
+		    (strcmp(k, "containment") == 0 || strcmp(k, "coverage") == 0)) {
+			char *end;
+			double d = strtod(json_string_value(x), &end);
+			if (end != json_string_value(x) && *end == '\0')
+				json_object_set_new(v, k, json_real(d));
+		} else {
+			pl_json_output_numbers(x);
+		}
+	}
+}

@@ -26,6 +26,13 @@ int pl_json_canonical(pl_buf *out, const json_t *v);
  * the message ("entry 12", "bundle.json"). */
 int pl_json_parse(json_t **out, const char *data, size_t len, const char *what);
 
+/* The vocabulary's numbers for output: check reports keep containment and
+ * coverage as the decimal strings they were signed with ("0.8571"); what the
+ * CLI prints and the server answers gives them as JSON numbers (dump with
+ * JSON_REAL_PRECISION(6)). Entries shown as signed ("statement") are left
+ * as they are. */
+void pl_json_output_numbers(json_t *v);
+
 /* o[k] when it is a string, else NULL (o may be NULL or not an object). */
 static inline const char *pl_json_str(const json_t *o, const char *k)
 {

@@ -133,6 +133,63 @@ pl $R --dry-run model register --name m --version 2 --dataset web@1 --training-f
 expect "remote --dry-run: validated" 0
 check "remote --dry-run: nothing posted" test "$(n_git)" = "$SIZE"
 
+# ---- the server's read endpoints: the CLI's JSON, computed by the server ----------------
+# http PATH: the status code on stdout, the body in body.out
+http() {
+	"$PY" - "$URL" "$1" <<'PYEOF'
+import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1] + sys.argv[2], timeout=30)
+    code, body = r.status, r.read()
+except urllib.error.HTTPError as e:
+    code, body = e.code, e.read()
+open("body.out", "wb").write(body)
+print(code)
+PYEOF
+}
+jsame() {
+	"$PY" -c '
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+def diff(x, y, path):
+    if type(x) != type(y) or not isinstance(x, (dict, list)):
+        return None if x == y else "%s: served %r, cli %r" % (path, x, y)
+    if isinstance(x, dict):
+        for k in sorted(set(x) | set(y)):
+            d = diff(x.get(k), y.get(k), path + "." + k)
+            if d: return d
+        return None
+    if len(x) != len(y): return "%s: %d vs %d items" % (path, len(x), len(y))
+    for i, (p, q) in enumerate(zip(x, y)):
+        d = diff(p, q, "%s[%d]" % (path, i))
+        if d: return d
+d = diff(a, b, "")
+if d:
+    print(d)
+    sys.exit(1)' "$1" "$2"
+}
+"$PL" --ledger L --json lineage m@1 >lineage.cli
+check "GET /lineage/m@1 answers 200" test "$(http /lineage/m@1)" = 200
+check "GET /lineage/m@1 is the document of lineage --json" jsame body.out lineage.cli
+"$PL" --ledger L --json query --work "$WR" >query.cli
+check "GET /query/<work> answers 200" test "$(http "/query/$WR")" = 200
+check "GET /query/<work> is the document of query --work --json" jsame body.out query.cli
+check "GET /export/m@1 answers 200" test "$(http /export/m@1)" = 200
+mv body.out served.bundle
+pl verify-bundle served.bundle --trust op.pub
+expect "the bundle served by GET /export verifies offline" 0
+check "GET /export/<work> answers 200" test "$(http "/export/$WR")" = 200
+mv body.out served-work.bundle
+pl verify-bundle served-work.bundle --trust op.pub
+expect "the work bundle served by GET /export verifies offline" 0
+check "GET /lineage of an unknown model: 404" test "$(http /lineage/nope@1)" = 404
+check "the 404 is a JSON error naming it" grep -q '"code":"not-found".*nope@1' body.out
+check "GET /lineage/ with no name: 404" test "$(http /lineage/)" = 404
+check "GET /lineage/ of a name without @: 4xx" test "$(http /lineage/m)" -ge 400
+check "GET /query of a malformed work id: 4xx" test "$(http /query/Wxyz)" -ge 400
+check "GET /export of an unknown work: 404" test "$(http /export/W0000000000000000)" = 404
+check "reads appended nothing" test "$(n_git)" = "$SIZE"
+
 # ---- refused appends: the server's rules, nothing appended -------------------------------
 "$PL" key gen --name stranger --role lab --out stranger >/dev/null 2>&1
 pl $R model register --name x --version 1 --dataset web@1 --training-flop 1e20 \
