@@ -204,12 +204,9 @@ static int get_tile(pl_remote *r, pl_buf *out, pl_tile *t)
 		return error;
 	if (t->entries && cut) {
 		/* the first `want` entries of the full bundle */
-		size_t off = 0;
-		for (unsigned i = 0; i < want && out->len - off >= 2; i++)
-			off += 2 + ((size_t)(unsigned char)out->ptr[off] << 8 |
-			            (unsigned char)out->ptr[off + 1]);
-		if (off <= out->len)
-			out->len = off;
+		size_t used;
+		if (pl_tile_entries(out->ptr, out->len, want, 1, NULL, NULL, &used) == PL_OK)
+			out->len = used;
 	}
 	if (!t->entries) {
 		if (out->len < (size_t)want * PL_HASH_LEN ||
@@ -604,6 +601,28 @@ static int submit(void *ctx, const pl_submission *sub, size_t n, pl_entry_ref *r
 	return PL_OK;
 }
 
+typedef struct {
+	pl_remote *r;
+	pl_ledger *l;
+	pl_merkle_builder *mb;
+	int added_error; /* the rules refused an entry (its message says which) */
+} rebuild_ctx;
+
+static int add_entry(void *ctx, unsigned i, const char *env, size_t n)
+{
+	rebuild_ctx *x = ctx;
+	unsigned char leaf[PL_HASH_LEN];
+	int error;
+	(void)i;
+	pl_merkle_leaf(leaf, env, n);
+	pl_merkle_builder_add(x->mb, leaf);
+	if ((error = pl_ledger_rebuild_add(x->l, env, n)) < 0) {
+		pl_error_prefix(error, "%s", x->r->url);
+		x->added_error = 1;
+	}
+	return error;
+}
+
 int pl_remote_rebuild(pl_remote *r, pl_ledger **out)
 {
 	pl_ledger *l = NULL;
@@ -611,43 +630,24 @@ int pl_remote_rebuild(pl_remote *r, pl_ledger **out)
 	pl_buf tile = PL_BUF_INIT;
 	unsigned char root[PL_HASH_LEN];
 	uint64_t size = r->cp.size;
+	rebuild_ctx ra = {r, NULL, &mb, 0};
 	int error;
 
 	pl_merkle_builder_init(&mb);
 	if ((error = pl_ledger_open_rebuilt(&l, r->cp.origin, r->trust, blob, r)) < 0)
 		goto done;
+	ra.l = l;
 	for (uint64_t first = 0; first < size; first += PL_TILE_WIDTH) {
 		pl_tile t = {1, 0, first / PL_TILE_WIDTH, 0};
 		char path[PL_TILE_PATH_MAX];
-		size_t off = 0;
 		t.width = size - first >= PL_TILE_WIDTH ? PL_TILE_WIDTH : (unsigned)(size - first);
 		if ((error = get_tile(r, &tile, &t)) < 0)
 			goto done;
 		pl_tile_path(path, &t);
-		for (unsigned i = 0; i < t.width; i++) {
-			const unsigned char *p = (const unsigned char *)tile.ptr + off;
-			unsigned char leaf[PL_HASH_LEN];
-			size_t len;
-			if (tile.len - off < 2 ||
-			    (len = (size_t)p[0] << 8 | p[1]) > tile.len - off - 2) {
-				error = pl_error_set(
-				    PL_EVERIFY,
-				    "%s/%s: entry %llu is cut short (the bundle has "
-				    "%zu bytes)",
-				    r->url, path, (unsigned long long)(first + i), tile.len);
-				goto done;
-			}
-			pl_merkle_leaf(leaf, p + 2, len);
-			pl_merkle_builder_add(&mb, leaf);
-			if ((error = pl_ledger_rebuild_add(l, (const char *)p + 2, len)) < 0) {
-				pl_error_prefix(error, "%s", r->url);
-				goto done;
-			}
-			off += 2 + len;
-		}
-		if (off != tile.len) {
-			error = pl_error_set(PL_EVERIFY, "%s/%s: %zu bytes after its %u entries",
-			                     r->url, path, tile.len - off, t.width);
+		if ((error = pl_tile_entries(tile.ptr, tile.len, t.width, 0, add_entry, &ra,
+		                             NULL)) < 0) {
+			if (!ra.added_error)
+				pl_error_prefix(error, "%s/%s", r->url, path);
 			goto done;
 		}
 	}
@@ -696,23 +696,66 @@ static int refused(pl_remote *r, long status, const pl_buf *body, const char *wh
 	                    "%s refused %s (HTTP %ld): %s", r->url, what, status, msg);
 }
 
+int pl_remote_parse_added(pl_added *out, const char *body, size_t len)
+{
+	json_t *jp;
+	const char *leafhex;
+	json_int_t seq, size;
+	memset(out, 0, sizeof(*out));
+	out->doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	out->note = json_string_value(json_object_get(out->doc, "checkpoint"));
+	leafhex = json_string_value(json_object_get(out->doc, "leaf"));
+	jp = json_object_get(out->doc, "proof");
+	seq = json_integer_value(json_object_get(out->doc, "seq"));
+	size = json_integer_value(json_object_get(out->doc, "size"));
+	if (!out->note || !leafhex || !json_is_array(jp) ||
+	    !json_is_integer(json_object_get(out->doc, "seq")) ||
+	    !json_is_integer(json_object_get(out->doc, "size")) || seq < 0 || size <= seq ||
+	    pl_unhex(out->leaf, PL_HASH_LEN, leafhex, strlen(leafhex)) < 0 ||
+	    json_array_size(jp) > 64) {
+		pl_added_free(out);
+		return pl_error_set(PL_EVERIFY, "the answer is not an entry's proof");
+	}
+	out->seq = (uint64_t)seq;
+	out->size = (uint64_t)size;
+	out->duplicate = json_is_true(json_object_get(out->doc, "duplicate"));
+	for (size_t i = 0; i < json_array_size(jp); i++) {
+		const char *h = json_string_value(json_array_get(jp, i));
+		size_t before = out->proof.len;
+		if (!h || pl_base64_decode(&out->proof, h, strlen(h)) < 0 ||
+		    out->proof.len != before + PL_HASH_LEN) {
+			pl_added_free(out);
+			return pl_error_set(PL_EVERIFY, "proof hash %zu is not base64 of 32 bytes",
+			                    i);
+		}
+	}
+	return PL_OK;
+}
+
+void pl_added_free(pl_added *a)
+{
+	if (!a)
+		return;
+	json_decref(a->doc);
+	pl_buf_free(&a->proof);
+	memset(a, 0, sizeof(*a));
+}
+
 int pl_remote_submit(pl_remote *r, const pl_submission *s, pl_entry_ref *ref, int *dup)
 {
-	pl_buf ans = PL_BUF_INIT, proof = PL_BUF_INIT;
-	unsigned char leaf[PL_HASH_LEN], got[PL_HASH_LEN];
-	json_t *j = NULL, *jp;
-	const char *note, *leafhex;
-	json_int_t seq, size;
+	pl_buf ans = PL_BUF_INIT;
+	unsigned char leaf[PL_HASH_LEN];
+	pl_added a;
 	long status = 0;
-	size_t i;
 	int error;
 
+	memset(&a, 0, sizeof(a));
 	if (r->is_file)
 		return pl_error_set(PL_EUSAGE,
 		                    "%s is a static copy of the log: appends need its "
 		                    "server",
 		                    r->url);
-	for (i = 0; i < s->natt; i++) {
+	for (size_t i = 0; i < s->natt; i++) {
 		unsigned char d[PL_HASH_LEN];
 		char path[80];
 		pl_sha256(d, s->att[i].data, s->att[i].len);
@@ -732,63 +775,40 @@ int pl_remote_submit(pl_remote *r, const pl_submission *s, pl_entry_ref *ref, in
 		error = refused(r, status, &ans, "the entry");
 		goto done;
 	}
+	if ((error = pl_remote_parse_added(&a, ans.ptr, ans.len)) < 0) {
+		pl_error_prefix(error, "%s/add", r->url);
+		goto done;
+	}
 	pl_merkle_leaf(leaf, s->env, s->len);
-	j = json_loadb(ans.ptr, ans.len, 0, NULL);
-	note = json_string_value(json_object_get(j, "checkpoint"));
-	leafhex = json_string_value(json_object_get(j, "leaf"));
-	jp = json_object_get(j, "proof");
-	seq = json_integer_value(json_object_get(j, "seq"));
-	size = json_integer_value(json_object_get(j, "size"));
-	if (!note || !leafhex || !json_is_array(jp) ||
-	    !json_is_integer(json_object_get(j, "seq")) || seq < 0 || size <= seq ||
-	    pl_unhex(got, PL_HASH_LEN, leafhex, strlen(leafhex)) < 0) {
-		error =
-		    pl_error_set(PL_EVERIFY, "%s/add: the answer is not an entry's proof", r->url);
+	if (memcmp(a.leaf, leaf, PL_HASH_LEN) != 0) {
+		error = pl_error_set(PL_EVERIFY, "%s/add: the answer is for another entry", r->url);
 		goto done;
-	}
-	if (memcmp(got, leaf, PL_HASH_LEN) != 0) {
-		error =
-		    pl_error_set(PL_EVERIFY, "%s/add: the answer is for another entry (leaf %s)",
-		                 r->url, leafhex);
-		goto done;
-	}
-	for (i = 0; i < json_array_size(jp); i++) {
-		const char *h = json_string_value(json_array_get(jp, i));
-		size_t before = proof.len;
-		if (!h || pl_base64_decode(&proof, h, strlen(h)) < 0 ||
-		    proof.len != before + PL_HASH_LEN) {
-			error = pl_error_set(PL_EVERIFY,
-			                     "%s/add: proof hash %zu is not base64 of 32 "
-			                     "bytes",
-			                     r->url, i);
-			goto done;
-		}
 	}
 	/* the checkpoint must be the log's, consistent with the one seen last */
-	if ((error = advance(r, note, strlen(note))) < 0)
+	if ((error = advance(r, a.note, strlen(a.note))) < 0)
 		goto done;
-	if (r->cp.size != (uint64_t)size) {
+	if (r->cp.size != a.size) {
 		error = pl_error_set(PL_EVERIFY,
-		                     "%s/add: the answer's size %lld is not its "
+		                     "%s/add: the answer's size %llu is not its "
 		                     "checkpoint's %llu",
-		                     r->url, (long long)size, (unsigned long long)r->cp.size);
+		                     r->url, (unsigned long long)a.size,
+		                     (unsigned long long)r->cp.size);
 		goto done;
 	}
-	if ((error = pl_merkle_verify_inclusion((uint64_t)seq, (uint64_t)size, leaf,
-	                                        (const unsigned char *)proof.ptr,
-	                                        proof.len / PL_HASH_LEN, r->cp.root)) < 0) {
-		pl_error_prefix(error, "%s/add: entry %lld is not in the checkpoint it answered",
-		                r->url, (long long)seq);
+	if ((error =
+	         pl_merkle_verify_inclusion(a.seq, a.size, leaf, (const unsigned char *)a.proof.ptr,
+	                                    a.proof.len / PL_HASH_LEN, r->cp.root)) < 0) {
+		pl_error_prefix(error, "%s/add: entry %llu is not in the checkpoint it answered",
+		                r->url, (unsigned long long)a.seq);
 		goto done;
 	}
-	ref->seq = (uint64_t)seq;
+	ref->seq = a.seq;
 	memcpy(ref->leaf, leaf, PL_HASH_LEN);
 	ref->commit[0] = '\0';
 	if (dup)
-		*dup = json_is_true(json_object_get(j, "duplicate"));
+		*dup = a.duplicate;
 done:
-	json_decref(j);
+	pl_added_free(&a);
 	pl_buf_free(&ans);
-	pl_buf_free(&proof);
 	return error;
 }

@@ -23,6 +23,8 @@
 #ifndef PL_CLIENT_H
 #define PL_CLIENT_H
 
+#include <jansson.h>
+
 #include "pl_hash.h"
 #include "pl_key.h"
 #include "pl_ledger.h"
@@ -55,6 +57,22 @@ int pl_remote_rebuild(pl_remote *r, pl_ledger **out);
 /* Post one envelope (its attachments first) and verify the answer; ref gets
  * its seq and leaf, *dup (may be NULL) whether the log already held it. */
 int pl_remote_submit(pl_remote *r, const pl_submission *s, pl_entry_ref *ref, int *dup);
+
+/* An /add answer parsed: {"seq", "leaf", "size", "checkpoint", "proof":
+ * [base64...], "duplicate"}. PL_EVERIFY when it is not one (a field
+ * missing or of the wrong type, seq not below size, a leaf not 64 hex
+ * digits, a proof hash not base64 of 32 bytes). Nothing is verified here:
+ * pl_remote_submit checks the note, the leaf and the proof. */
+typedef struct {
+	uint64_t seq, size;
+	unsigned char leaf[PL_HASH_LEN];
+	pl_buf proof;     /* the hashes, 32 bytes each */
+	const char *note; /* the checkpoint (in doc) */
+	int duplicate;
+	json_t *doc;
+} pl_added;
+int pl_remote_parse_added(pl_added *out, const char *body, size_t len);
+void pl_added_free(pl_added *a); /* NULL-safe */
 
 /* A tile's bytes from the log ("tile/0/000", ...), for tests and tools. */
 int pl_remote_get(pl_remote *r, pl_buf *out, const char *path, size_t max);

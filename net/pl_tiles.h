@@ -37,6 +37,14 @@ void pl_tile_path(char out[PL_TILE_PATH_MAX], const pl_tile *t);
  * (a full tile not yet full, a partial one wider than the tree's). */
 int pl_tile_read(pl_ledger *l, pl_buf *out, const pl_tile *t, uint64_t size);
 
+/* The first `width` entries of an entry bundle (data, len), in order: fn
+ * gets each envelope (i from 0). PL_EVERIFY naming what is wrong when an
+ * entry is cut short, or when bytes follow them and !prefix (prefix: a full
+ * bundle read for its first entries). fn failing stops it with its code. */
+int pl_tile_entries(const void *data, size_t len, unsigned width, int prefix,
+                    int (*fn)(void *ctx, unsigned i, const char *env, size_t n), void *ctx,
+                    size_t *used);
+
 /* Write the checkpoint and every tile of the ledger's tree (full tiles, and
  * the partial tiles of its size) under dir, as a static tlog-tiles log:
  * dir/checkpoint, dir/tile/... Files already there with the same bytes are

@@ -121,6 +121,32 @@ void pl_tile_path(char out[PL_TILE_PATH_MAX], const pl_tile *t)
 		snprintf(out + len, (size_t)(PL_TILE_PATH_MAX - len), ".p/%u", t->width);
 }
 
+int pl_tile_entries(const void *data, size_t len, unsigned width, int prefix,
+                    int (*fn)(void *ctx, unsigned i, const char *env, size_t n), void *ctx,
+                    size_t *used)
+{
+	const unsigned char *p = data;
+	size_t off = 0;
+	int error;
+	for (unsigned i = 0; i < width; i++) {
+		size_t n;
+		if (len - off < 2 || (n = (size_t)p[off] << 8 | p[off + 1]) > len - off - 2)
+			return pl_error_set(
+			    PL_EVERIFY,
+			    "entry %u of the bundle is cut short (the bundle has %zu "
+			    "bytes, %u entries expected)",
+			    i, len, width);
+		if (fn && (error = fn(ctx, i, (const char *)p + off + 2, n)) < 0)
+			return error;
+		off += 2 + n;
+	}
+	if (used)
+		*used = off;
+	if (off != len && !prefix)
+		return pl_error_set(PL_EVERIFY, "%zu bytes after its %u entries", len - off, width);
+	return PL_OK;
+}
+
 int pl_tile_read(pl_ledger *l, pl_buf *out, const pl_tile *t, uint64_t size)
 {
 	unsigned shift = t->entries ? 0 : PL_TILE_HEIGHT * t->level;
