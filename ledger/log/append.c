@@ -448,7 +448,7 @@ static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn sup
 	if ((error = pl_lsess__flush(l->sess)) < 0 ||
 	    (error = pl_ledger__meta_set(l, "checkpoint", cp.ptr)) < 0)
 		goto done;
-	if ((error = move_ref(l, &commit)) < 0)
+	if ((error = pl_ledger__sync_objects(l)) < 0 || (error = move_ref(l, &commit)) < 0)
 		goto done;
 	/* The entries are in git: the append stands whatever happens next. */
 	l->head = commit;
@@ -464,6 +464,12 @@ static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn sup
 		pl_lsess__rebase(l->sess, &commit, l->size);
 	}
 	in_tx = 0;
+	touched = 0;
+	/* the ref durable too before anyone is told (durable writes); should
+	 * that fail, the append stands but is not reported (a client resends it
+	 * and is answered as a duplicate) */
+	if ((error = pl_ledger__sync_objects(l)) < 0)
+		goto done;
 	for (size_t i = 0; out && i < n; i++) {
 		out[i] = refs[i];
 		git_oid_tostr(out[i].commit, sizeof(out[i].commit), &commit);

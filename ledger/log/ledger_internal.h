@@ -48,6 +48,9 @@ struct pl_ledger {
 	/* a ledger in memory (no git): where attachments come from */
 	int (*att_fn)(void *ctx, pl_buf *out, const char *sha256_hex);
 	void *att_ctx;
+	/* the checkpoint note verified last (signed_root): size, SHA-256, root */
+	uint64_t vnote_size;
+	unsigned char vnote_digest[PL_HASH_LEN], vnote_root[PL_HASH_LEN];
 	/* a ledger rebuilt from another copy's entries (rebuilt.c) */
 	int rebuilt;
 	pl_buf *envs; /* their envelopes, by seq */
@@ -58,6 +61,10 @@ struct pl_ledger {
 	pl_ledger_submit_fn submit; /* appends go here instead of git */
 	void *submit_ctx;
 };
+
+/* Make what was written so far durable (one syncfs) when durable writes
+ * are on: the objects before the ref moves to them, the ref after. */
+int pl_ledger__sync_objects(pl_ledger *l);
 
 /* rebuilt.c */
 int pl_ledger__rebuilt_entry(pl_ledger *l, pl_buf *out, uint64_t seq);
