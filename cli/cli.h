@@ -7,6 +7,7 @@
 #define PL_CLI_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -85,6 +86,17 @@ typedef struct {
 void pl_progress_start(pl_progress *p, const pl_cli *g, const char *label, uint64_t total);
 void pl_progress_update(pl_progress *p, uint64_t done);
 void pl_progress_end(pl_progress *p);
+
+/* Servers: once listening, print "serving on port N" (--json: {"listen",
+ * "port"}) and write the port to port_file (may be NULL). */
+typedef struct {
+	const char *port_file;
+	int quiet, json;
+	const char *listen;
+} pl_cli_ready;
+void pl_cli_listening(void *ctx, unsigned port); /* ctx: a pl_cli_ready */
+/* SIGINT and SIGTERM set *flag; SIGPIPE is ignored. */
+void pl_cli_on_stop_signals(volatile sig_atomic_t *flag);
 
 /* Parse a decimal unsigned integer; PL_EINVALID unless the whole string is one. */
 int pl_cli_parse_u64(uint64_t *out, const char *s);

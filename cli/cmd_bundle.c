@@ -331,10 +331,15 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 	    {"max-attachment", required_argument, NULL, 'a'},
 	    {"max-attachments-total", required_argument, NULL, 'A'},
 	    {"max-entries", required_argument, NULL, 'e'},
+	    {"witness", required_argument, NULL, 'w'},
+	    {"quorum", required_argument, NULL, 'q'},
+	    {"witness-policy", required_argument, NULL, 'W'},
 	    {NULL, 0, NULL, 0}};
-	const char *trust = NULL, *trust_key = NULL, *file;
+	const char *trust = NULL, *trust_key = NULL, *file, *quorum = NULL;
 	pl_buf tname = PL_BUF_INIT;
 	pl_bundle_opts bo = {0};
+	pl_cosig_policy wp = {0};
+	size_t nwit, nquorum;
 	pl_bundle_report r;
 	pl_key *k = NULL;
 	int c, error, rc;
@@ -375,11 +380,38 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 			bo.max_entries = (size_t)v;
 			break;
 		}
+		case 'w':
+		case 'W':
+			if ((error = c == 'w' ? pl_cosig_policy_add(&wp, optarg)
+			                      : pl_cosig_policy_load(&wp, optarg)) < 0) {
+				pl_cosig_policy_free(&wp);
+				return pl_cli_fail(error);
+			}
+			break;
+		case 'q':
+			quorum = optarg;
+			break;
 		default:
+			pl_cosig_policy_free(&wp);
 			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
 		}
 	}
+	if (quorum) {
+		uint64_t q;
+		if (pl_cli_parse_u64(&q, quorum) < 0 || q == 0 || q > wp.n) {
+			size_t n = wp.n;
+			pl_cosig_policy_free(&wp);
+			return pl_cli_usage(cmd,
+			                    "--quorum takes a count from 1 to the %zu --witness "
+			                    "given, not '%s'",
+			                    n, quorum);
+		}
+		wp.quorum = (size_t)q;
+	}
+	bo.witnesses = &wp;
 	bo.tmpdir = getenv("TMPDIR");
+	if (optind + 1 != argc || !trust)
+		pl_cosig_policy_free(&wp);
 	if (optind + 1 != argc)
 		return pl_cli_usage(cmd,
 		                    optind >= argc ? "which bundle? (FILE is required)"
@@ -390,10 +422,15 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		return pl_cli_usage(cmd,
 		                    "--trust OPERATOR.pub is required: a bundle proves nothing "
 		                    "without the operator key you trust");
-	if ((error = pl_trust_parse(&k, &tname, trust, trust_key)) < 0)
+	if ((error = pl_trust_parse(&k, &tname, trust, trust_key)) < 0) {
+		pl_cosig_policy_free(&wp);
 		return pl_cli_fail(error);
+	}
 	bo.trusted_name = tname.ptr;
 	error = pl_bundle_verify(&r, file, k, &bo);
+	nwit = wp.n;
+	nquorum = wp.quorum ? wp.quorum : wp.n;
+	pl_cosig_policy_free(&wp);
 	pl_key_free(k);
 	pl_buf_free(&tname);
 	if (error < 0 && error != PL_EVERIFY)
@@ -453,6 +490,10 @@ static int cmd_verify_bundle(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 		print_lineage(file, &r);
 		print_findings(r.findings);
 		putchar('\n');
+		if (nwit)
+			printf("witnesses     %zu of the %zu required cosigned the checkpoint "
+			       "(c2sp.org/tlog-cosignature/v1; %zu witnesses given)\n",
+			       r.cosignatures, nquorum, nwit);
 		if (error == PL_OK) {
 			printf(
 			    "verified: every entry is in the log at size %llu (%zu inclusion "
@@ -503,7 +544,8 @@ const pl_cli_cmd pl_cmd_export = {
 const pl_cli_cmd pl_cmd_verify_bundle = {
     "verify-bundle", cmd_verify_bundle,
     "FILE --trust OPERATOR.pub [--trust-key NAME] [--max-size BYTES] "
-    "[--max-attachment BYTES] [--max-attachments-total BYTES] [--max-entries N]",
+    "[--max-attachment BYTES] [--max-attachments-total BYTES] [--max-entries N] "
+    "[--witness VKEY... [--quorum K] | --witness-policy FILE]",
     "verify an evidence bundle offline, with no ledger",
     "Checks, trusting only the operator key given with --trust:\n"
     "  1. the checkpoint is a C2SP signed note by that key under the bundle's\n"
@@ -528,7 +570,11 @@ const pl_cli_cmd pl_cmd_verify_bundle = {
     "     for the checkpoint's size, and for every entry of the bundle the signed\n"
     "     list of the entries that referred to it then: every claim, revocation,\n"
     "     grant, recheck and attestation among them that belongs to the closure\n"
-    "     must be in the bundle. Leaving one out is detected.\n"
+    "     must be in the bundle. Leaving one out is detected;\n"
+    "  7. with --witness: the checkpoint carries valid c2sp.org/tlog-cosignature/v1\n"
+    "     cosignatures by at least K of the witnesses given (a witness cosigns\n"
+    "     only a checkpoint consistent with every one it cosigned before, so the\n"
+    "     operator cannot have shown another history to them).\n"
     "Then prints the lineage, each fact marked [verified], [verified, REVOKED at\n"
     "seq N] or [NOT VERIFIED], who signed it and who granted their role, and the\n"
     "policy findings (SPEC 6.7) computed from the bundle's entries; problems go\n"
@@ -548,6 +594,11 @@ const pl_cli_cmd pl_cmd_verify_bundle = {
     "                   in all (default 1G)\n"
     "--max-entries N    refuse a bundle of more than N entries (default 100000);\n"
     "                   counted as the bundle streams, before they are parsed\n"
+    "--witness VKEY     a witness whose cosignature is required: its verifier key\n"
+    "                   (`provledger witness key`) or a file holding it; repeatable\n"
+    "--quorum K         how many of the --witness must have cosigned (default: all)\n"
+    "--witness-policy FILE  the witnesses and quorum in the Sigsum policy style:\n"
+    "                   lines 'witness NAME VKEY' and 'quorum K|all|any'\n"
     "Attachments are decoded and hashed as they stream, into a temporary file in\n"
     "$TMPDIR (or /tmp) that is deleted at once; memory does not grow with them.\n\n"
     "What a bundle proves is bounded by its checkpoint: an entry appended after\n"

@@ -11,22 +11,17 @@
 #include "pl_tiles.h"
 
 static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t *stop_target = &stop_flag;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop_flag = 1;
+	*stop_target = 1;
 }
 
-typedef struct {
-	const char *port_file;
-	int quiet, json;
-	const char *listen;
-} ready_ctx;
-
-static void ready(void *ctx, unsigned port)
+void pl_cli_listening(void *ctx, unsigned port)
 {
-	ready_ctx *r = ctx;
+	pl_cli_ready *r = ctx;
 	if (r->json) {
 		pl_cli_json_print(json_pack("{s:s, s:i}", "listen", r->listen, "port", (int)port));
 		fflush(stdout);
@@ -44,6 +39,18 @@ static void ready(void *ctx, unsigned port)
 				rename(tmp, r->port_file);
 		}
 	}
+}
+
+void pl_cli_on_stop_signals(volatile sig_atomic_t *flag)
+{
+	struct sigaction sa;
+	stop_target = flag;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 static int count_opt(const pl_cli_cmd *cmd, unsigned *out, const char *name, const char *arg,
@@ -73,9 +80,8 @@ static int cmd_serve(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {"log", required_argument, NULL, 'L'},
 	                                     {NULL, 0, NULL, 0}};
 	pl_serve_opts o = {0};
-	ready_ctx rc = {NULL, g->quiet, g->json, NULL};
+	pl_cli_ready rc = {NULL, g->quiet, g->json, NULL};
 	const char *logpath = NULL;
-	struct sigaction sa;
 	unsigned v = 0;
 	int c, error, r;
 
@@ -140,14 +146,9 @@ static int cmd_serve(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		return PL_EXIT_ERROR;
 	}
 	rc.listen = o.listen;
-	o.ready = ready;
+	o.ready = pl_cli_listening;
 	o.ready_ctx = &rc;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	pl_cli_on_stop_signals(&stop_flag);
 	error = pl_serve(g->ledger, &o, &stop_flag);
 	if (o.log && o.log != stderr)
 		fclose(o.log);
@@ -200,6 +201,10 @@ const pl_cli_cmd pl_cmd_serve = {
     "  GET  /blob/<sha256>             an attachment\n"
     "  PUT  /blob/<sha256>             upload an attachment (its digest is checked)\n"
     "                                  before the entry that names it\n"
+    "  GET  /subjects/<size>           the signed subject index of that size\n"
+    "  GET  /lineage/<N@V>             `lineage --json`, computed by the server\n"
+    "  GET  /query/<work id>           `query --work --json`\n"
+    "  GET  /export/<N@V|work id>      the evidence bundle `export` writes\n"
     "  POST /add                       a DSSE envelope signed by the client\n\n"
     "POST /add validates the envelope as a local append does (the signer\n"
     "registered, its role in force, references, names, canonical bytes, times).\n"

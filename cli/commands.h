@@ -43,4 +43,9 @@ extern const pl_cli_cmd pl_cmd_query;
 extern const pl_cli_cmd pl_cmd_serve;
 extern const pl_cli_cmd pl_cmd_tiles_export;
 
+extern const pl_cli_cmd pl_cmd_witness_key;
+extern const pl_cli_cmd pl_cmd_witness_cosign;
+extern const pl_cli_cmd pl_cmd_witness_serve;
+extern const pl_cli_cmd pl_cmd_witness_request;
+
 #endif

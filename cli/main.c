@@ -51,6 +51,10 @@ static const pl_cli_cmd *const commands[] = {
 	&pl_cmd_reindex,
 	&pl_cmd_serve,
 	&pl_cmd_tiles_export,
+	&pl_cmd_witness_key,
+	&pl_cmd_witness_cosign,
+	&pl_cmd_witness_serve,
+	&pl_cmd_witness_request,
 	NULL, /* end */
 };
 /* clang-format on */
@@ -241,9 +245,11 @@ int main(int argc, char **argv)
 	}
 	if (g.remote && !*g.remote)
 		g.remote = NULL;
-	if (g.remote &&
-	    (strcmp(cmd->name, "init") == 0 || strcmp(cmd->name, "serve") == 0 ||
-	     strcmp(cmd->name, "reindex") == 0 || strcmp(cmd->name, "verify-bundle") == 0)) {
+	if (g.remote && (strcmp(cmd->name, "init") == 0 || strcmp(cmd->name, "serve") == 0 ||
+	                 strcmp(cmd->name, "reindex") == 0 ||
+	                 (strncmp(cmd->name, "witness ", 8) == 0 &&
+	                  strcmp(cmd->name, "witness request") != 0) ||
+	                 strcmp(cmd->name, "verify-bundle") == 0)) {
 		if (explicit_remote) {
 			pl_cli_err("%s works on a ledger directory: --remote does not apply",
 			           cmd->name);

@@ -448,3 +448,15 @@ int pl_buf_put_escaped(pl_buf *out, const char *s, size_t len)
 		return error;
 	return PL_OK;
 }
+
+int pl_path_escape(pl_buf *out, const char *name)
+{
+	int error = PL_OK;
+	for (const unsigned char *c = (const unsigned char *)name; *c && error == PL_OK; c++) {
+		int keep = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		           (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' ||
+		           (*c == '.' && c != (const unsigned char *)name);
+		error = keep ? pl_buf_putc(out, (char)*c) : pl_buf_printf(out, "%%%02X", *c);
+	}
+	return error;
+}

@@ -109,6 +109,11 @@ static inline int pl_add_ovf(size_t *out, size_t a, size_t b)
 /* Read a whole file into out, refusing files larger than max bytes. */
 int pl_read_file(pl_buf *out, const char *path, size_t max);
 
+/* name as one path component, appended to out: bytes other than
+ * [A-Za-z0-9_-] and dots not leading are written %XX ("example.org/log" ->
+ * "example.org%2Flog"), so any name (a log's origin) is a file name. */
+int pl_path_escape(pl_buf *out, const char *name);
+
 /* Write data to path atomically (a temp file of its own in the same
  * directory, fsync, rename) with the given mode; safe from several threads. */
 int pl_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);

@@ -98,6 +98,48 @@ static void answer_message(char *out, size_t n, const pl_buf *body)
 	json_decref(j);
 }
 
+int pl_http_post(const char *url, const char *type, const void *body, size_t len, long *status,
+                 pl_buf *out, size_t max, long timeout)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hdr = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "", ct[200];
+	sink s = {out, max, 0};
+	CURLcode rc;
+	int error = PL_OK;
+	if (!c)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	pl_buf_clear(out);
+	snprintf(ct, sizeof(ct), "Content-Type: %s", type);
+	hdr = curl_slist_append(hdr, ct);
+	hdr = curl_slist_append(hdr, "Expect:");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout > 0 ? timeout : 30L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "provledger/" PL_VERSION);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (getenv("PROVLEDGER_CA_FILE"))
+		curl_easy_setopt(c, CURLOPT_CAINFO, getenv("PROVLEDGER_CA_FILE"));
+	rc = curl_easy_perform(c);
+	if (s.over)
+		error = pl_error_set(PL_EINVALID, "%s: the answer exceeds %zu bytes", url, max);
+	else if (rc != CURLE_OK)
+		error = pl_error_set(PL_ERROR, "%s: %s", url,
+		                     errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	else
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	return error;
+}
+
 /* method ("GET", "PUT", "POST") path with body; *status gets the HTTP status
  * (file:// answers 200, or 404 for a file that is not there). Fails only when
  * there is no answer (PL_ERROR naming the URL) or it exceeds max. */
@@ -378,8 +420,7 @@ static int mkdirs(const char *path)
 	return PL_OK;
 }
 
-/* The state file of origin: <dir>/<origin, with every byte but [A-Za-z0-9_-]
- * and inner dots as %XX>. */
+/* The state file of origin: <dir>/<origin escaped> (pl_path_escape). */
 static int state_path(pl_remote *r, const char *dir, const char *origin)
 {
 	pl_buf p = PL_BUF_INIT;
@@ -399,15 +440,7 @@ static int state_path(pl_remote *r, const char *dir, const char *origin)
 		return error;
 	}
 	pl_buf_putc(&p, '/');
-	for (const unsigned char *c = (const unsigned char *)origin; *c; c++) {
-		int keep = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		           (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' ||
-		           (*c == '.' && c != (const unsigned char *)origin);
-		if (keep)
-			pl_buf_putc(&p, (char)*c);
-		else
-			pl_buf_printf(&p, "%%%02X", *c);
-	}
+	pl_path_escape(&p, origin);
 	r->state_path = p.ptr; /* taken */
 	return r->state_path ? PL_OK : pl_error_set(PL_ENOMEM, "out of memory");
 }

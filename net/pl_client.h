@@ -74,6 +74,12 @@ typedef struct {
 int pl_remote_parse_added(pl_added *out, const char *body, size_t len);
 void pl_added_free(pl_added *a); /* NULL-safe */
 
+/* POST body (Content-Type type) to url; *status the HTTP status, out the
+ * answer (at most max bytes). PL_ERROR when there is no answer. For the
+ * witness protocol (pl_witness_request). */
+int pl_http_post(const char *url, const char *type, const void *body, size_t len, long *status,
+                 pl_buf *out, size_t max, long timeout);
+
 /* A tile's bytes from the log ("tile/0/000", ...), for tests and tools. */
 int pl_remote_get(pl_remote *r, pl_buf *out, const char *path, size_t max);
 

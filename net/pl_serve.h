@@ -24,6 +24,7 @@
 #define PL_SERVE_H
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <stddef.h>
 
 #include "pl_ledger.h"
@@ -51,5 +52,9 @@ typedef struct {
  * returns PL_OK then, < 0 when it cannot start (the address is taken, a TLS
  * file is unreadable, the ledger does not open). */
 int pl_serve(const char *dir, const pl_serve_opts *o, volatile sig_atomic_t *stop);
+
+/* HOST:PORT (IPv4, "localhost" or [IPv6]) as a socket address; PL_EUSAGE
+ * naming what is wrong. */
+int pl_serve_parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len);
 
 #endif

@@ -162,7 +162,8 @@ static enum MHD_Result get_checkpoint(server *s, struct MHD_Connection *c)
 	int error;
 	enum MHD_Result ok;
 	pthread_mutex_lock(&s->lk);
-	error = pl_ledger_checkpoint(s->l, &cp);
+	/* with the witnesses' cosignatures kept for it, if any */
+	error = pl_ledger_cosigned_at(s->l, &cp, pl_ledger_size(s->l));
 	pthread_mutex_unlock(&s->lk);
 	if (error < 0)
 		ok = fail(s, c, status_of(error), error, "%s", pl_error_last());
@@ -833,7 +834,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start and stop -------------------------------------------------------------- */
 
-static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
+int pl_serve_parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len)
 {
 	char host[256];
 	const char *colon = strrchr(spec, ':');
@@ -897,7 +898,8 @@ int pl_serve(const char *dir, const pl_serve_opts *opts, volatile sig_atomic_t *
 		o.timeout = 15;
 	if (!o.batch_max)
 		o.batch_max = 1024;
-	if ((error = parse_listen(o.listen ? o.listen : "127.0.0.1:8080", &ss, &sslen)) < 0)
+	if ((error = pl_serve_parse_listen(o.listen ? o.listen : "127.0.0.1:8080", &ss, &sslen)) <
+	    0)
 		return error;
 	if (!o.tls_cert != !o.tls_key)
 		return pl_error_set(PL_EUSAGE, "--tls-cert and --tls-key go together");

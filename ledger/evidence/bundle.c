@@ -310,7 +310,8 @@ int pl_bundle_write(pl_ledger *l, const char *path, pl_bundle_kind kind, uint64_
 	}
 	if ((error = closure(&seqs, l, kind, root, asked)) < 0)
 		goto done;
-	if ((error = pl_ledger_checkpoint(l, &note)) < 0)
+	/* the latest checkpoint, with the witnesses' cosignatures kept for it */
+	if ((error = pl_ledger_cosigned_at(l, &note, pl_ledger_size(l))) < 0)
 		goto done;
 	if ((sep = strstr(note.ptr, "\n\n")) == NULL ||
 	    (error = pl_checkpoint_parse(&cp, note.ptr, (size_t)(sep + 1 - note.ptr))) < 0) {

@@ -40,7 +40,8 @@ typedef struct {
 	ventry *ents; /* parallel to r->entries */
 	size_t nents;
 	const pl_key *trusted;
-	const char *trusted_name; /* a verifier key's name, "" for an OpenSSH key */
+	const char *trusted_name;         /* a verifier key's name, "" for an OpenSSH key */
+	const pl_cosig_policy *witnesses; /* cosignatures required, or NULL */
 	pl_buf opfp;
 	vproof *proofs;
 	size_t nproofs;
@@ -169,6 +170,10 @@ static void check_checkpoint(vstate *v, const char *origin, const char *note, co
 		         origin, pl_error_last());
 	else
 		r->checkpoint_verified = 1;
+	/* the witnesses the verifier requires: a quorum of cosignatures */
+	if (v->witnesses && v->witnesses->n &&
+	    pl_cosig_policy_check(v->witnesses, note, strlen(note), &r->cosignatures) < 0)
+		vproblem(v, -1, "checkpoint: %s", pl_error_last());
 	if (pl_note_parse_verifier_key(&vk, &vname, vkeystr, strlen(vkeystr)) < 0) {
 		vproblem(v, -1, "operator_key: %s", pl_error_last());
 	} else {
@@ -650,6 +655,7 @@ int pl_bundle_verify(pl_bundle_report *r, const char *path, const pl_key *truste
 	v.r = r;
 	v.trusted = trusted;
 	v.trusted_name = opts ? opts->trusted_name : NULL;
+	v.witnesses = opts ? opts->witnesses : NULL;
 	if (opts) {
 		ro.max_size = opts->max_size;
 		ro.max_attachment = opts->max_attachment;

@@ -33,6 +33,7 @@
 #include "pl_common.h"
 #include "pl_key.h"
 #include "pl_ledger.h"
+#include "pl_note.h"
 
 #define PL_BUNDLE_FORMAT "provledger-bundle/v1"
 
@@ -112,6 +113,9 @@ typedef struct {
 	size_t max_entries;           /* members of "entries"; 0: PL_BUNDLE_MAX_ENTRIES */
 	const char *tmpdir;       /* where attachments are spooled (unlinked at once); NULL: /tmp */
 	const char *trusted_name; /* a C2SP verifier key's name (must be the origin), or NULL */
+	/* witnesses whose cosignatures (c2sp.org/tlog-cosignature/v1) the
+	 * checkpoint must carry, a quorum of them; NULL or none: not checked */
+	const pl_cosig_policy *witnesses;
 } pl_bundle_opts;
 
 /* One entry of a verified bundle. */
@@ -137,6 +141,7 @@ typedef struct {
 	uint64_t size;                   /* the checkpoint's tree size */
 	unsigned char root[PL_HASH_LEN]; /* the checkpoint's root hash */
 	int checkpoint_verified;         /* signed by the trusted key under origin */
+	size_t cosignatures;             /* valid ones by the policy's witnesses */
 	pl_bundle_kind kind;             /* from "subject" */
 	char *subject_name;              /* "model:foo@1" or "work:W..." */
 	uint64_t subject_seq;

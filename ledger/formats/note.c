@@ -8,6 +8,7 @@
 #include "crypto_internal.h"
 
 #define ALG_ED25519 0x01
+#define ALG_COSIG 0x04       /* c2sp.org/tlog-cosignature/v1, Ed25519 */
 #define DASH "\xe2\x80\x94 " /* U+2014 EM DASH, space */
 #define DASH_LEN 4
 #define MAX_SIGS 100 /* as golang.org/x/mod/sumdb/note */
@@ -43,11 +44,12 @@ static int name_ok(const char *name, size_t len)
 	return 1;
 }
 
-static uint32_t keyid_of(const char *name, size_t len, const unsigned char pub[32])
+static uint32_t keyid_of(const char *name, size_t len, const unsigned char pub[32],
+                         unsigned char alg)
 {
 	pl_buf b = PL_BUF_INIT;
 	unsigned char h[PL_HASH_LEN];
-	static const unsigned char sep[2] = {'\n', ALG_ED25519};
+	const unsigned char sep[2] = {'\n', alg};
 
 	/* An allocation failure leaves b short; the keyid then matches nothing. */
 	pl_buf_put(&b, name, len);
@@ -63,24 +65,43 @@ uint32_t pl_note_keyid(const char *name, const pl_key *k)
 	unsigned char pub[32];
 
 	pl_key_raw(k, pub);
-	return keyid_of(name, strlen(name), pub);
+	return keyid_of(name, strlen(name), pub, ALG_ED25519);
 }
 
-int pl_note_verifier_key(pl_buf *out, const char *name, const pl_key *k)
+uint32_t pl_cosig_keyid(const char *name, const pl_key *k)
+{
+	unsigned char pub[32];
+
+	pl_key_raw(k, pub);
+	return keyid_of(name, strlen(name), pub, ALG_COSIG);
+}
+
+static int vkey_format(pl_buf *out, const char *name, const pl_key *k, unsigned char alg)
 {
 	unsigned char raw[33];
 	int error;
 
 	if (!name_ok(name, strlen(name)))
 		return pl_error_set(PL_EINVALID, "invalid signed-note key name \"%s\"", name);
-	raw[0] = ALG_ED25519;
+	raw[0] = alg;
 	pl_key_raw(k, raw + 1);
-	if ((error = pl_buf_printf(out, "%s+%08" PRIx32 "+", name, pl_note_keyid(name, k))) < 0)
+	if ((error = pl_buf_printf(out, "%s+%08" PRIx32 "+", name,
+	                           keyid_of(name, strlen(name), raw + 1, alg))) < 0)
 		return error;
 	return pl_base64_encode(out, raw, sizeof(raw));
 }
 
-int pl_note_parse_verifier_key(pl_key **out, pl_buf *name, const char *vkey, size_t len)
+int pl_note_verifier_key(pl_buf *out, const char *name, const pl_key *k)
+{
+	return vkey_format(out, name, k, ALG_ED25519);
+}
+
+int pl_cosig_verifier_key(pl_buf *out, const char *name, const pl_key *k)
+{
+	return vkey_format(out, name, k, ALG_COSIG);
+}
+
+static int vkey_parse(pl_key **out, pl_buf *name, const char *vkey, size_t len, unsigned char alg)
 {
 	pl_buf raw = PL_BUF_INIT;
 	const char *p1, *p2;
@@ -104,13 +125,20 @@ int pl_note_parse_verifier_key(pl_key **out, pl_buf *name, const char *vkey, siz
 		pl_error_prefix(PL_EINVALID, "verifier key");
 		goto done;
 	}
-	if (raw.len != 33 || (unsigned char)raw.ptr[0] != ALG_ED25519) {
-		pl_error_set(PL_EINVALID, "verifier key: not an Ed25519 key");
+	if (raw.len != 33 || (unsigned char)raw.ptr[0] != alg) {
+		if (raw.len == 33 && (unsigned char)raw.ptr[0] == ALG_COSIG)
+			pl_error_set(PL_EINVALID, "verifier key: a witness's cosignature key (type "
+			                          "0x04), not a log's signing key");
+		else if (raw.len == 33 && (unsigned char)raw.ptr[0] == ALG_ED25519)
+			pl_error_set(PL_EINVALID, "verifier key: a log's signing key (type 0x01), "
+			                          "not a witness's cosignature key");
+		else
+			pl_error_set(PL_EINVALID, "verifier key: not an Ed25519 key");
 		goto done;
 	}
 	if ((error = pl_key_from_raw(&k, (unsigned char *)raw.ptr + 1)) < 0)
 		goto done;
-	if (keyid_of(vkey, (size_t)(p1 - vkey), (unsigned char *)raw.ptr + 1) !=
+	if (keyid_of(vkey, (size_t)(p1 - vkey), (unsigned char *)raw.ptr + 1, alg) !=
 	    ((uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 | (uint32_t)id[2] << 8 | id[3])) {
 		error = pl_error_set(PL_EINVALID, "verifier key: key ID does not match the key");
 		goto done;
@@ -127,6 +155,16 @@ done:
 	pl_key_free(k);
 	pl_buf_free(&raw);
 	return error;
+}
+
+int pl_note_parse_verifier_key(pl_key **out, pl_buf *name, const char *vkey, size_t len)
+{
+	return vkey_parse(out, name, vkey, len, ALG_ED25519);
+}
+
+int pl_cosig_parse_verifier_key(pl_key **out, pl_buf *name, const char *vkey, size_t len)
+{
+	return vkey_parse(out, name, vkey, len, ALG_COSIG);
 }
 
 /* Note text: non-empty UTF-8 ending in "\n", no control characters but "\n". */
@@ -169,11 +207,24 @@ int pl_note_sign(pl_buf *out, const char *text, size_t len, const char *name, co
 	return pl_buf_putc(out, '\n');
 }
 
-int pl_note_verify(pl_buf *text, const char *note, size_t len, const char *name, const pl_key *k)
+/* The cosigned message: "cosignature/v1\ntime T\n" and the note text. */
+static int cosig_message(pl_buf *out, const char *text, size_t len, uint64_t t)
 {
-	pl_buf sig = PL_BUF_INIT;
+	int error;
+	pl_buf_clear(out);
+	if ((error = pl_buf_printf(out, "cosignature/v1\ntime %llu\n", (unsigned long long)t)) < 0)
+		return error;
+	return pl_buf_put(out, text, len);
+}
+
+/* The signature by (name, k) of algorithm alg on note: Ed25519 over the
+ * text (0x01), or a timestamped cosignature (0x04, *t its time). */
+static int verify_sig(pl_buf *text, const char *note, size_t len, const char *name, const pl_key *k,
+                      unsigned char alg, uint64_t *t)
+{
+	pl_buf sig = PL_BUF_INIT, msg = PL_BUF_INIT;
 	size_t tlen = 0, nlen = strlen(name), nsigs = 0;
-	uint32_t want = pl_note_keyid(name, k);
+	uint32_t want = alg == ALG_COSIG ? pl_cosig_keyid(name, k) : pl_note_keyid(name, k);
 	int error, found = 0;
 
 	if (len == 0 || note[len - 1] != '\n' || memchr(note, '\0', len))
@@ -218,20 +269,33 @@ int pl_note_verify(pl_buf *text, const char *note, size_t len, const char *name,
 		     (uint32_t)(unsigned char)sig.ptr[2] << 8 | (unsigned char)sig.ptr[3];
 		if ((size_t)(sp - p - DASH_LEN) == nlen && memcmp(p + DASH_LEN, name, nlen) == 0 &&
 		    id == want) {
-			if (sig.len != 4 + 64 ||
-			    pl_key_verify(k, (unsigned char *)sig.ptr + 4, note, tlen) < 0) {
+			const unsigned char *u = (const unsigned char *)sig.ptr;
+			uint64_t when = 0;
+			int bad;
+			if (alg == ALG_COSIG) {
+				for (int b = 0; sig.len == 4 + 8 + 64 && b < 8; b++)
+					when = when << 8 | u[4 + b];
+				bad = sig.len != 4 + 8 + 64 || when > INT64_MAX ||
+				      cosig_message(&msg, note, tlen, when) < 0 ||
+				      pl_key_verify(k, u + 12, msg.ptr, msg.len) < 0;
+			} else {
+				bad = sig.len != 4 + 64 || pl_key_verify(k, u + 4, note, tlen) < 0;
+			}
+			if (bad) {
 				error = pl_error_set(
-				    PL_EVERIFY, "signed note: invalid signature by %s+%08" PRIx32,
-				    name, want);
+				    PL_EVERIFY, "signed note: invalid %ssignature by %s+%08" PRIx32,
+				    alg == ALG_COSIG ? "co" : "", name, want);
 				goto done;
 			}
+			if (t && (!found || when > *t))
+				*t = when;
 			found = 1;
 		}
 		p = eol + 1;
 	}
 	if (!found) {
-		error = pl_error_set(PL_EVERIFY, "signed note: no signature by %s+%08" PRIx32, name,
-		                     want);
+		error = pl_error_set(PL_EVERIFY, "signed note: no %ssignature by %s+%08" PRIx32,
+		                     alg == ALG_COSIG ? "co" : "", name, want);
 		goto done;
 	}
 	if (text) {
@@ -240,6 +304,52 @@ int pl_note_verify(pl_buf *text, const char *note, size_t len, const char *name,
 	}
 done:
 	pl_buf_free(&sig);
+	pl_buf_free(&msg);
+	return error;
+}
+
+int pl_note_verify(pl_buf *text, const char *note, size_t len, const char *name, const pl_key *k)
+{
+	return verify_sig(text, note, len, name, k, ALG_ED25519, NULL);
+}
+
+int pl_cosig_verify(uint64_t *t, const char *note, size_t len, const char *name, const pl_key *k)
+{
+	uint64_t when = 0;
+	int error = verify_sig(NULL, note, len, name, k, ALG_COSIG, &when);
+	if (error == PL_OK && t)
+		*t = when;
+	return error;
+}
+
+int pl_cosig_sign(pl_buf *out, const char *text, size_t len, const char *name, const pl_key *k,
+                  uint64_t t)
+{
+	pl_buf msg = PL_BUF_INIT;
+	unsigned char sig[4 + 8 + 64];
+	uint32_t id;
+	int error;
+
+	if ((error = text_ok(text, len)) < 0)
+		return error;
+	if (!name_ok(name, strlen(name)))
+		return pl_error_set(PL_EINVALID, "invalid signed-note key name \"%s\"", name);
+	if (t > INT64_MAX)
+		return pl_error_set(PL_EINVALID, "cosignature time %llu is past 2^63 - 1",
+		                    (unsigned long long)t);
+	id = pl_cosig_keyid(name, k);
+	for (int b = 0; b < 4; b++)
+		sig[b] = (unsigned char)(id >> (24 - 8 * b));
+	for (int b = 0; b < 8; b++)
+		sig[4 + b] = (unsigned char)(t >> (56 - 8 * b));
+	if ((error = cosig_message(&msg, text, len, t)) < 0 ||
+	    (error = pl_key_sign(k, sig + 12, msg.ptr, msg.len)) < 0 ||
+	    (error = pl_buf_printf(out, DASH "%s ", name)) < 0 ||
+	    (error = pl_base64_encode(out, sig, sizeof(sig))) < 0 ||
+	    (error = pl_buf_putc(out, '\n')) < 0)
+		goto done;
+done:
+	pl_buf_free(&msg);
 	return error;
 }
 

@@ -36,6 +36,22 @@ int pl_note_sign(pl_buf *out, const char *text, size_t len, const char *name, co
  * with its name and key ID does not verify. */
 int pl_note_verify(pl_buf *text, const char *note, size_t len, const char *name, const pl_key *k);
 
+/* c2sp.org/tlog-cosignature/v1 (Ed25519): a witness's timestamped
+ * cosignature of a checkpoint. Key ID = SHA-256(name || "\n" || 0x04 ||
+ * pub32)[:4]; verifier keys NAME+HEX8+BASE64(0x04 || pub32). */
+uint32_t pl_cosig_keyid(const char *name, const pl_key *k);
+int pl_cosig_verifier_key(pl_buf *out, const char *name, const pl_key *k);
+int pl_cosig_parse_verifier_key(pl_key **out, pl_buf *name, const char *vkey, size_t len);
+/* Append the signature line "— NAME base64(keyid || u64 t || sig)\n", sig
+ * the Ed25519 signature of "cosignature/v1\ntime T\n" || text (the whole
+ * note text, every line). */
+int pl_cosig_sign(pl_buf *out, const char *text, size_t len, const char *name, const pl_key *k,
+                  uint64_t t);
+/* PL_OK when note carries a valid cosignature by (name, k) (*t, may be NULL:
+ * its time, the latest of several); PL_EVERIFY when none, or one with that
+ * name and key ID does not verify; PL_EINVALID for a malformed note. */
+int pl_cosig_verify(uint64_t *t, const char *note, size_t len, const char *name, const pl_key *k);
+
 /* A checkpoint body: "<origin>\n<size>\n<base64 root>\n". */
 typedef struct {
 	char origin[256];
@@ -62,5 +78,29 @@ int pl_checkpoint_parse(pl_checkpoint *out, const char *text, size_t len);
  * for an OpenSSH key: a verifier key's name must equal the log's origin.
  * PL_ENOTFOUND for a missing file. */
 int pl_trust_parse(pl_key **out, pl_buf *name, const char *arg, const char *select);
+
+/* Which witnesses a verifier requires (c2sp.org/tlog-cosignature/v1 keys)
+ * and how many of them must have cosigned a checkpoint. Zero-initialise;
+ * pl_cosig_policy_free. */
+#define PL_COSIG_MAX 64
+typedef struct {
+	pl_key *keys[PL_COSIG_MAX];
+	char names[PL_COSIG_MAX][256];
+	size_t n;
+	size_t quorum; /* 0: all of them */
+} pl_cosig_policy;
+/* Add a witness: a cosignature verifier key NAME+HEX8+BASE64(0x04||pub), or
+ * a file holding one (a .vkey). PL_EINVALID naming what is wrong. */
+int pl_cosig_policy_add(pl_cosig_policy *p, const char *arg);
+/* Read a policy file in the Sigsum policy style: lines "witness NAME VKEY"
+ * (or "witness VKEY"), "quorum K" (a count, "all" or "any"), blank lines and
+ * # comments. PL_EINVALID naming the line. */
+int pl_cosig_policy_load(pl_cosig_policy *p, const char *path);
+/* PL_OK when note carries valid cosignatures by at least the quorum of the
+ * policy's witnesses (a policy with no witness: always); otherwise
+ * PL_EVERIFY saying how many of how many, and which are missing. *got (may
+ * be NULL) gets the count. */
+int pl_cosig_policy_check(const pl_cosig_policy *p, const char *note, size_t len, size_t *got);
+void pl_cosig_policy_free(pl_cosig_policy *p);
 
 #endif

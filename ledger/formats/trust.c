@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -155,4 +156,133 @@ done:
 		pl_key_free(c[i].k);
 	pl_buf_free(&data);
 	return error;
+}
+
+/* ---- witnesses a verifier requires ------------------------------------------ */
+
+int pl_cosig_policy_add(pl_cosig_policy *p, const char *arg)
+{
+	pl_buf text = PL_BUF_INIT, name = PL_BUF_INIT;
+	const char *v = arg;
+	size_t len;
+	pl_key *k = NULL;
+	struct stat st;
+	int error;
+	if (p->n == PL_COSIG_MAX)
+		return pl_error_set(PL_EINVALID, "at most %d witnesses", PL_COSIG_MAX);
+	if (!strchr(arg, '+') && stat(arg, &st) == 0) {
+		if ((error = pl_read_file(&text, arg, 1 << 16)) < 0)
+			return error;
+		v = text.ptr ? text.ptr : "";
+	}
+	len = strlen(v);
+	while (len && (v[len - 1] == '\n' || v[len - 1] == ' '))
+		len--;
+	if ((error = pl_cosig_parse_verifier_key(&k, &name, v, len)) < 0) {
+		pl_error_prefix(error, "witness %s", arg);
+		goto done;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->names[i], name.ptr) == 0) {
+			error = pl_error_set(PL_EINVALID, "witness %s is given twice", name.ptr);
+			goto done;
+		}
+	snprintf(p->names[p->n], sizeof(p->names[0]), "%s", name.ptr);
+	p->keys[p->n++] = k;
+	k = NULL;
+done:
+	pl_key_free(k);
+	pl_buf_free(&text);
+	pl_buf_free(&name);
+	return error;
+}
+
+int pl_cosig_policy_load(pl_cosig_policy *p, const char *path)
+{
+	pl_buf text = PL_BUF_INIT;
+	char *save = NULL, *line;
+	size_t lineno = 0;
+	int error, quorum_any = 0, quorum_set = 0;
+	unsigned long long q = 0;
+	if ((error = pl_read_file(&text, path, 1 << 20)) < 0)
+		return error;
+	for (line = text.ptr ? strtok_r(text.ptr, "\n", &save) : NULL; line && error == PL_OK;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *w[4] = {0}, *s2 = NULL;
+		size_t n = 0;
+		lineno++;
+		if (line[0] == '#')
+			continue;
+		for (char *t = strtok_r(line, " \t\r", &s2); t && n < 4;
+		     t = strtok_r(NULL, " \t\r", &s2))
+			w[n++] = t;
+		if (n == 0)
+			continue;
+		if (strcmp(w[0], "witness") == 0 && (n == 2 || n == 3)) {
+			if ((error = pl_cosig_policy_add(p, w[n - 1])) < 0)
+				pl_error_prefix(error, "%s: line %zu", path, lineno);
+			else if (n == 3 && strcmp(p->names[p->n - 1], w[1]) != 0)
+				error = pl_error_set(PL_EINVALID,
+				                     "%s: line %zu: the key is %s's, not %s's",
+				                     path, lineno, p->names[p->n - 1], w[1]);
+		} else if (strcmp(w[0], "quorum") == 0 && n == 2) {
+			char *end;
+			quorum_set = 1;
+			if (strcmp(w[1], "all") == 0)
+				q = 0;
+			else if (strcmp(w[1], "any") == 0)
+				quorum_any = 1;
+			else if ((q = strtoull(w[1], &end, 10)) == 0 || *end)
+				error = pl_error_set(
+				    PL_EINVALID, "%s: line %zu: quorum takes a count, all or any",
+				    path, lineno);
+		} else {
+			error = pl_error_set(PL_EINVALID,
+			                     "%s: line %zu: expected 'witness [NAME] VKEY' or "
+			                     "'quorum K|all|any'",
+			                     path, lineno);
+		}
+	}
+	if (error == PL_OK && quorum_set)
+		p->quorum = quorum_any ? 1 : (size_t)q;
+	if (error == PL_OK && p->quorum > p->n)
+		error = pl_error_set(PL_EINVALID, "%s: a quorum of %zu of %zu witnesses", path,
+		                     p->quorum, p->n);
+	pl_buf_free(&text);
+	return error;
+}
+
+int pl_cosig_policy_check(const pl_cosig_policy *p, const char *note, size_t len, size_t *got)
+{
+	pl_buf missing = PL_BUF_INIT;
+	size_t ok = 0, need = p->quorum ? p->quorum : p->n;
+	int error = PL_OK;
+	for (size_t i = 0; i < p->n; i++) {
+		int e = pl_cosig_verify(NULL, note, len, p->names[i], p->keys[i]);
+		if (e == PL_OK)
+			ok++;
+		else
+			pl_buf_printf(&missing, "%s%s (%s)", missing.len ? "; " : "", p->names[i],
+			              e == PL_EVERIFY && strstr(pl_error_last(), "invalid")
+			                  ? "an invalid cosignature"
+			              : e == PL_EVERIFY ? "no cosignature"
+			                                : "a malformed note");
+	}
+	if (got)
+		*got = ok;
+	if (ok < need)
+		error = pl_error_set(PL_EVERIFY,
+		                     "the checkpoint carries %zu valid cosignature%s of the %zu "
+		                     "required (of %zu witnesses; %s)",
+		                     ok, ok == 1 ? "" : "s", need, p->n,
+		                     missing.ptr ? missing.ptr : "-");
+	pl_buf_free(&missing);
+	return error;
+}
+
+void pl_cosig_policy_free(pl_cosig_policy *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		pl_key_free(p->keys[i]);
+	memset(p, 0, sizeof(*p));
 }

@@ -194,6 +194,14 @@ int pl_ledger_checkpoint(pl_ledger *l, pl_buf *out);
 /* The signed checkpoint for tree size `size` (1..size), as stored in the
  * commit that appended entry size-1. */
 int pl_ledger_checkpoint_at(pl_ledger *l, pl_buf *out, uint64_t size);
+/* The checkpoint of size with the witnesses' cosignatures kept for it
+ * (DIR/cosigned/<size>, outside git: a cosignature adds nothing to the log
+ * itself), or without any. */
+int pl_ledger_cosigned_at(pl_ledger *l, pl_buf *out, uint64_t size);
+/* Keep a cosignature line ("— NAME BASE64\n") for the checkpoint of size
+ * (the caller verified it); a line already kept is not added again. */
+int pl_ledger_add_cosignature(pl_ledger *l, uint64_t size, const char *line, size_t len);
+
 /* The signed subject index note (section 5 of SPEC: origin, size, root of the
  * subject map) of the commit that ends at size. */
 int pl_ledger_subjects_at(pl_ledger *l, pl_buf *out, uint64_t size);

@@ -1,7 +1,9 @@
 /* read.c - reading the ledger: entries, statements, attachments, the
  * checkpoint, roots and proofs over the indexed tree, listings, reindex. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ledger_internal.h"
@@ -720,5 +722,74 @@ int pl_ledger_find_leaf(pl_ledger *l, uint64_t *seq, const unsigned char leaf[PL
 		error = pl_ledger__db_error(l->db, "entries");
 	}
 	sqlite3_finalize(st);
+	return error;
+}
+
+/* ---- cosignatures (DIR/cosigned/<size>: the checkpoint with them) ------------ */
+
+static void cosigned_path(pl_buf *out, const pl_ledger *l, uint64_t size)
+{
+	pl_buf_clear(out);
+	pl_buf_printf(out, "%s/cosigned/%llu", l->dir, (unsigned long long)size);
+}
+
+int pl_ledger_cosigned_at(pl_ledger *l, pl_buf *out, uint64_t size)
+{
+	pl_buf path = PL_BUF_INIT, kept = PL_BUF_INIT, a = PL_BUF_INIT, b = PL_BUF_INIT;
+	int error;
+	if ((error = pl_ledger_checkpoint_at(l, out, size)) < 0 || l->rebuilt)
+		return error;
+	cosigned_path(&path, l, size);
+	/* kept only when its text is the signed checkpoint's */
+	if (access(path.ptr, F_OK) == 0 && pl_read_file(&kept, path.ptr, 1 << 16) == PL_OK &&
+	    pl_note_verify(&a, kept.ptr, kept.len, l->origin, l->op) == PL_OK &&
+	    pl_note_verify(&b, out->ptr, out->len, l->origin, l->op) == PL_OK && a.len == b.len &&
+	    memcmp(a.ptr, b.ptr, a.len) == 0) {
+		pl_buf_clear(out);
+		error = pl_buf_put(out, kept.ptr, kept.len);
+	}
+	pl_buf_free(&path);
+	pl_buf_free(&kept);
+	pl_buf_free(&a);
+	pl_buf_free(&b);
+	return error;
+}
+
+static int contains(const pl_buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; b->len >= n && i <= b->len - n; i++)
+		if (memcmp(b->ptr + i, s, n) == 0)
+			return 1;
+	return 0;
+}
+
+int pl_ledger_add_cosignature(pl_ledger *l, uint64_t size, const char *line, size_t len)
+{
+	pl_buf note = PL_BUF_INIT, path = PL_BUF_INIT, dir = PL_BUF_INIT;
+	int error;
+	if (len < 4 || memcmp(line, "\xe2\x80\x94 ", 4) != 0 || line[len - 1] != '\n' ||
+	    memchr(line, '\n', len - 1))
+		return pl_error_set(PL_EINVALID, "a cosignature is one signature line");
+	if ((error = pl_ledger_cosigned_at(l, &note, size)) < 0)
+		goto done;
+	if (!l->repo) {
+		error = pl_error_set(PL_EUSAGE, "cosignatures are kept by the log's operator");
+		goto done;
+	}
+	if (!contains(&note, line, len)) {
+		if ((error = pl_buf_put(&note, line, len)) < 0)
+			goto done;
+		pl_buf_printf(&dir, "%s/cosigned", l->dir);
+		if (mkdir(dir.ptr, 0755) < 0 && errno != EEXIST) {
+			error = pl_error_set(PL_ERROR, "%s: %s", dir.ptr, strerror(errno));
+			goto done;
+		}
+		cosigned_path(&path, l, size);
+		error = pl_write_file_atomic(path.ptr, note.ptr, note.len, 0644);
+	}
+done:
+	pl_buf_free(&note);
+	pl_buf_free(&path);
+	pl_buf_free(&dir);
 	return error;
 }

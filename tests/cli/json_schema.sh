@@ -150,6 +150,26 @@ cp "$T/err.$n" "$ERR"
 expect "serve: exit 0 on SIGTERM" 0
 printf '%s\tprovledger:%s\t%s\n' "serve" "serve" "$T/out.$n" >>"$MAN"
 
+# witnesses: key, cosign (offline), serve (its line), request (to that witness)
+"$PL" key gen --name wit --role lab --out wit >/dev/null 2>&1
+j "witness key" "witness key" 0 witness key --key wit.key --name witness.example/w1
+"$PL" $L checkpoint >cp.txt
+j "witness cosign" "witness cosign" 0 witness cosign cp.txt --key wit.key \
+	--name witness.example/w1 --log "$(python3 -c 'import json;c=json.load(open("L/config"));print(c["origin"])')=L/config" --state wst
+n=$((n + 1))
+rm -f wport
+"$PL" --json witness serve --key wit.key --name witness.example/w1 --state wst2 \
+	--log "$(python3 -c 'import json;c=json.load(open("L/config"));print(c["origin"])')=L/config" \
+	--listen 127.0.0.1:0 --port-file wport >"$T/out.$n" 2>"$T/err.$n" </dev/null &
+wpid=$!
+for _ in $(seq 100); do [ -s wport ] && break; sleep 0.05; done
+printf '%s\tprovledger:%s\t%s\n' "witness serve" "witness serve" "$T/out.$n" >>"$MAN"
+j "witness request" "witness request" 0 $L witness request \
+	"http://127.0.0.1:$(cat wport)=$("$PL" witness key --key wit.key --name witness.example/w1)"
+kill "$wpid" && wait "$wpid"
+RC=$?
+expect "witness serve: exit 0 on SIGTERM" 0
+
 # errors of every kind, each one JSON object on stderr
 j "error: usage" error 2 $L log --bogus
 j "error: not found" error 3 $L show 999

@@ -13,8 +13,8 @@ INTEROP=$(cd "$HERE/../interop" && pwd)
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 unset PROVLEDGER_TIME
-CLIENTS=16 PER=200 KILLS=5
-if [ -n "${SAN:-}" ] || [[ "$PL" == */san/* ]]; then CLIENTS=8 PER=50 KILLS=3; fi
+CLIENTS=16 PER=200 KILLS=20
+if [ -n "${SAN:-}" ] || [[ "$PL" == */san/* ]]; then CLIENTS=8 PER=50 KILLS=6; fi
 if ! "$PY" -c 'import cryptography' 2>/dev/null; then
 	skip "serve" "python3-cryptography missing"
 	finish
