@@ -265,6 +265,7 @@ static pl_remote *remote;
 int pl_cli_remote_try(const pl_cli *g, pl_remote **out)
 {
 	pl_remote_opts o = {0};
+	pl_cosig_policy wp = {0};
 	pl_buf tname = PL_BUF_INIT;
 	pl_key *tk = NULL;
 	int error;
@@ -278,6 +279,14 @@ int pl_cli_remote_try(const pl_cli *g, pl_remote **out)
 		                    "PROVLEDGER_TRUST)",
 		                    g->remote);
 	o.ca_file = getenv("PROVLEDGER_CA_FILE");
+	/* the witnesses a client requires: a policy file (Sigsum style) */
+	if (getenv("PROVLEDGER_WITNESS_POLICY") && *getenv("PROVLEDGER_WITNESS_POLICY")) {
+		if ((error = pl_cosig_policy_load(&wp, getenv("PROVLEDGER_WITNESS_POLICY"))) < 0) {
+			pl_error_prefix(error, "PROVLEDGER_WITNESS_POLICY");
+			goto done;
+		}
+		o.witnesses = &wp;
+	}
 	if ((error = pl_trust_parse(&tk, &tname, g->trust, NULL)) < 0) {
 		pl_error_prefix(error, "--trust");
 		goto done;
@@ -292,6 +301,7 @@ int pl_cli_remote_try(const pl_cli *g, pl_remote **out)
 		remote = NULL;
 	}
 done:
+	pl_cosig_policy_free(&wp);
 	pl_key_free(tk);
 	pl_buf_free(&tname);
 	*out = remote;

@@ -552,6 +552,11 @@ int pl_remote_open(pl_remote **out, const char *url, const pl_key *trust,
 	if ((error = pl_key_public(&r->trust, trust)) < 0 ||
 	    (error = get(r, &note, "checkpoint", MAX_NOTE)) < 0)
 		goto done;
+	if (opts && opts->witnesses && opts->witnesses->n &&
+	    (error = pl_cosig_policy_check(opts->witnesses, note.ptr, note.len, NULL)) < 0) {
+		pl_error_prefix(error, "%s/checkpoint", r->url);
+		goto done;
+	}
 	if (opts && opts->state_dir) {
 		pl_checkpoint c;
 		if ((error = verify_note(r, &c, note.ptr, note.len, "checkpoint")) < 0 ||

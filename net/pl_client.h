@@ -36,6 +36,9 @@ typedef struct {
 	const char *state_dir; /* NULL: ${XDG_CONFIG_HOME:-$HOME/.config}/provledger/logs */
 	const char *ca_file;   /* PEM certificates to trust for https; NULL: the system's */
 	long timeout;          /* seconds per request; 0: 120 */
+	/* witnesses whose cosignatures the log's checkpoint must carry (a
+	 * quorum of them) before anything is read from it; NULL: none */
+	const pl_cosig_policy *witnesses;
 } pl_remote_opts;
 
 /* Fetch url's checkpoint, verify its signature under trust and its

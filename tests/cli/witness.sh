@@ -141,6 +141,22 @@ expect "a tampered cosignature fails" 1 "py.example/w3 (an invalid cosignature)"
 pl verify-bundle bad.bundle --trust op.pub
 expect "without --witness, cosignatures are not required" 0
 
+# ---- clients of the served log require the cosignatures too --------------------------------
+export XDG_CONFIG_HOME=$T/cfg
+rm -f sport
+"$PL" --ledger L serve --listen 127.0.0.1:0 --port-file sport >/dev/null 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s sport ] && break; sleep 0.05; done
+U=http://127.0.0.1:$(cat sport)
+check "serve answers /checkpoint with the cosignatures kept" sh -c "$PY -c 'import urllib.request,sys; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' $U/checkpoint | grep -q '^— witness.example/w2 '"
+PROVLEDGER_WITNESS_POLICY=policy run "$PL" --remote "$U" --trust op.pub log
+expect "a client with a witness policy (quorum 2) reads the cosigned log" 0
+printf 'witness %s\n' "$(cat v3)" >p3
+PROVLEDGER_WITNESS_POLICY=p3 run "$PL" --remote "$U" --trust op.pub log
+expect "a client whose policy is not met refuses the log" 3 "py.example/w3 (an invalid cosignature)"
+PROVLEDGER_WITNESS_POLICY=nope run "$PL" --remote "$U" --trust op.pub log
+expect "a missing policy file" 3 "PROVLEDGER_WITNESS_POLICY"
+
 # ---- a fork: the same origin and key, another history ------------------------------------------
 pl --ledger F init --origin example.org/wl --operator-key L/keys/operator.key
 for k in f1 f2 f3 f4 f5 f6 f7 f8 f9; do
