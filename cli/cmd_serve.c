@@ -78,7 +78,9 @@ static int cmd_serve(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {"rate", required_argument, NULL, 'r'},
 	                                     {"batch", required_argument, NULL, 'n'},
 	                                     {"log", required_argument, NULL, 'L'},
+	                                     {"witness", required_argument, NULL, 'w'},
 	                                     {NULL, 0, NULL, 0}};
+	const char *witnesses[64];
 	pl_serve_opts o = {0};
 	pl_cli_ready rc = {NULL, g->quiet, g->json, NULL};
 	const char *logpath = NULL;
@@ -134,6 +136,12 @@ static int cmd_serve(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 			break;
 		case 'L':
 			logpath = optarg;
+			break;
+		case 'w':
+			if (o.nwitnesses == 64)
+				return pl_cli_usage(cmd, "at most 64 --witness");
+			witnesses[o.nwitnesses++] = optarg;
+			o.witnesses = witnesses;
 			break;
 		default:
 			return pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
@@ -191,7 +199,7 @@ const pl_cli_cmd pl_cmd_serve = {
     "serve", cmd_serve,
     "[--listen HOST:PORT] [--port-file FILE] [--tls-cert PEM --tls-key PEM] "
     "[--max-body N] [--max-blob N] [--max-clients N] [--max-per-client N] "
-    "[--timeout S] [--rate N] [--batch N] [--log FILE]",
+    "[--timeout S] [--rate N] [--batch N] [--log FILE] [--witness URL=VKEY...]",
     "serve the ledger over HTTP: tlog-tiles reads, client-signed appends",
     "Endpoints:\n"
     "  GET  /checkpoint                the latest signed checkpoint (C2SP)\n"
@@ -228,7 +236,11 @@ const pl_cli_cmd pl_cmd_serve = {
     "--rate N             submissions per second from one address (default: no limit)\n"
     "--batch N            entries per commit at most (default 1024)\n"
     "--log FILE           one line per refused request and the totals at exit ('-':\n"
-    "                     stderr)\n\n"
+    "                     stderr)\n"
+    "--witness URL=VKEY   a witness (c2sp.org/tlog-witness) asked to cosign each new\n"
+    "                     checkpoint in the background, with the consistency proof\n"
+    "                     from the size it cosigned last; its cosignatures are kept\n"
+    "                     (DIR/cosigned/) and served on /checkpoint. Repeatable\n\n"
     "Once listening it prints 'serving on port N' (--json: {\"listen\", \"port\"}).\n"
     "Runs until SIGINT or SIGTERM. Exit 0 then; 3 when it cannot start.\n"};
 

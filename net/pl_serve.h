@@ -43,6 +43,12 @@ typedef struct {
 	void (*ready)(void *ctx, unsigned port);
 	void *ready_ctx;
 	FILE *log; /* one line per refused request and per batch, or NULL */
+	/* witnesses asked to cosign each new checkpoint, in the background once
+	 * its batch is answered: "URL=VKEY" (the add-checkpoint prefix and the
+	 * cosignature verifier key); the cosignatures are kept (DIR/cosigned/)
+	 * and served on /checkpoint */
+	const char *const *witnesses;
+	size_t nwitnesses;
 } pl_serve_opts;
 
 #define PL_SERVE_MAX_BODY ((size_t)65535)

@@ -64,6 +64,14 @@ int pl_witness_serve(pl_witness *w, const char *listen, unsigned timeout,
  * the size cosigned. PL_EVERIFY when the witness refuses it as not
  * consistent with what it cosigned (a fork it saw). */
 struct pl_ledger;
+/* One add-checkpoint to the witness at url: note (a checkpoint) with the
+ * consistency proof from old. *status is its answer: 200 (line: its
+ * cosignature line, verified under (name, key)), or 409 with the size it
+ * cosigned last in *their_size (PL_OK both). Other refusals: PL_EVERIFY
+ * (409 a fork, 422) or PL_ERROR, naming the answer. */
+int pl_witness_ask(const char *url, const char *name, const pl_key *key, const pl_buf *note,
+                   uint64_t old, const pl_buf *proof, long *status, pl_buf *line,
+                   uint64_t *their_size);
 int pl_witness_request(struct pl_ledger *l, const char *url, const char *name, const pl_key *key,
                        uint64_t *old_size, pl_buf *line);
 

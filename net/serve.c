@@ -28,6 +28,7 @@
 #include "pl_query.h"
 #include "pl_serve.h"
 #include "pl_tiles.h"
+#include "pl_witness.h"
 
 /* A submission waiting for the integrator. */
 typedef struct sub {
@@ -65,6 +66,11 @@ typedef struct {
 	bucket buckets[NBUCKETS];
 	pthread_mutex_t blk;
 	unsigned long batches, entries, refused;
+	/* the witnesses asked to cosign (cosigner thread) */
+	size_t nw;
+	char **wurl, **wname;
+	pl_key **wkey;
+	uint64_t *wsize; /* the size each cosigned last (0: unknown) */
 } server;
 
 /* One request's state across the access handler's calls. */
@@ -526,6 +532,136 @@ static void prepare_answers(server *s, sub **batch, size_t n, const size_t *pos,
 	pl_buf_free(&cp);
 }
 
+/* ---- the cosigner: witnesses asked about each new checkpoint ------------------------ */
+
+/* Ask witness i to cosign the checkpoint of size (its note given): the
+ * consistency proof from the size it cosigned last (learnt from a 409),
+ * made under the ledger lock; the request itself is made without it. */
+static int cosign_one(server *s, size_t i, uint64_t size, const pl_buf *note)
+{
+	pl_buf proof = PL_BUF_INIT, line = PL_BUF_INIT;
+	uint64_t theirs;
+	long status = 0;
+	int error = PL_OK;
+	for (int tries = 0; tries < 2; tries++) {
+		pl_buf_clear(&proof);
+		if (s->wsize[i] > size) {
+			error = pl_error_set(
+			    PL_EVERIFY, "%s has cosigned size %llu, above this log's %llu",
+			    s->wurl[i], (unsigned long long)s->wsize[i], (unsigned long long)size);
+			break;
+		}
+		if (s->wsize[i] > 0 && s->wsize[i] < size) {
+			pthread_mutex_lock(&s->lk);
+			error = pl_ledger_prove_consistency(s->l, &proof, s->wsize[i], size);
+			pthread_mutex_unlock(&s->lk);
+			if (error < 0)
+				break;
+		}
+		theirs = UINT64_MAX;
+		if ((error = pl_witness_ask(s->wurl[i], s->wname[i], s->wkey[i], note, s->wsize[i],
+		                            &proof, &status, &line, &theirs)) < 0)
+			break;
+		if (status == 200) {
+			pthread_mutex_lock(&s->lk);
+			error = pl_ledger_add_cosignature(s->l, size, line.ptr, line.len);
+			pthread_mutex_unlock(&s->lk);
+			if (error == PL_OK)
+				s->wsize[i] = size;
+			break;
+		}
+		s->wsize[i] = theirs; /* 409: prove from the size it holds */
+		error = pl_error_set(PL_EVERIFY, "%s holds size %llu", s->wurl[i],
+		                     (unsigned long long)theirs);
+	}
+	pl_buf_free(&proof);
+	pl_buf_free(&line);
+	return error;
+}
+
+static void *cosigner(void *arg)
+{
+	server *s = arg;
+	unsigned long seen = (unsigned long)-1;
+	uint64_t done = 0;
+	for (;;) {
+		pl_buf note = PL_BUF_INIT;
+		uint64_t size;
+		int have;
+		pthread_mutex_lock(&s->qlk);
+		while (!s->stopping && s->batches == seen) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			pthread_cond_timedwait(&s->donecv, &s->qlk, &until);
+		}
+		seen = s->batches;
+		if (s->stopping) {
+			pthread_mutex_unlock(&s->qlk);
+			break;
+		}
+		pthread_mutex_unlock(&s->qlk);
+		pthread_mutex_lock(&s->lk);
+		size = pl_ledger_size(s->l);
+		have = size != done && pl_ledger_checkpoint_at(s->l, &note, size) == PL_OK;
+		pthread_mutex_unlock(&s->lk);
+		if (have) {
+			for (size_t i = 0; i < s->nw; i++)
+				if (cosign_one(s, i, size, &note) < 0)
+					logf_(s, "witness %s: %s", s->wurl[i], pl_error_last());
+				else
+					logf_(s, "witness %s cosigned size %llu", s->wname[i],
+					      (unsigned long long)size);
+			done = size;
+		}
+		pl_buf_free(&note);
+	}
+	return NULL;
+}
+
+static int witnesses_load(server *s, const pl_serve_opts *o)
+{
+	int error = PL_OK;
+	if (!o->nwitnesses)
+		return PL_OK;
+	if (!(s->wurl = calloc(o->nwitnesses, sizeof(char *))) ||
+	    !(s->wname = calloc(o->nwitnesses, sizeof(char *))) ||
+	    !(s->wkey = calloc(o->nwitnesses, sizeof(pl_key *))) ||
+	    !(s->wsize = calloc(o->nwitnesses, sizeof(uint64_t))))
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < o->nwitnesses && error == PL_OK; i++) {
+		const char *w = o->witnesses[i], *eq = strchr(w, '=');
+		pl_buf name = PL_BUF_INIT;
+		if (!eq || eq == w) {
+			error = pl_error_set(PL_EUSAGE, "--witness takes URL=VKEY, not '%s'", w);
+			break;
+		}
+		if ((error = pl_cosig_parse_verifier_key(&s->wkey[i], &name, eq + 1,
+		                                         strlen(eq + 1))) < 0) {
+			pl_error_prefix(error, "--witness %s", w);
+			break;
+		}
+		s->wname[i] = name.ptr; /* taken */
+		if (!(s->wurl[i] = strndup(w, (size_t)(eq - w))))
+			error = pl_error_set(PL_ENOMEM, "out of memory");
+		s->nw = i + 1;
+	}
+	return error;
+}
+
+static void witnesses_free(server *s)
+{
+	for (size_t i = 0; i < s->nw; i++) {
+		free(s->wurl[i]);
+		free(s->wname[i]);
+		pl_key_free(s->wkey[i]);
+	}
+	free(s->wurl);
+	free(s->wname);
+	free(s->wkey);
+	free(s->wsize);
+}
+
 static void *integrator(void *arg)
 {
 	server *s = arg;
@@ -881,8 +1017,8 @@ int pl_serve(const char *dir, const pl_serve_opts *opts, volatile sig_atomic_t *
 	socklen_t sslen = 0;
 	struct MHD_Daemon *d = NULL;
 	pl_buf cert = PL_BUF_INIT, key = PL_BUF_INIT;
-	pthread_t th;
-	int error, have_th = 0;
+	pthread_t th, cth;
+	int error, have_th = 0, have_cth = 0;
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 	                 MHD_USE_ERROR_LOG | MHD_USE_AUTO;
 
@@ -920,11 +1056,20 @@ int pl_serve(const char *dir, const pl_serve_opts *opts, volatile sig_atomic_t *
 	pl_ledger_durable_writes(1);
 	if ((error = pl_ledger_open(&s->l, dir)) < 0)
 		goto done;
+	if ((error = witnesses_load(s, &o)) < 0)
+		goto done;
 	if (pthread_create(&th, NULL, integrator, s) != 0) {
 		error = pl_error_set(PL_ERROR, "cannot start the integrator thread");
 		goto done;
 	}
 	have_th = 1;
+	if (s->nw) {
+		if (pthread_create(&cth, NULL, cosigner, s) != 0) {
+			error = pl_error_set(PL_ERROR, "cannot start the cosigner thread");
+			goto done;
+		}
+		have_cth = 1;
+	}
 	if (o.tls_cert)
 		flags |= MHD_USE_TLS;
 	d = o.tls_cert
@@ -968,6 +1113,14 @@ done:
 		pthread_mutex_unlock(&s->qlk);
 		pthread_join(th, NULL);
 	}
+	if (have_cth) {
+		pthread_mutex_lock(&s->qlk);
+		s->stopping = 1;
+		pthread_cond_broadcast(&s->donecv);
+		pthread_mutex_unlock(&s->qlk);
+		pthread_join(cth, NULL);
+	}
+	witnesses_free(s);
 	logf_(s, "stopped: %lu batches, %lu entries appended, %lu refused", s->batches, s->entries,
 	      s->refused);
 	pl_ledger_free(s->l);

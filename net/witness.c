@@ -471,11 +471,57 @@ static int post_checkpoint(const char *url, uint64_t old, const pl_buf *proof, c
 	return error;
 }
 
+int pl_witness_ask(const char *url, const char *name, const pl_key *key, const pl_buf *note,
+                   uint64_t old, const pl_buf *proof, long *status, pl_buf *line,
+                   uint64_t *their_size)
+{
+	pl_buf ans = PL_BUF_INIT;
+	const char *p, *end;
+	int error;
+	pl_buf_clear(line);
+	if ((error = post_checkpoint(url, old, proof, note, status, &ans)) < 0)
+		goto done;
+	while (ans.len && ans.ptr[ans.len - 1] == '\n')
+		ans.ptr[--ans.len] = '\0';
+	if (*status == 409 && ans.len && ans.ptr[0] >= '0' && ans.ptr[0] <= '9' &&
+	    strspn(ans.ptr, "0123456789") == ans.len) {
+		*their_size = strtoull(ans.ptr, NULL, 10);
+		goto done;
+	}
+	if (*status != 200) {
+		error = pl_error_set(*status == 409 || *status == 422 ? PL_EVERIFY : PL_ERROR,
+		                     "%s refused the checkpoint (HTTP %ld): %.300s", url, *status,
+		                     ans.ptr ? ans.ptr : "");
+		goto done;
+	}
+	/* the line by the witness we asked, verified on the checkpoint */
+	for (p = ans.ptr, end = ans.ptr + ans.len; p < end && !line->len;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+		pl_buf one = PL_BUF_INIT;
+		pl_buf_put(&one, note->ptr, note->len);
+		pl_buf_put(&one, p, n);
+		pl_buf_putc(&one, '\n');
+		if (pl_cosig_verify(NULL, one.ptr, one.len, name, key) == PL_OK) {
+			pl_buf_put(line, p, n);
+			pl_buf_putc(line, '\n');
+		}
+		pl_buf_free(&one);
+		p += n + 1;
+	}
+	if (!line->len)
+		error =
+		    pl_error_set(PL_EVERIFY, "%s answered no valid cosignature by %s", url, name);
+done:
+	pl_buf_free(&ans);
+	return error;
+}
+
 int pl_witness_request(pl_ledger *l, const char *url, const char *name, const pl_key *key,
                        uint64_t *old_size, pl_buf *line)
 {
-	pl_buf note = PL_BUF_INIT, proof = PL_BUF_INIT, ans = PL_BUF_INIT, full = PL_BUF_INIT;
-	uint64_t size = pl_ledger_size(l), old = *old_size;
+	pl_buf note = PL_BUF_INIT, proof = PL_BUF_INIT;
+	uint64_t size = pl_ledger_size(l), old = *old_size, theirs = UINT64_MAX;
 	long status = 0;
 	int error, tries = 0;
 
@@ -494,51 +540,21 @@ int pl_witness_request(pl_ledger *l, const char *url, const char *name, const pl
 		if (old > 0 && old < size &&
 		    (error = pl_ledger_prove_consistency(l, &proof, old, size)) < 0)
 			goto done;
-		if ((error = post_checkpoint(url, old, &proof, &note, &status, &ans)) < 0)
+		theirs = UINT64_MAX;
+		if ((error = pl_witness_ask(url, name, key, &note, old, &proof, &status, line,
+		                            &theirs)) < 0)
 			goto done;
-		if (status == 409 && tries++ == 0 && ans.len && ans.ptr[0] >= '0' &&
-		    ans.ptr[0] <= '9') {
-			/* the witness names the size it cosigned last: prove from it */
-			old = strtoull(ans.ptr, NULL, 10);
+		if (status == 409 && theirs != UINT64_MAX && tries++ == 0) {
+			old = theirs; /* the size it cosigned last: prove from it */
 			continue;
 		}
 		break;
 	}
-	while (ans.len && ans.ptr[ans.len - 1] == '\n')
-		ans.ptr[--ans.len] = '\0';
 	if (status != 200) {
-		error = pl_error_set(status == 409 || status == 422 ? PL_EVERIFY : PL_ERROR,
-		                     "%s refused the checkpoint of size %llu (HTTP %ld): %.300s",
-		                     url, (unsigned long long)size, status, ans.ptr ? ans.ptr : "");
+		error = pl_error_set(
+		    PL_EVERIFY, "%s refused the checkpoint of size %llu: it cosigned size %llu",
+		    url, (unsigned long long)size, (unsigned long long)theirs);
 		goto done;
-	}
-	/* the answer must be a valid cosignature by the witness we asked */
-	pl_buf_put(&full, note.ptr, note.len);
-	pl_buf_put(&full, ans.ptr, ans.len);
-	pl_buf_putc(&full, '\n');
-	if ((error = pl_cosig_verify(NULL, full.ptr, full.len, name, key)) < 0) {
-		pl_error_prefix(error, "%s answered no valid cosignature", url);
-		goto done;
-	}
-	{
-		/* keep only the line by this witness */
-		const char *p = ans.ptr, *end = ans.ptr + ans.len;
-		pl_buf_clear(line);
-		while (p < end) {
-			const char *eol = memchr(p, '\n', (size_t)(end - p));
-			size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
-			pl_buf one = PL_BUF_INIT;
-			pl_buf_put(&one, note.ptr, note.len);
-			pl_buf_put(&one, p, n);
-			pl_buf_putc(&one, '\n');
-			if (!line->len &&
-			    pl_cosig_verify(NULL, one.ptr, one.len, name, key) == PL_OK) {
-				pl_buf_put(line, p, n);
-				pl_buf_putc(line, '\n');
-			}
-			pl_buf_free(&one);
-			p += n + 1;
-		}
 	}
 	if ((error = pl_ledger_add_cosignature(l, size, line->ptr, line->len)) < 0)
 		goto done;
@@ -546,7 +562,5 @@ int pl_witness_request(pl_ledger *l, const char *url, const char *name, const pl
 done:
 	pl_buf_free(&note);
 	pl_buf_free(&proof);
-	pl_buf_free(&ans);
-	pl_buf_free(&full);
 	return error;
 }

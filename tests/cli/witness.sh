@@ -157,6 +157,31 @@ expect "a client whose policy is not met refuses the log" 3 "py.example/w3 (an i
 PROVLEDGER_WITNESS_POLICY=nope run "$PL" --remote "$U" --trust op.pub log
 expect "a missing policy file" 3 "PROVLEDGER_WITNESS_POLICY"
 
+# ---- serve --witness: each new checkpoint cosigned in the background ---------------------
+kill "${PIDS[-1]}" 2>/dev/null
+wait "${PIDS[-1]}" 2>/dev/null
+rm -f sport
+"$PL" --ledger L serve --listen 127.0.0.1:0 --port-file sport --log serve.log \
+	--witness "$W1=$(cat v1)" --witness "$W2=$(cat v2)" >/dev/null 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s sport ] && break; sleep 0.05; done
+U=http://127.0.0.1:$(cat sport)
+"$PL" key gen --name c --role lab --out c >/dev/null 2>&1
+pl --remote "$U" --trust op.pub key register c.pub --key c.key
+expect "an append to a server with witnesses" 0
+NEW=$((SIZE + 1))
+for _ in $(seq 100); do
+	[ "$(grep -c '^— witness.example' "L/cosigned/$NEW" 2>/dev/null)" = 2 ] && break
+	sleep 0.1
+done
+check "the new checkpoint is cosigned by both witnesses in the background" test "$(grep -c '^— witness.example' "L/cosigned/$NEW" 2>/dev/null)" = 2
+check "serve logged the cosignatures" grep -q "witness witness.example/w2 cosigned size $NEW" serve.log
+PROVLEDGER_WITNESS_POLICY=policy run "$PL" --remote "$U" --trust op.pub log
+expect "the client's policy holds at the new size" 0
+kill "${PIDS[-1]}" 2>/dev/null
+wait "${PIDS[-1]}" 2>/dev/null
+SIZE=$NEW
+
 # ---- a fork: the same origin and key, another history ------------------------------------------
 pl --ledger F init --origin example.org/wl --operator-key L/keys/operator.key
 for k in f1 f2 f3 f4 f5 f6 f7 f8 f9; do
