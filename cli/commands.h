@@ -48,4 +48,9 @@ extern const pl_cli_cmd pl_cmd_witness_cosign;
 extern const pl_cli_cmd pl_cmd_witness_serve;
 extern const pl_cli_cmd pl_cmd_witness_request;
 
+extern const pl_cli_cmd pl_cmd_mirror_init;
+extern const pl_cli_cmd pl_cmd_pull;
+extern const pl_cli_cmd pl_cmd_push;
+extern const pl_cli_cmd pl_cmd_hook_pre_receive;
+
 #endif

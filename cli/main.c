@@ -55,6 +55,10 @@ static const pl_cli_cmd *const commands[] = {
 	&pl_cmd_witness_cosign,
 	&pl_cmd_witness_serve,
 	&pl_cmd_witness_request,
+	&pl_cmd_mirror_init,
+	&pl_cmd_pull,
+	&pl_cmd_push,
+	&pl_cmd_hook_pre_receive,
 	NULL, /* end */
 };
 /* clang-format on */
@@ -245,11 +249,14 @@ int main(int argc, char **argv)
 	}
 	if (g.remote && !*g.remote)
 		g.remote = NULL;
-	if (g.remote && (strcmp(cmd->name, "init") == 0 || strcmp(cmd->name, "serve") == 0 ||
-	                 strcmp(cmd->name, "reindex") == 0 ||
-	                 (strncmp(cmd->name, "witness ", 8) == 0 &&
-	                  strcmp(cmd->name, "witness request") != 0) ||
-	                 strcmp(cmd->name, "verify-bundle") == 0)) {
+	if (g.remote &&
+	    (strcmp(cmd->name, "init") == 0 || strcmp(cmd->name, "serve") == 0 ||
+	     strcmp(cmd->name, "reindex") == 0 || strcmp(cmd->name, "mirror init") == 0 ||
+	     strcmp(cmd->name, "pull") == 0 || strcmp(cmd->name, "push") == 0 ||
+	     strcmp(cmd->name, "hook pre-receive") == 0 ||
+	     (strncmp(cmd->name, "witness ", 8) == 0 &&
+	      strcmp(cmd->name, "witness request") != 0) ||
+	     strcmp(cmd->name, "verify-bundle") == 0)) {
 		if (explicit_remote) {
 			pl_cli_err("%s works on a ledger directory: --remote does not apply",
 			           cmd->name);

@@ -301,6 +301,11 @@ static int append_items(pl_ledger *l, pl_entry_ref *out, size_t n, supply_fn sup
 	if (l->readonly)
 		return pl_error_set(PL_ERROR, "%s is read-only here: nothing can be appended",
 		                    l->dir);
+	if (l->upstream && !l->dry_run)
+		return pl_error_set(PL_ERROR,
+		                    "%s is a mirror of %s: entries are appended upstream, and come "
+		                    "here by 'provledger pull'",
+		                    l->dir, l->upstream);
 	if (l->rebuilt && !l->submit && !l->dry_run)
 		return pl_error_set(PL_ERROR, "%s: a copy in memory: nothing can be appended to it",
 		                    l->dir);
@@ -622,7 +627,7 @@ void pl_ledger_set_dry_run(pl_ledger *l, pl_buf *envelopes)
 
 int pl_ledger_set_clock(pl_ledger *l, int64_t (*clock)(void *ctx), void *ctx)
 {
-	if (clock && !l->test_clock)
+	if (clock && !l->test_clock && !l->upstream) /* a mirror never appends */
 		return pl_error_set(PL_EUSAGE,
 		                    "%s was not created with a test clock; a pinned time "
 		                    "(PROVLEDGER_TIME) is refused",

@@ -110,6 +110,11 @@ static int read_config(pl_ledger *l)
 	}
 	strcpy(l->origin, origin);
 	strcpy(l->op_name, name);
+	if (json_string_value(json_object_get(cfg, "upstream")) &&
+	    !(l->upstream = strdup(json_string_value(json_object_get(cfg, "upstream"))))) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
 	l->test_clock = json_is_true(json_object_get(cfg, "test_clock"));
 	if ((error = pl_key_from_openssh(&l->op, NULL, pub, strlen(pub))) < 0) {
 		pl_error_prefix(error, "%s: operator_public_key", path.ptr);
@@ -943,6 +948,7 @@ void pl_ledger_free(pl_ledger *l)
 	pl_key_free(l->op);
 	pl_key_free(l->op_priv);
 	free(l->op_key_path);
+	free(l->upstream);
 	free(l->dir);
 	free(l);
 }
@@ -990,7 +996,7 @@ done:
 }
 
 /* dir must not exist, or be an empty directory. */
-static int check_init_dir(const char *dir)
+int pl_ledger__check_init_dir(const char *dir)
 {
 	struct stat st;
 	DIR *d;
@@ -1023,7 +1029,7 @@ static int check_init_dir(const char *dir)
 }
 
 /* Remove a directory tree we created (the temporary sibling of init). */
-static void remove_tree(const char *path)
+void pl_ledger__remove_tree(const char *path)
 {
 	DIR *d = opendir(path);
 	struct dirent *de;
@@ -1035,7 +1041,7 @@ static void remove_tree(const char *path)
 				continue;
 			pl_buf_printf(&p, "%s/%s", path, de->d_name);
 			if (lstat(p.ptr, &st) == 0 && S_ISDIR(st.st_mode))
-				remove_tree(p.ptr);
+				pl_ledger__remove_tree(p.ptr);
 			else
 				unlink(p.ptr);
 			pl_buf_free(&p);
@@ -1098,7 +1104,7 @@ int pl_ledger_init_ex(pl_ledger **out, const char *dir, const pl_ledger_init_opt
 			goto done;
 		}
 	}
-	if ((error = check_init_dir(dir)) < 0)
+	if ((error = pl_ledger__check_init_dir(dir)) < 0)
 		goto done;
 	/* Everything is made in a temporary sibling, renamed into place at the
 	 * end: an interrupted init leaves nothing at dir. */
@@ -1210,7 +1216,7 @@ done:
 	git_repository_free(repo);
 	pl_key_free(key);
 	if (made)
-		remove_tree(tmp.ptr);
+		pl_ledger__remove_tree(tmp.ptr);
 	pl_buf_free(&path);
 	pl_buf_free(&pub);
 	pl_buf_free(&kp);

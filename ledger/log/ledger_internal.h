@@ -48,6 +48,7 @@ struct pl_ledger {
 	/* a ledger in memory (no git): where attachments come from */
 	int (*att_fn)(void *ctx, pl_buf *out, const char *sha256_hex);
 	void *att_ctx;
+	char *upstream; /* a mirror: the git remote it follows (config "upstream") */
 	/* the checkpoint note verified last (signed_root): size, SHA-256, root */
 	uint64_t vnote_size;
 	unsigned char vnote_digest[PL_HASH_LEN], vnote_root[PL_HASH_LEN];
@@ -65,6 +66,11 @@ struct pl_ledger {
 /* Make what was written so far durable (one syncfs) when durable writes
  * are on: the objects before the ref moves to them, the ref after. */
 int pl_ledger__sync_objects(pl_ledger *l);
+
+/* dir is absent or an empty directory (PL_EINVALID naming it otherwise). */
+int pl_ledger__check_init_dir(const char *dir);
+/* Remove a directory tree this process made. */
+void pl_ledger__remove_tree(const char *path);
 
 /* rebuilt.c */
 int pl_ledger__rebuilt_entry(pl_ledger *l, pl_buf *out, uint64_t seq);

@@ -73,6 +73,30 @@ int pl_ledger_open_replay(pl_ledger **out, const char *dir, const pl_key *trust)
 
 void pl_ledger_free(pl_ledger *l); /* NULL-safe */
 
+/* Mirrors (through git). Make dir a mirror of source (a ledger directory, a
+ * bare repository or any git URL libgit2 fetches): the log is cloned and
+ * every commit verified under trust (the operator's key) as the index is
+ * built; nothing is left at dir when it fails. The mirror refuses local
+ * appends. */
+int pl_ledger_mirror_init(pl_ledger **out, const char *dir, const char *source,
+                          const pl_key *trust);
+/* Fetch the upstream's main and accept it only as an append: a descendant
+ * of the mirror's head whose new commits verify, its checkpoint consistent
+ * with the one held. A rewrite or a fork is PL_EVERIFY naming both
+ * checkpoints, and nothing changes. */
+typedef struct {
+	uint64_t old_size, new_size;
+	int pulled; /* 0: up to date */
+} pl_pull_result;
+int pl_ledger_pull(pl_ledger *l, pl_pull_result *res);
+/* Push main to a plain git remote (a path or URL), as a fast-forward. */
+int pl_ledger_push(pl_ledger *l, const char *remote);
+/* A git pre-receive hook (input: git's "OLD NEW REF" lines): only
+ * refs/heads/main may change, never be deleted, only by a fast-forward whose
+ * new commits are all signed by trust. PL_EVERIFY (why set) otherwise. The
+ * repository is found as git gives it to hooks (GIT_DIR, the quarantine). */
+int pl_hook_pre_receive(const pl_key *trust, const char *input, size_t len, pl_buf *why);
+
 /* A ledger in memory rebuilt from another copy of the log (a remote log's
  * entry bundles), with no git behind it: pl_ledger_rebuild_add for entries
  * 0, 1, ... in order, then pl_ledger_rebuild_finish with the signed

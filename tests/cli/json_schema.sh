@@ -170,6 +170,19 @@ kill "$wpid" && wait "$wpid"
 RC=$?
 expect "witness serve: exit 0 on SIGTERM" 0
 
+# mirrors: mirror init, pull, push, the pre-receive hook
+j "mirror init" "mirror init" 0 --ledger MIR mirror init L --trust L/config
+j "pull" pull 0 --ledger MIR pull
+git init -q --bare pushed.git
+j "push" push 0 $L push pushed.git
+printf '0000000000000000000000000000000000000000 %s refs/heads/main\n' "$(git -C L/repo.git rev-parse main)" >hook.in
+n=$((n + 1))
+GIT_DIR=pushed.git "$PL" --json hook pre-receive --trust L/config <hook.in >"$T/out.$n" 2>"$T/err.$n"
+RC=$?
+cp "$T/err.$n" "$ERR"
+expect "hook pre-receive: exit 0" 0
+printf '%s\tprovledger:%s\t%s\n' "hook pre-receive" "hook pre-receive" "$T/out.$n" >>"$MAN"
+
 # errors of every kind, each one JSON object on stderr
 j "error: usage" error 2 $L log --bogus
 j "error: not found" error 3 $L show 999
