@@ -52,5 +52,6 @@ extern const pl_cli_cmd pl_cmd_mirror_init;
 extern const pl_cli_cmd pl_cmd_pull;
 extern const pl_cli_cmd pl_cmd_push;
 extern const pl_cli_cmd pl_cmd_hook_pre_receive;
+extern const pl_cli_cmd pl_cmd_monitor;
 
 #endif

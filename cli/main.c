@@ -59,6 +59,7 @@ static const pl_cli_cmd *const commands[] = {
 	&pl_cmd_pull,
 	&pl_cmd_push,
 	&pl_cmd_hook_pre_receive,
+	&pl_cmd_monitor,
 	NULL, /* end */
 };
 /* clang-format on */

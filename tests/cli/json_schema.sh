@@ -170,6 +170,7 @@ kill "$wpid" && wait "$wpid"
 RC=$?
 expect "witness serve: exit 0 on SIGTERM" 0
 
+j "monitor" monitor 0 $L monitor --work "$W" --state monitor.state
 # mirrors: mirror init, pull, push, the pre-receive hook
 j "mirror init" "mirror init" 0 --ledger MIR mirror init L --trust L/config
 j "pull" pull 0 --ledger MIR pull

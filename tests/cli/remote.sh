@@ -14,7 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 unset PROVLEDGER_TIME PROVLEDGER_URL PROVLEDGER_TRUST
-export XDG_CONFIG_HOME=$T/cfg
+export XDG_CONFIG_HOME=$T/cfg XDG_STATE_HOME=$T/state
 STATE=$T/cfg/provledger/logs/example.org%2Fremote
 
 SPID=
@@ -190,6 +190,31 @@ check "GET /query of a malformed work id: 4xx" test "$(http /query/Wxyz)" -ge 40
 check "GET /export of an unknown work: 404" test "$(http /export/W0000000000000000)" = 404
 check "reads appended nothing" test "$(n_git)" = "$SIZE"
 
+# ---- monitor: what concerns the watched works, run after run -------------------------------
+pl $R --json monitor --work "$WR"
+expect "monitor (first run, from 0)" 0
+check "monitor sees the check, the dataset and the model" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+kinds = sorted((e["type"], e.get("name")) for e in d["events"])
+assert ("dataset", "web@1") in kinds and ("model", "m@1") in kinds and any(k[0] == "check" for k in kinds), kinds
+assert d["from"] == 0' "$OUT"
+pl $R monitor --work "$WR"
+expect "monitor again: nothing new" 0
+expect_out "monitor: nothing new" "nothing new about the 1 work"
+pl $R model register --name m --version 3 --dataset web@1 --training-flop 1e23 --parameters 1e9 --key lab.key
+expect "a model appended after the monitor's last run" 0
+echo "$WR" >works.txt
+pl $R monitor --works-from works.txt
+expect "monitor --works-from" 0
+expect_out "the monitor sees the model appended since" "model    m@3"
+check "... and only it" test "$(grep -c '^seq' "$OUT")" = 1
+pl $R monitor --work "$WR" --since 0 --state "$T/other.state"
+check "monitor --since 0 lists everything again" test "$(grep -c '^seq' "$OUT")" -ge 4
+pl $R monitor
+expect "monitor without works" 2 "which works?"
+SIZE=$(n_git)
+
 # ---- refused appends: the server's rules, nothing appended -------------------------------
 "$PL" key gen --name stranger --role lab --out stranger >/dev/null 2>&1
 pl $R model register --name x --version 1 --dataset web@1 --training-flop 1e20 \
@@ -238,11 +263,14 @@ start F
 R="--remote $URL --trust op.pub"
 pl $R log
 expect "a forked log (larger, same origin and key) is a split view" 3 "split view of example.org/remote"
-check "the split view names both sizes" grep -q "size 13 .* size 11" "$ERR"
+check "the split view names both sizes" grep -q "size 13 .* size $SIZE" "$ERR"
 check "the other checkpoint is kept as evidence" test -s "$STATE.split-13"
 check "the state is unchanged by a split view" cmp -s "$STATE" state.saved
 pl $R verify
 expect "verify --remote: a split view is a finding" 1 "split view"
+pl $R monitor --work "$WR"
+expect "monitor reports a split view" 1
+expect_out "monitor prints it" "SPLIT VIEW: split view of example.org/remote"
 stop
 # a rollback: the log answers an older checkpoint
 git -C Lold/repo.git update-ref refs/heads/main "$(git -C Lold/repo.git rev-parse 'main~3')"
@@ -250,7 +278,7 @@ rm -f Lold/index.sqlite*
 start Lold
 R="--remote $URL --trust op.pub"
 pl $R log
-expect "a rolled-back log is a split view" 3 "older than the checkpoint size 11"
+expect "a rolled-back log is a split view" 3 "older than the checkpoint size $SIZE"
 stop
 # the state file: tampered, or not the operator's
 start L
@@ -271,7 +299,7 @@ echo "a second text of a work, not the first one, for a static copy to refuse" >
 pl --remote "file://$T/static" --trust op.pub work register w2.txt --title B2 --holder H --key holder.key
 expect "file:// cannot take appends" 2 "static copy"
 cp -a static bad1
-"$PY" - bad1/tile/entries/000.p/11 <<'EOF'
+"$PY" - "bad1/tile/entries/000.p/$SIZE" <<'EOF'
 import sys
 p = sys.argv[1]
 b = bytearray(open(p, "rb").read())
@@ -282,9 +310,9 @@ EOF
 pl --remote "file://$T/bad1" --trust op.pub log
 expect "a tampered entry bundle is refused" 3 "entry"
 cp -a static bad2
-printf 'junk' >>bad2/tile/entries/000.p/11
+printf 'junk' >>"bad2/tile/entries/000.p/$SIZE"
 pl --remote "file://$T/bad2" --trust op.pub log
-expect "an entry bundle with trailing bytes is refused" 3 "bytes after its 11 entries"
+expect "an entry bundle with trailing bytes is refused" 3 "bytes after its $SIZE entries"
 # a hash tile that lies: the consistency proof from the state's size fails
 pl --ledger L key register stranger.pub --key stranger.key
 pl --ledger L tiles export static2
@@ -294,14 +322,14 @@ cp -a static2 bad3
 import sys
 p = sys.argv[1]
 b = bytearray(open(p, "rb").read()); b[5] ^= 1
-open(p, "wb").write(bytes(b))' bad3/tile/0/000.p/12
+open(p, "wb").write(bytes(b))' "bad3/tile/0/000.p/$((SIZE + 1))"
 cp "$STATE" state.before
 pl --remote "file://$T/bad3" --trust op.pub log
 expect "a lying hash tile: no consistency with the state" 3 "split view"
 check "the state did not move" cmp -s "$STATE" state.before
 pl --remote "file://$T/static2" --trust op.pub log
 expect "the honest tiles prove the newer checkpoint consistent" 0
-check "the state moved to size 12" test "$(head -2 "$STATE" | tail -1)" = 12
+check "the state moved to size $((SIZE + 1))" test "$(head -2 "$STATE" | tail -1)" = "$((SIZE + 1))"
 stop
 
 # an /add answer altered by a proxy between the client and the server
