@@ -10,8 +10,12 @@ static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	static const struct option opts[] = {{"origin", required_argument, NULL, 'o'},
 	                                     {"operator-key", required_argument, NULL, 'k'},
 	                                     {"name", required_argument, NULL, 'n'},
+	                                     {"witness", required_argument, NULL, 'w'},
+	                                     {"witness-quorum", required_argument, NULL, 'q'},
 	                                     {NULL, 0, NULL, 0}};
-	const char *origin = NULL, *keyfile = NULL, *name = "operator";
+	const char *origin = NULL, *keyfile = NULL, *name = "operator", *witnesses[64];
+	size_t nw = 0;
+	uint64_t quorum = 0;
 	pl_ledger *l = NULL;
 	pl_buf fp = PL_BUF_INIT, pub = PL_BUF_INIT;
 	int c, error;
@@ -28,6 +32,16 @@ static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		case 'n':
 			name = optarg;
 			break;
+		case 'w':
+			if (nw == 64)
+				return pl_cli_usage(cmd, "at most 64 --witness");
+			witnesses[nw++] = optarg;
+			break;
+		case 'q':
+			if (pl_cli_parse_u64(&quorum, optarg) < 0 || quorum == 0 || quorum > 64)
+				return pl_cli_usage(cmd, "--witness-quorum takes a count, not '%s'",
+				                    optarg);
+			break;
 		default:
 			return pl_cli_bad_option(cmd, c, argv[optind - 1]);
 		}
@@ -35,7 +49,8 @@ static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	if (optind != argc)
 		return pl_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	{
-		pl_ledger_init_opts o = {origin, keyfile, name, 0, NULL, NULL};
+		pl_ledger_init_opts o = {origin, keyfile,         name, 0, NULL, NULL, witnesses,
+		                         nw,     (unsigned)quorum};
 		/* PROVLEDGER_TIME (tests, the demo): the ledger records that its
 		 * clock may be pinned; other ledgers refuse it */
 		if ((error = pl_cli_test_clock(&o.clock, &o.clock_ctx)) < 0)
@@ -71,7 +86,9 @@ static int cmd_init(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 }
 
 const pl_cli_cmd pl_cmd_init = {
-    "init", cmd_init, "[--origin NAME] [--operator-key FILE] [--name NAME]",
+    "init", cmd_init,
+    "[--origin NAME] [--operator-key FILE] [--name NAME] [--witness URL=VKEY... "
+    "[--witness-quorum K]]",
     "create a ledger: a bare git repository, its index and the operator's key",
     "Creates the ledger directory (--ledger DIR, $PROVLEDGER_DIR, or ./.provledger):\n"
     "  DIR/repo.git      bare git repository; refs/heads/main is the log\n"
@@ -83,7 +100,11 @@ const pl_cli_cmd pl_cmd_init = {
     "  --origin NAME        checkpoint origin (default provledger/<hostname>)\n"
     "  --operator-key FILE  use this PEM PKCS#8 Ed25519 key instead of generating one\n"
     "  --name NAME          the operator's name in commits and its key entry "
-    "(default operator)\n\n"
+    "(default operator)\n"
+    "  --witness URL=VKEY   a witness (c2sp.org/tlog-witness) asked to cosign each\n"
+    "                       checkpoint: kept in the config, used by `serve` and\n"
+    "                       `witness request` when they are given none. Repeatable\n"
+    "  --witness-quorum K   how many must cosign (default: all)\n\n"
     "Errors (exit 3): a ledger already exists in DIR; the key file is missing, not\n"
     "Ed25519, or readable by group or others.\n\n"
     "Example:\n  provledger --ledger /srv/ledger init --origin ledger.example.org\n"};

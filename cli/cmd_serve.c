@@ -81,6 +81,7 @@ static int cmd_serve(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {"witness", required_argument, NULL, 'w'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *witnesses[64];
+	int cfg_witnesses = 0;
 	pl_serve_opts o = {0};
 	pl_cli_ready rc = {NULL, g->quiet, g->json, NULL};
 	const char *logpath = NULL;
@@ -154,12 +155,26 @@ static int cmd_serve(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		return PL_EXIT_ERROR;
 	}
 	rc.listen = o.listen;
+	if (!o.nwitnesses) {
+		/* the witnesses of the config (init --witness) */
+		pl_ledger *l = NULL;
+		if (pl_ledger_open(&l, g->ledger) == PL_OK) {
+			for (size_t i = 0; pl_ledger_witness(l, i) && o.nwitnesses < 64; i++)
+				if ((witnesses[o.nwitnesses] = strdup(pl_ledger_witness(l, i))))
+					o.nwitnesses++;
+			o.witnesses = witnesses;
+		}
+		pl_ledger_free(l);
+		cfg_witnesses = 1;
+	}
 	o.ready = pl_cli_listening;
 	o.ready_ctx = &rc;
 	pl_cli_on_stop_signals(&stop_flag);
 	error = pl_serve(g->ledger, &o, &stop_flag);
 	if (o.log && o.log != stderr)
 		fclose(o.log);
+	for (size_t i = 0; cfg_witnesses && i < o.nwitnesses; i++)
+		free((char *)witnesses[i]);
 	if (error < 0)
 		return pl_cli_fail(error);
 	return PL_EXIT_OK;

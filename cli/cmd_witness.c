@@ -378,7 +378,8 @@ static int cmd_witness_request(pl_cli *g, const pl_cli_cmd *cmd, int argc, char 
 	pl_ledger *l = NULL;
 	json_t *ok = json_array(), *failed = json_array();
 	uint64_t quorum = 0;
-	size_t n, nok = 0;
+	size_t n, nok = 0, ncfg = 0;
+	const char *cfg[64], **list;
 	int c, rc, fork = 0;
 
 	optind = 1;
@@ -394,8 +395,20 @@ static int cmd_witness_request(pl_cli *g, const pl_cli_cmd *cmd, int argc, char 
 		}
 	}
 	n = (size_t)(argc - optind);
+	list = (const char **)argv + optind;
+	if ((rc = pl_cli_open(g, &l)) != 0)
+		goto done;
 	if (n == 0) {
-		rc = pl_cli_usage(cmd, "give the witnesses: URL=VKEY...");
+		/* the witnesses of the config (init --witness) */
+		for (size_t i = 0; pl_ledger_witness(l, i) && i < 64; i++)
+			cfg[ncfg++] = pl_ledger_witness(l, i);
+		if (!quorum)
+			quorum = pl_ledger_witness_quorum(l);
+		list = cfg;
+		n = ncfg;
+	}
+	if (n == 0) {
+		rc = pl_cli_usage(cmd, "give the witnesses: URL=VKEY... (or init --witness)");
 		goto done;
 	}
 	if (quorum > n) {
@@ -403,15 +416,13 @@ static int cmd_witness_request(pl_cli *g, const pl_cli_cmd *cmd, int argc, char 
 		                  n);
 		goto done;
 	}
-	for (int i = optind; i < argc; i++)
-		if (!strchr(argv[i], '=')) {
-			rc = pl_cli_usage(cmd, "'%s' is not URL=VKEY", argv[i]);
+	for (size_t i = 0; i < n; i++)
+		if (!strchr(list[i], '=')) {
+			rc = pl_cli_usage(cmd, "'%s' is not URL=VKEY", list[i]);
 			goto done;
 		}
-	if ((rc = pl_cli_open(g, &l)) != 0)
-		goto done;
-	for (int i = optind; i < argc; i++) {
-		char *url = strdup(argv[i]), *eq = url ? strchr(url, '=') : NULL;
+	for (size_t i = 0; i < n; i++) {
+		char *url = strdup(list[i]), *eq = url ? strchr(url, '=') : NULL;
 		pl_buf name = PL_BUF_INIT, line = PL_BUF_INIT;
 		pl_key *k = NULL;
 		uint64_t old = 0;

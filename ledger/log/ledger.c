@@ -110,6 +110,9 @@ static int read_config(pl_ledger *l)
 	}
 	strcpy(l->origin, origin);
 	strcpy(l->op_name, name);
+	if (json_is_array(json_object_get(cfg, "witnesses")))
+		l->witnesses = json_incref(json_object_get(cfg, "witnesses"));
+	l->witness_quorum = (unsigned)json_integer_value(json_object_get(cfg, "witness_quorum"));
 	if (json_string_value(json_object_get(cfg, "upstream")) &&
 	    !(l->upstream = strdup(json_string_value(json_object_get(cfg, "upstream"))))) {
 		error = pl_error_set(PL_ENOMEM, "out of memory");
@@ -949,6 +952,7 @@ void pl_ledger_free(pl_ledger *l)
 	pl_key_free(l->op_priv);
 	free(l->op_key_path);
 	free(l->upstream);
+	json_decref(l->witnesses);
 	free(l->dir);
 	free(l);
 }
@@ -966,21 +970,39 @@ uint64_t pl_ledger_size(const pl_ledger *l)
 {
 	return l->size;
 }
+const char *pl_ledger_witness(const pl_ledger *l, size_t i)
+{
+	return json_string_value(json_array_get(l->witnesses, i));
+}
+
+unsigned pl_ledger_witness_quorum(const pl_ledger *l)
+{
+	return l->witness_quorum;
+}
+
 const pl_key *pl_ledger_operator(const pl_ledger *l)
 {
 	return l->op;
 }
 
 static int write_config(const char *dir, const char *origin, const char *pub, const char *kp,
-                        const char *name, int test_clock)
+                        const char *name, const pl_ledger_init_opts *o)
 {
 	json_t *cfg = json_pack("{s:s, s:s, s:s, s:s}", "origin", origin, "operator_public_key",
 	                        pub, "operator_key", kp, "operator_name", name);
 	pl_buf path = PL_BUF_INIT;
 	char *s = NULL;
 	int error;
-	if (cfg && test_clock)
+	if (cfg && o->test_clock)
 		json_object_set_new(cfg, "test_clock", json_true());
+	if (cfg && o->nwitnesses) {
+		json_t *w = json_array();
+		for (size_t i = 0; i < o->nwitnesses; i++)
+			json_array_append_new(w, json_string(o->witnesses[i]));
+		json_object_set_new(cfg, "witnesses", w);
+		if (o->witness_quorum)
+			json_object_set_new(cfg, "witness_quorum", json_integer(o->witness_quorum));
+	}
 	if (!cfg || (s = json_dumps(cfg, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;
@@ -1054,7 +1076,7 @@ void pl_ledger__remove_tree(const char *path)
 int pl_ledger_init(pl_ledger **out, const char *dir, const char *origin, const char *operator_key,
                    const char *operator_name)
 {
-	pl_ledger_init_opts o = {origin, operator_key, operator_name, 0, NULL, NULL};
+	pl_ledger_init_opts o = {origin, operator_key, operator_name, 0, NULL, NULL, NULL, 0, 0};
 	return pl_ledger_init_ex(out, dir, &o);
 }
 
@@ -1103,6 +1125,25 @@ int pl_ledger_init_ex(pl_ledger **out, const char *dir, const pl_ledger_init_opt
 			pl_buf_free(&shown);
 			goto done;
 		}
+	}
+	for (size_t i = 0; i < o->nwitnesses; i++) {
+		const char *w = o->witnesses[i], *eq = strchr(w, '=');
+		pl_key *wk = NULL;
+		if (!eq || eq == w ||
+		    pl_cosig_parse_verifier_key(&wk, NULL, eq + 1, strlen(eq + 1)) < 0) {
+			error =
+			    pl_error_set(PL_EUSAGE,
+			                 "--witness '%s': not URL=VKEY (a witness's cosignature "
+			                 "verifier key: provledger witness key)",
+			                 w);
+			goto done;
+		}
+		pl_key_free(wk);
+	}
+	if (o->witness_quorum > o->nwitnesses) {
+		error = pl_error_set(PL_EUSAGE, "--witness-quorum %u of %zu witnesses",
+		                     o->witness_quorum, o->nwitnesses);
+		goto done;
 	}
 	if ((error = pl_ledger__check_init_dir(dir)) < 0)
 		goto done;
@@ -1162,8 +1203,7 @@ int pl_ledger_init_ex(pl_ledger **out, const char *dir, const pl_ledger_init_opt
 	}
 	git_repository_free(repo);
 	repo = NULL;
-	if ((error = write_config(tmp.ptr, origin, pub.ptr, kp.ptr, operator_name, o->test_clock)) <
-	    0)
+	if ((error = write_config(tmp.ptr, origin, pub.ptr, kp.ptr, operator_name, o)) < 0)
 		goto done;
 	/* The operator's public key, for whoever verifies evidence later. */
 	if ((error = path_join(&path, tmp.ptr, "operator.pub")) < 0 ||

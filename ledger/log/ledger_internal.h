@@ -48,7 +48,9 @@ struct pl_ledger {
 	/* a ledger in memory (no git): where attachments come from */
 	int (*att_fn)(void *ctx, pl_buf *out, const char *sha256_hex);
 	void *att_ctx;
-	char *upstream; /* a mirror: the git remote it follows (config "upstream") */
+	char *upstream;    /* a mirror: the git remote it follows (config "upstream") */
+	json_t *witnesses; /* config "witnesses": ["URL=VKEY"...], or NULL */
+	unsigned witness_quorum;
 	/* the checkpoint note verified last (signed_root): size, SHA-256, root */
 	uint64_t vnote_size;
 	unsigned char vnote_digest[PL_HASH_LEN], vnote_root[PL_HASH_LEN];

@@ -48,6 +48,11 @@ typedef struct {
 	int test_clock;
 	int64_t (*clock)(void *ctx);
 	void *clock_ctx;
+	/* witnesses the operator asks to cosign each checkpoint ("URL=VKEY",
+	 * kept in the config) and how many must (0: all) */
+	const char *const *witnesses;
+	size_t nwitnesses;
+	unsigned witness_quorum;
 } pl_ledger_init_opts;
 int pl_ledger_init_ex(pl_ledger **out, const char *dir, const pl_ledger_init_opts *opts);
 
@@ -128,6 +133,10 @@ const char *pl_ledger_origin(const pl_ledger *l);
 /* The ledger's directory (borrowed). */
 const char *pl_ledger_dir(const pl_ledger *l);
 uint64_t pl_ledger_size(const pl_ledger *l);
+/* The witnesses of the config ("URL=VKEY", i from 0; NULL past the last)
+ * and their quorum (0: all). */
+const char *pl_ledger_witness(const pl_ledger *l, size_t i);
+unsigned pl_ledger_witness_quorum(const pl_ledger *l);
 /* The operator's public key (borrowed). */
 const pl_key *pl_ledger_operator(const pl_ledger *l);
 

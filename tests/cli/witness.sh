@@ -182,6 +182,34 @@ kill "${PIDS[-1]}" 2>/dev/null
 wait "${PIDS[-1]}" 2>/dev/null
 SIZE=$NEW
 
+# ---- init --witness: the witnesses in the config, used by witness request and serve -----------
+"$PL" key gen --name op3 --role lab --out op3 >/dev/null 2>&1
+rm -f port3
+"$PL" witness serve --key w1.key --name witness.example/w1 --state S3 --log example.org/wl3=op3.pub \
+	--listen 127.0.0.1:0 --port-file port3 >/dev/null 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s port3 ] && break; sleep 0.05; done
+W3=http://127.0.0.1:$(cat port3)
+pl --ledger L3 init --origin example.org/wl3 --operator-key op3.key --witness "nothing"
+expect "init --witness that is not URL=VKEY" 2 "not URL=VKEY"
+check "... and no ledger made" test ! -e L3
+pl --ledger L3 init --origin example.org/wl3 --operator-key op3.key --witness "$W3=$(cat v1)" --witness-quorum 1
+expect "init --witness URL=VKEY --witness-quorum 1" 0
+check "the config keeps the witness" grep -q "witness.example/w1" L3/config
+pl --ledger L3 witness request
+expect "witness request with the config's witnesses" 0
+check "size 1 cosigned" test "$(grep -c '^— witness.example/w1 ' L3/cosigned/1)" = 1
+rm -f sport3
+"$PL" --ledger L3 serve --listen 127.0.0.1:0 --port-file sport3 >/dev/null 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s sport3 ] && break; sleep 0.05; done
+pl --remote "http://127.0.0.1:$(cat sport3)" --trust op3.pub key register a.pub --key a.key
+expect "an append to a server whose config names a witness" 0
+for _ in $(seq 100); do [ -s L3/cosigned/2 ] && break; sleep 0.1; done
+check "serve asked the config's witness: size 2 cosigned" grep -q '^— witness.example/w1 ' L3/cosigned/2
+kill "${PIDS[-1]}" 2>/dev/null
+wait "${PIDS[-1]}" 2>/dev/null
+
 # ---- a fork: the same origin and key, another history ------------------------------------------
 pl --ledger F init --origin example.org/wl --operator-key L/keys/operator.key
 for k in f1 f2 f3 f4 f5 f6 f7 f8 f9; do
