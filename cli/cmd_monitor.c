@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "commands.h"
 #include "pl_client.h"
@@ -56,66 +57,17 @@ static void event(json_t *events, const pl_cli *g, uint64_t from, const char *ty
 		       pl_cli_esc(name ? name : "-"), pl_cli_esc(work), pl_cli_esc(what));
 }
 
-static int cmd_monitor(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
+/* One look at the log: the events from *from on (appended to events, and
+ * printed as text unless --json); *from and the state move to its size.
+ * 0, PL_EXIT_FINDING for a split view (printed), or an exit code. */
+static int monitor_round(const pl_cli *g, const char **works, size_t nworks, uint64_t *fromp,
+                         int use_state, const char *state, json_t *events, pl_buf *origin,
+                         uint64_t *size)
 {
-	static const struct option opts[] = {{"work", required_argument, NULL, 'w'},
-	                                     {"works-from", required_argument, NULL, 'f'},
-	                                     {"since", required_argument, NULL, 's'},
-	                                     {"state", required_argument, NULL, 'S'},
-	                                     {NULL, 0, NULL, 0}};
-	const char *works[1024], *since = NULL, *state = NULL;
-	size_t nworks = 0;
-	pl_buf list = PL_BUF_INIT, sp = PL_BUF_INIT, pos = PL_BUF_INIT, id = PL_BUF_INIT;
+	pl_buf sp = PL_BUF_INIT, pos = PL_BUF_INIT, id = PL_BUF_INIT;
 	pl_ledger *l = NULL;
-	json_t *events = json_array();
-	uint64_t from = 0;
-	int c, rc = PL_EXIT_OK, error;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			if (nworks == 1024) {
-				rc = pl_cli_usage(cmd, "at most 1024 works");
-				goto done;
-			}
-			works[nworks++] = optarg;
-			break;
-		case 'f': {
-			char *save = NULL;
-			if ((error = pl_read_file(&list, optarg, 1 << 20)) < 0) {
-				rc = pl_cli_fail(error);
-				goto done;
-			}
-			for (char *t = list.ptr ? strtok_r(list.ptr, " \t\r\n", &save) : NULL;
-			     t && nworks < 1024; t = strtok_r(NULL, " \t\r\n", &save))
-				if (t[0] != '#')
-					works[nworks++] = t;
-			break;
-		}
-		case 's':
-			since = optarg;
-			break;
-		case 'S':
-			state = optarg;
-			break;
-		default:
-			rc = pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
-			goto done;
-		}
-	}
-	if (optind != argc) {
-		rc = pl_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-		goto done;
-	}
-	if (!nworks) {
-		rc = pl_cli_usage(cmd, "which works? --work ID (repeatable) or --works-from FILE");
-		goto done;
-	}
-	if (since && pl_cli_parse_u64(&from, since) < 0) {
-		rc = pl_cli_usage(cmd, "--since takes a seq, not '%s'", since);
-		goto done;
-	}
+	uint64_t from = *fromp;
+	int rc = 0, error;
 	if (g->remote) {
 		/* a split view is what a monitor is for: reported, exit 1 */
 		pl_remote *r;
@@ -135,7 +87,7 @@ static int cmd_monitor(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	if ((rc = pl_cli_open(g, &l)) != 0)
 		goto done;
 	state_path(&sp, state, pl_ledger_origin(l));
-	if (!since && pl_read_file(&pos, sp.ptr, 64) == PL_OK)
+	if (use_state && pl_read_file(&pos, sp.ptr, 64) == PL_OK)
 		from = strtoull(pos.ptr, NULL, 10);
 	for (size_t i = 0; i < nworks; i++) {
 		json_t *q = NULL, *x;
@@ -179,22 +131,133 @@ static int cmd_monitor(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		rc = pl_cli_fail(error);
 		goto done;
 	}
-	if (g->json)
-		pl_cli_json_print(json_pack("{s:s, s:I, s:I, s:O}", "origin", pl_ledger_origin(l),
-		                            "from", (json_int_t)from, "size",
-		                            (json_int_t)pl_ledger_size(l), "events", events));
-	else if (!json_array_size(events) && !g->quiet)
-		printf("nothing new about the %zu work%s in entries %llu..%llu\n", nworks,
-		       nworks == 1 ? "" : "s", (unsigned long long)from,
-		       (unsigned long long)pl_ledger_size(l));
-	rc = PL_EXIT_OK;
+	*fromp = from;
+	*size = pl_ledger_size(l);
+	pl_buf_clear(origin);
+	pl_buf_puts(origin, pl_ledger_origin(l));
+	rc = 0;
 done:
-	json_decref(events);
 	pl_ledger_free(l);
-	pl_buf_free(&list);
 	pl_buf_free(&sp);
 	pl_buf_free(&pos);
 	pl_buf_free(&id);
+	return rc;
+}
+
+static int cmd_monitor(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"work", required_argument, NULL, 'w'},   {"works-from", required_argument, NULL, 'f'},
+	    {"since", required_argument, NULL, 's'},  {"state", required_argument, NULL, 'S'},
+	    {"follow", required_argument, NULL, 'F'}, {NULL, 0, NULL, 0}};
+	static volatile sig_atomic_t stop;
+	double follow = 0;
+	int follow_rounds = 0;
+	pl_buf origin = PL_BUF_INIT;
+	const char *works[1024], *since = NULL, *state = NULL;
+	size_t nworks = 0;
+	pl_buf list = PL_BUF_INIT;
+	json_t *events = json_array();
+	uint64_t from = 0, last = 0;
+	int c, rc = PL_EXIT_OK, error;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (nworks == 1024) {
+				rc = pl_cli_usage(cmd, "at most 1024 works");
+				goto done;
+			}
+			works[nworks++] = optarg;
+			break;
+		case 'f': {
+			char *save = NULL;
+			if ((error = pl_read_file(&list, optarg, 1 << 20)) < 0) {
+				rc = pl_cli_fail(error);
+				goto done;
+			}
+			for (char *t = list.ptr ? strtok_r(list.ptr, " \t\r\n", &save) : NULL;
+			     t && nworks < 1024; t = strtok_r(NULL, " \t\r\n", &save))
+				if (t[0] != '#')
+					works[nworks++] = t;
+			break;
+		}
+		case 's':
+			since = optarg;
+			break;
+		case 'S':
+			state = optarg;
+			break;
+		case 'F': {
+			char *end;
+			follow = strtod(optarg, &end);
+			if (*end || !(follow > 0) || follow > 86400) {
+				rc = pl_cli_usage(
+				    cmd, "--follow takes seconds between looks, not '%s'", optarg);
+				goto done;
+			}
+			break;
+		}
+		default:
+			rc = pl_cli_bad_option(cmd, optopt ? optopt : c, argv[optind - 1]);
+			goto done;
+		}
+	}
+	if (optind != argc) {
+		rc = pl_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+		goto done;
+	}
+	if (!nworks) {
+		rc = pl_cli_usage(cmd, "which works? --work ID (repeatable) or --works-from FILE");
+		goto done;
+	}
+	if (since && pl_cli_parse_u64(&from, since) < 0) {
+		rc = pl_cli_usage(cmd, "--since takes a seq, not '%s'", since);
+		goto done;
+	}
+	if (follow)
+		pl_cli_on_stop_signals(&stop);
+	for (;;) {
+		size_t before = json_array_size(events);
+		uint64_t size = 0;
+		rc = monitor_round(g, works, nworks, &from, !since || follow_rounds > 0, state,
+		                   events, &origin, &size);
+		last = size;
+		if (!follow || rc != 0)
+			break;
+		if (g->json) /* following: each event one line as it is seen */
+			for (size_t i = before; i < json_array_size(events); i++) {
+				char *line = json_dumps(json_array_get(events, i), JSON_COMPACT);
+				if (line)
+					printf("%s\n", line);
+				free(line);
+			}
+		fflush(stdout);
+		follow_rounds++;
+		pl_cli_remote_close(); /* the next round asks for a new checkpoint */
+		for (double t = 0; t < follow && !stop; t += 0.05) {
+			struct timespec ts = {0, 50 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+		if (stop)
+			break;
+		from = size;
+	}
+	if (rc != 0 || follow)
+		goto done;
+	if (g->json)
+		pl_cli_json_print(json_pack("{s:s, s:I, s:I, s:O}", "origin", origin.ptr, "from",
+		                            (json_int_t)from, "size", (json_int_t)last, "events",
+		                            events));
+	else if (!json_array_size(events) && !g->quiet)
+		printf("nothing new about the %zu work%s in entries %llu..%llu\n", nworks,
+		       nworks == 1 ? "" : "s", (unsigned long long)from, (unsigned long long)last);
+	rc = PL_EXIT_OK;
+done:
+	json_decref(events);
+	pl_buf_free(&list);
+	pl_buf_free(&origin);
 	return rc;
 }
 

@@ -213,6 +213,20 @@ pl $R monitor --work "$WR" --since 0 --state "$T/other.state"
 check "monitor --since 0 lists everything again" test "$(grep -c '^seq' "$OUT")" -ge 4
 pl $R monitor
 expect "monitor without works" 2 "which works?"
+# a running monitor (--follow) sees an entry appended after it started
+"$PL" $R --json monitor --work "$WR" --follow 0.2 --state "$T/follow.state" >follow.out 2>follow.err &
+MPID=$!
+for _ in $(seq 100); do [ -s "$T/follow.state" ] && break; sleep 0.05; done
+check "the following monitor made its first round" test -s "$T/follow.state"
+pl $R model register --name m --version 4 --dataset web@1 --training-flop 1e23 --parameters 1e9 --key lab.key
+expect "an append while the monitor follows" 0
+for _ in $(seq 100); do grep -q '"m@4"' follow.out && break; sleep 0.1; done
+kill "$MPID" 2>/dev/null
+wait "$MPID"
+MRC=$?
+check "the following monitor printed the new model as one JSON line" grep -q '"type":"model".*"name":"m@4"' follow.out
+check "... once (each round reports only what is new)" test "$(grep -c '"m@4"' follow.out)" = 1
+check "it stops on SIGTERM with exit 0" test "$MRC" = 0
 SIZE=$(n_git)
 
 # ---- refused appends: the server's rules, nothing appended -------------------------------
