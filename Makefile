@@ -115,7 +115,8 @@ $(BUILD)/fuzz-replay/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(L
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/tests/fuzz/replay.o $(LIB) $(LDLIBS_ALL)
 
 test: all
-	@SAN=$(SAN) PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) \
+	@SAN=$(SAN) LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+		PROVLEDGER=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) \
 		PL_TOOLS=$(abspath $(BUILD)/tools) PL_FUZZ_REPLAY=$(abspath $(BUILD)/fuzz-replay) \
 		./tests/run.sh $(T)
 
