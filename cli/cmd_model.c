@@ -21,6 +21,7 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 	                                     {"finished", required_argument, NULL, 'F'},
 	                                     {"frontier", no_argument, NULL, 'X'},
 	                                     {"key", required_argument, NULL, 'k'},
+	                                     {"relation", required_argument, NULL, 'r'},
 	                                     {NULL, 0, NULL, 0}};
 	pl_model_spec spec = {0};
 	const char **datasets = calloc((size_t)argc + 1, sizeof(char *));
@@ -52,6 +53,9 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 			break;
 		case 'b':
 			bases[spec.nbases++] = optarg;
+			break;
+		case 'r':
+			spec.relation = optarg;
 			break;
 		case 'f':
 			spec.training_flop = optarg;
@@ -86,8 +90,10 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 		rc = pl_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 		goto done;
 	}
+	/* --dataset: the library says when one is needed (a quantized or merged
+	 * model has none) */
 	if (!spec.name || !spec.version || !spec.training_flop || !spec.parameters || !keyfile ||
-	    spec.ndatasets == 0) {
+	    (spec.ndatasets == 0 && spec.nbases == 0)) {
 		rc = pl_cli_usage(cmd, "--name, --version, --dataset, --training-flop, "
 		                       "--parameters and --key are required");
 		goto done;
@@ -143,17 +149,22 @@ done:
 
 const pl_cli_cmd pl_cmd_model_register = {
     "model register", cmd_model_register,
-    "--name N --version V --dataset N@V... [--base N@V]... --training-flop F --parameters P\n"
-    "       [--weights FILE]... [--hardware TYPE:COUNT] [--started T] [--finished T]\n"
-    "       [--frontier] --key K",
+    "--name N --version V --dataset N@V... [--base N@V... [--relation R]] --training-flop F\n"
+    "       --parameters P [--weights FILE]... [--hardware TYPE:COUNT] [--started T]\n"
+    "       [--finished T] [--frontier] --key K",
     "append a model entry: what a model was trained on and fine-tuned from",
     "The model entry (SPEC 6.5) names the datasets the model was trained on and the\n"
     "base models it was fine-tuned from (entry references with NAME@VERSION), its\n"
     "training compute and size, and the SHA-256 of each weights file (hashed\n"
     "streaming; without --weights the subject is model:NAME@VERSION).\n\n"
     "Options:\n"
-    "  --dataset N@V        a registered dataset (repeat for each; at least one)\n"
+    "  --dataset N@V        a registered dataset (repeat for each; at least one, but\n"
+    "                       for a quantized or merged model)\n"
     "  --base N@V           a registered base model (repeat for each)\n"
+    "  --relation R         how it came from its bases (Hugging Face\n"
+    "                       base_model_relation): finetune (default), adapter,\n"
+    "                       distillation (these name their data), quantized (one\n"
+    "                       base), merge (two or more bases)\n"
     "  --training-flop F    total training compute, in FLOP\n"
     "  --parameters P       parameter count\n"
     "  --weights FILE       a weights file to hash into the entry (repeatable)\n"

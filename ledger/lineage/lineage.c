@@ -160,9 +160,9 @@ static void lab_obj(pl_lineage_ctx *c, json_t *o)
 /* MODEL (borrowed from the cache). */
 int pl_lineage__model(pl_lineage_ctx *c, json_t **out, uint64_t seq)
 {
-	static const char *const keys[] = {"created",    "lab",      "training_flop",
-	                                   "parameters", "frontier", "hardware",
-	                                   "started",    "finished", NULL};
+	static const char *const keys[] = {
+	    "created",  "lab",     "training_flop", "parameters",    "frontier",
+	    "hardware", "started", "finished",      "base_relation", NULL};
 	pl_lineage_row row;
 	json_t *pred, *m, *weights, *s;
 	char key[24];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lineage_internal.h"
+#include "pl_rules.h"
 
 #define WEIGHTS_BUF (1 << 20)
 
@@ -119,9 +120,40 @@ int pl_model_register(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
 		pl_error_prefix(error, "--parameters");
 		goto done;
 	}
-	if (spec->ndatasets == 0) {
-		error = pl_error_set(PL_EINVALID, "a model needs at least one dataset");
-		goto done;
+	{
+		int needs_data = 1;
+		if (spec->relation && !pl_rules_model_relation(spec->relation, &needs_data)) {
+			error =
+			    pl_error_set(PL_EINVALID,
+			                 "--relation %s: not finetune, adapter, quantized, merge "
+			                 "or distillation",
+			                 spec->relation);
+			goto done;
+		}
+		if (spec->relation && spec->nbases == 0) {
+			error =
+			    pl_error_set(PL_EINVALID, "--relation %s needs --base", spec->relation);
+			goto done;
+		}
+		if (spec->relation && strcmp(spec->relation, "quantized") == 0 &&
+		    spec->nbases != 1) {
+			error =
+			    pl_error_set(PL_EINVALID, "a quantized model has exactly one --base");
+			goto done;
+		}
+		if (spec->relation && strcmp(spec->relation, "merge") == 0 && spec->nbases < 2) {
+			error = pl_error_set(PL_EINVALID, "a merge has at least two --base");
+			goto done;
+		}
+		if (spec->ndatasets == 0 && needs_data) {
+			error =
+			    pl_error_set(PL_EINVALID,
+			                 "a model needs at least one dataset%s%s (a quantized or "
+			                 "merged model needs none)",
+			                 spec->relation ? " when it is a " : "",
+			                 spec->relation ? spec->relation : "");
+			goto done;
+		}
 	}
 	if (spec->hardware && (error = parse_hardware(&hw, spec->hardware)) < 0)
 		goto done;
@@ -175,6 +207,9 @@ int pl_model_register(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
 		json_object_set_new(pred, "hardware", hw);
 		hw = NULL;
 	}
+	if (spec->nbases)
+		json_object_set_new(pred, "base_relation",
+		                    json_string(spec->relation ? spec->relation : "finetune"));
 	if (spec->started)
 		json_object_set_new(pred, "started", json_string(spec->started));
 	if (spec->finished)

@@ -93,7 +93,17 @@ static void text_model(ring *r, pl_buf *b, const json_t *m, const char *what)
 		              txt(r, m, "finished"));
 	json_array_foreach(json_object_get(m, "weights"), i, w)
 	    pl_buf_printf(b, "  weights %s sha256 %s\n", txt(r, w, "name"), txt(r, w, "sha256"));
-	pl_buf_puts(b, "  fine-tuned from: ");
+	if (json_array_size(json_object_get(m, "base_models"))) {
+		const char *rel = str(m, "base_relation");
+		pl_buf_printf(b, "  %s: ",
+		              !*rel || strcmp(rel, "finetune") == 0 ? "fine-tuned from"
+		              : strcmp(rel, "adapter") == 0         ? "an adapter on"
+		              : strcmp(rel, "quantized") == 0       ? "quantized from"
+		              : strcmp(rel, "merge") == 0           ? "merged from"
+		                                                    : "distilled from");
+	} else {
+		pl_buf_puts(b, "  base models: ");
+	}
 	join(r, b, json_object_get(m, "base_models"));
 	pl_buf_puts(b, "\n  trained on: ");
 	join(r, b, json_object_get(m, "datasets"));
@@ -303,8 +313,10 @@ static int render_dot(ring *r, pl_buf *b, const json_t *doc)
 			name = json_string_value(x);
 			const json_t *bm;
 			json_array_foreach(models, k, bm) if (strcmp(str(bm, "name"), name) == 0)
-			    pl_buf_printf(b, "  m%lld -> m%lld [label=\"fine-tuned from\"];\n",
-			                  num(v, "seq"), num(bm, "seq"));
+			    pl_buf_printf(b, "  m%lld -> m%lld [label=\"%s\"];\n", num(v, "seq"),
+			                  num(bm, "seq"),
+			                  *str(v, "base_relation") ? str(v, "base_relation")
+			                                           : "finetune");
 		}
 		json_array_foreach(json_object_get(v, "datasets"), j, x)
 		{

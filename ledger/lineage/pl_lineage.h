@@ -44,6 +44,9 @@ typedef struct {
 	size_t ndatasets;
 	const char *const *bases; /* "NAME@VERSION" of base models */
 	size_t nbases;
+	/* how the model came from its bases (Hugging Face base_model_relation):
+	 * finetune (default), adapter, quantized, merge, distillation */
+	const char *relation;
 	const char *training_flop, *parameters; /* number syntax */
 	const char *const *weights;             /* files, hashed streaming */
 	size_t nweights;

@@ -48,4 +48,9 @@ int pl_rules_check_key_name(const char *name);
 /* The table as text for `help roles` (appended to out). */
 int pl_rules_describe(pl_buf *out);
 
+/* The relations of a model to its base models (Hugging Face
+ * base_model_relation): 1 when r is one; *needs_data whether such a model
+ * must name a dataset it was trained on (quantized and merge need none). */
+int pl_rules_model_relation(const char *r, int *needs_data);
+
 #endif

@@ -771,6 +771,19 @@ static int rule_dataset(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const p
 	return PL_OK;
 }
 
+int pl_rules_model_relation(const char *r, int *needs_data)
+{
+	static const char *const rel[] = {"finetune", "adapter", "quantized", "merge",
+	                                  "distillation"};
+	for (size_t i = 0; r && i < sizeof(rel) / sizeof(rel[0]); i++)
+		if (strcmp(r, rel[i]) == 0) {
+			if (needs_data)
+				*needs_data = i != 2 && i != 3;
+			return 1;
+		}
+	return 0;
+}
+
 static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e)
 {
 	json_t *pred = json_object_get(e->statement, "predicate"), *r;
@@ -813,8 +826,28 @@ static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 	    (pl_json_str(pred, "finished") &&
 	     pl_rules_check_time(pl_json_str(pred, "finished"), NULL, -1) < 0))
 		return bad("started and finished must be RFC 3339 UTC times");
-	if (!json_is_array(ds) || json_array_size(ds) == 0 || (bs && !json_is_array(bs)))
-		return bad("a model needs at least one dataset reference");
+	{
+		/* a model trained from scratch, or fine-tuned, adapted or distilled
+		 * from its bases, names its data; a quantization or a merge of them
+		 * needs none */
+		const char *rel = pl_json_str(pred, "base_relation");
+		size_t nb = json_array_size(bs);
+		int needs_data = 1;
+		if (json_object_get(pred, "base_relation") &&
+		    (!rel || !pl_rules_model_relation(rel, &needs_data)))
+			return bad("base_relation must be finetune, adapter, quantized, merge or "
+			           "distillation");
+		if (rel && nb == 0)
+			return bad("base_relation %s names no base model", rel);
+		if (rel && strcmp(rel, "quantized") == 0 && nb != 1)
+			return bad("a quantized model has exactly one base model, not %zu", nb);
+		if (rel && strcmp(rel, "merge") == 0 && nb < 2)
+			return bad("a merge has at least two base models, not %zu", nb);
+		if (!json_is_array(ds) || (bs && !json_is_array(bs)) ||
+		    (needs_data && json_array_size(ds) == 0))
+			return bad("a model needs at least one dataset reference%s%s",
+			           rel ? " (base_relation " : "", rel ? rel : "");
+	}
 	json_array_foreach(ds, i, r)
 	{
 		const pl_fact *f;

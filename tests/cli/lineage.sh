@@ -147,10 +147,10 @@ expect "lineage --json" 0
 cp "$OUT" lineage.json
 cat >expected.json <<'EOF'
 {
-  "model": {"seq": 19, "leaf": "<leaf>", "name": "atlas-chat@3", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "beta"}, "training_flop": "1e21", "parameters": "7e9", "frontier": false, "weights": [], "datasets": ["chat@1"], "base_models": ["atlas-chat@2"]},
+  "model": {"seq": 19, "leaf": "<leaf>", "name": "atlas-chat@3", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "beta"}, "training_flop": "1e21", "parameters": "7e9", "frontier": false, "weights": [], "datasets": ["chat@1"], "base_models": ["atlas-chat@2"], "base_relation": "finetune"},
   "base_models": [
-    {"seq": 18, "leaf": "<leaf>", "name": "atlas-chat@2", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "beta"}, "training_flop": "3e21", "parameters": "1.2e12", "frontier": true, "weights": [], "datasets": ["chat@1"], "base_models": ["atlas-chat@1"]},
-    {"seq": 17, "leaf": "<leaf>", "name": "atlas-chat@1", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "beta"}, "training_flop": "2e22", "parameters": "1.2e12", "frontier": true, "weights": [{"name": "w1.bin", "sha256": "9a129038d9a00aed0cf6a7ea059ca50a813449061ab87848cf1a13eafdf33b2c"}], "datasets": ["chat@1"], "base_models": ["atlas@1"]},
+    {"seq": 18, "leaf": "<leaf>", "name": "atlas-chat@2", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "beta"}, "training_flop": "3e21", "parameters": "1.2e12", "frontier": true, "weights": [], "datasets": ["chat@1"], "base_models": ["atlas-chat@1"], "base_relation": "finetune"},
+    {"seq": 17, "leaf": "<leaf>", "name": "atlas-chat@1", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "beta"}, "training_flop": "2e22", "parameters": "1.2e12", "frontier": true, "weights": [{"name": "w1.bin", "sha256": "9a129038d9a00aed0cf6a7ea059ca50a813449061ab87848cf1a13eafdf33b2c"}], "datasets": ["chat@1"], "base_models": ["atlas@1"], "base_relation": "finetune"},
     {"seq": 16, "leaf": "<leaf>", "name": "atlas@1", "created": "2026-09-21T14:13:20Z", "lab": {"keyid": "<keyid>", "name": "acme"}, "training_flop": "3.8e25", "parameters": "1.2e12", "frontier": true, "hardware": {"accelerator": "H100", "count": 16384}, "started": "2026-01-01T00:00:00Z", "finished": "2026-03-01T00:00:00Z", "weights": [], "datasets": ["web@1"], "base_models": []}
   ],
   "datasets": [
@@ -223,7 +223,7 @@ expect_out "text: a finding" "error unlicensed-frontier-model: frontier model at
 pl $L lineage atlas-chat@3 --format dot
 expect "lineage dot" 0
 cp "$OUT" lineage.dot
-expect_out "dot: fine-tune edge" 'm19 -> m18 [label="fine-tuned from"]'
+expect_out "dot: a fine-tune edge labelled with its relation" 'm19 -> m18 [label="finetune"]'
 expect_out "dot: training edge" 'm16 -> d13 [label="trained on"]'
 expect_out "dot: contains edge" 'd13 -> "w_W0123456789abcdef" [label="contains"]'
 expect_out "dot: findings in red" "shape=octagon, color=red"
@@ -264,4 +264,55 @@ pl $L reindex
 expect "reindex" 0
 pl $L lineage atlas-chat@3 --json
 check "lineage after reindex is unchanged" cmp -s "$OUT" lineage.json
+
+# ---- model relations (Hugging Face base_model_relation) ------------------------------------
+pl $L model register --name atlas-q --version 1 --base atlas@1 --relation quantized \
+	--training-flop 0 --parameters 1.2e12 --key acme.key
+expect "a quantized model needs no dataset" 0
+pl $L model register --name atlas-x --version 1 --base atlas@1 --training-flop 1e20 \
+	--parameters 1e9 --key acme.key
+expect "a fine-tune without a dataset is refused" 3 "a model needs at least one dataset"
+pl $L model register --name atlas-x --version 1 --base atlas@1 --relation distillation \
+	--training-flop 1e20 --parameters 1e9 --key acme.key
+expect "a distillation without a dataset is refused" 3 "a model needs at least one dataset when it is a distillation"
+pl $L model register --name atlas-x --version 1 --base atlas@1 --relation bogus \
+	--training-flop 1e20 --parameters 1e9 --dataset web@1 --key acme.key
+expect "an unknown relation is refused" 3 "not finetune, adapter, quantized, merge or distillation"
+pl $L model register --name atlas-x --version 1 --relation adapter --dataset web@1 \
+	--training-flop 1e20 --parameters 1e9 --key acme.key
+expect "a relation without --base is refused" 3 "--relation adapter needs --base"
+pl $L model register --name atlas-m --version 1 --base atlas@1 --relation merge \
+	--training-flop 0 --parameters 1.2e12 --key acme.key
+expect "a merge of one base is refused" 3 "a merge has at least two --base"
+pl $L model register --name atlas-m --version 1 --base atlas@1 --base atlas-q@1 --relation merge \
+	--training-flop 0 --parameters 1.2e12 --key acme.key
+expect "a merge of two bases, no dataset" 0
+pl $L model register --name atlas-a --version 1 --base atlas-m@1 --relation adapter \
+	--dataset chat@1 --training-flop 1e20 --parameters 1e9 --key acme.key
+expect "an adapter on the merge, with its data" 0
+pl $L --json lineage atlas-a@1
+expect "lineage follows adapter, merge and quantized" 0
+check "... through every relation to atlas@1's data" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = [m["name"] for m in d["base_models"]]
+assert names[:1] == ["atlas-m@1"] and "atlas-q@1" in names and "atlas@1" in names, names
+assert d["model"]["base_relation"] == "adapter"
+rel = {m["name"]: m.get("base_relation") for m in d["base_models"]}
+assert rel["atlas-m@1"] == "merge" and rel["atlas-q@1"] == "quantized" and "base_relation" not in [k for k, v in rel.items() if k == "atlas@1" and v], rel
+assert sorted(x["name"] for x in d["datasets"]) == ["chat@1", "web@1"], d["datasets"]' "$OUT"
+pl $L lineage atlas-a@1 --format dot
+expect_out "dot: the adapter edge labelled" '[label="adapter"]'
+expect_out "dot: the merge edges labelled" '[label="merge"]'
+expect_out "dot: the quantized edge labelled" '[label="quantized"]'
+pl $L lineage atlas-q@1
+expect_out "text: quantized from" "quantized from: atlas@1"
+pl $L --json query --work $W1
+check "query: the reserved work reaches the quantized, merged and adapted models" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = {m["name"] for m in d["models"]}
+assert {"atlas-q@1", "atlas-m@1", "atlas-a@1"} <= names, names' "$OUT"
+pl $L verify
+expect "verify re-applies the relation rules" 0
 finish

@@ -403,7 +403,7 @@ PL_TEST(lineage, findings_and_reindex)
 		pl_buf dot = PL_BUF_INIT;
 		CHECK_OK(pl_lineage_render(&dot, doc, PL_LINEAGE_DOT));
 		CHECK_CONTAINS(dot.ptr, "digraph lineage {");
-		CHECK_CONTAINS(dot.ptr, "[label=\"fine-tuned from\"]");
+		CHECK_CONTAINS(dot.ptr, "[label=\"finetune\"]");
 		CHECK_CONTAINS(dot.ptr, "[label=\"trained on\"]");
 		CHECK_CONTAINS(dot.ptr, "[label=\"contains\"]");
 		pl_buf_free(&dot);
