@@ -123,6 +123,8 @@ int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version);
 	  "a frontier model with no unrevoked training-licence by an authority")                   \
 	X("licence-exceeded", "error", "model", rule_licence_exceeded,                             \
 	  "training_flop above the max_training_flop of every such licence")                       \
+	X("licence-after-start", "error", "model", rule_licence_after_start,                       \
+	  "a frontier run whose every training-licence was issued after it started")               \
 	X("deployment-without-safe-evaluation", "error", "model", rule_unsafe_deployment,          \
 	  "a deployment-approval without a clean evaluation by an evaluator key")                  \
 	X("model-reserved-works", "warning", "model", rule_model_reserved,                         \

@@ -19,6 +19,7 @@ typedef int (*rule_fn)(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t
 
 static int rule_unlicensed_frontier(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_licence_exceeded(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_licence_after_start(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_unsafe_deployment(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_model_reserved(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_dataset_reserved(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
@@ -97,12 +98,14 @@ int pl_lineage__dataset_findings(pl_lineage_ctx *c, json_t *findings, uint64_t s
 
 /* What a model's unrevoked attestations establish, for the rules below. */
 typedef struct {
-	size_t licences;   /* training-licences by an authority key */
-	size_t covering;   /* ... whose max_training_flop covers training_flop */
-	size_t approvals;  /* deployment-approvals by an authority key */
-	uint64_t approval; /* the first of them */
-	size_t clean;      /* evaluations by an evaluator key, no dangerous capability */
-	pl_buf maxes;      /* "MAX (seq N), ..." of the licences */
+	size_t licences;        /* training-licences by an authority key */
+	size_t covering;        /* ... whose max_training_flop covers training_flop */
+	size_t approvals;       /* deployment-approvals by an authority key */
+	uint64_t approval;      /* the first of them */
+	size_t clean;           /* evaluations by an evaluator key, no dangerous capability */
+	pl_buf maxes;           /* "MAX (seq N), ..." of the licences */
+	char first_licence[40]; /* created of the earliest licence ("" when none) */
+	uint64_t first_licence_seq;
 } model_facts;
 
 static int facts_of(pl_lineage_ctx *c, model_facts *f, uint64_t seq, json_t *m)
@@ -122,9 +125,15 @@ static int facts_of(pl_lineage_ctx *c, model_facts *f, uint64_t seq, json_t *m)
 			continue;
 		if (strcmp(kind, "training-licence") == 0 && strcmp(role, "authority") == 0) {
 			const char *max = pl_json_str(a, "max_training_flop");
+			const char *when = pl_json_str(a, "created");
 			f->licences++;
 			if (max && flop && pl_lineage_number_cmp(flop, max) <= 0)
 				f->covering++;
+			if (when && (!f->first_licence[0] || strcmp(when, f->first_licence) < 0)) {
+				snprintf(f->first_licence, sizeof(f->first_licence), "%s", when);
+				f->first_licence_seq =
+				    (uint64_t)json_integer_value(json_object_get(a, "seq"));
+			}
 			pl_buf_printf(&f->maxes, "%s%s (seq %lld)", f->maxes.len ? ", " : "",
 			              max ? max : "?",
 			              (long long)json_integer_value(json_object_get(a, "seq")));
@@ -176,6 +185,29 @@ static int rule_licence_exceeded(pl_lineage_ctx *c, json_t *findings, uint64_t s
 		                        "model %s: training_flop %s exceeds the "
 		                        "max_training_flop of every training-licence: %s",
 		                        name, pl_json_str(m, "training_flop"), f.maxes.ptr));
+	pl_buf_free(&f.maxes);
+	return PL_OK;
+}
+
+/* A licence is needed before the run starts: a frontier model whose started
+ * time is before its earliest training-licence trained without one. */
+static int rule_licence_after_start(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)
+{
+	const char *name = pl_json_str(m, "name"), *started = pl_json_str(m, "started");
+	model_facts f;
+	int error;
+	if (!json_is_true(json_object_get(m, "frontier")) || !started)
+		return PL_OK;
+	if ((error = facts_of(c, &f, seq, m)) < 0)
+		return error;
+	if (f.licences > 0 && strcmp(f.first_licence, started) > 0)
+		json_array_append_new(
+		    findings,
+		    pl_lineage__finding("licence-after-start", name, seq,
+		                        "frontier model %s started training at %s, before its "
+		                        "first training-licence (seq %llu, issued %s)",
+		                        name, started, (unsigned long long)f.first_licence_seq,
+		                        f.first_licence));
 	pl_buf_free(&f.maxes);
 	return PL_OK;
 }

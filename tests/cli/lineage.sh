@@ -315,4 +315,22 @@ names = {m["name"] for m in d["models"]}
 assert {"atlas-q@1", "atlas-m@1", "atlas-a@1"} <= names, names' "$OUT"
 pl $L verify
 expect "verify re-applies the relation rules" 0
+# ---- a licence is needed before the run starts --------------------------------------------
+pl $L model register --name late --version 1 --dataset chat@1 --training-flop 2e25 \
+	--parameters 1e11 --started 2026-01-01T00:00:00Z --key acme.key
+pl $L model register --name early --version 1 --dataset chat@1 --training-flop 2e25 \
+	--parameters 1e11 --started 2027-01-01T00:00:00Z --key acme.key
+for m in late early; do
+	pl $L attest training-licence --subject $m@1 --max-training-flop 1e26 --conditions none --key aisi.key
+done
+expect "licences issued now (2026-09-21, the pinned clock)" 0
+pl $L --json lineage late@1
+check "licence-after-start: a run started before its licence" python3 -c '
+import json, sys
+f = [x for x in json.load(open(sys.argv[1]))["findings"] if x["code"] == "licence-after-start"]
+assert len(f) == 1 and f[0]["severity"] == "error" and "2026-01-01T00:00:00Z" in f[0]["message"], f' "$OUT"
+pl $L --json lineage early@1
+check "no licence-after-start for a run that starts after its licence" python3 -c '
+import json, sys
+assert not [x for x in json.load(open(sys.argv[1]))["findings"] if x["code"] == "licence-after-start"]' "$OUT"
 finish
