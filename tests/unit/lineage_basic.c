@@ -146,6 +146,7 @@ PL_TEST(lineage, policy_rule_table)
 {
 	static const char *const codes[] = {"unlicensed-frontier-model",
 	                                    "licence-exceeded",
+	                                    "licence-after-start",
 	                                    "deployment-without-safe-evaluation",
 	                                    "model-reserved-works",
 	                                    "dataset-reserved-works",
