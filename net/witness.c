@@ -139,6 +139,18 @@ static int lock_dir(const pl_witness *w, int *fd)
 	return error;
 }
 
+/* The rename of a state file durable too (a power loss must not bring back
+ * the state before a cosignature that was answered). */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+	if (fd < 0)
+		return pl_error_set(PL_ERROR, "%s: %s", dir, strerror(errno));
+	rc = fsync(fd);
+	close(fd);
+	return rc < 0 ? pl_error_set(PL_ERROR, "fsync %s: %s", dir, strerror(errno)) : PL_OK;
+}
+
 static int say(pl_buf *answer, int *status, int code, const char *fmt, ...) PL_PRINTF(4, 5);
 static int say(pl_buf *answer, int *status, int code, const char *fmt, ...)
 {
@@ -300,7 +312,8 @@ int pl_witness_add(pl_witness *w, const char *body, size_t len, int64_t now, int
 		goto unlock;
 	/* persisted before it is answered */
 	if ((!have_prev || old != cp.size) &&
-	    (error = pl_write_file_atomic(path.ptr, note, nlen, 0600)) < 0)
+	    ((error = pl_write_file_atomic(path.ptr, note, nlen, 0600)) < 0 ||
+	     (error = sync_dir(w->dir)) < 0))
 		goto unlock;
 	pl_buf_clear(answer);
 	pl_buf_put(answer, sig.ptr, sig.len);

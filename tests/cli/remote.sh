@@ -124,6 +124,11 @@ same "prove 5" prove 5
 same "prove --consistency 3" prove --consistency 3
 same "check" --json check web.jsonl
 same "dataset list" --json dataset list 2>/dev/null
+pl $R tiles export tmirror
+expect "a verified static mirror of the served log: --remote tiles export" 0
+pl --remote "file://$T/tmirror" --trust op.pub --json log
+expect "the static mirror reads as the log" 0
+check "... with every entry" test "$(grep -c '"seq"' "$OUT")" = "$SIZE"
 pl $R export m@1 --out m.bundle
 expect "export from the remote log" 0
 pl verify-bundle m.bundle --trust op.pub
