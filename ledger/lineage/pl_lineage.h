@@ -127,6 +127,8 @@ int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version);
 	  "a frontier run whose every training-licence was issued after it started")               \
 	X("deployment-without-safe-evaluation", "error", "model", rule_unsafe_deployment,          \
 	  "a deployment-approval without a clean evaluation by an evaluator key")                  \
+	X("dangerous-capability", "error", "model", rule_dangerous_capability,                     \
+	  "an evaluation found a dangerous capability no later evaluation cleared")                \
 	X("model-reserved-works", "warning", "model", rule_model_reserved,                         \
 	  "a dataset of its lineage (through base models) has reserved works")                     \
 	X("dataset-reserved-works", "warning", "dataset", rule_dataset_reserved,                   \

@@ -21,6 +21,7 @@ static int rule_unlicensed_frontier(pl_lineage_ctx *, json_t *, uint64_t, json_t
 static int rule_licence_exceeded(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_licence_after_start(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_unsafe_deployment(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_dangerous_capability(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_model_reserved(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_dataset_reserved(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_sketch_stale(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
@@ -209,6 +210,59 @@ static int rule_licence_after_start(pl_lineage_ctx *c, json_t *findings, uint64_
 		                        name, started, (unsigned long long)f.first_licence_seq,
 		                        f.first_licence));
 	pl_buf_free(&f.maxes);
+	return PL_OK;
+}
+
+/* A dangerous capability an evaluation found stays a finding until a later
+ * evaluation of the model (by an evaluator key, unrevoked) tests it again
+ * and does not find it. */
+static int rule_dangerous_capability(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)
+{
+	const char *name = pl_json_str(m, "name");
+	json_t *atts, *a, *b, *cap;
+	size_t i, j, k;
+	int error;
+	if ((error = pl_lineage__atts(c, &atts, seq, name)) < 0)
+		return error;
+#define IS_EVAL(x)                                                                                 \
+	(!json_is_true(json_object_get(x, "revoked")) && pl_json_str(x, "kind") &&                 \
+	 strcmp(pl_json_str(x, "kind"), "evaluation") == 0 && pl_json_str(x, "issuer_role") &&     \
+	 strcmp(pl_json_str(x, "issuer_role"), "evaluator") == 0)
+	json_array_foreach(atts, i, a)
+	{
+		json_int_t as = json_integer_value(json_object_get(a, "seq"));
+		if (!IS_EVAL(a))
+			continue;
+		json_array_foreach(json_object_get(a, "dangerous_capabilities"), j, cap)
+		{
+			const char *cn = json_string_value(cap);
+			int cleared = 0;
+			if (!cn)
+				continue;
+			json_array_foreach(atts, k, b)
+			{
+				json_t *dc = json_object_get(b, "dangerous_capabilities"), *x;
+				size_t n;
+				int again = 0;
+				if (!IS_EVAL(b) ||
+				    json_integer_value(json_object_get(b, "seq")) <= as ||
+				    !json_object_get(json_object_get(b, "results"), cn))
+					continue;
+				json_array_foreach(dc, n, x) again |=
+				    strcmp(json_string_value(x), cn) == 0;
+				cleared |= !again;
+			}
+			if (!cleared)
+				json_array_append_new(
+				    findings,
+				    pl_lineage__finding(
+				        "dangerous-capability", name, seq,
+				        "model %s: evaluation seq %lld found the dangerous "
+				        "capability '%s', and no later evaluation cleared it",
+				        name, (long long)as, cn));
+		}
+	}
+#undef IS_EVAL
 	return PL_OK;
 }
 

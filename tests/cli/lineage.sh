@@ -170,6 +170,7 @@ cat >expected.json <<'EOF'
   ],
   "findings": [
     {"code": "deployment-without-safe-evaluation", "severity": "error", "subject": "atlas-chat@3", "subject_type": "model", "seq": 19, "message": "model atlas-chat@3 has a deployment-approval (seq 24) but no unrevoked evaluation by an evaluator key that found no dangerous capability"},
+    {"code": "dangerous-capability", "severity": "error", "subject": "atlas-chat@3", "subject_type": "model", "seq": 19, "message": "model atlas-chat@3: evaluation seq 23 found the dangerous capability 'cyber', and no later evaluation cleared it"},
     {"code": "model-reserved-works", "severity": "warning", "subject": "atlas-chat@3", "subject_type": "model", "seq": 19, "message": "model atlas-chat@3: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
     {"code": "licence-exceeded", "severity": "error", "subject": "atlas-chat@2", "subject_type": "model", "seq": 18, "message": "model atlas-chat@2: training_flop 3e21 exceeds the max_training_flop of every training-licence: 1e21 (seq 22)"},
     {"code": "model-reserved-works", "severity": "warning", "subject": "atlas-chat@2", "subject_type": "model", "seq": 18, "message": "model atlas-chat@2: its lineage contains dataset web@1, whose check found works under all-rights-reserved or opt-out terms"},
@@ -247,6 +248,7 @@ want = [("dataset-reserved-works", "web@1", 13),
         ("unlicensed-frontier-model", "atlas-chat@1", 17), ("model-reserved-works", "atlas-chat@1", 17),
         ("licence-exceeded", "atlas-chat@2", 18), ("model-reserved-works", "atlas-chat@2", 18),
         ("deployment-without-safe-evaluation", "atlas-chat@3", 19),
+        ("dangerous-capability", "atlas-chat@3", 19),
         ("model-reserved-works", "atlas-chat@3", 19)]
 got = [(f["code"], f["subject"], f["seq"]) for f in d["findings"]]
 assert got == want, got
@@ -256,7 +258,7 @@ assert sorted(map(json.dumps, lin)) == sorted(map(json.dumps, d["findings"]))
 EOF
 check "verify --policy --json: exactly the expected findings" python3 policy.py "$OUT" lineage.json
 pl $L verify --policy
-expect "verify --policy text" 1 "policy: 9 findings"
+expect "verify --policy text" 1 "policy: 10 findings"
 expect_out "verify --policy prints each finding" "policy: error licence-exceeded: model atlas-chat@2"
 
 # the index tables come back identical from git
@@ -333,4 +335,17 @@ pl $L --json lineage early@1
 check "no licence-after-start for a run that starts after its licence" python3 -c '
 import json, sys
 assert not [x for x in json.load(open(sys.argv[1]))["findings"] if x["code"] == "licence-after-start"]' "$OUT"
+# ---- a dangerous capability stays a finding until a later evaluation clears it -----------
+pl $L attest evaluation --subject atlas-chat@3 --suite wmdp-2026 --result bio=pass --key redteam.key
+expect "a later evaluation that does not test cyber" 0
+pl $L --json lineage atlas-chat@3
+check "... does not clear it" python3 -c '
+import json, sys
+assert [f for f in json.load(open(sys.argv[1]))["findings"] if f["code"] == "dangerous-capability"]' "$OUT"
+pl $L attest evaluation --subject atlas-chat@3 --suite wmdp-2026 --result cyber=pass --key redteam.key
+expect "a later evaluation that tests cyber again and passes" 0
+pl $L --json lineage atlas-chat@3
+check "... clears the dangerous-capability finding" python3 -c '
+import json, sys
+assert not [f for f in json.load(open(sys.argv[1]))["findings"] if f["code"] == "dangerous-capability"]' "$OUT"
 finish
