@@ -189,22 +189,6 @@ static void q(pl_buf *b, const char *s)
 	pl_buf_putc(b, '"');
 }
 
-/* Append s, breaking lines at the last space before width columns. */
-static void wrap(pl_buf *b, const char *s, size_t width)
-{
-	while (strlen(s) > width) {
-		size_t cut = width;
-		while (cut > 0 && s[cut] != ' ')
-			cut--;
-		if (cut == 0)
-			cut = width;
-		pl_buf_put(b, s, cut);
-		pl_buf_putc(b, '\n');
-		s += cut + (s[cut] == ' ');
-	}
-	pl_buf_puts(b, s);
-}
-
 /* The node id of a work: "w_<id>", quoted. */
 static void wid(pl_buf *b, const char *id)
 {
@@ -297,8 +281,18 @@ static int render_dot(ring *r, pl_buf *b, const json_t *doc)
 		              txt(r, v, "issuer_role"),
 		              json_is_string(json_object_get(signer, "name")) ? "\n" : "",
 		              txt(r, signer, "name"), rev ? "\nREVOKED" : "");
-		pl_buf_printf(b, "  a%lld [shape=hexagon, style=%s, fillcolor=\"#e2e3e5\", label=",
-		              num(v, "seq"), rev ? "dashed" : "filled");
+		/* an evaluation that failed (a dangerous capability, a failed test) in red */
+		int failed = 0;
+		if (strcmp(str(v, "kind"), "evaluation") == 0) {
+			const char *key;
+			json_t *res;
+			failed = json_array_size(json_object_get(v, "dangerous_capabilities")) > 0;
+			json_object_foreach(json_object_get(v, "results"), key, res) failed |=
+			    json_is_string(res) && strcmp(json_string_value(res), "fail") == 0;
+		}
+		pl_buf_printf(b, "  a%lld [shape=hexagon, style=%s, fillcolor=\"%s\"%s, label=",
+		              num(v, "seq"), rev ? "dashed" : "filled",
+		              failed ? "#f8d7da" : "#e2e3e5", failed ? ", color=red" : "");
 		q(b, label.ptr);
 		pl_buf_puts(b, "];\n");
 		json_array_foreach(models, k, x) is_model |= num(x, "seq") == sseq;
@@ -336,20 +330,52 @@ static int render_dot(ring *r, pl_buf *b, const json_t *doc)
 			pl_buf_puts(b, " [label=\"contains\"];\n");
 		}
 	}
-	json_array_foreach(json_object_get(doc, "findings"), i, v)
-	{
+	/* the findings as one list node, an edge to each subject they name */
+	if (json_array_size(json_object_get(doc, "findings"))) {
+		json_t *done = json_object();
 		pl_buf_clear(&label);
-		pl_buf_printf(&label, "%s\n", txt(r, v, "code"));
-		wrap(&label, txt(r, v, "message"), 48);
-		pl_buf_printf(b,
-		              "  f%zu [shape=octagon, color=red, fontcolor=red, fontsize=10, "
-		              "label=",
-		              i);
+		pl_buf_printf(&label, "findings (%zu)\n",
+		              json_array_size(json_object_get(doc, "findings")));
+		json_array_foreach(json_object_get(doc, "findings"), i, v)
+		{
+			pl_buf_printf(&label, "%s %s: %s\n", txt(r, v, "severity"),
+			              txt(r, v, "code"), txt(r, v, "subject"));
+		}
+		pl_buf_puts(b, "  findings [shape=box, color=red, fontcolor=red, fontsize=10, "
+		               "style=\"rounded,dashed\", label=");
 		q(b, label.ptr);
-		pl_buf_printf(b, "];\n  f%zu -> %c%lld [color=red, style=dashed];\n", i,
-		              strcmp(str(v, "subject_type"), "model") == 0 ? 'm' : 'd',
-		              num(v, "seq"));
+		pl_buf_puts(b, "];\n");
+		json_array_foreach(json_object_get(doc, "findings"), i, v)
+		{
+			char key[40];
+			char t = strcmp(str(v, "subject_type"), "model") == 0 ? 'm' : 'd';
+			snprintf(key, sizeof(key), "%c%lld", t, num(v, "seq"));
+			if (json_object_get(done, key))
+				continue;
+			json_object_set_new(done, key, json_true());
+			pl_buf_printf(b, "  findings -> %s [color=red, style=dashed];\n", key);
+		}
+		json_decref(done);
 	}
+	/* a legend of the shapes and colours */
+	pl_buf_puts(
+	    b,
+	    "  subgraph cluster_legend {\n    label=\"legend\"; fontsize=10; color=\"#adb5bd\";\n"
+	    "    legend_m [shape=box, style=\"rounded,filled\", fillcolor=\"#cfe2ff\", "
+	    "fontsize=9, label=\"model\"];\n"
+	    "    legend_d [shape=cylinder, style=filled, fillcolor=\"#d1e7dd\", fontsize=9, "
+	    "label=\"dataset\"];\n"
+	    "    legend_w [shape=note, style=filled, fillcolor=\"#fff3cd\", fontsize=9, "
+	    "label=\"work\"];\n"
+	    "    legend_a [shape=hexagon, style=filled, fillcolor=\"#e2e3e5\", fontsize=9, "
+	    "label=\"attestation\"];\n"
+	    "    legend_e [shape=hexagon, style=filled, fillcolor=\"#f8d7da\", color=red, "
+	    "fontsize=9, label=\"failed evaluation\"];\n"
+	    "    legend_r [shape=box, color=red, fontcolor=red, fontsize=9, "
+	    "label=\"red: a finding\\nor a reserved work\"];\n"
+	    "    legend_m -> legend_d [style=invis]; legend_d -> legend_w [style=invis];\n"
+	    "    legend_a -> legend_e [style=invis]; legend_e -> legend_r [style=invis];\n"
+	    "  }\n");
 	pl_buf_puts(b, "}\n");
 	pl_buf_free(&label);
 	json_decref(models);

@@ -227,7 +227,11 @@ cp "$OUT" lineage.dot
 expect_out "dot: a fine-tune edge labelled with its relation" 'm19 -> m18 [label="finetune"]'
 expect_out "dot: training edge" 'm16 -> d13 [label="trained on"]'
 expect_out "dot: contains edge" 'd13 -> "w_W0123456789abcdef" [label="contains"]'
-expect_out "dot: findings in red" "shape=octagon, color=red"
+expect_out "dot: the findings as one list node in red" "findings [shape=box, color=red"
+expect_out "dot: the list names each finding" 'error dangerous-capability: atlas-chat@3'
+expect_out "dot: an edge from the findings to each flagged model" "findings -> m19 [color=red"
+expect_out "dot: a failed evaluation in red" 'fillcolor="#f8d7da", color=red'
+expect_out "dot: a legend" "subgraph cluster_legend"
 expect_out "dot: the signer by name" 'label="evaluation\nseq 23 by evaluator\nredteam"'
 if command -v dot >/dev/null; then
 	run dot -Tsvg lineage.dot -o lineage.svg
