@@ -33,11 +33,17 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {"dataset", required_argument, NULL, 'd'},
 	                                     {"statement", required_argument, NULL, 't'},
 	                                     {"revokes", required_argument, NULL, 'R'},
+	                                     {"report-interval", required_argument, NULL, 'I'},
+	                                     {"flop-so-far", required_argument, NULL, 'P'},
+	                                     {"date", required_argument, NULL, 'T'},
+	                                     {"checkpoint-digest", required_argument, NULL, 'H'},
+	                                     {"summary", required_argument, NULL, 'U'},
 	                                     {NULL, 0, NULL, 0}};
 	pl_attest_spec spec = {0};
 	const char **results = calloc((size_t)argc + 1, sizeof(char *));
 	const char **dangerous = calloc((size_t)argc + 1, sizeof(char *));
 	uint64_t *evals = calloc((size_t)argc + 1, sizeof(uint64_t));
+	const char **cps = calloc((size_t)argc + 1, sizeof(char *));
 	const char *keyfile = NULL;
 	pl_key *key = NULL;
 	pl_ledger *l = NULL;
@@ -45,7 +51,7 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	pl_entry_ref ref;
 	int c, error, rc = PL_EXIT_OK;
 
-	if (!results || !dangerous || !evals) {
+	if (!results || !dangerous || !evals || !cps) {
 		pl_cli_err("out of memory");
 		rc = PL_EXIT_ERROR;
 		goto done;
@@ -98,6 +104,28 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		case 't':
 			spec.statement = optarg;
 			break;
+		case 'I': {
+			uint64_t d;
+			if (pl_cli_parse_u64(&d, optarg) < 0 || d < 1 || d > 3650) {
+				rc = pl_cli_usage(
+				    cmd, "--report-interval takes days, 1..3650, not '%s'", optarg);
+				goto done;
+			}
+			spec.report_interval = (unsigned)d;
+			break;
+		}
+		case 'P':
+			spec.flop_so_far = optarg;
+			break;
+		case 'T':
+			spec.date = optarg;
+			break;
+		case 'H':
+			cps[spec.ncheckpoints++] = optarg;
+			break;
+		case 'U':
+			spec.summary = optarg;
+			break;
 		case 'R':
 			spec.has_revokes = 1;
 			if ((rc = seq_arg(&spec.revokes, "--revokes", optarg)) != 0)
@@ -110,7 +138,8 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	}
 	if (optind + 1 != argc) {
 		rc = pl_cli_usage(cmd, "expected one KIND (training-licence, evaluation, "
-		                       "deployment-approval, claim, revocation)");
+		                       "deployment-approval, claim, revocation, training-report, "
+		                       "inspection)");
 		goto done;
 	}
 	if (!keyfile) {
@@ -121,6 +150,7 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	spec.results = results;
 	spec.dangerous = dangerous;
 	spec.evaluations = evals;
+	spec.checkpoints = cps;
 	if ((rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
 		goto done;
 	if (spec.work) {
@@ -149,16 +179,22 @@ done:
 	free(results);
 	free(dangerous);
 	free(evals);
+	free(cps);
 	return rc;
 }
 
 const pl_cli_cmd pl_cmd_attest = {
     "attest", cmd_attest, "KIND --subject N@V --key K [fields]",
-    "append an attestation: a licence, an evaluation, an approval, a claim, a revocation",
+    "append an attestation: a licence, an evaluation, an approval, a claim, a report, ...",
     "Kinds, the role the signing key must be registered with, and their fields:\n\n"
     "  training-licence     authority. --subject MODEL@V --max-training-flop F\n"
-    "                       --conditions TEXT (F in the number syntax of\n"
-    "                       'provledger help model register')\n"
+    "                       --conditions TEXT [--report-interval DAYS] (F in the number\n"
+    "                       syntax of 'provledger help model register'; with an\n"
+    "                       interval, the lab must file a training-report at least\n"
+    "                       every DAYS days from started to finished)\n"
+    "  training-report      lab (the model's own). --subject MODEL@V --flop-so-far F\n"
+    "                       --date T [--checkpoint-digest SHA256]... (supervision)\n"
+    "  inspection           authority. --subject MODEL@V --summary TEXT\n"
     "  evaluation           evaluator. --subject MODEL@V --suite NAME\n"
     "                       --result CAPABILITY=pass|fail... [--dangerous CAPABILITY]...\n"
     "                       (no --dangerous: the evaluation found no dangerous capability)\n"

@@ -14,6 +14,8 @@ static const struct {
     {"deployment-approval", "authority", 1},
     {"claim", "rights-holder", 2},
     {"revocation", NULL, 0},
+    {"training-report", "lab", 1},
+    {"inspection", "authority", 1},
 };
 
 /* An attestation's row; PL_ENOTFOUND naming what seq is instead. */
@@ -116,9 +118,43 @@ static int training_licence(json_t *pred, const pl_attest_spec *s)
 	} else {
 		json_object_set_new(pred, "max_training_flop", json_string(n.ptr));
 		json_object_set_new(pred, "conditions", json_string(s->conditions));
+		if (s->report_interval)
+			json_object_set_new(pred, "report_interval_days",
+			                    json_integer((json_int_t)s->report_interval));
 	}
 	pl_buf_free(&n);
 	return error;
+}
+
+static int training_report(json_t *pred, const pl_attest_spec *s)
+{
+	pl_buf n = PL_BUF_INIT;
+	json_t *cps = json_array();
+	int error;
+	json_object_set_new(pred, "checkpoints", cps);
+	if (!s->flop_so_far || !s->date)
+		return pl_error_set(PL_EINVALID,
+		                    "a training-report needs --flop-so-far and --date");
+	if ((error = pl_lineage_parse_number(&n, s->flop_so_far)) < 0) {
+		pl_buf_free(&n);
+		return pl_error_prefix(error, "--flop-so-far");
+	}
+	json_object_set_new(pred, "flop_so_far", json_string(n.ptr));
+	pl_buf_free(&n);
+	if ((error = pl_lineage__check_time(s->date, "--date")) < 0)
+		return error;
+	json_object_set_new(pred, "date", json_string(s->date));
+	for (size_t i = 0; i < s->ncheckpoints; i++) {
+		unsigned char d[32];
+		char hex[65];
+		if (strlen(s->checkpoints[i]) != 64 || pl_unhex(d, 32, s->checkpoints[i], 64) < 0)
+			return pl_error_set(PL_EINVALID,
+			                    "--checkpoint-digest '%s' is not a SHA-256 in hex",
+			                    s->checkpoints[i]);
+		pl_hex(hex, d, 32);
+		json_array_append_new(cps, json_string(hex));
+	}
+	return PL_OK;
 }
 
 static int check_capability(const char *cap, const char *s)
@@ -374,7 +410,8 @@ int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_at
 	if (k < 0) {
 		error = pl_error_set(PL_EINVALID,
 		                     "unknown attestation kind '%s' (training-licence, evaluation, "
-		                     "deployment-approval, claim, revocation)",
+		                     "deployment-approval, claim, revocation, training-report, "
+		                     "inspection)",
 		                     spec->kind ? spec->kind : "");
 		goto done;
 	}
@@ -461,6 +498,24 @@ int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_at
 		error = training_licence(pred, spec);
 	} else if (strcmp(kinds[k].kind, "evaluation") == 0) {
 		error = evaluation(pred, spec);
+	} else if (strcmp(kinds[k].kind, "training-report") == 0) {
+		error = training_report(pred, spec);
+		if (error == PL_OK) {
+			/* the model's own lab reports on its run */
+			const char *lab =
+			    pl_json_str(json_object_get(srow.statement, "predicate"), "lab");
+			if (!lab || strcmp(lab, keyid.ptr) != 0)
+				error = pl_error_set(
+				    PL_EINVALID,
+				    "a training-report is signed by the model's lab (%s), "
+				    "not %s",
+				    lab ? lab : "?", keyid.ptr);
+		}
+	} else if (strcmp(kinds[k].kind, "inspection") == 0) {
+		if (!spec->summary || !*spec->summary)
+			error = pl_error_set(PL_EINVALID, "an inspection needs --summary");
+		else
+			json_object_set_new(pred, "summary", json_string(spec->summary));
 	} else if (strcmp(kinds[k].kind, "deployment-approval") == 0) {
 		error = approval(l, pred, spec, subject, sname.ptr);
 	} else {

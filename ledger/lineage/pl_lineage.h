@@ -67,10 +67,19 @@ int pl_model_register(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
 /* ---- attestations (SPEC §6.6) ------------------------------------------ */
 
 typedef struct {
-	const char *kind; /* training-licence, evaluation, deployment-approval, claim, revocation */
+	const char *kind; /* training-licence, evaluation, deployment-approval, claim, revocation,
+	                   * training-report, inspection */
 	const char *subject; /* "NAME@VERSION"; optional for a revocation */
-	/* training-licence */
+	/* training-licence (report_interval: days between training reports, 0: none) */
 	const char *max_training_flop, *conditions;
+	unsigned report_interval;
+	/* training-report (by the model's lab): FLOP so far, the date, checkpoint
+	 * weight digests (sha256 hex) */
+	const char *flop_so_far, *date;
+	const char *const *checkpoints;
+	size_t ncheckpoints;
+	/* inspection (by an authority): what it found */
+	const char *summary;
 	/* evaluation */
 	const char *suite;
 	const char *const *results; /* "CAPABILITY=pass" or "CAPABILITY=fail" */
@@ -125,6 +134,8 @@ int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version);
 	  "training_flop above the max_training_flop of every such licence")                       \
 	X("licence-after-start", "error", "model", rule_licence_after_start,                       \
 	  "a frontier run whose every training-licence was issued after it started")               \
+	X("training-report-missing", "error", "model", rule_report_missing,                        \
+	  "a licensed run with a gap between training reports above its interval")                 \
 	X("deployment-without-safe-evaluation", "error", "model", rule_unsafe_deployment,          \
 	  "a deployment-approval without a clean evaluation by an evaluator key")                  \
 	X("dangerous-capability", "error", "model", rule_dangerous_capability,                     \

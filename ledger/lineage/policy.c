@@ -9,9 +9,11 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lineage_internal.h"
+#include "pl_rules_engine.h"
 
 /* A rule judges one subject (a MODEL or DATASET from the context's cache)
  * and appends its findings. */
@@ -21,6 +23,7 @@ static int rule_unlicensed_frontier(pl_lineage_ctx *, json_t *, uint64_t, json_t
 static int rule_licence_exceeded(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_licence_after_start(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_unsafe_deployment(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_report_missing(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_dangerous_capability(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_model_reserved(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_dataset_reserved(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
@@ -210,6 +213,81 @@ static int rule_licence_after_start(pl_lineage_ctx *c, json_t *findings, uint64_
 		                        name, started, (unsigned long long)f.first_licence_seq,
 		                        f.first_licence));
 	pl_buf_free(&f.maxes);
+	return PL_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Supervision: a run under a training-licence with report_interval_days D
+ * must have a training-report by its lab at least every D days from started
+ * to finished (or, while it runs, to the log's newest entry). */
+static int rule_report_missing(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)
+{
+	const char *name = pl_json_str(m, "name"), *started = pl_json_str(m, "started"),
+	           *finished = pl_json_str(m, "finished"), *dates[512];
+	json_t *atts, *a, *last = NULL;
+	size_t i, nd = 0;
+	int64_t interval = 0, prev, t, end;
+	char endbuf[40] = "";
+	int error;
+	if (!started)
+		return PL_OK;
+	if ((error = pl_lineage__atts(c, &atts, seq, name)) < 0)
+		return error;
+	json_array_foreach(atts, i, a)
+	{
+		const char *kind = pl_json_str(a, "kind"), *role = pl_json_str(a, "issuer_role");
+		if (json_is_true(json_object_get(a, "revoked")) || !kind || !role)
+			continue;
+		if (strcmp(kind, "training-licence") == 0 && strcmp(role, "authority") == 0) {
+			json_int_t d =
+			    json_integer_value(json_object_get(a, "report_interval_days"));
+			if (d > 0 && (interval == 0 || d < interval))
+				interval = d;
+		} else if (strcmp(kind, "training-report") == 0 && strcmp(role, "lab") == 0 &&
+		           nd < sizeof(dates) / sizeof(dates[0]) && pl_json_str(a, "date")) {
+			dates[nd++] = pl_json_str(a, "date");
+		}
+	}
+	if (interval == 0)
+		return PL_OK;
+	qsort(dates, nd, sizeof(dates[0]), cmp_str);
+	if (!finished) {
+		/* still running: up to the log's newest entry */
+		uint64_t size = pl_ledger_size(c->l);
+		if (size && pl_ledger_statement(c->l, &last, size - 1) == PL_OK)
+			snprintf(endbuf, sizeof(endbuf), "%s",
+			         pl_json_str(json_object_get(last, "predicate"), "created")
+			             ? pl_json_str(json_object_get(last, "predicate"), "created")
+			             : "");
+		json_decref(last);
+		finished = endbuf;
+	}
+	if (pl_rules_parse_time(&prev, started) < 0 || pl_rules_parse_time(&end, finished) < 0)
+		return PL_OK;
+	for (i = 0; i <= nd; i++) {
+		const char *from = i == 0 ? started : dates[i - 1],
+		           *to = i < nd ? dates[i] : finished;
+		if (i < nd && pl_rules_parse_time(&t, dates[i]) < 0)
+			continue;
+		if (i == nd)
+			t = end;
+		if (t - prev > interval * 86400) {
+			json_array_append_new(
+			    findings,
+			    pl_lineage__finding(
+			        "training-report-missing", name, seq,
+			        "model %s: no training report from %s to %s, longer than "
+			        "its licence's report interval of %lld day%s",
+			        name, from, to, (long long)interval, interval == 1 ? "" : "s"));
+			break; /* one finding a model: the first gap */
+		}
+		if (t > prev)
+			prev = t;
+	}
 	return PL_OK;
 }
 

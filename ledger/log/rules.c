@@ -44,6 +44,8 @@ const pl_sign_rule pl_sign_rules[] = {
     {"attestation", "deployment-approval", "authority", "relies on unrevoked evaluations"},
     {"attestation", "claim", "rights-holder", "granted or not"},
     {"attestation", "revocation", NULL, "the key that signed the revoked attestation"},
+    {"attestation", "training-report", "lab", "the lab of the model it reports on"},
+    {"attestation", "inspection", "authority", NULL},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -1001,7 +1003,7 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 			sr = &pl_sign_rules[i];
 	if (!sr)
 		return bad("unknown attestation kind '%s' (training-licence, evaluation, "
-		           "deployment-approval, claim, revocation)",
+		           "deployment-approval, claim, revocation, training-report, inspection)",
 		           kind ? kind : "");
 	snprintf(what, sizeof(what), "attest %s", kind);
 	if (sr->role) {
@@ -1037,6 +1039,40 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 		if (!ok || !pl_json_str(pred, "conditions") || !*pl_json_str(pred, "conditions"))
 			return bad("a training-licence needs a canonical max_training_flop and "
 			           "conditions");
+		if (json_object_get(pred, "report_interval_days") &&
+		    (!json_is_integer(json_object_get(pred, "report_interval_days")) ||
+		     json_integer_value(json_object_get(pred, "report_interval_days")) < 1 ||
+		     json_integer_value(json_object_get(pred, "report_interval_days")) > 3650))
+			return bad("report_interval_days must be a whole number of days, 1..3650");
+	} else if (strcmp(kind, "training-report") == 0) {
+		pl_buf n = PL_BUF_INIT;
+		const char *f = pl_json_str(pred, "flop_so_far");
+		json_t *cps = json_object_get(pred, "checkpoints"), *x;
+		size_t i;
+		int ok = f && pl_lineage_parse_number(&n, f) == PL_OK && strcmp(n.ptr, f) == 0;
+		pl_buf_free(&n);
+		if (!ok || !pl_json_str(pred, "date") ||
+		    pl_rules_check_time(pl_json_str(pred, "date"), NULL, -1) < 0 ||
+		    !json_is_array(cps))
+			return bad("a training-report needs a canonical flop_so_far, a date and "
+			           "checkpoints");
+		json_array_foreach(cps, i, x)
+		{
+			const char *h = json_string_value(x);
+			unsigned char d[32];
+			if (!h || strlen(h) != 64 || pl_unhex(d, 32, h, 64) < 0)
+				return bad("checkpoints[%zu] is not a SHA-256 in hex", i);
+		}
+		if (strcmp(or_(pl_json_str(subject->pred, "lab"), ""), e->dsse.keyid) != 0)
+			return pl_error_set(PL_EVERIFY,
+			                    "a training-report is the model's lab's to sign: model "
+			                    "seq %llu was registered by %s, not %s",
+			                    (unsigned long long)subject->seq,
+			                    or_(pl_json_str(subject->pred, "lab"), "?"),
+			                    e->dsse.keyid);
+	} else if (strcmp(kind, "inspection") == 0) {
+		if (!pl_json_str(pred, "summary") || !*pl_json_str(pred, "summary"))
+			return bad("an inspection needs a summary");
 	} else if (strcmp(kind, "evaluation") == 0) {
 		json_t *res = json_object_get(pred, "results"), *dg, *x;
 		const char *cap;

@@ -352,4 +352,47 @@ pl $L --json lineage atlas-chat@3
 check "... clears the dangerous-capability finding" python3 -c '
 import json, sys
 assert not [f for f in json.load(open(sys.argv[1]))["findings"] if f["code"] == "dangerous-capability"]' "$OUT"
+# ---- supervision: training reports at the licence's interval, inspections ------------------
+for v in 1 2; do
+	pl $L model register --name sup --version $v --dataset chat@1 --training-flop 2e25 \
+		--parameters 1e11 --started 2026-01-01T00:00:00Z --finished 2026-03-01T00:00:00Z --key acme.key
+	pl $L attest training-licence --subject sup@$v --max-training-flop 1e26 --conditions reports \
+		--report-interval 30 --key aisi.key
+done
+expect "licences with a 30-day report interval" 0
+CK=$(printf 'checkpoint' | sha256sum | cut -c1-64)
+pl $L attest training-report --subject sup@1 --flop-so-far 5e24 --date 2026-01-20T00:00:00Z \
+	--checkpoint-digest "$CK" --key acme.key
+expect "a training report by the model's lab" 0
+pl $L attest training-report --subject sup@1 --flop-so-far 1.5e25 --date 2026-02-15T00:00:00Z --key acme.key
+pl $L attest training-report --subject sup@2 --flop-so-far 5e24 --date 2026-01-20T00:00:00Z --key acme.key
+expect "one report for sup@2" 0
+pl $L attest training-report --subject sup@1 --flop-so-far 1e25 --date 2026-02-01T00:00:00Z --key beta.key
+expect "a training report by another lab is refused" 3 "signed by the model's lab"
+pl $L attest training-report --subject sup@1 --flop-so-far 1e25 --date 2026-02-01T00:00:00Z \
+	--checkpoint-digest nothex --key acme.key
+expect "a checkpoint digest that is not SHA-256 hex" 3 "not a SHA-256 in hex"
+pl $L attest training-report --subject sup@1 --date 2026-02-01T00:00:00Z --key acme.key
+expect "a training report without --flop-so-far" 3 "needs --flop-so-far and --date"
+pl $L attest training-licence --subject sup@1 --max-training-flop 1e26 --conditions x \
+	--report-interval 0 --key aisi.key
+expect "--report-interval 0" 2 "--report-interval takes days"
+pl $L attest inspection --subject sup@1 --summary "site visit: logs match the reports" --key aisi.key
+expect "an inspection by an authority" 0
+pl $L attest inspection --subject sup@1 --summary "x" --key redteam.key
+expect "an inspection by an evaluator is refused" 3 "authority"
+pl $L --json lineage sup@1
+check "reports every 19-26 days: no training-report-missing" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert not [f for f in d["findings"] if f["code"] == "training-report-missing"], d["findings"]
+kinds = sorted(a["kind"] for a in d["attestations"])
+assert kinds.count("training-report") == 2 and "inspection" in kinds, kinds' "$OUT"
+pl $L --json lineage sup@2
+check "a 40-day gap before finished: training-report-missing" python3 -c '
+import json, sys
+f = [x for x in json.load(open(sys.argv[1]))["findings"] if x["code"] == "training-report-missing"]
+assert len(f) == 1 and "2026-01-20T00:00:00Z to 2026-03-01T00:00:00Z" in f[0]["message"], f' "$OUT"
+pl $L verify
+expect "verify re-applies the supervision rules" 0
 finish

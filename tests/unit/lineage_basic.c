@@ -144,11 +144,15 @@ PL_TEST(lineage, name_at_version)
 
 PL_TEST(lineage, policy_rule_table)
 {
-	static const char *const codes[] = {
-	    "unlicensed-frontier-model", "licence-exceeded",
-	    "licence-after-start",       "deployment-without-safe-evaluation",
-	    "dangerous-capability",      "model-reserved-works",
-	    "dataset-reserved-works",    "dataset-sketch-stale"};
+	static const char *const codes[] = {"unlicensed-frontier-model",
+	                                    "licence-exceeded",
+	                                    "licence-after-start",
+	                                    "training-report-missing",
+	                                    "deployment-without-safe-evaluation",
+	                                    "dangerous-capability",
+	                                    "model-reserved-works",
+	                                    "dataset-reserved-works",
+	                                    "dataset-sketch-stale"};
 	size_t n = 0;
 	for (; pl_policy_rule_at(n); n++) {
 		const pl_policy_rule *r = pl_policy_rule_at(n);
