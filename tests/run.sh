@@ -1,5 +1,6 @@
 #!/bin/bash
-# run.sh [FILTER] - every test: the unit binary, then each tests/cli/*.sh.
+# run.sh [FILTER] - every test: the unit binary, then each tests/cli/*.sh
+# (several at a time).
 # Sums their "N passed, N failed, N skipped" lines into one closing line.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,15 +28,34 @@ rc=$?
 cat "$out"
 tally "$out"
 [ $rc -ne 0 ] && ! grep -q FAIL "$out" && F=$((F + 1))
+# The CLI tests, PL_TEST_JOBS (default: the number of CPUs, at most 4) at a
+# time: each works in its own temporary directory and listens on ports of its
+# own; their outputs are printed in order once all have run.
+jobs=${PL_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+[ "$jobs" -gt 4 ] && jobs=4
+outs=$(mktemp -d)
+list=()
 for t in tests/cli/*.sh; do
 	[ -e "$t" ] || continue
 	case "$t" in */lib.sh) continue ;; esac
 	[ -n "$filter" ] && [[ "$t" != *"$filter"* ]] && continue
-	echo "== $t"
-	bash "$t" >"$out" 2>&1
-	cat "$out"
-	tally "$out"
+	list+=("$t")
 done
-rm -f "$out"
+running=0
+for i in "${!list[@]}"; do
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	bash "${list[$i]}" >"$outs/$i" 2>&1 &
+	running=$((running + 1))
+done
+wait
+for i in "${!list[@]}"; do
+	echo "== ${list[$i]}"
+	cat "$outs/$i"
+	tally "$outs/$i"
+done
+rm -rf "$outs" "$out"
 echo "$P passed, $F failed, $S skipped"
 [ "$F" -eq 0 ]
