@@ -40,7 +40,8 @@ struct pl_remote {
 	char *ca_file;
 	pl_key *trust;
 	char *state_path;
-	pl_buf note; /* the checkpoint verified last */
+	char *cache_dir; /* full entry bundles kept here (NULL: none) */
+	pl_buf note;     /* the checkpoint verified last */
 	pl_checkpoint cp;
 	tcache *tiles;
 	char errbuf[CURL_ERROR_SIZE];
@@ -564,6 +565,21 @@ int pl_remote_open(pl_remote **out, const char *url, const pl_key *trust,
 			goto done;
 	}
 	error = advance(r, note.ptr, note.len);
+	if (error == PL_OK && !r->is_file) {
+		/* full entry bundles never change: kept in
+		 * ${XDG_CACHE_HOME:-~/.cache}/provledger/tiles/<origin>, and checked
+		 * with the rest against the signed root at every read */
+		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+		pl_buf c = PL_BUF_INIT;
+		if (xdg && *xdg)
+			pl_buf_printf(&c, "%s/provledger/tiles/", xdg);
+		else if (home && *home)
+			pl_buf_printf(&c, "%s/.cache/provledger/tiles/", home);
+		if (c.len) {
+			pl_path_escape(&c, r->cp.origin);
+			r->cache_dir = c.ptr; /* taken */
+		}
+	}
 done:
 	pl_buf_free(&note);
 	if (error < 0)
@@ -587,6 +603,7 @@ void pl_remote_free(pl_remote *r)
 	pl_key_free(r->trust);
 	pl_buf_free(&r->note);
 	free(r->state_path);
+	free(r->cache_dir);
 	free(r->ca_file);
 	free(r->url);
 	free(r);
@@ -661,7 +678,50 @@ static int add_entry(void *ctx, unsigned i, const char *env, size_t n)
 	return error;
 }
 
+/* An entry bundle: from the cache when it is a full one kept there (use),
+ * else fetched (and a full one kept). *hit counts the bundles the cache gave. */
+static int entry_bundle(pl_remote *r, pl_buf *out, pl_tile *t, int use, size_t *hit)
+{
+	char path[PL_TILE_PATH_MAX];
+	pl_buf file = PL_BUF_INIT;
+	int error;
+	pl_tile_path(path, t);
+	if (r->cache_dir && t->width == PL_TILE_WIDTH)
+		pl_buf_printf(&file, "%s/%s", r->cache_dir, path);
+	if (use && file.len && access(file.ptr, F_OK) == 0 &&
+	    pl_read_file(out, file.ptr, MAX_ENTRY_TILE) == PL_OK) {
+		(*hit)++;
+		pl_buf_free(&file);
+		return PL_OK;
+	}
+	error = get_tile(r, out, t);
+	if (error == PL_OK && file.len) {
+		char *slash = strrchr(file.ptr, '/');
+		*slash = '\0';
+		if (mkdirs(file.ptr) == PL_OK) {
+			*slash = '/';
+			pl_write_file_atomic(file.ptr, out->ptr, out->len, 0644); /* best effort */
+		}
+	}
+	pl_buf_free(&file);
+	return error;
+}
+
+static int rebuild_once(pl_remote *r, pl_ledger **out, int use_cache, size_t *hits);
+
 int pl_remote_rebuild(pl_remote *r, pl_ledger **out)
+{
+	size_t hits = 0;
+	int error = rebuild_once(r, out, 1, &hits);
+	if (error < 0 && hits > 0) {
+		/* a cached bundle may be what failed: read everything afresh */
+		size_t again = 0;
+		error = rebuild_once(r, out, 0, &again);
+	}
+	return error;
+}
+
+static int rebuild_once(pl_remote *r, pl_ledger **out, int use_cache, size_t *hits)
 {
 	pl_ledger *l = NULL;
 	pl_merkle_builder mb;
@@ -679,7 +739,7 @@ int pl_remote_rebuild(pl_remote *r, pl_ledger **out)
 		pl_tile t = {1, 0, first / PL_TILE_WIDTH, 0};
 		char path[PL_TILE_PATH_MAX];
 		t.width = size - first >= PL_TILE_WIDTH ? PL_TILE_WIDTH : (unsigned)(size - first);
-		if ((error = get_tile(r, &tile, &t)) < 0)
+		if ((error = entry_bundle(r, &tile, &t, use_cache, hits)) < 0)
 			goto done;
 		pl_tile_path(path, &t);
 		if ((error = pl_tile_entries(tile.ptr, tile.len, t.width, 0, add_entry, &ra,

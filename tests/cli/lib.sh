@@ -6,6 +6,8 @@ FIX=${PL_FIXTURES:?}
 T=$(mktemp -d "${TMPDIR:-/tmp}/plcli.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 2
+# what clients keep (checkpoints seen, tile cache, monitor positions) stays in $T
+export XDG_CONFIG_HOME="$T/.xdg-config" XDG_CACHE_HOME="$T/.xdg-cache" XDG_STATE_HOME="$T/.xdg-state"
 _pass=0 _fail=0 _skip=0
 OUT="$T/.out" ERR="$T/.err"
 

@@ -326,4 +326,24 @@ check "tiles export again: full tiles kept, nothing rewritten" "$PY" -c '
 import json, sys; d = json.load(open(sys.argv[1])); exit(0 if d["tiles_written"] == 0 else 1)' "$OUT"
 pl --ledger L tiles export
 expect "tiles export without DIR: usage" 2 "which directory?"
+# ---- a remote client of the big log: full entry bundles cached, re-verified -----------------
+start
+grep -o 'ssh-ed25519 [A-Za-z0-9+/=]*' L/config >op.pub
+pl --remote "$URL" --trust op.pub --json log --limit 1
+expect "a remote read of the whole log" 0
+NB=$(find "$XDG_CACHE_HOME/provledger/tiles" -type f | wc -l)
+check "its full entry bundles are cached ($NB)" test "$NB" -ge 12
+pl --remote "$URL" --trust op.pub verify
+expect "a second read, from the cache, verifies" 0
+F=$(find "$XDG_CACHE_HOME/provledger/tiles" -type f | sort | head -1)
+"$PY" -c '
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read()); b[40] ^= 1
+open(p, "wb").write(bytes(b))' "$F"
+pl --remote "$URL" --trust op.pub verify
+expect "a corrupted cached bundle: read afresh, still verified" 0
+pl --remote "$URL" --trust op.pub verify
+expect "... and the cache repaired" 0
+stop
 finish
