@@ -27,16 +27,8 @@ static void state_path(pl_buf *out, const char *given, const char *origin)
 		pl_buf_printf(out, "%s/provledger", xdg);
 	else
 		pl_buf_printf(out, "%s/.local/state/provledger", home && *home ? home : ".");
-	/* mkdir -p */
-	for (char *p = out->ptr + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(out->ptr, 0700);
-			*p = '/';
-		}
-	mkdir(out->ptr, 0700);
 	pl_buf_puts(out, "/monitor");
-	mkdir(out->ptr, 0700);
+	pl_mkdirs(out->ptr, 0700); /* writing the state says when it cannot */
 	pl_buf_putc(out, '/');
 	pl_path_escape(out, origin);
 }

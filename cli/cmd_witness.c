@@ -63,6 +63,20 @@ static int add_log(wopts *o, const pl_cli_cmd *cmd, const char *arg)
 	return 0;
 }
 
+/* The options every witness command shares: --key, --name, --log, --state. */
+static int wopt(wopts *o, const pl_cli_cmd *cmd, int c, const char *arg)
+{
+	if (c == 'k')
+		o->key_path = arg;
+	else if (c == 'n')
+		o->name = arg;
+	else if (c == 's')
+		o->state = arg;
+	else
+		return add_log(o, cmd, arg);
+	return 0;
+}
+
 static const char *default_state(pl_buf *b)
 {
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
@@ -72,19 +86,6 @@ static const char *default_state(pl_buf *b)
 	else
 		pl_buf_printf(b, "%s/.local/state/provledger/witness", home && *home ? home : ".");
 	return b->ptr;
-}
-
-/* mkdir -p of the parents of the default state directory */
-static void make_parents(const char *path)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(tmp, 0700);
-			*p = '/';
-		}
 }
 
 /* Parse the shared options (the rest into *extra handlers); 0 or an exit code. */
@@ -147,7 +148,7 @@ static int open_witness(wopts *o, const pl_cli_cmd *cmd, pl_witness **w, pl_buf 
 		                         "verifier key)");
 	if (!o->state) {
 		o->state = default_state(sd);
-		make_parents(o->state);
+		pl_mkdirs(o->state, 0700); /* pl_witness_open says when it cannot */
 	}
 	if ((error = pl_witness_open(w, o->state, o->name, o->key, o->logs, o->nlogs)) < 0)
 		return pl_cli_fail(error);
@@ -175,17 +176,11 @@ static int cmd_witness_cosign(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			o.key_path = optarg;
-			break;
 		case 'n':
-			o.name = optarg;
-			break;
 		case 'l':
-			if ((rc = add_log(&o, cmd, optarg)) != 0)
-				goto done;
-			break;
 		case 's':
-			o.state = optarg;
+			if ((rc = wopt(&o, cmd, c, optarg)) != 0)
+				goto done;
 			break;
 		case 'o':
 			old_arg = optarg;
@@ -321,17 +316,11 @@ static int cmd_witness_serve(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			o.key_path = optarg;
-			break;
 		case 'n':
-			o.name = optarg;
-			break;
 		case 'l':
-			if ((rc = add_log(&o, cmd, optarg)) != 0)
-				goto done;
-			break;
 		case 's':
-			o.state = optarg;
+			if ((rc = wopt(&o, cmd, c, optarg)) != 0)
+				goto done;
 			break;
 		case 'L':
 			ready.listen = optarg;

@@ -460,3 +460,22 @@ int pl_path_escape(pl_buf *out, const char *name)
 	}
 	return error;
 }
+
+int pl_mkdirs(const char *path, unsigned mode)
+{
+	char tmp[4096];
+	size_t n = strlen(path);
+	if (n >= sizeof(tmp))
+		return pl_error_set(PL_EINVALID, "%s: path too long", path);
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(tmp, (mode_t)mode) < 0 && errno != EEXIST)
+				return pl_error_set(PL_ERROR, "%s: %s", tmp, strerror(errno));
+			*p = '/';
+		}
+	if (mkdir(tmp, (mode_t)mode) < 0 && errno != EEXIST)
+		return pl_error_set(PL_ERROR, "%s: %s", tmp, strerror(errno));
+	return PL_OK;
+}

@@ -109,6 +109,10 @@ static inline int pl_add_ovf(size_t *out, size_t a, size_t b)
 /* Read a whole file into out, refusing files larger than max bytes. */
 int pl_read_file(pl_buf *out, const char *path, size_t max);
 
+/* mkdir -p path with mode (each missing directory of it); PL_ERROR naming
+ * the one that cannot be made. */
+int pl_mkdirs(const char *path, unsigned mode);
+
 /* name as one path component, appended to out: bytes other than
  * [A-Za-z0-9_-] and dots not leading are written %XX ("example.org/log" ->
  * "example.org%2Flog"), so any name (a log's origin) is a file name. */

@@ -402,25 +402,6 @@ static int split_view(pl_remote *r, const pl_checkpoint *old, const pl_checkpoin
 	return error;
 }
 
-static int mkdirs(const char *path)
-{
-	char tmp[4096];
-	size_t n = strlen(path);
-	if (n >= sizeof(tmp))
-		return pl_error_set(PL_EINVALID, "%s: path too long", path);
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-				return pl_error_set(PL_ERROR, "%s: %s", tmp, strerror(errno));
-			*p = '/';
-		}
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-		return pl_error_set(PL_ERROR, "%s: %s", tmp, strerror(errno));
-	return PL_OK;
-}
-
 /* The state file of origin: <dir>/<origin escaped> (pl_path_escape). */
 static int state_path(pl_remote *r, const char *dir, const char *origin)
 {
@@ -436,7 +417,7 @@ static int state_path(pl_remote *r, const char *dir, const char *origin)
 	else
 		return pl_error_set(PL_EUSAGE, "no HOME: cannot keep the checkpoints seen "
 		                               "(set XDG_CONFIG_HOME)");
-	if ((error = mkdirs(p.ptr)) < 0) {
+	if ((error = pl_mkdirs(p.ptr, 0700)) < 0) {
 		pl_buf_free(&p);
 		return error;
 	}
@@ -698,7 +679,7 @@ static int entry_bundle(pl_remote *r, pl_buf *out, pl_tile *t, int use, size_t *
 	if (error == PL_OK && file.len) {
 		char *slash = strrchr(file.ptr, '/');
 		*slash = '\0';
-		if (mkdirs(file.ptr) == PL_OK) {
+		if (pl_mkdirs(file.ptr, 0700) == PL_OK) {
 			*slash = '/';
 			pl_write_file_atomic(file.ptr, out->ptr, out->len, 0644); /* best effort */
 		}
