@@ -126,6 +126,10 @@ void pl_cli_remote_close(void);
 #define PL_CLI_WORK_PREFIX_MIN 5
 int pl_cli_work_id(struct pl_ledger *l, pl_buf *out, const char *arg);
 
+/* The keyid of a key given as SHA256:... (taken as given) or by its
+ * registered name (unrevoked), into out; PL_ENOTFOUND otherwise. */
+int pl_cli_key_id(struct pl_ledger *l, pl_buf *out, const char *arg);
+
 /* text printed escaped (pl_cli_esc) line by line: its own newlines are kept,
  * so a multi-line document (a JSON dump) keeps its lines. */
 void pl_cli_put_lines(FILE *f, const char *text);

@@ -38,12 +38,23 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {"date", required_argument, NULL, 'T'},
 	                                     {"checkpoint-digest", required_argument, NULL, 'H'},
 	                                     {"summary", required_argument, NULL, 'U'},
+	                                     {"lifts", required_argument, NULL, 'L'},
+	                                     {"from", required_argument, NULL, 1},
+	                                     {"until", required_argument, NULL, 2},
+	                                     {"jurisdiction", required_argument, NULL, 'j'},
+	                                     {"threshold-flop", required_argument, NULL, 3},
+	                                     {"threshold-parameters", required_argument, NULL, 4},
+	                                     {"hardware-model", required_argument, NULL, 5},
+	                                     {"capability", required_argument, NULL, 6},
 	                                     {NULL, 0, NULL, 0}};
 	pl_attest_spec spec = {0};
 	const char **results = calloc((size_t)argc + 1, sizeof(char *));
 	const char **dangerous = calloc((size_t)argc + 1, sizeof(char *));
 	uint64_t *evals = calloc((size_t)argc + 1, sizeof(uint64_t));
 	const char **cps = calloc((size_t)argc + 1, sizeof(char *));
+	uint64_t *lifts = calloc((size_t)argc + 1, sizeof(uint64_t));
+	const char **hwm = calloc((size_t)argc + 1, sizeof(char *));
+	const char **caps = calloc((size_t)argc + 1, sizeof(char *));
 	const char *keyfile = NULL;
 	pl_key *key = NULL;
 	pl_ledger *l = NULL;
@@ -51,7 +62,7 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	pl_entry_ref ref;
 	int c, error, rc = PL_EXIT_OK;
 
-	if (!results || !dangerous || !evals || !cps) {
+	if (!results || !dangerous || !evals || !cps || !lifts || !hwm || !caps) {
 		pl_cli_err("out of memory");
 		rc = PL_EXIT_ERROR;
 		goto done;
@@ -126,6 +137,31 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		case 'U':
 			spec.summary = optarg;
 			break;
+		case 'L':
+			if ((rc = seq_arg(&lifts[spec.nlifts++], "--lifts", optarg)) != 0)
+				goto done;
+			break;
+		case 1:
+			spec.from = optarg;
+			break;
+		case 2:
+			spec.until = optarg;
+			break;
+		case 'j':
+			spec.jurisdiction = optarg;
+			break;
+		case 3:
+			spec.threshold_flop = optarg;
+			break;
+		case 4:
+			spec.threshold_parameters = optarg;
+			break;
+		case 5:
+			hwm[spec.nhardware_models++] = optarg;
+			break;
+		case 6:
+			caps[spec.ncapabilities++] = optarg;
+			break;
 		case 'R':
 			spec.has_revokes = 1;
 			if ((rc = seq_arg(&spec.revokes, "--revokes", optarg)) != 0)
@@ -139,7 +175,8 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	if (optind + 1 != argc) {
 		rc = pl_cli_usage(cmd, "expected one KIND (training-licence, evaluation, "
 		                       "deployment-approval, claim, revocation, training-report, "
-		                       "inspection)");
+		                       "inspection, moratorium, export-restriction, "
+		                       "capability-vocabulary)");
 		goto done;
 	}
 	if (!keyfile) {
@@ -151,6 +188,9 @@ static int cmd_attest(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	spec.dangerous = dangerous;
 	spec.evaluations = evals;
 	spec.checkpoints = cps;
+	spec.lifts = lifts;
+	spec.hardware_models = hwm;
+	spec.capabilities = caps;
 	if ((rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
 		goto done;
 	if (spec.work) {
@@ -180,6 +220,9 @@ done:
 	free(dangerous);
 	free(evals);
 	free(cps);
+	free(lifts);
+	free(hwm);
+	free(caps);
 	return rc;
 }
 
@@ -188,10 +231,11 @@ const pl_cli_cmd pl_cmd_attest = {
     "append an attestation: a licence, an evaluation, an approval, a claim, a report, ...",
     "Kinds, the role the signing key must be registered with, and their fields:\n\n"
     "  training-licence     authority. --subject MODEL@V --max-training-flop F\n"
-    "                       --conditions TEXT [--report-interval DAYS] (F in the number\n"
-    "                       syntax of 'provledger help model register'; with an\n"
-    "                       interval, the lab must file a training-report at least\n"
-    "                       every DAYS days from started to finished)\n"
+    "                       --conditions TEXT [--report-interval DAYS] [--lifts SEQ]...\n"
+    "                       (F in the number syntax of 'provledger help model register';\n"
+    "                       with an interval, the lab must file a training-report at\n"
+    "                       least every DAYS days from started to finished; --lifts: a\n"
+    "                       moratorium this licence lifts for the model)\n"
     "  training-report      lab (the model's own). --subject MODEL@V --flop-so-far F\n"
     "                       --date T [--checkpoint-digest SHA256]... (supervision)\n"
     "  inspection           authority. --subject MODEL@V --summary TEXT\n"
@@ -208,7 +252,24 @@ const pl_cli_cmd pl_cmd_attest = {
     "                       dataset in the subject's lineage whose sketch probably holds\n"
     "                       the work)\n"
     "  revocation           any key. --revokes SEQ: an earlier attestation signed by the\n"
-    "                       same key (--subject, if given, must be its subject)\n\n"
+    "                       same key (--subject, if given, must be its subject)\n"
+    "  moratorium           authority, about the whole ledger (no --subject).\n"
+    "                       --threshold-flop F and/or --threshold-parameters P --from T\n"
+    "                       [--until T] --jurisdiction J|global [--statement TEXT]: a run\n"
+    "                       at or over a threshold whose training overlaps the window,\n"
+    "                       in J (the model's --jurisdiction, or where its registered\n"
+    "                       chips were; a run that names neither is everywhere), needs\n"
+    "                       a training-licence that --lifts it (finding\n"
+    "                       moratorium-violated, an error)\n"
+    "  export-restriction   authority, about the whole ledger. --jurisdiction J --from T\n"
+    "                       [--until T] [--hardware-model M]... (none: every model):\n"
+    "                       hardware transfers into J in the window are findings\n"
+    "                       (export-restricted-transfer)\n"
+    "  capability-vocabulary  authority, about the whole ledger. --capability NAME...:\n"
+    "                       capabilities evaluations may name besides the built-in bio, cbrn,\n"
+    "                       chem, nuclear, radiological, cyber, autonomy,\n"
+    "                       self-replication, self-exfiltration, persuasion, deception\n"
+    "                       and situational-awareness (names: a-z, 0-9, '-')\n\n"
     "The entry (SPEC 6.6) records kind, subject (an entry reference with its name),\n"
     "issuer_role and the fields. Revoked attestations stay in the ledger; 'lineage'\n"
     "marks them and the policy ignores them.\n\n"
@@ -222,4 +283,6 @@ const pl_cli_cmd pl_cmd_attest = {
     "  provledger attest evaluation --subject atlas@1 --suite wmdp-2026 \\\n"
     "      --result bio=pass --result cyber=fail --dangerous cyber --key redteam.key\n"
     "  provledger attest revocation --revokes 12 --key aisi.key\n"
+    "  provledger attest moratorium --threshold-flop 1e26 --from 2027-01-01T00:00:00Z \\\n"
+    "      --jurisdiction global --key aisi.key\n"
     "Each prints: appended KIND attestation as entry N\n"};

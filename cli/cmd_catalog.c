@@ -473,7 +473,8 @@ done:
 
 static int cmd_model_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
-	static const char *const opt[] = {"hardware", "started", "finished", NULL};
+	static const char *const opt[] = {"hardware",     "started",          "finished",
+	                                  "jurisdiction", "hardware_batches", NULL};
 	pl_ledger *l = NULL;
 	items ms = {0};
 	pl_buf name = PL_BUF_INIT;

@@ -112,41 +112,6 @@ done:
 	return rc;
 }
 
-/* keyid of a key given as SHA256:... or by its registered name. */
-typedef struct {
-	const char *want;
-	pl_buf keyid;
-	int found;
-} name_ctx;
-
-static int by_name(void *vctx, const pl_key_info *k)
-{
-	name_ctx *c = vctx;
-	if (strcmp(k->name, c->want) == 0 && k->revoked_seq < 0) {
-		pl_buf_clear(&c->keyid);
-		pl_buf_puts(&c->keyid, k->keyid);
-		c->found++;
-	}
-	return 0;
-}
-
-static int resolve_key(pl_ledger *l, pl_buf *out, const char *arg)
-{
-	name_ctx c = {arg, PL_BUF_INIT, 0};
-	int error;
-	if (strncmp(arg, "SHA256:", 7) == 0)
-		return pl_buf_puts(out, arg);
-	if ((error = pl_ledger_keys(l, by_name, &c)) < 0)
-		goto done;
-	if (!c.found)
-		error = pl_error_set(PL_ENOTFOUND, "no key named '%s' is registered", arg);
-	else
-		error = pl_buf_puts(out, c.keyid.ptr);
-done:
-	pl_buf_free(&c.keyid);
-	return error;
-}
-
 static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -228,7 +193,7 @@ static int cmd_key_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **a
 		goto done;
 	if ((rc = pl_cli_open(g, &l)) != 0)
 		goto done;
-	if (revokes && (error = resolve_key(l, &rev, revokes)) < 0) {
+	if (revokes && (error = pl_cli_key_id(l, &rev, revokes)) < 0) {
 		rc = pl_cli_fail_append(error);
 		goto done;
 	}
@@ -307,7 +272,7 @@ static int grant_common(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv,
 		goto done;
 	if ((rc = pl_cli_open(g, &l)) != 0)
 		goto done;
-	if ((error = resolve_key(l, &keyid, argv[optind])) < 0 ||
+	if ((error = pl_cli_key_id(l, &keyid, argv[optind])) < 0 ||
 	    (error = pl_key_fingerprint(&sfp, signer)) < 0) {
 		rc = pl_cli_fail_append(error);
 		goto done;

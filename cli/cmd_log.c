@@ -269,8 +269,8 @@ done:
 const pl_cli_cmd pl_cmd_log = {
     "log", cmd_log, "[--type TYPE] [--limit N]", "list entries, newest first",
     "Options:\n"
-    "  --type TYPE  only entries of this type (key, work, check, dataset,\n"
-    "               model, attestation)\n"
+    "  --type TYPE  only entries of this type (key, grant, work, check, dataset,\n"
+    "               model, attestation, hardware)\n"
     "  --limit N    at most N entries\n\n"
     "JSON: {\"size\": N, \"entries\": [{\"seq\", \"leaf\", \"type\", "
     "\"name\", \"signer\": {\"keyid\", \"name\"}, \"created\", \"commit\"}]} (docs/json.md)\n"};

@@ -22,11 +22,14 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 	                                     {"frontier", no_argument, NULL, 'X'},
 	                                     {"key", required_argument, NULL, 'k'},
 	                                     {"relation", required_argument, NULL, 'r'},
+	                                     {"hardware-batch", required_argument, NULL, 'H'},
+	                                     {"jurisdiction", required_argument, NULL, 'j'},
 	                                     {NULL, 0, NULL, 0}};
 	pl_model_spec spec = {0};
 	const char **datasets = calloc((size_t)argc + 1, sizeof(char *));
 	const char **bases = calloc((size_t)argc + 1, sizeof(char *));
 	const char **weights = calloc((size_t)argc + 1, sizeof(char *));
+	const char **hwb = calloc((size_t)argc + 1, sizeof(char *));
 	const char *keyfile = NULL;
 	pl_key *key = NULL;
 	pl_ledger *l = NULL;
@@ -34,7 +37,7 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 	json_t *st = NULL;
 	int c, error, rc = PL_EXIT_OK;
 
-	if (!datasets || !bases || !weights) {
+	if (!datasets || !bases || !weights || !hwb) {
 		pl_cli_err("out of memory");
 		rc = PL_EXIT_ERROR;
 		goto done;
@@ -69,6 +72,12 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 		case 'h':
 			spec.hardware = optarg;
 			break;
+		case 'H':
+			hwb[spec.nhardware_batches++] = optarg;
+			break;
+		case 'j':
+			spec.jurisdiction = optarg;
+			break;
 		case 's':
 			spec.started = optarg;
 			break;
@@ -101,6 +110,7 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 	spec.datasets = datasets;
 	spec.bases = bases;
 	spec.weights = weights;
+	spec.hardware_batches = hwb;
 	if ((rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
 		goto done;
 	if ((error = pl_model_register(l, &ref, key, &spec)) < 0) {
@@ -144,13 +154,15 @@ done:
 	free(datasets);
 	free(bases);
 	free(weights);
+	free(hwb);
 	return rc;
 }
 
 const pl_cli_cmd pl_cmd_model_register = {
     "model register", cmd_model_register,
     "--name N --version V --dataset N@V... [--base N@V... [--relation R]] --training-flop F\n"
-    "       --parameters P [--weights FILE]... [--hardware TYPE:COUNT] [--started T]\n"
+    "       --parameters P [--weights FILE]... [--hardware TYPE:COUNT]\n"
+    "       [--hardware-batch BATCH[:COUNT]]... [--jurisdiction J] [--started T]\n"
     "       [--finished T] [--frontier] --key K",
     "append a model entry: what a model was trained on and fine-tuned from",
     "The model entry (SPEC 6.5) names the datasets the model was trained on and the\n"
@@ -169,6 +181,13 @@ const pl_cli_cmd pl_cmd_model_register = {
     "  --parameters P       parameter count\n"
     "  --weights FILE       a weights file to hash into the entry (repeatable)\n"
     "  --hardware TYPE:COUNT  accelerator type and count, e.g. H100:16384\n"
+    "  --hardware-batch BATCH[:COUNT]  a registered hardware batch (name or seq) it\n"
+    "                       trained on, and how many of its chips (default: all);\n"
+    "                       repeatable. The lab must hold them when the run starts\n"
+    "                       (finding hardware-not-held), and their peak FLOP/s over\n"
+    "                       the run at 20% use is set beside --training-flop (finding\n"
+    "                       compute-possibly-underreported)\n"
+    "  --jurisdiction J     where it was trained (moratoria name a jurisdiction)\n"
     "  --started T, --finished T  RFC 3339 UTC times, e.g. 2026-01-31T12:00:00Z\n"
     "  --frontier           declare the model frontier regardless of its size\n"
     "  --key K              the lab's private key (a registered key with role lab)\n\n"

@@ -34,6 +34,11 @@ extern const pl_cli_cmd pl_cmd_dataset_list;
 extern const pl_cli_cmd pl_cmd_dataset_show;
 extern const pl_cli_cmd pl_cmd_model_list;
 extern const pl_cli_cmd pl_cmd_model_show;
+extern const pl_cli_cmd pl_cmd_hardware_register;
+extern const pl_cli_cmd pl_cmd_hardware_transfer;
+extern const pl_cli_cmd pl_cmd_hardware_accept;
+extern const pl_cli_cmd pl_cmd_hardware_list;
+extern const pl_cli_cmd pl_cmd_hardware_show;
 
 extern const pl_cli_cmd pl_cmd_export;
 extern const pl_cli_cmd pl_cmd_verify_bundle;

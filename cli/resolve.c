@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pl_ledger.h"
 #include "pl_registry.h"
 
 #define WORK_ID_LEN 17 /* "W" + 16 hex digits */
@@ -97,4 +98,39 @@ void pl_cli_put_lines(FILE *f, const char *text)
 			fputc('\n', f);
 		p += len + (nl ? 1 : 0);
 	}
+}
+
+/* keyid of a key given as SHA256:... or by its registered name. */
+typedef struct {
+	const char *want;
+	pl_buf keyid;
+	int found;
+} name_ctx;
+
+static int by_name(void *vctx, const pl_key_info *k)
+{
+	name_ctx *c = vctx;
+	if (strcmp(k->name, c->want) == 0 && k->revoked_seq < 0) {
+		pl_buf_clear(&c->keyid);
+		pl_buf_puts(&c->keyid, k->keyid);
+		c->found++;
+	}
+	return 0;
+}
+
+int pl_cli_key_id(pl_ledger *l, pl_buf *out, const char *arg)
+{
+	name_ctx c = {arg, PL_BUF_INIT, 0};
+	int error;
+	if (strncmp(arg, "SHA256:", 7) == 0)
+		return pl_buf_puts(out, arg);
+	if ((error = pl_ledger_keys(l, by_name, &c)) < 0)
+		goto done;
+	if (!c.found)
+		error = pl_error_set(PL_ENOTFOUND, "no key named '%s' is registered", arg);
+	else
+		error = pl_buf_puts(out, c.keyid.ptr);
+done:
+	pl_buf_free(&c.keyid);
+	return error;
 }

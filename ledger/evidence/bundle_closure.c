@@ -218,10 +218,14 @@ static void add_key(cstate *c, const char *keyid, uint64_t from, const char *wha
  * to it: the rules of the closure, looking in. */
 static int include_in(const cstate *c, const char *label)
 {
-	if (strncmp(label, "attestation.", 12) == 0 && strcmp(label, "attestation.work") != 0)
-		return 1; /* what anyone attested about it */
+	if (strncmp(label, "attestation.", 12) == 0 && strcmp(label, "attestation.work") != 0 &&
+	    strcmp(label, "attestation.lifts") != 0)
+		return 1; /* what anyone attested about it (a moratorium: not every licence
+		           * that lifts it for some model) */
 	if (strcmp(label, "check.dataset") == 0 || strcmp(label, "dataset.check") == 0)
 		return 1; /* a dataset's check and rechecks */
+	if (strcmp(label, "hardware.batch") == 0 || strcmp(label, "hardware.transfer") == 0)
+		return 1; /* a batch's transfers and their acceptances: who held it when */
 	if (strcmp(label, "grant.key") == 0 || strcmp(label, "grant.grant") == 0 ||
 	    strcmp(label, "key.revokes") == 0 || strcmp(label, "key") == 0 ||
 	    strcmp(label, "work") == 0)
@@ -280,7 +284,12 @@ static void expand(cstate *c, const pl_bnode *n)
 		if (c->kind == PL_BUNDLE_MODEL) {
 			add_refs(c, json_object_get(pred, "base_models"), n->seq, "base model");
 			add_refs(c, json_object_get(pred, "datasets"), n->seq, "dataset");
+			add_refs(c, json_object_get(pred, "hardware_batches"), n->seq,
+			         "hardware batch");
 		}
+	} else if (strcmp(type, "hardware") == 0) {
+		add_ref(c, json_object_get(pred, "batch"), n->seq, "hardware batch");
+		add_ref(c, json_object_get(pred, "transfer"), n->seq, "hardware transfer");
 	} else if (strcmp(type, "dataset") == 0) {
 		add_ref(c, json_object_get(pred, "check"), n->seq, "check");
 	} else if (strcmp(type, "check") == 0) {
@@ -300,6 +309,7 @@ static void expand(cstate *c, const pl_bnode *n)
 		add_ref(c, json_object_get(pred, "check"), n->seq, "check");
 		add_ref(c, json_object_get(pred, "dataset"), n->seq, "dataset");
 		add_ref(c, json_object_get(pred, "revokes"), n->seq, "revoked attestation");
+		add_refs(c, json_object_get(pred, "lifts"), n->seq, "lifted moratorium");
 		if (json_object_get(pred, "work"))
 			add_work(c, json_string_value(json_object_get(pred, "work")), n->seq,
 			         "claimed work");

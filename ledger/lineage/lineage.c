@@ -161,8 +161,8 @@ static void lab_obj(pl_lineage_ctx *c, json_t *o)
 int pl_lineage__model(pl_lineage_ctx *c, json_t **out, uint64_t seq)
 {
 	static const char *const keys[] = {
-	    "created",  "lab",     "training_flop", "parameters",    "frontier",
-	    "hardware", "started", "finished",      "base_relation", NULL};
+	    "created", "lab",      "training_flop", "parameters",   "frontier",         "hardware",
+	    "started", "finished", "base_relation", "jurisdiction", "hardware_batches", NULL};
 	pl_lineage_row row;
 	json_t *pred, *m, *weights, *s;
 	char key[24];
@@ -482,6 +482,33 @@ int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version)
 		if ((error = pl_lineage__dataset_findings(
 		         &c, findings, (uint64_t)json_integer_value(json_object_get(d, "seq")))) <
 		    0)
+			goto done;
+	}
+	{
+		/* the hardware batches the lineage's models trained on */
+		json_t *hseen = json_object(), *r;
+		json_array_foreach(order, i, v)
+		{
+			if ((error = pl_lineage__model(&c, &m, (uint64_t)json_integer_value(v))) <
+			    0)
+				break;
+			json_array_foreach(json_object_get(m, "hardware_batches"), j, r)
+			{
+				char key[24];
+				uint64_t b =
+				    (uint64_t)json_integer_value(json_object_get(r, "seq"));
+				pl_lineage__key(key, b);
+				if (json_object_get(hseen, key))
+					continue;
+				json_object_set_new(hseen, key, json_true());
+				if ((error = pl_lineage__hardware_findings(&c, findings, b)) < 0)
+					break;
+			}
+			if (error < 0)
+				break;
+		}
+		json_decref(hseen);
+		if (error < 0)
 			goto done;
 	}
 	if ((error = pl_lineage__model(&c, &m, root)) < 0)

@@ -7,7 +7,7 @@
 
 static const struct {
 	const char *kind, *role; /* role NULL: any registered key */
-	int subject;             /* 1: a model; 2: a model or a dataset; 0: derived */
+	int subject; /* 1: a model; 2: a model or a dataset; 0: derived; 3: the ledger (entry 0) */
 } kinds[] = {
     {"training-licence", "authority", 1},
     {"evaluation", "evaluator", 1},
@@ -16,6 +16,9 @@ static const struct {
     {"revocation", NULL, 0},
     {"training-report", "lab", 1},
     {"inspection", "authority", 1},
+    {"moratorium", "authority", 3},
+    {"export-restriction", "authority", 3},
+    {"capability-vocabulary", "authority", 3},
 };
 
 /* An attestation's row; PL_ENOTFOUND naming what seq is instead. */
@@ -383,12 +386,72 @@ done:
 	return error;
 }
 
-/* The subject's NAME@VERSION from its own entry. */
+/* The fields of an attestation about the whole ledger. */
+static int global_fields(json_t *pred, const pl_attest_spec *s, const char *kind)
+{
+	pl_buf n = PL_BUF_INIT;
+	int error = PL_OK;
+	if (strcmp(kind, "capability-vocabulary") == 0) {
+		json_t *caps = json_array();
+		json_object_set_new(pred, "capabilities", caps);
+		if (s->ncapabilities == 0)
+			return pl_error_set(PL_EINVALID,
+			                    "a capability-vocabulary needs --capability NAME...");
+		for (size_t i = 0; i < s->ncapabilities; i++)
+			json_array_append_new(caps, json_string(s->capabilities[i]));
+		return PL_OK;
+	}
+	if (!s->from || !s->jurisdiction)
+		return pl_error_set(PL_EINVALID, "a %s needs --from T and --jurisdiction J", kind);
+	if ((error = pl_lineage__check_time(s->from, "--from")) < 0 ||
+	    (s->until && (error = pl_lineage__check_time(s->until, "--until")) < 0))
+		return error;
+	if (s->until && strcmp(s->until, s->from) <= 0)
+		return pl_error_set(PL_EINVALID, "--until %s is not after --from %s", s->until,
+		                    s->from);
+	json_object_set_new(pred, "from", json_string(s->from));
+	if (s->until)
+		json_object_set_new(pred, "until", json_string(s->until));
+	json_object_set_new(pred, "jurisdiction", json_string(s->jurisdiction));
+	if (s->statement)
+		json_object_set_new(pred, "statement", json_string(s->statement));
+	if (strcmp(kind, "moratorium") == 0) {
+		if (!s->threshold_flop && !s->threshold_parameters)
+			return pl_error_set(PL_EINVALID,
+			                    "a moratorium needs --threshold-flop and/or "
+			                    "--threshold-parameters");
+		if (s->threshold_flop) {
+			if ((error = pl_lineage_parse_number(&n, s->threshold_flop)) < 0)
+				goto done;
+			json_object_set_new(pred, "threshold_flop", json_string(n.ptr));
+		}
+		if (s->threshold_parameters) {
+			if ((error = pl_lineage_parse_number(&n, s->threshold_parameters)) < 0)
+				goto done;
+			json_object_set_new(pred, "threshold_parameters", json_string(n.ptr));
+		}
+	} else {
+		json_t *hm = json_array();
+		json_object_set_new(pred, "hardware_models", hm);
+		for (size_t i = 0; i < s->nhardware_models; i++)
+			json_array_append_new(hm, json_string(s->hardware_models[i]));
+	}
+done:
+	pl_buf_free(&n);
+	return error;
+}
+
+/* The subject's NAME@VERSION from its own entry ("ledger" for entry 0). */
 static int subject_name(pl_buf *out, json_t *statement)
 {
 	json_t *p = json_object_get(statement, "predicate");
 	const char *n = json_string_value(json_object_get(p, "name"));
 	const char *v = json_string_value(json_object_get(p, "version"));
+	if (json_string_value(json_object_get(p, "role")) &&
+	    strcmp(json_string_value(json_object_get(p, "role")), "operator") == 0) {
+		pl_buf_clear(out);
+		return pl_buf_puts(out, "ledger");
+	}
 	if (!n || !v)
 		return pl_error_set(PL_EINVALID, "the subject entry has no name and version");
 	pl_buf_clear(out);
@@ -411,7 +474,8 @@ int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_at
 		error = pl_error_set(PL_EINVALID,
 		                     "unknown attestation kind '%s' (training-licence, evaluation, "
 		                     "deployment-approval, claim, revocation, training-report, "
-		                     "inspection)",
+		                     "inspection, moratorium, export-restriction, "
+		                     "capability-vocabulary)",
 		                     spec->kind ? spec->kind : "");
 		goto done;
 	}
@@ -465,6 +529,9 @@ int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_at
 			goto done;
 		}
 		subject = a.subject;
+	} else if (kinds[k].subject == 3) {
+		subject = 0; /* about the whole ledger */
+		error = PL_OK;
 	} else if (!spec->subject) {
 		error = pl_error_set(PL_EINVALID, "attest %s needs --subject NAME@VERSION",
 		                     kinds[k].kind);
@@ -494,8 +561,34 @@ int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_at
 		json_object_set_new(pred, "revokes",
 		                    pl_lineage__ref(spec->revokes, rrow.leaf, NULL));
 		pl_lineage__row_clear(&rrow);
+	} else if (kinds[k].subject == 3) {
+		error = global_fields(pred, spec, kinds[k].kind);
 	} else if (strcmp(kinds[k].kind, "training-licence") == 0) {
 		error = training_licence(pred, spec);
+		if (error == PL_OK && spec->nlifts) {
+			json_t *lifts = json_array();
+			json_object_set_new(pred, "lifts", lifts);
+			for (size_t i = 0; i < spec->nlifts && error == PL_OK; i++) {
+				att_row a;
+				pl_lineage_row mrow;
+				if ((error = load_att(l, &a, spec->lifts[i])) < 0)
+					break;
+				if (strcmp(a.kind, "moratorium") != 0) {
+					error = pl_error_set(
+					    PL_EINVALID,
+					    "--lifts %llu: entry %llu is a %s, not a "
+					    "moratorium",
+					    (unsigned long long)spec->lifts[i],
+					    (unsigned long long)spec->lifts[i], a.kind);
+					break;
+				}
+				if ((error = pl_lineage__row(l, &mrow, spec->lifts[i])) < 0)
+					break;
+				json_array_append_new(
+				    lifts, pl_lineage__ref(spec->lifts[i], mrow.leaf, NULL));
+				pl_lineage__row_clear(&mrow);
+			}
+		}
 	} else if (strcmp(kinds[k].kind, "evaluation") == 0) {
 		error = evaluation(pred, spec);
 	} else if (strcmp(kinds[k].kind, "training-report") == 0) {

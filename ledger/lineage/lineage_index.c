@@ -35,7 +35,13 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS checks_dataset ON checks(dataset_seq);"
     "CREATE TABLE IF NOT EXISTS check_works(check_seq INTEGER NOT NULL, work TEXT NOT NULL,"
     " matches INTEGER NOT NULL, PRIMARY KEY(check_seq, work)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS check_works_work ON check_works(work);";
+    "CREATE INDEX IF NOT EXISTS check_works_work ON check_works(work);"
+    /* hardware batches, transfers and accepts (holdings are computed from
+     * the entries, by the rules' own step function) */
+    "CREATE TABLE IF NOT EXISTS hardware(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+    " name TEXT, batch_seq INTEGER, transfer_seq INTEGER, created TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS hardware_batch ON hardware(batch_seq);"
+    "CREATE INDEX IF NOT EXISTS hardware_name ON hardware(name);";
 
 int pl_lineage__prepare(pl_ledger *l, sqlite3_stmt **st, const char *sql)
 {
@@ -232,8 +238,35 @@ done:
 	return error;
 }
 
+static int apply_hardware(pl_ledger *l, uint64_t seq, const pl_entry *e, json_t *pred)
+{
+	const char *kind = pl_json_str(pred, "kind");
+	int64_t batch = ref_seq(json_object_get(pred, "batch"));
+	int64_t transfer = ref_seq(json_object_get(pred, "transfer"));
+	sqlite3_stmt *st = NULL;
+	int error;
+	if (!kind)
+		return PL_OK;
+	if ((error = pl_lineage__prepare(l, &st,
+	                                 "INSERT INTO hardware(seq, kind, name, batch_seq,"
+	                                 " transfer_seq, created) VALUES(?,?,?,?,?,?)")) < 0)
+		return error;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	if (strcmp(kind, "batch") == 0)
+		sqlite3_bind_text(st, 3, pl_json_str(pred, "name"), -1, SQLITE_STATIC);
+	if (batch >= 0)
+		sqlite3_bind_int64(st, 4, batch);
+	if (transfer >= 0)
+		sqlite3_bind_int64(st, 5, transfer);
+	sqlite3_bind_text(st, 6, e->created ? e->created : "", -1, SQLITE_STATIC);
+	return step_done(l, st);
+}
+
 static int apply(pl_ledger *l, uint64_t seq, const pl_entry *e)
 {
+	if (strcmp(e->type, "hardware") == 0)
+		return apply_hardware(l, seq, e, json_object_get(e->statement, "predicate"));
 	json_t *pred = json_object_get(e->statement, "predicate");
 	if (strcmp(e->type, "dataset") == 0)
 		return apply_dataset(l, seq, e, pred);

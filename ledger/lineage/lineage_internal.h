@@ -4,6 +4,7 @@
 
 #include "pl_index.h"
 #include "pl_lineage.h"
+#include "pl_rules_engine.h"
 
 /* One indexed entry: its statement (caller's), type, leaf (hex) and signer. */
 typedef struct {
@@ -50,12 +51,18 @@ int pl_lineage__inputs(pl_lineage_ctx *c, json_t **out, uint64_t seq);
 /* [ATTESTATION] about subject seq, revoked ones included (marked). */
 int pl_lineage__atts(pl_lineage_ctx *c, json_t **out, uint64_t subject, const char *subject_name);
 
+/* hardware.c: the holdings of batch seq from the index, counting entries
+ * created at or before at (unix seconds; -1: all). */
+int pl_lineage__holdings(pl_ledger *l, pl_hw_holdings *out, uint64_t batch, int64_t at);
+
 /* ---- policy.c: the rules of SPEC §6.7, one table ------------------------- */
 
 /* Append to findings what the rules say about model seq (rules whose
  * subject_type is "model", in table order) or about dataset seq. */
 int pl_lineage__model_findings(pl_lineage_ctx *c, json_t *findings, uint64_t seq);
 int pl_lineage__dataset_findings(pl_lineage_ctx *c, json_t *findings, uint64_t seq);
+/* ... and about hardware batch seq (rules whose subject_type is "hardware"). */
+int pl_lineage__hardware_findings(pl_lineage_ctx *c, json_t *findings, uint64_t seq);
 
 /* A finding object of rule code (severity and subject_type from its table
  * row; the message formatted like printf). NULL for a code not in the table. */

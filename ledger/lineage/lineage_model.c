@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lineage_internal.h"
+#include "pl_hardware.h"
 #include "pl_rules.h"
 
 #define WEIGHTS_BUF (1 << 20)
@@ -72,6 +73,52 @@ bad:
 
 /* Append refs for each NAME@VERSION of the given type; refused when missing or
  * named twice. */
+/* "BATCH[:COUNT]" (COUNT: default every chip of the batch) into a batch
+ * reference with its count. */
+static int add_batch(pl_ledger *l, json_t *arr, const char *arg)
+{
+	const char *colon = strrchr(arg, ':');
+	pl_buf name = PL_BUF_INIT;
+	pl_lineage_row b = {0};
+	uint64_t seq, count = 0;
+	json_int_t have;
+	json_t *ref;
+	int error;
+
+	if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+		if (strlen(colon + 1) > 10 || (count = strtoull(colon + 1, NULL, 10)) == 0) {
+			error = pl_error_set(PL_EINVALID,
+			                     "--hardware-batch '%s': COUNT must be 1 or more", arg);
+			goto done;
+		}
+		pl_buf_put(&name, arg, (size_t)(colon - arg));
+	} else {
+		pl_buf_puts(&name, arg);
+	}
+	if ((error = pl_hardware_find(l, &seq, name.ptr ? name.ptr : "")) < 0 ||
+	    (error = pl_lineage__row(l, &b, seq)) < 0) {
+		pl_error_prefix(error, "--hardware-batch");
+		goto done;
+	}
+	have =
+	    json_integer_value(json_object_get(json_object_get(b.statement, "predicate"), "count"));
+	if (count == 0)
+		count = (uint64_t)have;
+	if (count > (uint64_t)have) {
+		error = pl_error_set(PL_EINVALID, "--hardware-batch '%s': batch %s has %lld chips",
+		                     arg, name.ptr, (long long)have);
+		goto done;
+	}
+	ref = pl_lineage__ref(seq, b.leaf,
+	                      pl_json_str(json_object_get(b.statement, "predicate"), "name"));
+	json_object_set_new(ref, "count", json_integer((json_int_t)count));
+	json_array_append_new(arr, ref);
+done:
+	pl_lineage__row_clear(&b);
+	pl_buf_free(&name);
+	return error;
+}
+
 static int add_refs(pl_ledger *l, json_t *arr, const char *type, const char *const *names, size_t n)
 {
 	int error;
@@ -207,6 +254,15 @@ int pl_model_register(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
 		json_object_set_new(pred, "hardware", hw);
 		hw = NULL;
 	}
+	if (spec->nhardware_batches) {
+		json_t *hb = json_array();
+		json_object_set_new(pred, "hardware_batches", hb);
+		for (size_t i = 0; i < spec->nhardware_batches; i++)
+			if ((error = add_batch(l, hb, spec->hardware_batches[i])) < 0)
+				goto done;
+	}
+	if (spec->jurisdiction)
+		json_object_set_new(pred, "jurisdiction", json_string(spec->jurisdiction));
 	if (spec->nbases)
 		json_object_set_new(pred, "base_relation",
 		                    json_string(spec->relation ? spec->relation : "finetune"));

@@ -53,6 +53,11 @@ typedef struct {
 	const char *hardware;           /* "TYPE:COUNT" or NULL */
 	const char *started, *finished; /* RFC 3339 UTC ("2026-01-31T12:00:00Z") or NULL */
 	int frontier;                   /* the lab declares the model frontier */
+	/* registered hardware it trained on: "BATCH[:COUNT]" (name or seq;
+	 * COUNT: chips used, default all) */
+	const char *const *hardware_batches;
+	size_t nhardware_batches;
+	const char *jurisdiction; /* where it was trained (optional) */
 } pl_model_spec;
 
 /* Validate spec and append a model entry signed by signer (a registered lab
@@ -68,7 +73,8 @@ int pl_model_register(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
 
 typedef struct {
 	const char *kind; /* training-licence, evaluation, deployment-approval, claim, revocation,
-	                   * training-report, inspection */
+	                   * training-report, inspection, moratorium, export-restriction,
+	                   * capability-vocabulary */
 	const char *subject; /* "NAME@VERSION"; optional for a revocation */
 	/* training-licence (report_interval: days between training reports, 0: none) */
 	const char *max_training_flop, *conditions;
@@ -98,6 +104,19 @@ typedef struct {
 	/* revocation */
 	int has_revokes;
 	uint64_t revokes;
+	/* training-licence: moratoria (attestation seqs) it lifts for the model */
+	const uint64_t *lifts;
+	size_t nlifts;
+	/* moratorium and export-restriction (about the whole ledger): the window
+	 * (until may be NULL: open-ended) and the jurisdiction ("global":
+	 * everywhere); statement (optional) says why */
+	const char *from, *until, *jurisdiction;
+	const char *threshold_flop, *threshold_parameters; /* moratorium: at least one */
+	const char *const *hardware_models; /* export-restriction: none = every model */
+	size_t nhardware_models;
+	/* capability-vocabulary: the capabilities it adds */
+	const char *const *capabilities;
+	size_t ncapabilities;
 } pl_attest_spec;
 
 /* Validate spec and append an attestation signed by signer. The signer's
@@ -140,17 +159,25 @@ int pl_lineage_get(json_t **out, pl_ledger *l, const char *name_at_version);
 	  "a deployment-approval without a clean evaluation by an evaluator key")                  \
 	X("dangerous-capability", "error", "model", rule_dangerous_capability,                     \
 	  "an evaluation found a dangerous capability no later evaluation cleared")                \
+	X("hardware-not-held", "error", "model", rule_hardware_not_held,                           \
+	  "trained on chips of a batch its lab did not hold when the run started")                 \
+	X("compute-possibly-underreported", "warning", "model", rule_compute_underreported,        \
+	  "its chips could do over 1e25 FLOP at 20% use, more than it declares")                   \
+	X("moratorium-violated", "error", "model", rule_moratorium,                                \
+	  "a run over a moratorium's threshold in its window, no licence lifting it")              \
 	X("model-reserved-works", "warning", "model", rule_model_reserved,                         \
 	  "a dataset of its lineage (through base models) has reserved works")                     \
 	X("dataset-reserved-works", "warning", "dataset", rule_dataset_reserved,                   \
 	  "its checks matched works under all-rights-reserved or opt-out terms")                   \
 	X("dataset-sketch-stale", "warning", "dataset", rule_sketch_stale,                         \
-	  "its sketch probably holds a work registered after its newest check")
+	  "its sketch probably holds a work registered after its newest check")                    \
+	X("export-restricted-transfer", "error", "hardware", rule_export_restricted,               \
+	  "chips moved into a jurisdiction under an export restriction")
 
 typedef struct {
 	const char *code;
 	const char *severity;     /* "error" or "warning" */
-	const char *subject_type; /* "model" or "dataset" */
+	const char *subject_type; /* "model", "dataset" or "hardware" */
 	const char *summary;      /* what it finds, one line */
 } pl_policy_rule;
 

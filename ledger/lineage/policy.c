@@ -8,6 +8,7 @@
  * ledger reads every model and dataset once.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,10 @@ static int rule_dangerous_capability(pl_lineage_ctx *, json_t *, uint64_t, json_
 static int rule_model_reserved(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_dataset_reserved(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 static int rule_sketch_stale(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_hardware_not_held(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_compute_underreported(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_moratorium(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
+static int rule_export_restricted(pl_lineage_ctx *, json_t *, uint64_t, json_t *);
 
 static const struct {
 	pl_policy_rule rule;
@@ -466,6 +471,316 @@ static int rule_sketch_stale(pl_lineage_ctx *c, json_t *findings, uint64_t seq, 
 	return pl_lineage__sketch_findings(c->l, findings, seq, pl_json_str(d, "name"));
 }
 
+/* ---- compute governance: hardware, moratoria ---------------------------- */
+
+/* The model's training window in unix seconds: started (else its entry's
+ * created) to finished (else INT64_MAX: still running). 0 when unparsable. */
+static int run_window(json_t *m, int64_t *from, int64_t *to)
+{
+	const char *s = pl_json_str(m, "started"), *f = pl_json_str(m, "finished");
+	if (pl_rules_parse_time(
+	        from, s ? s : (pl_json_str(m, "created") ? pl_json_str(m, "created") : "")) < 0)
+		return 0;
+	*to = INT64_MAX;
+	if (f && pl_rules_parse_time(to, f) < 0)
+		return 0;
+	return 1;
+}
+
+static const char *lab_of(json_t *m)
+{
+	const char *k = pl_json_str(json_object_get(m, "lab"), "keyid");
+	return k ? k : "";
+}
+
+static int rule_hardware_not_held(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)
+{
+	const char *name = pl_json_str(m, "name");
+	json_t *r;
+	size_t i;
+	int64_t start, end;
+	int error = PL_OK;
+	if (!run_window(m, &start, &end))
+		return PL_OK;
+	json_array_foreach(json_object_get(m, "hardware_batches"), i, r)
+	{
+		pl_hw_holdings h = {0};
+		uint64_t b = (uint64_t)json_integer_value(json_object_get(r, "seq")), held;
+		json_int_t want = json_integer_value(json_object_get(r, "count"));
+		if ((error = pl_lineage__holdings(c->l, &h, b, start)) < 0) {
+			if (error == PL_ENOMEM)
+				return error;
+			pl_error_clear();
+			error = PL_OK;
+			continue;
+		}
+		held = 0;
+		for (size_t j = 0; j < h.n; j++)
+			if (strcmp(h.v[j].owner, lab_of(m)) == 0 && h.v[j].pending < 0)
+				held += h.v[j].count;
+		if ((json_int_t)held < want)
+			json_array_append_new(
+			    findings, pl_lineage__finding(
+			                  "hardware-not-held", name, seq,
+			                  "model %s: trained on %lld chips of batch %s (seq "
+			                  "%llu), but its lab held %llu of them when the run "
+			                  "started (%s)",
+			                  name, (long long)want,
+			                  pl_json_str(r, "name") ? pl_json_str(r, "name") : "?",
+			                  (unsigned long long)b, (unsigned long long)held,
+			                  pl_json_str(m, "started") ? pl_json_str(m, "started")
+			                                            : pl_json_str(m, "created")));
+		pl_hw_holdings_free(&h);
+	}
+	return error;
+}
+
+/* What the registered chips could compute in the declared time at 20% of
+ * their peak: a finding when that exceeds 1e25 FLOP and the declared
+ * training_flop is below it. */
+static int rule_compute_underreported(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)
+{
+	const char *name = pl_json_str(m, "name");
+	long double cap = 0;
+	json_t *r;
+	size_t i;
+	int64_t start, end;
+	char capbuf[64];
+	if (!pl_json_str(m, "started") || !pl_json_str(m, "finished") ||
+	    !run_window(m, &start, &end) || end <= start)
+		return PL_OK;
+	json_array_foreach(json_object_get(m, "hardware_batches"), i, r)
+	{
+		pl_lineage_row b = {0};
+		int error;
+		if ((error = pl_lineage__row(
+		         c->l, &b, (uint64_t)json_integer_value(json_object_get(r, "seq")))) < 0) {
+			if (error == PL_ENOMEM)
+				return error;
+			pl_error_clear();
+			continue;
+		}
+		cap += (long double)json_integer_value(json_object_get(r, "count")) *
+		       strtold(pl_json_str(json_object_get(b.statement, "predicate"), "peak_flops")
+		                   ? pl_json_str(json_object_get(b.statement, "predicate"),
+		                                 "peak_flops")
+		                   : "0",
+		               NULL);
+		pl_lineage__row_clear(&b);
+	}
+	cap *= (long double)(end - start) * 0.2L;
+	if (cap <= 1e25L || !pl_json_str(m, "training_flop") ||
+	    strtold(pl_json_str(m, "training_flop"), NULL) >= cap)
+		return PL_OK;
+	snprintf(capbuf, sizeof(capbuf), "%.3Le", cap);
+	json_array_append_new(
+	    findings,
+	    pl_lineage__finding("compute-possibly-underreported", name, seq,
+	                        "model %s declares training_flop %s, but its registered chips "
+	                        "could do %s FLOP from %s to %s at 20%% of their peak",
+	                        name, pl_json_str(m, "training_flop"), capbuf,
+	                        pl_json_str(m, "started"), pl_json_str(m, "finished")));
+	return PL_OK;
+}
+
+/* The jurisdictions a run is in: the model's declared one, and where the
+ * lab's chips of each registered batch were when it started. */
+static int in_jurisdiction(pl_lineage_ctx *c, json_t *m, int64_t start, const char *j)
+{
+	json_t *r;
+	size_t i;
+	int any = 0, hit = 0;
+	if (strcmp(j, "global") == 0)
+		return 1;
+	if (pl_json_str(m, "jurisdiction")) {
+		any = 1;
+		hit |= strcmp(pl_json_str(m, "jurisdiction"), j) == 0;
+	}
+	json_array_foreach(json_object_get(m, "hardware_batches"), i, r)
+	{
+		pl_hw_holdings h = {0};
+		if (pl_lineage__holdings(c->l, &h,
+		                         (uint64_t)json_integer_value(json_object_get(r, "seq")),
+		                         start) < 0) {
+			pl_error_clear();
+			continue;
+		}
+		for (size_t k = 0; k < h.n; k++)
+			if (strcmp(h.v[k].owner, lab_of(m)) == 0) {
+				any = 1;
+				hit |= strcmp(h.v[k].jurisdiction, j) == 0;
+			}
+		pl_hw_holdings_free(&h);
+	}
+	return hit || !any; /* a run that says nowhere is covered everywhere */
+}
+
+static int rule_moratorium(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)
+{
+	const char *name = pl_json_str(m, "name"), *flop = pl_json_str(m, "training_flop"),
+	           *params = pl_json_str(m, "parameters");
+	json_t *globals, *atts, *g, *a, *x;
+	size_t i, j, k;
+	int64_t start, end, from, until;
+	int error;
+	if (!run_window(m, &start, &end))
+		return PL_OK;
+	if ((error = pl_lineage__atts(c, &globals, 0, "ledger")) < 0 ||
+	    (error = pl_lineage__atts(c, &atts, seq, name)) < 0)
+		return error;
+	json_array_foreach(globals, i, g)
+	{
+		const char *tf = pl_json_str(g, "threshold_flop"),
+		           *tp = pl_json_str(g, "threshold_parameters");
+		json_int_t gs = json_integer_value(json_object_get(g, "seq"));
+		int lifted = 0;
+		if (json_is_true(json_object_get(g, "revoked")) || !pl_json_str(g, "kind") ||
+		    strcmp(pl_json_str(g, "kind"), "moratorium") != 0 ||
+		    strcmp(pl_json_str(g, "issuer_role") ? pl_json_str(g, "issuer_role") : "",
+		           "authority") != 0)
+			continue;
+		if (!((tf && flop && pl_lineage_number_cmp(flop, tf) >= 0) ||
+		      (tp && params && pl_lineage_number_cmp(params, tp) >= 0)))
+			continue;
+		if (pl_rules_parse_time(&from,
+		                        pl_json_str(g, "from") ? pl_json_str(g, "from") : "") < 0)
+			continue;
+		until = INT64_MAX;
+		if (pl_json_str(g, "until") &&
+		    pl_rules_parse_time(&until, pl_json_str(g, "until")) < 0)
+			continue;
+		if (!(start < until && end >= from))
+			continue;
+		if (!in_jurisdiction(c, m, start,
+		                     pl_json_str(g, "jurisdiction") ? pl_json_str(g, "jurisdiction")
+		                                                    : "global"))
+			continue;
+		json_array_foreach(atts, j, a)
+		{
+			if (json_is_true(json_object_get(a, "revoked")) ||
+			    !pl_json_str(a, "kind") ||
+			    strcmp(pl_json_str(a, "kind"), "training-licence") != 0 ||
+			    strcmp(pl_json_str(a, "issuer_role"), "authority") != 0)
+				continue;
+			json_array_foreach(json_object_get(a, "lifts"), k, x) lifted |=
+			    json_integer_value(json_object_get(x, "seq")) == gs;
+		}
+		if (lifted)
+			continue;
+		json_array_append_new(
+		    findings,
+		    pl_lineage__finding(
+		        "moratorium-violated", name, seq,
+		        "model %s (training_flop %s, parameters %s) trained from %s%s%s during the "
+		        "moratorium of seq %lld (%s%s%s%s%s, from %s%s%s, jurisdiction %s) without "
+		        "a "
+		        "training-licence that lifts it",
+		        name, flop ? flop : "?", params ? params : "?",
+		        pl_json_str(m, "started") ? pl_json_str(m, "started")
+		                                  : pl_json_str(m, "created"),
+		        pl_json_str(m, "finished") ? " to " : " (still running)",
+		        pl_json_str(m, "finished") ? pl_json_str(m, "finished") : "", (long long)gs,
+		        tf ? "threshold_flop " : "", tf ? tf : "", tf && tp ? ", " : "",
+		        tp ? "threshold_parameters " : "", tp ? tp : "", pl_json_str(g, "from"),
+		        pl_json_str(g, "until") ? " until " : "",
+		        pl_json_str(g, "until") ? pl_json_str(g, "until") : "",
+		        pl_json_str(g, "jurisdiction")));
+	}
+	return PL_OK;
+}
+
+/* ---- the hardware rules ------------------------------------------------- */
+
+static int rule_export_restricted(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *b)
+{
+	const char *name = pl_json_str(b, "name"), *model = pl_json_str(b, "model");
+	json_t *globals, *g, *x;
+	sqlite3_stmt *st = NULL;
+	size_t i, k;
+	int error, rc;
+	if ((error = pl_lineage__atts(c, &globals, 0, "ledger")) < 0)
+		return error;
+	if ((error = pl_lineage__prepare(c->l, &st,
+	                                 "SELECT t.seq, a.seq FROM hardware t JOIN hardware a ON"
+	                                 " a.transfer_seq = t.seq AND a.kind = 'accept' WHERE"
+	                                 " t.batch_seq = ? AND t.kind = 'transfer' ORDER BY"
+	                                 " t.seq")) < 0)
+		return error;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		pl_lineage_row t = {0};
+		json_t *tp;
+		int64_t when, from, until;
+		if ((error = pl_lineage__row(c->l, &t, (uint64_t)sqlite3_column_int64(st, 0))) < 0)
+			break;
+		tp = json_object_get(t.statement, "predicate");
+		if (pl_rules_parse_time(&when, t.created) < 0) {
+			pl_lineage__row_clear(&t);
+			continue;
+		}
+		json_array_foreach(globals, i, g)
+		{
+			json_t *models = json_object_get(g, "hardware_models");
+			int covers = json_array_size(models) == 0;
+			if (json_is_true(json_object_get(g, "revoked")) ||
+			    !pl_json_str(g, "kind") ||
+			    strcmp(pl_json_str(g, "kind"), "export-restriction") != 0 ||
+			    strcmp(pl_json_str(g, "issuer_role") ? pl_json_str(g, "issuer_role")
+			                                         : "",
+			           "authority") != 0 ||
+			    !pl_json_str(g, "jurisdiction") || !pl_json_str(tp, "jurisdiction") ||
+			    strcmp(pl_json_str(g, "jurisdiction"),
+			           pl_json_str(tp, "jurisdiction")) != 0)
+				continue;
+			json_array_foreach(models, k, x) covers |=
+			    model && json_is_string(x) && strcmp(json_string_value(x), model) == 0;
+			if (!covers || pl_rules_parse_time(&from, pl_json_str(g, "from")) < 0)
+				continue;
+			until = INT64_MAX;
+			if (pl_json_str(g, "until") &&
+			    pl_rules_parse_time(&until, pl_json_str(g, "until")) < 0)
+				continue;
+			if (when < from || when >= until)
+				continue;
+			json_array_append_new(
+			    findings,
+			    pl_lineage__finding(
+			        "export-restricted-transfer", name, seq,
+			        "hardware batch %s: transfer seq %llu moved %lld %s chips into %s "
+			        "at "
+			        "%s, under the export restriction of seq %lld (from %s%s%s)",
+			        name, (unsigned long long)sqlite3_column_int64(st, 0),
+			        (long long)json_integer_value(
+			            json_object_get(json_object_get(tp, "chips"), "count")),
+			        model ? model : "?", pl_json_str(tp, "jurisdiction"), t.created,
+			        (long long)json_integer_value(json_object_get(g, "seq")),
+			        pl_json_str(g, "from"), pl_json_str(g, "until") ? " until " : "",
+			        pl_json_str(g, "until") ? pl_json_str(g, "until") : ""));
+		}
+		pl_lineage__row_clear(&t);
+	}
+	if (error == PL_OK && rc != SQLITE_DONE)
+		error = pl_ledger__db_error(pl_ledger__db(c->l), "policy");
+	sqlite3_finalize(st);
+	return error;
+}
+
+int pl_lineage__hardware_findings(pl_lineage_ctx *c, json_t *findings, uint64_t seq)
+{
+	pl_lineage_row row = {0};
+	json_t *b;
+	int error;
+	if ((error = pl_lineage__row(c->l, &row, seq)) < 0)
+		return error;
+	b = json_deep_copy(json_object_get(row.statement, "predicate"));
+	pl_lineage__row_clear(&row);
+	if (!b)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	error = judge(c, findings, "hardware", seq, b);
+	json_decref(b);
+	return error;
+}
+
 /* ---- every subject ------------------------------------------------------ */
 
 int pl_lineage_policy(pl_ledger *l, json_t **findings)
@@ -479,13 +794,16 @@ int pl_lineage_policy(pl_ledger *l, json_t **findings)
 		goto done;
 	if ((error = pl_lineage__prepare(l, &st,
 	                                 "SELECT seq, 'model' FROM models UNION ALL SELECT seq,"
-	                                 " 'dataset' FROM datasets ORDER BY 1")) < 0)
+	                                 " 'dataset' FROM datasets UNION ALL SELECT seq,"
+	                                 " 'hardware' FROM hardware WHERE kind = 'batch'"
+	                                 " ORDER BY 1")) < 0)
 		goto done;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
 		const char *t = (const char *)sqlite3_column_text(st, 1);
-		if ((error = t[0] == 'm' ? pl_lineage__model_findings(&c, f, seq)
-		                         : pl_lineage__dataset_findings(&c, f, seq)) < 0)
+		if ((error = t[0] == 'm'   ? pl_lineage__model_findings(&c, f, seq)
+		             : t[0] == 'h' ? pl_lineage__hardware_findings(&c, f, seq)
+		                           : pl_lineage__dataset_findings(&c, f, seq)) < 0)
 			goto done;
 	}
 	if (rc != SQLITE_DONE) {

@@ -90,4 +90,43 @@ int pl_rules_check_time(const char *created, const char *prev, int64_t append_ti
 /* Parse "YYYY-MM-DDTHH:MM:SSZ" into unix seconds; PL_EINVALID otherwise. */
 int pl_rules_parse_time(int64_t *out, const char *s);
 
+/* ---- hardware (docs/entries.md "hardware") ----------------------------------
+ * A batch's chips are numbered 0..count-1 in the order of its serial list. A
+ * transfer moves chips [from, from+count) from their owner to another key; it
+ * takes effect when the recipient accepts it, and until then the chips are
+ * pending (their owner cannot move them again). */
+typedef struct {
+	uint64_t from, count;
+	char owner[128];       /* keyid */
+	char jurisdiction[72]; /* where the chips are */
+	int64_t pending;       /* the unaccepted transfer holding them, or -1 */
+	int64_t via;           /* the transfer that brought them to owner, or -1 */
+} pl_hw_range;
+
+typedef struct {
+	pl_hw_range *v;
+	size_t n, cap;
+	uint64_t count; /* the batch's chips */
+} pl_hw_holdings;
+
+/* The holdings of batch (a hardware batch entry's seq) judged from the
+ * entries before seq, counting only those created at or before at (unix
+ * seconds; -1: all). Ranges ascend and cover 0..count-1. PL_EINVALID when
+ * batch is not a hardware batch. out is cleared first. */
+int pl_rules_hw_holdings(pl_hw_holdings *out, const pl_rsrc *src, uint64_t batch, uint64_t seq,
+                         int64_t at);
+/* The same, step by step, for a caller with its own list of entries: start
+ * from the batch's predicate, then give each later transfer or accept of the
+ * batch in seq order (an accept with its transfer's seq and predicate). */
+int pl_rules_hw_start(pl_hw_holdings *out, uint64_t batch, const json_t *batch_pred);
+int pl_rules_hw_step(pl_hw_holdings *h, uint64_t seq, const json_t *pred, uint64_t transfer_seq,
+                     const json_t *transfer_pred);
+/* How many chips of h owner holds (pending ones included). */
+uint64_t pl_rules_hw_held(const pl_hw_holdings *h, const char *owner);
+void pl_hw_holdings_free(pl_hw_holdings *h); /* NULL-safe */
+
+/* The built-in capability vocabulary (NULL-terminated): evaluations may name
+ * these and whatever capability-vocabulary attestations add. */
+extern const char *const pl_rules_capabilities[];
+
 #endif

@@ -27,6 +27,7 @@ const pl_role_rule pl_roles[] = {
     {"lab", "authority", 0, "AI lab: check reports, datasets, models"},
     {"evaluator", "authority", 0, "red team: evaluations"},
     {"rights-holder", "authority", 1, "registers works, files claims (vouched when granted)"},
+    {"vendor", "authority", 0, "accelerator maker: registers hardware batches"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -46,6 +47,13 @@ const pl_sign_rule pl_sign_rules[] = {
     {"attestation", "revocation", NULL, "the key that signed the revoked attestation"},
     {"attestation", "training-report", "lab", "the lab of the model it reports on"},
     {"attestation", "inspection", "authority", NULL},
+    {"attestation", "moratorium", "authority", "about the whole ledger (subject: entry 0)"},
+    {"attestation", "export-restriction", "authority", "about the whole ledger (subject: entry 0)"},
+    {"attestation", "capability-vocabulary", "authority",
+     "extends the capabilities evaluations may name"},
+    {"hardware", "batch", "vendor", NULL},
+    {"hardware", "transfer", NULL, "the current owner of every chip it moves"},
+    {"hardware", "accept", NULL, "the recipient the transfer names"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -495,6 +503,28 @@ static int unique(const pl_rsrc *src, const char *subject, const char *label, ui
 	return PL_OK;
 }
 
+/* A jurisdiction or accelerator model: 1..64 printable ASCII bytes. */
+static int is_label(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 1 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e || s[i] == '"' ||
+		    s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+static int canonical(const char *s)
+{
+	pl_buf n = PL_BUF_INIT;
+	int ok = s && pl_lineage_parse_number(&n, s) == PL_OK && strcmp(n.ptr, s) == 0;
+	pl_buf_free(&n);
+	pl_error_clear();
+	return ok;
+}
+
 /* ---- per type ---------------------------------------------------------------------- */
 
 static int rule_key(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e,
@@ -866,6 +896,28 @@ static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 		if ((error = check_ref(src, &f, r, seq, "model", fld)) < 0)
 			return error;
 	}
+	if (json_object_get(pred, "jurisdiction") && !is_label(pl_json_str(pred, "jurisdiction")))
+		return bad("jurisdiction must be 1..64 printable characters");
+	if (json_object_get(pred, "hardware_batches") &&
+	    !json_is_array(json_object_get(pred, "hardware_batches")))
+		return bad("hardware_batches must be a list of batch references with a count");
+	json_array_foreach(json_object_get(pred, "hardware_batches"), i, r)
+	{
+		const pl_fact *f;
+		json_t *n = json_object_get(r, "count");
+		char fld[48];
+		snprintf(fld, sizeof(fld), "hardware_batches[%zu]", i);
+		if ((error = check_ref(src, &f, r, seq, "hardware", fld)) < 0)
+			return error;
+		if (strcmp(or_(pl_json_str(f->pred, "kind"), ""), "batch") != 0)
+			return bad("%s (seq %llu) is not a hardware batch", fld,
+			           (unsigned long long)f->seq);
+		if (!json_is_integer(n) || json_integer_value(n) < 1 ||
+		    json_integer_value(n) > json_integer_value(json_object_get(f->pred, "count")))
+			return bad(
+			    "%s: count must be 1..%lld (the batch's chips)", fld,
+			    (long long)json_integer_value(json_object_get(f->pred, "count")));
+	}
 	return PL_OK;
 }
 
@@ -988,6 +1040,466 @@ static int rule_claim(const pl_rsrc *src, uint64_t seq, const json_t *pred, cons
 	return PL_OK;
 }
 
+/* ---- hardware ------------------------------------------------------------------ */
+
+void pl_hw_holdings_free(pl_hw_holdings *h)
+{
+	if (!h)
+		return;
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Make a range boundary at chip x (0 < x < count). */
+static int hw_split(pl_hw_holdings *h, uint64_t x)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		pl_hw_range *r = &h->v[i];
+		if (x <= r->from || x >= r->from + r->count)
+			continue;
+		if (h->n == h->cap) {
+			size_t cap = h->cap ? 2 * h->cap : 8;
+			pl_hw_range *v = realloc(h->v, cap * sizeof(*v));
+			if (!v)
+				return pl_error_set(PL_ENOMEM, "out of memory");
+			h->v = v;
+			h->cap = cap;
+			r = &h->v[i];
+		}
+		memmove(&h->v[i + 1], &h->v[i], (h->n - i) * sizeof(*r));
+		h->n++;
+		h->v[i].count = x - r->from;
+		h->v[i + 1].from = x;
+		h->v[i + 1].count -= h->v[i].count;
+		return PL_OK;
+	}
+	return PL_OK;
+}
+
+/* Merge neighbours that agree. */
+static void hw_merge(pl_hw_holdings *h)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		pl_hw_range *p = o ? &h->v[o - 1] : NULL, *r = &h->v[i];
+		if (p && p->pending == r->pending && p->via == r->via &&
+		    strcmp(p->owner, r->owner) == 0 &&
+		    strcmp(p->jurisdiction, r->jurisdiction) == 0)
+			p->count += r->count;
+		else
+			h->v[o++] = *r;
+	}
+	h->n = o;
+}
+
+/* The chips [from, from+count) of a transfer predicate; 0 when malformed. */
+static int hw_chips(const json_t *pred, uint64_t *from, uint64_t *count)
+{
+	json_t *c = json_object_get(pred, "chips");
+	json_t *f = json_object_get(c, "from"), *n = json_object_get(c, "count");
+	if (!json_is_integer(f) || !json_is_integer(n) || json_integer_value(f) < 0 ||
+	    json_integer_value(n) < 1)
+		return 0;
+	*from = (uint64_t)json_integer_value(f);
+	*count = (uint64_t)json_integer_value(n);
+	return 1;
+}
+
+#define PL_HW_MAX_CHIPS 1000000000u
+
+int pl_rules_hw_start(pl_hw_holdings *out, uint64_t batch, const json_t *pred)
+{
+	json_t *cnt = json_object_get(pred, "count");
+	pl_hw_holdings_free(out);
+	if (strcmp(or_(pl_json_str(pred, "kind"), ""), "batch") != 0 || !json_is_integer(cnt) ||
+	    json_integer_value(cnt) < 1 || json_integer_value(cnt) > PL_HW_MAX_CHIPS)
+		return bad("entry %llu is not a hardware batch", (unsigned long long)batch);
+	if ((out->v = calloc(8, sizeof(*out->v))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	out->cap = 8;
+	out->n = 1;
+	out->count = (uint64_t)json_integer_value(cnt);
+	out->v[0].count = out->count;
+	out->v[0].pending = out->v[0].via = -1;
+	snprintf(out->v[0].owner, sizeof(out->v[0].owner), "%s",
+	         or_(pl_json_str(pred, "owner"), ""));
+	snprintf(out->v[0].jurisdiction, sizeof(out->v[0].jurisdiction), "%s",
+	         or_(pl_json_str(pred, "jurisdiction"), ""));
+	return PL_OK;
+}
+
+int pl_rules_hw_step(pl_hw_holdings *h, uint64_t seq, const json_t *pred, uint64_t tseq,
+                     const json_t *tpred)
+{
+	const char *kind = or_(pl_json_str(pred, "kind"), "");
+	int accept = strcmp(kind, "accept") == 0;
+	uint64_t from, count;
+	int error;
+	if (!accept && strcmp(kind, "transfer") != 0)
+		return PL_OK;
+	if (accept && !tpred)
+		return PL_OK;
+	if (!hw_chips(accept ? tpred : pred, &from, &count) || from > h->count ||
+	    count > h->count - from)
+		return PL_OK;
+	if ((from > 0 && (error = hw_split(h, from)) < 0) ||
+	    (from + count < h->count && (error = hw_split(h, from + count)) < 0))
+		return error;
+	for (size_t j = 0; j < h->n; j++) {
+		pl_hw_range *x = &h->v[j];
+		if (x->from < from || x->from >= from + count)
+			continue;
+		if (!accept) {
+			x->pending = (int64_t)seq;
+		} else if (x->pending == (int64_t)tseq) {
+			x->pending = -1;
+			x->via = (int64_t)tseq;
+			snprintf(x->owner, sizeof(x->owner), "%s",
+			         or_(pl_json_str(tpred, "to"), ""));
+			snprintf(x->jurisdiction, sizeof(x->jurisdiction), "%s",
+			         or_(pl_json_str(tpred, "jurisdiction"), ""));
+		}
+	}
+	hw_merge(h);
+	return PL_OK;
+}
+
+int pl_rules_hw_holdings(pl_hw_holdings *out, const pl_rsrc *src, uint64_t batch, uint64_t seq,
+                         int64_t at)
+{
+	const pl_fact *b;
+	const pl_refs *r = NULL;
+	char sn[40];
+	int error;
+
+	pl_hw_holdings_free(out);
+	if ((error = fact_of(src, &b, batch)) < 0)
+		return error;
+	if (strcmp(b->type, "hardware") != 0)
+		return bad("entry %llu is not a hardware batch", (unsigned long long)batch);
+	if ((error = pl_rules_hw_start(out, batch, b->pred)) < 0)
+		return error;
+	snprintf(sn, sizeof(sn), "seq:%llu", (unsigned long long)batch);
+	if ((error = refs_of(src, &r, sn)) < 0)
+		return error;
+	for (size_t i = 0; i < r->n && r->v[i].seq < seq; i++) {
+		const pl_fact *f, *t = NULL;
+		int64_t when;
+		if (strcmp(r->v[i].label, "hardware.batch") != 0 ||
+		    (f = line_fact(src, r->v[i].seq)) == NULL)
+			continue;
+		if (at >= 0 && pl_rules_parse_time(&when, f->created) == PL_OK && when > at)
+			break; /* created times ascend with seq */
+		if (strcmp(or_(pl_json_str(f->pred, "kind"), ""), "accept") == 0 &&
+		    (t = line_fact(src, (uint64_t)json_integer_value(json_object_get(
+		                            json_object_get(f->pred, "transfer"), "seq")))) == NULL)
+			continue;
+		if ((error = pl_rules_hw_step(out, f->seq, f->pred, t ? t->seq : 0,
+		                              t ? t->pred : NULL)) < 0)
+			return error;
+	}
+	return PL_OK;
+}
+
+uint64_t pl_rules_hw_held(const pl_hw_holdings *h, const char *owner)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->v[i].owner, owner) == 0)
+			n += h->v[i].count;
+	return n;
+}
+
+static int rule_hw_batch(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e,
+                         json_t *pred)
+{
+	json_t *cnt = json_object_get(pred, "count"), *ser = json_object_get(pred, "serials");
+	const char *name = pl_json_str(pred, "name"), *owner = pl_json_str(pred, "owner");
+	pl_keystate os;
+	char sn[PL_SUBJ_MAX], what[200];
+	int error;
+
+	if ((error = need_role(v, src, e, seq, "vendor", "hardware register")) < 0)
+		return error;
+	if ((error = pl_lineage_check_name(name, "batch name")) < 0)
+		return error;
+	if (!is_label(pl_json_str(pred, "model")) || !is_label(pl_json_str(pred, "jurisdiction")))
+		return bad("a hardware batch needs model and jurisdiction (1..64 printable "
+		           "characters)");
+	if (!json_is_integer(cnt) || json_integer_value(cnt) < 1 ||
+	    json_integer_value(cnt) > PL_HW_MAX_CHIPS)
+		return bad("count must be a whole number of chips, 1..%u", PL_HW_MAX_CHIPS);
+	if (!canonical(pl_json_str(pred, "peak_flops")))
+		return bad("peak_flops (dense BF16 FLOP/s per chip) must be a canonical number");
+	if (!is_hex(pl_json_str(ser, "sha256"), 64) || !is_hex(pl_json_str(ser, "merkle"), 64))
+		return bad("serials needs the sha256 of the serial list attachment and its "
+		           "merkle root");
+	if (strcmp(or_(pl_json_str(pred, "vendor"), ""), e->dsse.keyid) != 0)
+		return bad("the batch's vendor %s is not its signer %s",
+		           or_(pl_json_str(pred, "vendor"), "(none)"), e->dsse.keyid);
+	if (!owner || (error = key_state(&os, src, owner, seq, 0)) < 0 || !os.registered ||
+	    os.revoked_seq >= 0)
+		return error < 0
+		           ? error
+		           : pl_error_set(PL_ENOTFOUND,
+		                          "the batch's first owner %s is not a registered key",
+		                          owner ? owner : "(none)");
+	snprintf(sn, sizeof(sn), "name:hardware:%s", name);
+	snprintf(what, sizeof(what), "hardware batch %s", name);
+	return unique(src, sn, "hardware", seq, what);
+}
+
+static int rule_hw_transfer(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e,
+                            json_t *pred)
+{
+	const pl_fact *b;
+	const char *to = pl_json_str(pred, "to");
+	pl_hw_holdings h = {0};
+	pl_keystate ts;
+	uint64_t from, count;
+	int error;
+
+	if ((error = key_state(&v->signer, src, e->dsse.keyid, seq, 0)) < 0)
+		return error;
+	if (!v->signer.registered || v->signer.revoked_seq >= 0)
+		return refused_role(&v->signer, e->dsse.keyid, "hardware transfer", "registered");
+	v->verify_key = v->signer.key->pub;
+	snprintf(v->role, sizeof(v->role), "%s", v->signer.role);
+	if ((error = check_ref(src, &b, json_object_get(pred, "batch"), seq, "hardware", "batch")) <
+	    0)
+		return error;
+	if (!hw_chips(pred, &from, &count))
+		return bad("chips must be {\"from\": first chip, \"count\": N >= 1}");
+	if (!is_label(pl_json_str(pred, "jurisdiction")))
+		return bad("a transfer needs the jurisdiction the chips go to");
+	if (!to || (error = key_state(&ts, src, to, seq, 0)) < 0 || !ts.registered ||
+	    ts.revoked_seq >= 0)
+		return error < 0
+		           ? error
+		           : pl_error_set(PL_ENOTFOUND, "the recipient %s is not a registered key",
+		                          to ? to : "(none)");
+	if (strcmp(to, e->dsse.keyid) == 0)
+		return bad("a transfer to its own signer moves nothing");
+	if ((error = pl_rules_hw_holdings(&h, src, b->seq, seq, -1)) < 0)
+		goto done;
+	if (from > h.count || count > h.count - from) {
+		error = bad("chips %llu..%llu: batch %llu has %llu chips (0..%llu)",
+		            (unsigned long long)from, (unsigned long long)(from + count - 1),
+		            (unsigned long long)b->seq, (unsigned long long)h.count,
+		            (unsigned long long)(h.count - 1));
+		goto done;
+	}
+	for (size_t i = 0; i < h.n; i++) {
+		const pl_hw_range *x = &h.v[i];
+		uint64_t lo = x->from > from ? x->from : from,
+		         hi = x->from + x->count < from + count ? x->from + x->count : from + count;
+		if (lo >= hi)
+			continue;
+		if (strcmp(x->owner, e->dsse.keyid) != 0) {
+			error =
+			    pl_error_set(PL_EVERIFY,
+			                 "chips %llu..%llu of batch %llu are held by %s, not by "
+			                 "the signer %s",
+			                 (unsigned long long)lo, (unsigned long long)(hi - 1),
+			                 (unsigned long long)b->seq, x->owner, e->dsse.keyid);
+			goto done;
+		}
+		if (x->pending >= 0) {
+			error =
+			    pl_error_set(PL_ECONFLICT,
+			                 "chips %llu..%llu of batch %llu are already in transfer "
+			                 "%lld, not yet accepted",
+			                 (unsigned long long)lo, (unsigned long long)(hi - 1),
+			                 (unsigned long long)b->seq, (long long)x->pending);
+			goto done;
+		}
+	}
+done:
+	pl_hw_holdings_free(&h);
+	return error;
+}
+
+static int rule_hw_accept(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e,
+                          json_t *pred)
+{
+	const pl_fact *t, *b;
+	char sn[40];
+	int64_t other;
+	int error;
+
+	if ((error = key_state(&v->signer, src, e->dsse.keyid, seq, 0)) < 0)
+		return error;
+	if (!v->signer.registered || v->signer.revoked_seq >= 0)
+		return refused_role(&v->signer, e->dsse.keyid, "hardware accept", "registered");
+	v->verify_key = v->signer.key->pub;
+	snprintf(v->role, sizeof(v->role), "%s", v->signer.role);
+	if ((error = check_ref(src, &t, json_object_get(pred, "transfer"), seq, "hardware",
+	                       "transfer")) < 0 ||
+	    (error = check_ref(src, &b, json_object_get(pred, "batch"), seq, "hardware", "batch")) <
+	        0)
+		return error;
+	if (strcmp(or_(pl_json_str(t->pred, "kind"), ""), "transfer") != 0)
+		return bad("entry %llu is not a hardware transfer", (unsigned long long)t->seq);
+	if (json_integer_value(json_object_get(json_object_get(t->pred, "batch"), "seq")) !=
+	    (json_int_t)b->seq)
+		return bad("transfer %llu moves chips of another batch",
+		           (unsigned long long)t->seq);
+	if (strcmp(or_(pl_json_str(t->pred, "to"), ""), e->dsse.keyid) != 0)
+		return pl_error_set(PL_EVERIFY,
+		                    "transfer %llu is to %s: only that key accepts it, not %s",
+		                    (unsigned long long)t->seq,
+		                    or_(pl_json_str(t->pred, "to"), "?"), e->dsse.keyid);
+	snprintf(sn, sizeof(sn), "seq:%llu", (unsigned long long)t->seq);
+	if ((error = first_ref(src, &other, sn, "hardware.transfer", seq)) < 0)
+		return error;
+	if (other >= 0)
+		return pl_error_set(PL_ECONFLICT,
+		                    "transfer %llu was already accepted by entry %lld",
+		                    (unsigned long long)t->seq, (long long)other);
+	return PL_OK;
+}
+
+static int rule_hardware(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e)
+{
+	json_t *pred = json_object_get(e->statement, "predicate");
+	const char *kind = or_(pl_json_str(pred, "kind"), "");
+	if (strcmp(kind, "batch") == 0)
+		return rule_hw_batch(v, src, seq, e, pred);
+	if (strcmp(kind, "transfer") == 0)
+		return rule_hw_transfer(v, src, seq, e, pred);
+	if (strcmp(kind, "accept") == 0)
+		return rule_hw_accept(v, src, seq, e, pred);
+	return bad("unknown hardware entry kind '%s' (batch, transfer, accept)", kind);
+}
+
+/* ---- the capability vocabulary ------------------------------------------------------ */
+
+const char *const pl_rules_capabilities[] = {"bio",
+                                             "chem",
+                                             "nuclear",
+                                             "radiological",
+                                             "cbrn",
+                                             "cyber",
+                                             "autonomy",
+                                             "self-replication",
+                                             "self-exfiltration",
+                                             "persuasion",
+                                             "deception",
+                                             "situational-awareness",
+                                             NULL};
+
+/* Whether capability cap may be named at seq: built in, or added by an
+ * unrevoked capability-vocabulary attestation before seq. */
+static int capability_known(const pl_rsrc *src, const char *cap, uint64_t seq, int *known)
+{
+	const pl_refs *r = NULL;
+	int error;
+	*known = 0;
+	for (size_t i = 0; pl_rules_capabilities[i]; i++)
+		if (strcmp(pl_rules_capabilities[i], cap) == 0)
+			return *known = 1, PL_OK;
+	if ((error = refs_of(src, &r, "seq:0")) < 0)
+		return error;
+	for (size_t i = 0; i < r->n && r->v[i].seq < seq && !*known; i++) {
+		const pl_fact *f;
+		json_t *x;
+		size_t j;
+		int64_t rev;
+		if (strcmp(r->v[i].label, "attestation.subject") != 0 ||
+		    (f = line_fact(src, r->v[i].seq)) == NULL ||
+		    strcmp(or_(pl_json_str(f->pred, "kind"), ""), "capability-vocabulary") != 0)
+			continue;
+		if ((error = att_revoked(src, &rev, f->seq, seq)) < 0)
+			return error;
+		if (rev >= 0)
+			continue;
+		json_array_foreach(json_object_get(f->pred, "capabilities"), j,
+		                   x) if (json_is_string(x) &&
+		                          strcmp(json_string_value(x), cap) == 0) *known = 1;
+	}
+	return PL_OK;
+}
+
+/* A capability name: 1..64 of [a-z0-9-]. */
+static int is_capability(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 1 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int vocabulary_check(const pl_rsrc *src, const char *cap, uint64_t seq)
+{
+	int known, error;
+	if (!is_capability(cap))
+		return bad("capability '%s' is not a name of 1..64 lowercase letters, digits and "
+		           "'-'",
+		           cap);
+	if ((error = capability_known(src, cap, seq, &known)) < 0)
+		return error;
+	if (!known)
+		return bad("capability '%s' is not in the vocabulary (built in: bio, chem, cbrn, "
+		           "nuclear, radiological, cyber, autonomy, self-replication, "
+		           "self-exfiltration, persuasion, deception, situational-awareness; an "
+		           "authority adds others with attest capability-vocabulary)",
+		           cap);
+	return PL_OK;
+}
+
+/* The per-kind fields of the attestations about the whole ledger. */
+static int rule_global(const pl_rsrc *src, uint64_t seq, const char *kind, json_t *pred)
+{
+	const char *from = pl_json_str(pred, "from"), *until = pl_json_str(pred, "until");
+	json_t *x;
+	size_t i;
+	int64_t tf, tu;
+	(void)src;
+	(void)seq;
+	if (strcmp(kind, "capability-vocabulary") == 0) {
+		json_t *caps = json_object_get(pred, "capabilities");
+		if (!json_is_array(caps) || json_array_size(caps) == 0 ||
+		    json_array_size(caps) > 256)
+			return bad("a capability-vocabulary names 1..256 capabilities");
+		json_array_foreach(caps, i, x) if (!is_capability(json_string_value(x))) return bad(
+		    "capabilities[%zu] is not a name of 1..64 lowercase letters, digits and '-'",
+		    i);
+		return PL_OK;
+	}
+	if (!from || pl_rules_parse_time(&tf, from) < 0 ||
+	    (until && (pl_rules_parse_time(&tu, until) < 0 || tu <= tf)))
+		return bad("%s needs from (and, if given, a later until) as RFC 3339 UTC times",
+		           kind);
+	if (!is_label(pl_json_str(pred, "jurisdiction")))
+		return bad("%s needs a jurisdiction (1..64 printable characters; 'global' for "
+		           "everywhere)",
+		           kind);
+	if (strcmp(kind, "moratorium") == 0) {
+		const char *f = pl_json_str(pred, "threshold_flop"),
+		           *p = pl_json_str(pred, "threshold_parameters");
+		if ((!f && !p) || (f && !canonical(f)) || (p && !canonical(p)))
+			return bad("a moratorium needs a canonical threshold_flop and/or "
+			           "threshold_parameters");
+		return PL_OK;
+	}
+	/* export-restriction */
+	x = json_object_get(pred, "hardware_models");
+	if (x && !json_is_array(x))
+		return bad("hardware_models must be a list");
+	json_array_foreach(x, i, x) if (!is_label(json_string_value(x))) return bad(
+	    "hardware_models[%zu] is not an accelerator model name", i);
+	return PL_OK;
+}
+
+static int is_global_kind(const char *kind)
+{
+	return strcmp(kind, "moratorium") == 0 || strcmp(kind, "export-restriction") == 0 ||
+	       strcmp(kind, "capability-vocabulary") == 0;
+}
+
 static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_entry *e)
 {
 	json_t *pred = json_object_get(e->statement, "predicate");
@@ -999,11 +1511,13 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 	int error;
 
 	for (size_t i = 0; kind && pl_sign_rules[i].type; i++)
-		if (pl_sign_rules[i].kind && strcmp(pl_sign_rules[i].kind, kind) == 0)
+		if (pl_sign_rules[i].kind && strcmp(pl_sign_rules[i].type, "attestation") == 0 &&
+		    strcmp(pl_sign_rules[i].kind, kind) == 0)
 			sr = &pl_sign_rules[i];
 	if (!sr)
 		return bad("unknown attestation kind '%s' (training-licence, evaluation, "
-		           "deployment-approval, claim, revocation, training-report, inspection)",
+		           "deployment-approval, claim, revocation, training-report, inspection, "
+		           "moratorium, export-restriction, capability-vocabulary)",
 		           kind ? kind : "");
 	snprintf(what, sizeof(what), "attest %s", kind);
 	if (sr->role) {
@@ -1025,9 +1539,18 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 	if ((error = check_ref(src, &subject, json_object_get(pred, "subject"), seq, NULL,
 	                       "subject")) < 0)
 		return error;
+	if (is_global_kind(kind)) {
+		if (subject->seq != 0)
+			return bad(
+			    "a %s is about the whole ledger: its subject is entry 0, not seq "
+			    "%llu",
+			    kind, (unsigned long long)subject->seq);
+		return rule_global(src, seq, kind, pred);
+	}
 	if (strcmp(subject->type, "model") != 0 &&
 	    !(strcmp(subject->type, "dataset") == 0 &&
-	      (strcmp(kind, "claim") == 0 || strcmp(kind, "revocation") == 0)))
+	      (strcmp(kind, "claim") == 0 || strcmp(kind, "revocation") == 0)) &&
+	    !(subject->seq == 0 && strcmp(kind, "revocation") == 0))
 		return bad("the subject (seq %llu) is a %s, not a model",
 		           (unsigned long long)subject->seq, subject->type);
 	if (strcmp(kind, "training-licence") == 0) {
@@ -1044,6 +1567,24 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 		     json_integer_value(json_object_get(pred, "report_interval_days")) < 1 ||
 		     json_integer_value(json_object_get(pred, "report_interval_days")) > 3650))
 			return bad("report_interval_days must be a whole number of days, 1..3650");
+		{
+			json_t *lifts = json_object_get(pred, "lifts"), *r;
+			size_t i;
+			if (lifts && !json_is_array(lifts))
+				return bad("lifts must be a list of moratorium references");
+			json_array_foreach(lifts, i, r)
+			{
+				const pl_fact *m;
+				char fld[32];
+				snprintf(fld, sizeof(fld), "lifts[%zu]", i);
+				if ((error = check_ref(src, &m, r, seq, "attestation", fld)) < 0)
+					return error;
+				if (strcmp(or_(pl_json_str(m->pred, "kind"), ""), "moratorium") !=
+				    0)
+					return bad("%s (seq %llu) is not a moratorium", fld,
+					           (unsigned long long)m->seq);
+			}
+		}
 	} else if (strcmp(kind, "training-report") == 0) {
 		pl_buf n = PL_BUF_INIT;
 		const char *f = pl_json_str(pred, "flop_so_far");
@@ -1088,6 +1629,11 @@ static int rule_attestation(pl_verdict *v, const pl_rsrc *src, uint64_t seq, con
 		                          0)) return bad("result of '%s' is not pass or fail", cap);
 		json_array_foreach(dg, i, x) if (!json_is_string(x)) return bad(
 		    "dangerous_capabilities are not strings");
+		json_object_foreach(res, cap, x) if ((error = vocabulary_check(src, cap, seq)) <
+		                                     0) return error;
+		json_array_foreach(
+		    dg, i, x) if ((error = vocabulary_check(src, json_string_value(x), seq)) <
+		                  0) return error;
 	} else if (strcmp(kind, "deployment-approval") == 0) {
 		json_t *evs = json_object_get(pred, "evaluations"), *r;
 		size_t i;
@@ -1193,5 +1739,7 @@ int pl_rules_check(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_ent
 		return rule_model(v, src, seq, e);
 	if (strcmp(e->type, "attestation") == 0)
 		return rule_attestation(v, src, seq, e);
+	if (strcmp(e->type, "hardware") == 0)
+		return rule_hardware(v, src, seq, e);
 	return bad("unknown entry type '%s'", e->type);
 }

@@ -133,7 +133,20 @@ int pl_subjects_edges(pl_edges *out, const char *type, const json_t *statement)
 		    (error = ref_edges(out, json_object_get(pred, "datasets"), "model.datasets")) <
 		        0)
 			return error;
-		return ref_edges(out, json_object_get(pred, "base_models"), "model.base_models");
+		if ((error = ref_edges(out, json_object_get(pred, "base_models"),
+		                       "model.base_models")) < 0)
+			return error;
+		return ref_edges(out, json_object_get(pred, "hardware_batches"), "model.hardware");
+	}
+	if (strcmp(type, "hardware") == 0) {
+		/* a batch defines its name; transfers and accepts point at the batch,
+		 * an accept also at its transfer */
+		const char *kind = pl_json_str(pred, "kind"), *name = pl_json_str(pred, "name");
+		if ((kind && strcmp(kind, "batch") == 0 && name &&
+		     (error = edgef(out, "hardware", "name:hardware:%s%s", name, NULL)) < 0) ||
+		    (error = ref_edge(out, json_object_get(pred, "batch"), "hardware.batch")) < 0)
+			return error;
+		return ref_edge(out, json_object_get(pred, "transfer"), "hardware.transfer");
 	}
 	if (strcmp(type, "attestation") == 0) {
 		if ((error = ref_edge(out, json_object_get(pred, "subject"),
@@ -145,7 +158,9 @@ int pl_subjects_edges(pl_edges *out, const char *type, const json_t *statement)
 		    (error = ref_edge(out, json_object_get(pred, "dataset"),
 		                      "attestation.dataset")) < 0 ||
 		    (error = ref_edge(out, json_object_get(pred, "revokes"),
-		                      "attestation.revokes")) < 0)
+		                      "attestation.revokes")) < 0 ||
+		    (error = ref_edges(out, json_object_get(pred, "lifts"), "attestation.lifts")) <
+		        0)
 			return error;
 		if (pl_json_str(pred, "work"))
 			error = edgef(out, "attestation.work", "work:%s%s",

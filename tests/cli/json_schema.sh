@@ -33,17 +33,17 @@ j() {
 
 j "init" init 0 $L init
 j "key gen" "key gen" 0 key gen --name aisi --role authority --out aisi
-for k in acme:lab press:rights-holder redteam:evaluator ev2:evaluator lab2:lab; do
+for k in acme:lab press:rights-holder redteam:evaluator ev2:evaluator lab2:lab nv:vendor; do
 	"$PL" key gen --name "${k%%:*}" --role "${k#*:}" --out "${k%%:*}" >/dev/null
 done
 j "key gen --from" "key gen" 0 key gen --name acme2 --role lab --out acme2 --from acme.key
 j "key register" "key register" 0 $L key register aisi.pub --key aisi.key
-for k in acme press redteam ev2; do
+for k in acme press redteam ev2 nv; do
 	"$PL" $L key register $k.pub --key $k.key >/dev/null 2>&1
 done
 j "key register: a role not yet in force" "key register" 0 $L key register lab2.pub --key lab2.key
 j "key grant" "key grant" 0 $L key grant aisi --role authority --key L/keys/operator.key
-for k in acme:lab redteam:evaluator ev2:evaluator press:rights-holder; do
+for k in acme:lab redteam:evaluator ev2:evaluator press:rights-holder nv:vendor; do
 	"$PL" $L key grant "${k%%:*}" --role "${k#*:}" --key aisi.key >/dev/null
 done
 j "key revoke-grant" "key grant" 0 $L key revoke-grant ev2 --role evaluator --key aisi.key
@@ -93,6 +93,30 @@ j "model register" "model register" 0 $L model register --name atlas --version 1
 j "model register: a fine-tune with weights" "model register" 0 $L model register --name chat \
 	--version 1 --dataset clean@1 --base atlas@1 --weights w.bin --training-flop 2e22 \
 	--parameters 7e9 --key acme.key
+printf 'SN-1\nSN-2\nSN-3\nSN-4\n' >serials.txt
+j "hardware register" "hardware register" 0 $L hardware register --name b1 --model H100 \
+	--serials serials.txt --peak-flops 989e12 --owner acme --jurisdiction US --key nv.key
+j "hardware transfer" "hardware transfer" 0 $L hardware transfer --batch b1 --to press --count 1 \
+	--jurisdiction EU --key acme.key
+XFER=$(js 'd["entry"]["seq"]' "$OUT")
+j "hardware accept" "hardware register" 0 $L hardware accept "$XFER" --key press.key
+j "hardware transfer: pending" "hardware transfer" 0 $L hardware transfer --batch b1 --to press \
+	--count 1 --jurisdiction EU --key acme.key
+j "hardware list" "hardware list" 0 $L hardware list
+j "hardware show" "hardware show" 0 $L hardware show b1
+j "hardware transfer: refused" error 3 $L hardware transfer --batch b1 --to acme --count 1 \
+	--jurisdiction US --key nv.key
+j "model register: on registered hardware" "model register" 0 $L model register --name hw \
+	--version 1 --dataset web@1 --training-flop 1e24 --parameters 1e10 --hardware-batch b1:2 \
+	--jurisdiction US --started 2026-01-01T00:00:00Z --finished 2026-02-01T00:00:00Z --key acme.key
+j "model show: hardware batches" "model show" 0 $L model show hw@1
+j "attest moratorium" attest 0 $L attest moratorium --threshold-flop 1e23 \
+	--from 2025-06-01T00:00:00Z --jurisdiction global --key aisi.key
+j "attest export-restriction" attest 0 $L attest export-restriction --jurisdiction EU \
+	--from 2025-01-01T00:00:00Z --hardware-model H100 --key aisi.key
+j "attest capability-vocabulary" attest 0 $L attest capability-vocabulary --capability wmd-x \
+	--key aisi.key
+j "lineage: hardware findings" lineage 0 $L lineage hw@1
 j "model list" "model list" 0 $L model list
 j "model show" "model show" 0 $L model show chat@1
 j "model show: with hardware" "model show" 0 $L model show atlas@1

@@ -150,9 +150,13 @@ PL_TEST(lineage, policy_rule_table)
 	                                    "training-report-missing",
 	                                    "deployment-without-safe-evaluation",
 	                                    "dangerous-capability",
+	                                    "hardware-not-held",
+	                                    "compute-possibly-underreported",
+	                                    "moratorium-violated",
 	                                    "model-reserved-works",
 	                                    "dataset-reserved-works",
-	                                    "dataset-sketch-stale"};
+	                                    "dataset-sketch-stale",
+	                                    "export-restricted-transfer"};
 	size_t n = 0;
 	for (; pl_policy_rule_at(n); n++) {
 		const pl_policy_rule *r = pl_policy_rule_at(n);
@@ -161,7 +165,8 @@ PL_TEST(lineage, policy_rule_table)
 			CHECK_STR(r->code, codes[n]);
 		CHECK(strcmp(r->severity, "error") == 0 || strcmp(r->severity, "warning") == 0);
 		CHECK(strcmp(r->subject_type, "model") == 0 ||
-		      strcmp(r->subject_type, "dataset") == 0);
+		      strcmp(r->subject_type, "dataset") == 0 ||
+		      strcmp(r->subject_type, "hardware") == 0);
 		CHECK(strlen(r->summary) > 0 && strlen(r->summary) <= 72);
 		CHECK(strchr(r->summary, '\n') == NULL);
 		for (size_t j = 0; j < n; j++)
