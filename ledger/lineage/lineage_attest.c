@@ -531,7 +531,11 @@ int pl_attest(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, const pl_at
 		subject = a.subject;
 	} else if (kinds[k].subject == 3) {
 		subject = 0; /* about the whole ledger */
-		error = PL_OK;
+		error = spec->subject ? pl_error_set(PL_EINVALID,
+		                                     "a %s is about the whole ledger: it takes no "
+		                                     "--subject",
+		                                     kinds[k].kind)
+		                      : PL_OK;
 	} else if (!spec->subject) {
 		error = pl_error_set(PL_EINVALID, "attest %s needs --subject NAME@VERSION",
 		                     kinds[k].kind);
