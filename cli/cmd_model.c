@@ -24,6 +24,7 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 	                                     {"relation", required_argument, NULL, 'r'},
 	                                     {"hardware-batch", required_argument, NULL, 'H'},
 	                                     {"jurisdiction", required_argument, NULL, 'j'},
+	                                     {"mitigates", required_argument, NULL, 'M'},
 	                                     {NULL, 0, NULL, 0}};
 	pl_model_spec spec = {0};
 	const char **datasets = calloc((size_t)argc + 1, sizeof(char *));
@@ -77,6 +78,9 @@ static int cmd_model_register(pl_cli *g, const pl_cli_cmd *cmd, int argc, char *
 			break;
 		case 'j':
 			spec.jurisdiction = optarg;
+			break;
+		case 'M':
+			spec.mitigates = optarg;
 			break;
 		case 's':
 			spec.started = optarg;
@@ -162,7 +166,8 @@ const pl_cli_cmd pl_cmd_model_register = {
     "model register", cmd_model_register,
     "--name N --version V --dataset N@V... [--base N@V... [--relation R]] --training-flop F\n"
     "       --parameters P [--weights FILE]... [--hardware TYPE:COUNT]\n"
-    "       [--hardware-batch BATCH[:COUNT]]... [--jurisdiction J] [--started T]\n"
+    "       [--hardware-batch BATCH[:COUNT]]... [--jurisdiction J] [--mitigates N@V]\n"
+    "       [--started T]\n"
     "       [--finished T] [--frontier] --key K",
     "append a model entry: what a model was trained on and fine-tuned from",
     "The model entry (SPEC 6.5) names the datasets the model was trained on and the\n"
@@ -188,6 +193,10 @@ const pl_cli_cmd pl_cmd_model_register = {
     "                       the run at 20% use is set beside --training-flop (finding\n"
     "                       compute-possibly-underreported)\n"
     "  --jurisdiction J     where it was trained (moratoria name a jurisdiction)\n"
+    "  --mitigates N@V      one of its --base models it is a mitigated version of: an\n"
+    "                       evaluation of this model that tests a dangerous capability\n"
+    "                       found in the base and does not find it clears the base's\n"
+    "                       dangerous-capability finding\n"
     "  --started T, --finished T  RFC 3339 UTC times, e.g. 2026-01-31T12:00:00Z\n"
     "  --frontier           declare the model frontier regardless of its size\n"
     "  --key K              the lab's private key (a registered key with role lab)\n\n"

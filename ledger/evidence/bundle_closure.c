@@ -226,6 +226,8 @@ static int include_in(const cstate *c, const char *label)
 		return 1; /* a dataset's check and rechecks */
 	if (strcmp(label, "hardware.batch") == 0 || strcmp(label, "hardware.transfer") == 0)
 		return 1; /* a batch's transfers and their acceptances: who held it when */
+	if (strcmp(label, "model.mitigates") == 0)
+		return 1; /* a mitigated version, whose evaluations may clear a finding */
 	if (strcmp(label, "grant.key") == 0 || strcmp(label, "grant.grant") == 0 ||
 	    strcmp(label, "key.revokes") == 0 || strcmp(label, "key") == 0 ||
 	    strcmp(label, "work") == 0)

@@ -162,7 +162,8 @@ int pl_lineage__model(pl_lineage_ctx *c, json_t **out, uint64_t seq)
 {
 	static const char *const keys[] = {
 	    "created", "lab",      "training_flop", "parameters",   "frontier",         "hardware",
-	    "started", "finished", "base_relation", "jurisdiction", "hardware_batches", NULL};
+	    "started", "finished", "base_relation", "jurisdiction", "hardware_batches", "mitigates",
+	    NULL};
 	pl_lineage_row row;
 	json_t *pred, *m, *weights, *s;
 	char key[24];

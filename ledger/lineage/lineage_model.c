@@ -263,6 +263,19 @@ int pl_model_register(pl_ledger *l, pl_entry_ref *out, const pl_key *signer,
 	}
 	if (spec->jurisdiction)
 		json_object_set_new(pred, "jurisdiction", json_string(spec->jurisdiction));
+	if (spec->mitigates) {
+		size_t i;
+		json_t *r = NULL;
+		json_array_foreach(
+		    bases, i, r) if (strcmp(pl_json_str(r, "name"), spec->mitigates) == 0) break;
+		if (i == json_array_size(bases)) {
+			error = pl_error_set(PL_EINVALID,
+			                     "--mitigates %s is not one of its --base models",
+			                     spec->mitigates);
+			goto done;
+		}
+		json_object_set(pred, "mitigates", r);
+	}
 	if (spec->nbases)
 		json_object_set_new(pred, "base_relation",
 		                    json_string(spec->relation ? spec->relation : "finetune"));

@@ -58,6 +58,9 @@ typedef struct {
 	const char *const *hardware_batches;
 	size_t nhardware_batches;
 	const char *jurisdiction; /* where it was trained (optional) */
+	/* one of bases ("NAME@VERSION") it is a mitigated version of: its
+	 * evaluations may clear that base's dangerous capabilities */
+	const char *mitigates;
 } pl_model_spec;
 
 /* Validate spec and append a model entry signed by signer (a registered lab

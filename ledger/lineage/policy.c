@@ -302,11 +302,35 @@ static int rule_report_missing(pl_lineage_ctx *c, json_t *findings, uint64_t seq
 static int rule_dangerous_capability(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)
 {
 	const char *name = pl_json_str(m, "name");
-	json_t *atts, *a, *b, *cap;
+	json_t *atts, *a, *b, *cap, *pool = NULL;
+	sqlite3_stmt *st = NULL;
 	size_t i, j, k;
-	int error;
+	int error, rc;
 	if ((error = pl_lineage__atts(c, &atts, seq, name)) < 0)
 		return error;
+	/* later evaluations that may clear: the model's own, and those of its
+	 * descendants registered as its mitigated version (--mitigates) */
+	pool = json_array();
+	json_array_extend(pool, atts);
+	if ((error = pl_lineage__prepare(c->l, &st,
+	                                 "SELECT model_seq FROM model_inputs WHERE kind = 'base'"
+	                                 " AND input_seq = ? ORDER BY model_seq")) < 0)
+		goto done;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t d = (uint64_t)sqlite3_column_int64(st, 0);
+		json_t *dm, *datts;
+		if ((error = pl_lineage__model(c, &dm, d)) < 0 ||
+		    json_integer_value(json_object_get(json_object_get(dm, "mitigates"), "seq")) !=
+		        (json_int_t)seq ||
+		    !json_object_get(dm, "mitigates"))
+			continue;
+		if ((error = pl_lineage__atts(c, &datts, d, pl_json_str(dm, "name"))) < 0)
+			goto done;
+		json_array_extend(pool, datts);
+	}
+	pl_error_clear();
+	error = PL_OK;
 #define IS_EVAL(x)                                                                                 \
 	(!json_is_true(json_object_get(x, "revoked")) && pl_json_str(x, "kind") &&                 \
 	 strcmp(pl_json_str(x, "kind"), "evaluation") == 0 && pl_json_str(x, "issuer_role") &&     \
@@ -322,7 +346,7 @@ static int rule_dangerous_capability(pl_lineage_ctx *c, json_t *findings, uint64
 			int cleared = 0;
 			if (!cn)
 				continue;
-			json_array_foreach(atts, k, b)
+			json_array_foreach(pool, k, b)
 			{
 				json_t *dc = json_object_get(b, "dangerous_capabilities"), *x;
 				size_t n;
@@ -346,7 +370,10 @@ static int rule_dangerous_capability(pl_lineage_ctx *c, json_t *findings, uint64
 		}
 	}
 #undef IS_EVAL
-	return PL_OK;
+done:
+	sqlite3_finalize(st);
+	json_decref(pool);
+	return error;
 }
 
 static int rule_unsafe_deployment(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *m)

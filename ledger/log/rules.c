@@ -896,6 +896,20 @@ static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 		if ((error = check_ref(src, &f, r, seq, "model", fld)) < 0)
 			return error;
 	}
+	if (json_object_get(pred, "mitigates")) {
+		/* a mitigated version of one of its bases: its evaluations may clear
+		 * that base's dangerous capabilities */
+		const pl_fact *f;
+		int found = 0;
+		if ((error = check_ref(src, &f, json_object_get(pred, "mitigates"), seq, "model",
+		                       "mitigates")) < 0)
+			return error;
+		json_array_foreach(bs, i, r) found |=
+		    json_integer_value(json_object_get(r, "seq")) == (json_int_t)f->seq;
+		if (!found)
+			return bad("mitigates names seq %llu, which is not one of its base models",
+			           (unsigned long long)f->seq);
+	}
 	if (json_object_get(pred, "jurisdiction") && !is_label(pl_json_str(pred, "jurisdiction")))
 		return bad("jurisdiction must be 1..64 printable characters");
 	if (json_object_get(pred, "hardware_batches") &&

@@ -136,6 +136,9 @@ int pl_subjects_edges(pl_edges *out, const char *type, const json_t *statement)
 		if ((error = ref_edges(out, json_object_get(pred, "base_models"),
 		                       "model.base_models")) < 0)
 			return error;
+		if ((error = ref_edge(out, json_object_get(pred, "mitigates"), "model.mitigates")) <
+		    0)
+			return error;
 		return ref_edges(out, json_object_get(pred, "hardware_batches"), "model.hardware");
 	}
 	if (strcmp(type, "hardware") == 0) {

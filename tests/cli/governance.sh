@@ -258,9 +258,23 @@ pl $L attest evaluation --subject held@1 --suite s --result wmd-x=fail --dangero
 expect "now an evaluation may name it" 0
 check "dangerous-capability with the new name" bash -c "grep -q dangerous-capability <<<'$(codes held@1)'"
 
+# a mitigated descendant's evaluation clears the base's dangerous capability
+refused "--mitigates must name a base" "--mitigates held@1 is not one of its --base models" \
+	model register --name safe --version 1 --dataset web@1 --training-flop 1e20 \
+	--parameters 1e10 --mitigates held@1 --key acme.key
+pl $L model register --name safe --version 1 --base held@1 --relation finetune --dataset web@1 \
+	--training-flop 1e20 --parameters 1e10 --mitigates held@1 --key acme.key
+expect "a fine-tune declared as held@1's mitigated version" 0
+check "still a finding before the descendant is evaluated" \
+	bash -c "grep -q dangerous-capability <<<'$(codes held@1)'"
+pl $L attest evaluation --subject safe@1 --suite s --result wmd-x=pass --key redteam.key
+expect "the mitigated model is evaluated clean" 0
+check "dangerous-capability: cleared through the mitigated descendant" \
+	bash -c "! grep -q dangerous-capability <<<'$(codes held@1)'"
+
 # ---- bundles: the same findings offline --------------------------------------------
 grep -o 'ssh-ed25519 [A-Za-z0-9+/=]*' L/config >operator.pub
-for m in over@1 early@1 small@1 honest@1; do
+for m in over@1 early@1 small@1 honest@1 held@1; do
 	pl $L export "$m" --out "$m.bundle"
 	pl --json verify-bundle "$m.bundle" --trust operator.pub
 	check "bundle of $m: subject index verified, only the fixture's sketch missing" \
