@@ -473,8 +473,9 @@ done:
 
 static int cmd_model_show(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 {
-	static const char *const opt[] = {"hardware",     "started",          "finished",
-	                                  "jurisdiction", "hardware_batches", NULL};
+	static const char *const opt[] = {
+	    "hardware",         "started",   "finished", "jurisdiction",
+	    "hardware_batches", "mitigates", NULL};
 	pl_ledger *l = NULL;
 	items ms = {0};
 	pl_buf name = PL_BUF_INIT;
