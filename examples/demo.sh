@@ -109,7 +109,7 @@ step "2. Every party makes a key pair and registers its public key"
 why "each entry is signed; the ledger knows who claimed what, in which role."
 say "(each party runs 'provledger key gen' on its own machine; the private key never leaves it)"
 for party in harbour-press:rights-holder ada-quill:rights-holder acme-lab:lab aisi:authority \
-	redteam:evaluator; do
+	redteam:evaluator chipworks:vendor; do
 	name=${party%%:*} role=${party#*:}
 	pl 0 key gen --name "$name" --role "$role" --out "keys/$name"
 	show
@@ -120,13 +120,16 @@ done
 step "3. Roles are granted, not claimed"
 why "a key only declares a role: a lab cannot make itself an authority and license its own model."
 say "The operator grants AISI the authority role; AISI grants Acme Lab the lab"
-say "role and RedTeam the evaluator role, and vouches for Harbour Press. Ada Quill"
-say "registers works unvouched: they count, marked as such."
+say "role, RedTeam the evaluator role and Chipworks, an accelerator maker, the"
+say "vendor role, and vouches for Harbour Press. Ada Quill registers works"
+say "unvouched: they count, marked as such."
 pl 0 key grant aisi --role authority --key .provledger/keys/operator.key
 show
 pl 0 key grant acme-lab --role lab --key keys/aisi.key
 show
 pl 0 key grant redteam --role evaluator --key keys/aisi.key
+show
+pl 0 key grant chipworks --role vendor --key keys/aisi.key
 show
 pl 0 key grant harbour-press --role rights-holder --key keys/aisi.key
 show
@@ -153,6 +156,21 @@ pl 0 work register works/notes-on-rain.txt --title "Notes on Rain" --creator "Ad
 show
 pl 0 work list
 show
+
+# ---------------------------------------------------------------------------
+day 2026-01-08T16:00:00Z
+step "4b. Chipworks registers the accelerators it delivered to Acme Lab"
+why "training compute is physical: a registered chip supply makes declared FLOP checkable."
+say "The batch entry holds the chips' model, count, peak FLOP/s and first owner;"
+say "serial numbers enter only as SHA-256 digests (an attachment) and their Merkle"
+say "root, so a chip can later be proven part of the batch."
+seq -f "CW-H100-%05g" 1 16384 >serials.txt
+pl 0 hardware register --name cw-2025-q4 --model H100-SXM --serials serials.txt \
+	--peak-flops 989e12 --owner acme-lab --jurisdiction US --key keys/chipworks.key
+show
+pl 0 hardware show cw-2025-q4
+show
+expect "0..16383 (16384)  acme-lab  in US"
 
 # ---------------------------------------------------------------------------
 day 2026-01-10T08:00:00Z
@@ -200,10 +218,12 @@ day 2026-03-21T12:00:00Z
 step "7. Acme Lab registers a frontier base model and a fine-tune of it"
 why "the model entry ties weights to data: the link a rights holder or regulator follows."
 pl 0 model register --name atlas --version 1 --dataset web-2026@1 --training-flop 3.8e25 \
-	--parameters 1.2e12 --hardware H100:16384 --started 2026-01-12T00:00:00Z \
-	--finished 2026-03-20T00:00:00Z --key keys/acme-lab.key
+	--parameters 1.2e12 --hardware H100:16384 --hardware-batch cw-2025-q4 \
+	--jurisdiction US --started 2026-01-12T00:00:00Z --finished 2026-03-20T00:00:00Z \
+	--key keys/acme-lab.key
 show
 expect "frontier"
+ATLAS=$(value 'entry [0-9]+' | cut -d' ' -f2)
 day 2026-04-02T12:00:00Z
 pl 0 model register --name atlas-chat --version 1 --base atlas@1 --dataset instruct-2026@1 \
 	--training-flop 2e22 --parameters 1.2e12 --key keys/acme-lab.key
@@ -296,6 +316,38 @@ expect "evidence: 1 check report"
 expect "atlas-chat@1"
 
 # ---------------------------------------------------------------------------
+step "12b. AISI pauses training above 1e26 FLOP; a run during the pause is flagged"
+why "a moratorium binds every lab at once; a licence must say it lifts it, or the run is an error."
+pl 0 attest moratorium --threshold-flop 1e26 --from 2026-04-15T00:00:00Z \
+	--jurisdiction global --statement "pause pending the international review" \
+	--key keys/aisi.key
+show
+MORATORIUM=$(value 'entry [0-9]+' | cut -d' ' -f2)
+pl 0 model register --name atlas --version 2 --dataset web-2026@1 --training-flop 1.5e26 \
+	--parameters 2e12 --hardware-batch cw-2025-q4 --jurisdiction US \
+	--started 2026-04-20T00:00:00Z --finished 2026-05-05T00:00:00Z --key keys/acme-lab.key
+show
+pl 0 attest training-licence --subject atlas@2 --max-training-flop 2e26 \
+	--conditions "monthly reports" --key keys/aisi.key
+show
+pl 0 lineage atlas@2
+show '/^findings:/,$!d'
+expect "moratorium-violated: model atlas@2"
+expect "licence-after-start: frontier model atlas@2"
+say "Two errors: the licence came after the run started, and it does not name the"
+say "moratorium. (The 16384 registered chips could do about 4.2e24 FLOP in those 15"
+say "days at 20% use, below 1e25: no compute-possibly-underreported finding.)"
+say "AISI lifts the pause for this run; the late licence stays on the record:"
+pl 0 attest training-licence --subject atlas@2 --max-training-flop 2e26 \
+	--conditions "monthly reports; lifts the April pause for this run" \
+	--lifts "$MORATORIUM" --key keys/aisi.key
+show
+pl 0 lineage atlas@2
+show '/^findings:/,$!d'
+expect "licence-after-start: frontier model atlas@2"
+grep -q moratorium-violated "$OUT" && die "the lifting licence did not clear the moratorium"
+
+# ---------------------------------------------------------------------------
 step "13. An auditor verifies the whole ledger, then its policy"
 why "nobody has to trust the operator: signatures, history and Merkle root are all checked."
 pl 0 verify
@@ -345,24 +397,28 @@ with gzip.open(sys.argv[2], "wt", encoding="utf-8") as f:
     json.dump(bundle, f, separators=(",", ":"))
 PY
 pl 1 verify-bundle evidence/tampered.bundle --trust evidence/operator.pub
-show '/^provledger: seq 1[67] (model/p;/cannot be reached/p;/verification FAILED/p;/^model atlas@1 .*NOT VERIFIED/p;d'
-expect "seq 16 (model atlas@1): inclusion proof does not lead"
-expect "model atlas@1 (seq 16) [NOT VERIFIED]"
+show "/^provledger: seq \($ATLAS\|$((ATLAS + 1))\) (model/p;/cannot be reached/p;/verification FAILED/p;/^model atlas@1 .*NOT VERIFIED/p;d"
+expect "seq $ATLAS (model atlas@1): inclusion proof does not lead"
+expect "model atlas@1 (seq $ATLAS) [NOT VERIFIED]"
 
 # ---------------------------------------------------------------------------
 step "Summary"
 cat <<EOF
-   - The operator ran a signed, append-only ledger; six parties registered keys,
+   - The operator ran a signed, append-only ledger; seven parties registered keys,
      and their roles were granted (operator -> AISI -> Acme Lab, RedTeam,
-     Harbour Press); a key that only claimed to be an authority could not
+     Chipworks, Harbour Press); a key that only claimed to be an authority could not
      license anything.
    - Rights holders registered 3 works under 3 kinds of terms; only fingerprints
      entered the ledger.
    - 'check' found a 110-word quotation of an all-rights-reserved work inside a
      blog post in a gzip JSONL shard, curly quotes and all.
-   - The lab registered two datasets (gzip and zstd JSONL; WebDataset tar and
-     text), a frontier base model and a fine-tune; AISI licensed the base run;
-     RedTeam recorded its evaluation.
+   - Chipworks registered the 16384 accelerators it delivered (serials as
+     digests and a Merkle root); the lab registered two datasets (gzip and zstd
+     JSONL; WebDataset tar and text), a frontier base model trained on those
+     chips and a fine-tune; AISI licensed the base run; RedTeam recorded its
+     evaluation.
+   - AISI declared a moratorium above 1e26 FLOP; a run during it was an error
+     finding until a licence lifted it, and its late licence stayed one.
    - 'lineage' showed the fine-tune's full ancestry and the policy findings: the
      reserved work reached atlas-chat@1 through its base model, and the
      fine-tune's own frontier run had no licence.
