@@ -43,6 +43,28 @@ done
 "$PL" --ledger "$L" export atlas@1 --out atlas.bundle >/dev/null
 W=$("$PL" --ledger "$L" work list | grep -oE 'W[0-9a-f]{16}' | head -n 1)
 "$PL" --ledger "$L" export --work "$W" --out work.bundle >/dev/null 2>&1 || true
+# compute governance: a vendor's batch, a transfer and its acceptance, a model
+# on the chips, a moratorium and an export restriction about the whole ledger
+for party in chips:vendor lab2:lab; do
+	name=${party%%:*} role=${party#*:}
+	"$PL" key gen --name "$name" --role "$role" --out "keys/$name" >/dev/null 2>&1
+	"$PL" --ledger "$L" key register "keys/$name.pub" --key "keys/$name.key" >/dev/null 2>&1
+	"$PL" --ledger "$L" key grant "$name" --role "$role" --key keys/aisi.key >/dev/null
+done
+seq -f "SN-%03g" 1 16 >serials.txt
+"$PL" --ledger "$L" hardware register --name b1 --model H100 --serials serials.txt \
+	--peak-flops 989e12 --owner lab --jurisdiction US --key keys/chips.key >/dev/null
+XF=$("$PL" --ledger "$L" --json hardware transfer --batch b1 --to lab2 --count 4 \
+	--jurisdiction EU --key keys/lab.key | python3 -c 'import json,sys; print(json.load(sys.stdin)["entry"]["seq"])')
+"$PL" --ledger "$L" hardware accept "$XF" --key keys/lab2.key >/dev/null
+"$PL" --ledger "$L" attest moratorium --threshold-flop 1e26 --from 2026-01-01T00:00:00Z \
+	--jurisdiction global --key keys/aisi.key >/dev/null
+"$PL" --ledger "$L" attest export-restriction --jurisdiction EU --from 2026-01-01T00:00:00Z \
+	--key keys/aisi.key >/dev/null
+"$PL" --ledger "$L" model register --name atlas --version 2 --dataset web@1 --base atlas@1 \
+	--training-flop 2e26 --parameters 1.2e12 --hardware-batch b1:12 --jurisdiction US \
+	--started 2026-01-02T00:00:00Z --finished 2026-01-03T00:00:00Z --key keys/lab.key >/dev/null
+"$PL" --ledger "$L" export atlas@2 --out governed.bundle >/dev/null
 G=$L/repo.git
 
 # ---- 1-3: shards ----
@@ -148,6 +170,7 @@ PY
 
 # ---- 10: bundles ----
 cp atlas.bundle "$C/bundle/atlas.bundle"
+cp governed.bundle "$C/bundle/governed.bundle"
 [ -f work.bundle ] && cp work.bundle "$C/bundle/work.bundle"
 gunzip -c atlas.bundle >"$C/bundle/atlas.json"
 printf '{"format":"provledger-bundle/v1","attachments":{"00":"AAAA","01":"not base64"}}' \
