@@ -284,6 +284,16 @@ done
 zcat over@1.bundle 2>/dev/null >over.json || cp over@1.bundle over.json
 check "the bundle carries the batch, both transfers and both acceptances" \
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s={e["seq"] for e in d["entries"]}; assert {int(x) for x in sys.argv[2:]} <= s, s' over.json "$B1" "$T1" "$T2"
+# a remote reader (a static tlog-tiles mirror) sees the same registry and findings
+pl $L tiles export tiles
+expect "tiles export" 0
+"$PL" $L hardware show b1 >local.txt
+pl --remote "file://$T/tiles" --trust operator.pub hardware show b1
+check "--remote hardware show equals the local one" cmp -s "$OUT" local.txt
+"$PL" $L --json verify --policy | python3 -c 'import json,sys; print(sorted(f["code"] for f in json.load(sys.stdin)["findings"]))' >local.txt
+pl --remote "file://$T/tiles" --trust operator.pub --json verify --policy
+check "--remote verify --policy: the same findings" \
+	[ "$(python3 -c 'import json,sys; print(sorted(f["code"] for f in json.load(open(sys.argv[1]))["findings"]))' "$OUT")" = "$(cat local.txt)" ]
 pl $L verify --policy
 expect "verify --policy exits 1 on the findings" 1
 pl $L verify
