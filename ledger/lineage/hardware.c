@@ -215,7 +215,7 @@ int pl_hardware_transfer(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, 
 	pl_lineage_row b = {0};
 	pl_key_status ks;
 	json_t *pred = NULL, *subjects = NULL;
-	uint64_t seq, held = 0;
+	uint64_t seq, held = 0, pending = 0;
 	char created[32];
 	int64_t pick = -1;
 	int error;
@@ -241,20 +241,23 @@ int pl_hardware_transfer(pl_ledger *l, pl_entry_ref *out, const pl_key *signer, 
 		if (strcmp(h.v[i].owner, keyid.ptr) != 0)
 			continue;
 		held += h.v[i].count;
+		if (h.v[i].pending >= 0)
+			pending += h.v[i].count;
 		if (pick < 0 && h.v[i].pending < 0 && h.v[i].count >= (count ? count : 1))
 			pick = (int64_t)i;
 	}
 	if (pick < 0) {
-		error = held == 0
-		            ? pl_error_set(PL_EVERIFY,
-		                           "the signer %s holds no chip of batch %s (seq %llu)",
-		                           keyid.ptr, batch, (unsigned long long)seq)
-		            : pl_error_set(PL_EINVALID,
-		                           "the signer holds %llu chips of batch %s, but no run "
-		                           "of %llu free chips in a row (pending transfers hold "
-		                           "the rest): transfer fewer",
-		                           (unsigned long long)held, batch,
-		                           (unsigned long long)(count ? count : 1));
+		error =
+		    held == 0
+		        ? pl_error_set(PL_EVERIFY,
+		                       "the signer %s holds no chip of batch %s (seq %llu)",
+		                       keyid.ptr, batch, (unsigned long long)seq)
+		        : pl_error_set(PL_EINVALID,
+		                       "the signer holds %llu chips of batch %s (%llu in "
+		                       "transfers not yet accepted), but no run of %llu free "
+		                       "chips in a row: transfer fewer",
+		                       (unsigned long long)held, batch, (unsigned long long)pending,
+		                       (unsigned long long)(count ? count : 1));
 		goto done;
 	}
 	pl_rfc3339(created, pl_ledger_time(l));
