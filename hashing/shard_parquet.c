@@ -1,0 +1,1507 @@
+/*
+ * shard_parquet.c - Parquet records: one text column (BYTE_ARRAY, chosen by
+ * the field option), a record per row. A small strict reader: the footer's
+ * FileMetaData and each PageHeader are read with a hand-written, bounded
+ * Thrift compact protocol decoder; data pages v1 and v2 in PLAIN,
+ * PLAIN_DICTIONARY and RLE_DICTIONARY encodings, UNCOMPRESSED, SNAPPY, GZIP
+ * and ZSTD pages; flat columns only (REQUIRED or OPTIONAL; a null row is a
+ * record with empty text). Everything else is refused with a message that
+ * names the file, the column and what is not supported.
+ *
+ * The footer and the column chunks are read with pread() (a Parquet file must
+ * be a regular file); the stored-byte digests are still computed by the
+ * sequential pass of shard.c, which is advanced past each page once read.
+ * Memory holds one data page and the column chunk's dictionary page, each at
+ * most max_record bytes (compressed and decompressed; PL_ELIMIT beyond).
+ */
+#include <errno.h>
+#include <snappy-c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shard_int.h"
+
+typedef unsigned long long ull;
+
+#define PQ_FOOTER_MAX ((uint64_t)64 << 20) /* FileMetaData, serialized */
+#define PQ_HEADER_MIN ((size_t)4 << 10)    /* first read of a page header */
+#define PQ_HEADER_MAX ((size_t)16 << 20)   /* a page header (with statistics) */
+#define PQ_DEPTH_MAX 32                    /* nested Thrift structs */
+#define PQ_LIST_MAX ((uint64_t)1 << 24)    /* elements of one Thrift list */
+#define PQ_SCHEMA_MAX 100000               /* schema elements */
+
+/* ---- Thrift compact protocol ---- */
+
+enum {
+	T_STOP = 0,
+	T_TRUE = 1,
+	T_FALSE = 2,
+	T_BYTE = 3,
+	T_I16 = 4,
+	T_I32 = 5,
+	T_I64 = 6,
+	T_DOUBLE = 7,
+	T_BINARY = 8,
+	T_LIST = 9,
+	T_SET = 10,
+	T_MAP = 11,
+	T_STRUCT = 12
+};
+
+int pl_shard__tc_init(pl_shard__tc *t, const unsigned char *p, size_t n)
+{
+	t->p = p;
+	t->end = p + n;
+	t->depth = 0;
+	t->short_read = 0;
+	t->err = NULL;
+	return PL_OK;
+}
+
+static int tc_fail(pl_shard__tc *t, const char *why)
+{
+	if (!t->err)
+		t->err = why;
+	return -1;
+}
+
+static int tc_eof(pl_shard__tc *t)
+{
+	t->short_read = 1;
+	return tc_fail(t, "truncated");
+}
+
+int pl_shard__tc_varint(pl_shard__tc *t, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (int shift = 0; shift < 70; shift += 7) {
+		if (t->p >= t->end)
+			return tc_eof(t);
+		unsigned char b = *t->p++;
+		if (shift == 63 && (b & 0x7e))
+			return tc_fail(t, "varint past 64 bits");
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*out = v;
+			return 0;
+		}
+	}
+	return tc_fail(t, "varint past 64 bits");
+}
+
+int pl_shard__tc_zigzag(pl_shard__tc *t, int64_t *out)
+{
+	uint64_t v;
+	if (pl_shard__tc_varint(t, &v) < 0)
+		return -1;
+	*out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+	return 0;
+}
+
+/* A field header: *type T_STOP at the end of the struct. */
+int pl_shard__tc_field(pl_shard__tc *t, int *id, int *type, int last)
+{
+	if (t->p >= t->end)
+		return tc_eof(t);
+	unsigned char b = *t->p++;
+	*type = b & 0x0f;
+	if (*type == T_STOP) {
+		*id = 0;
+		return 0;
+	}
+	if (b >> 4) {
+		*id = last + (b >> 4);
+	} else {
+		int64_t v;
+		if (pl_shard__tc_zigzag(t, &v) < 0)
+			return -1;
+		if (v < INT16_MIN || v > INT16_MAX)
+			return tc_fail(t, "field id out of range");
+		*id = (int)v;
+	}
+	if (*type > T_STRUCT)
+		return tc_fail(t, "unknown field type");
+	return 0;
+}
+
+/* A list or set header: *n elements of *et. */
+int pl_shard__tc_list(pl_shard__tc *t, uint64_t *n, int *et)
+{
+	if (t->p >= t->end)
+		return tc_eof(t);
+	unsigned char b = *t->p++;
+	*et = b & 0x0f;
+	*n = b >> 4;
+	if (*n == 15 && pl_shard__tc_varint(t, n) < 0)
+		return -1;
+	if (*et == T_STOP || *et == T_FALSE || *et > T_STRUCT)
+		return tc_fail(t, "bad list element type");
+	if (*n > PQ_LIST_MAX)
+		return tc_fail(t, "list too long");
+	/* Every element takes at least one byte. */
+	if (*n > (uint64_t)(t->end - t->p))
+		return tc_eof(t);
+	return 0;
+}
+
+int pl_shard__tc_binary(pl_shard__tc *t, const unsigned char **p, size_t *n)
+{
+	uint64_t len;
+	if (pl_shard__tc_varint(t, &len) < 0)
+		return -1;
+	if (len > (uint64_t)(t->end - t->p))
+		return tc_eof(t);
+	*p = t->p;
+	*n = (size_t)len;
+	t->p += len;
+	return 0;
+}
+
+int pl_shard__tc_skip(pl_shard__tc *t, int type)
+{
+	uint64_t n, v;
+	int64_t z;
+	const unsigned char *p;
+	size_t len;
+	int et, id = 0, ft;
+	switch (type) {
+	case T_TRUE:
+	case T_FALSE:
+		return 0; /* in a field header, the value is the type */
+	case T_BYTE:
+		if (t->p >= t->end)
+			return tc_eof(t);
+		t->p++;
+		return 0;
+	case T_I16:
+	case T_I32:
+	case T_I64:
+		return pl_shard__tc_varint(t, &v);
+	case T_DOUBLE:
+		if (t->end - t->p < 8)
+			return tc_eof(t);
+		t->p += 8;
+		return 0;
+	case T_BINARY:
+		return pl_shard__tc_binary(t, &p, &len);
+	case T_LIST:
+	case T_SET:
+		if (pl_shard__tc_list(t, &n, &et) < 0)
+			return -1;
+		if (++t->depth > PQ_DEPTH_MAX)
+			return tc_fail(t, "nested too deep");
+		for (uint64_t i = 0; i < n; i++) {
+			/* A bool element is a byte of its own. */
+			if (et == T_TRUE ? pl_shard__tc_skip(t, T_BYTE) : pl_shard__tc_skip(t, et))
+				return -1;
+		}
+		t->depth--;
+		return 0;
+	case T_MAP:
+		if (pl_shard__tc_varint(t, &n) < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (n > PQ_LIST_MAX || n > (uint64_t)(t->end - t->p))
+			return n > PQ_LIST_MAX ? tc_fail(t, "map too large") : tc_eof(t);
+		if (t->p >= t->end)
+			return tc_eof(t);
+		{
+			int kt = *t->p >> 4, vt = *t->p & 0x0f;
+			t->p++;
+			if (kt == T_STOP || kt > T_STRUCT || vt == T_STOP || vt > T_STRUCT)
+				return tc_fail(t, "bad map types");
+			if (++t->depth > PQ_DEPTH_MAX)
+				return tc_fail(t, "nested too deep");
+			for (uint64_t i = 0; i < n; i++) {
+				if (pl_shard__tc_skip(t, kt == T_TRUE ? T_BYTE : kt) < 0 ||
+				    pl_shard__tc_skip(t, vt == T_TRUE ? T_BYTE : vt) < 0)
+					return -1;
+			}
+			t->depth--;
+		}
+		return 0;
+	case T_STRUCT:
+		if (++t->depth > PQ_DEPTH_MAX)
+			return tc_fail(t, "nested too deep");
+		for (;;) {
+			if (pl_shard__tc_field(t, &id, &ft, id) < 0)
+				return -1;
+			if (ft == T_STOP)
+				break;
+			if (pl_shard__tc_skip(t, ft) < 0)
+				return -1;
+		}
+		t->depth--;
+		return 0;
+	default:
+		(void)z;
+		return tc_fail(t, "unknown field type");
+	}
+}
+
+/* An integer field of any integer type, as int64. */
+static int tc_int(pl_shard__tc *t, int type, int64_t *out)
+{
+	if (type == T_BYTE) {
+		if (t->p >= t->end)
+			return tc_eof(t);
+		*out = (int8_t)*t->p++;
+		return 0;
+	}
+	if (type != T_I16 && type != T_I32 && type != T_I64)
+		return tc_fail(t, "integer field of another type");
+	if (pl_shard__tc_zigzag(t, out) < 0)
+		return -1;
+	if (type != T_I64 && (*out < INT32_MIN || *out > INT32_MAX))
+		return tc_fail(t, "i32 out of range");
+	return 0;
+}
+
+static int tc_enter(pl_shard__tc *t, int type)
+{
+	if (type != T_STRUCT)
+		return tc_fail(t, "struct field of another type");
+	if (++t->depth > PQ_DEPTH_MAX)
+		return tc_fail(t, "nested too deep");
+	return 0;
+}
+
+/* ---- the footer ---- */
+
+typedef struct {
+	int64_t type, repetition, nchildren, converted;
+	int has_type, has_rep, string_logical;
+	const unsigned char *name;
+	size_t name_len;
+} pq_elem;
+
+typedef struct {
+	int64_t codec, type, num_values, start, size;
+	int has_meta, external, npath;
+	const unsigned char *path0;
+	size_t path0_len;
+} pq_chunk;
+
+typedef struct {
+	int64_t num_rows;
+	pq_chunk col; /* the text column's chunk */
+	int seen;     /* columns in the row group */
+} pq_group;
+
+typedef struct pl_shard__pq {
+	uint64_t base, size; /* file offset of byte 0 of the shard; its size */
+	int col;             /* index of the text column among the leaves */
+	int max_def;         /* 0 REQUIRED, 1 OPTIONAL */
+	int64_t type;
+	pq_group *groups;
+	size_t ngroups;
+	int64_t total_rows;
+
+	/* The reading position. */
+	size_t g;                               /* current row group */
+	int64_t row;                            /* the next row in it */
+	uint64_t pos, end;                      /* next page header, end of the column chunk */
+	int64_t chunk_values;                   /* values of the chunk's data pages seen */
+	int64_t page_left;                      /* values left in the current data page */
+	const unsigned char *v, *vend, *vstart; /* the page's values */
+	const unsigned char *dp, *dend;         /* its definition levels */
+	pl_shard__rle def, idx;
+	int dict_page;                      /* the page is dictionary encoded */
+	int exact;                          /* value bytes lie as they are in the file */
+	uint64_t page_off, page_len, vfile; /* the page; file offset of v[0] if exact */
+
+	pl_buf raw, dec, hdr; /* the page as stored, decompressed; a header read */
+	pl_buf draw, ddec;    /* the dictionary page */
+	uint32_t *dict_off, *dict_len;
+	size_t dict_n;
+	int have_dict;
+	uint64_t dict_page_off, dict_page_len, dict_file; /* dict_file: exact value offset or 0 */
+	int dict_exact;
+	z_stream z;
+	int z_init;
+	ZSTD_DCtx *zd;
+	char colname[128];
+} pl_shard__pq;
+
+static const char *codec_name(int64_t c)
+{
+	static const char *n[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
+	                          "BROTLI",       "LZ4",    "ZSTD", "LZ4_RAW"};
+	return c >= 0 && c < 8 ? n[c] : "unknown";
+}
+
+static const char *encoding_name(int64_t e)
+{
+	static const char *n[] = {
+	    "PLAIN",          "GROUP_VAR_INT",       "PLAIN_DICTIONARY",        "RLE",
+	    "BIT_PACKED",     "DELTA_BINARY_PACKED", "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY",
+	    "RLE_DICTIONARY", "BYTE_STREAM_SPLIT"};
+	return e >= 0 && e < 10 ? n[e] : "unknown";
+}
+
+static const char *type_name(int64_t t)
+{
+	static const char *n[] = {"BOOLEAN", "INT32",  "INT64",      "INT96",
+	                          "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
+	return t >= 0 && t < 8 ? n[t] : "unknown";
+}
+
+static int read_elem(pl_shard__tc *t, int type, pq_elem *e)
+{
+	int id = 0, ft;
+	int64_t v;
+	memset(e, 0, sizeof(*e));
+	e->type = -1;
+	if (tc_enter(t, type) < 0)
+		return -1;
+	for (;;) {
+		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
+			return -1;
+		if (ft == T_STOP)
+			break;
+		switch (id) {
+		case 1:
+		case 3:
+		case 5:
+		case 6:
+			if (tc_int(t, ft, &v) < 0)
+				return -1;
+			if (id == 1) {
+				e->type = v;
+				e->has_type = 1;
+			} else if (id == 3) {
+				e->repetition = v;
+				e->has_rep = 1;
+			} else if (id == 5) {
+				e->nchildren = v;
+			} else {
+				e->converted = v + 1; /* 0: none */
+			}
+			break;
+		case 4:
+			if (ft != T_BINARY)
+				return tc_fail(t, "name of another type");
+			if (pl_shard__tc_binary(t, &e->name, &e->name_len) < 0)
+				return -1;
+			break;
+		case 10: {
+			/* LogicalType, a union: STRING is its field 1. */
+			int lid = 0, lt;
+			if (tc_enter(t, ft) < 0)
+				return -1;
+			for (;;) {
+				if (pl_shard__tc_field(t, &lid, &lt, lid) < 0)
+					return -1;
+				if (lt == T_STOP)
+					break;
+				if (lid == 1)
+					e->string_logical = 1;
+				if (pl_shard__tc_skip(t, lt) < 0)
+					return -1;
+			}
+			t->depth--;
+			break;
+		}
+		default:
+			if (pl_shard__tc_skip(t, ft) < 0)
+				return -1;
+		}
+	}
+	t->depth--;
+	return 0;
+}
+
+static int read_colmeta(pl_shard__tc *t, int type, pq_chunk *c)
+{
+	int id = 0, ft;
+	int64_t v, data_off = -1, dict_off = -1;
+	uint64_t n;
+	int et;
+	if (tc_enter(t, type) < 0)
+		return -1;
+	c->has_meta = 1;
+	c->size = -1;
+	for (;;) {
+		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
+			return -1;
+		if (ft == T_STOP)
+			break;
+		switch (id) {
+		case 1:
+		case 4:
+		case 5:
+		case 7:
+		case 9:
+		case 11:
+			if (tc_int(t, ft, &v) < 0)
+				return -1;
+			if (id == 1)
+				c->type = v;
+			else if (id == 4)
+				c->codec = v;
+			else if (id == 5)
+				c->num_values = v;
+			else if (id == 7)
+				c->size = v;
+			else if (id == 9)
+				data_off = v;
+			else
+				dict_off = v;
+			break;
+		case 3:
+			if (ft != T_LIST)
+				return tc_fail(t, "path_in_schema of another type");
+			if (pl_shard__tc_list(t, &n, &et) < 0)
+				return -1;
+			if (et != T_BINARY)
+				return tc_fail(t, "path_in_schema of another type");
+			c->npath = n > 1000 ? 1000 : (int)n;
+			for (uint64_t i = 0; i < n; i++) {
+				const unsigned char *p;
+				size_t len;
+				if (pl_shard__tc_binary(t, &p, &len) < 0)
+					return -1;
+				if (i == 0) {
+					c->path0 = p;
+					c->path0_len = len;
+				}
+			}
+			break;
+		default:
+			if (pl_shard__tc_skip(t, ft) < 0)
+				return -1;
+		}
+	}
+	t->depth--;
+	/* The chunk starts at its dictionary page when it has one. Some
+	 * writers set dictionary_page_offset to 0 for none. */
+	c->start = dict_off > 0 && dict_off < data_off ? dict_off : data_off;
+	return 0;
+}
+
+static int read_chunk(pl_shard__tc *t, int type, pq_chunk *c)
+{
+	int id = 0, ft;
+	if (tc_enter(t, type) < 0)
+		return -1;
+	for (;;) {
+		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
+			return -1;
+		if (ft == T_STOP)
+			break;
+		if (id == 1)
+			c->external = 1;
+		if (id == 3) {
+			if (read_colmeta(t, ft, c) < 0)
+				return -1;
+		} else if (pl_shard__tc_skip(t, ft) < 0) {
+			return -1;
+		}
+	}
+	t->depth--;
+	return 0;
+}
+
+static int read_group(pl_shard__tc *t, int type, pq_group *g, int col)
+{
+	int id = 0, ft, et;
+	uint64_t n;
+	int64_t v;
+	memset(g, 0, sizeof(*g));
+	g->num_rows = -1;
+	if (tc_enter(t, type) < 0)
+		return -1;
+	for (;;) {
+		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
+			return -1;
+		if (ft == T_STOP)
+			break;
+		if (id == 1 && ft == T_LIST) {
+			if (pl_shard__tc_list(t, &n, &et) < 0)
+				return -1;
+			if (et != T_STRUCT)
+				return tc_fail(t, "columns of another type");
+			for (uint64_t i = 0; i < n; i++) {
+				pq_chunk scratch;
+				memset(&scratch, 0, sizeof(scratch));
+				if (read_chunk(t, et, i == (uint64_t)col ? &g->col : &scratch) < 0)
+					return -1;
+			}
+			g->seen = n > INT32_MAX ? INT32_MAX : (int)n;
+		} else if (id == 3) {
+			if (tc_int(t, ft, &v) < 0)
+				return -1;
+			g->num_rows = v;
+		} else if (pl_shard__tc_skip(t, ft) < 0) {
+			return -1;
+		}
+	}
+	t->depth--;
+	return 0;
+}
+
+static int pq_err(pl_shard *s, int code, const char *fmt, ...) PL_PRINTF(3, 4);
+static int pq_err(pl_shard *s, int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pl_error_set(code, "%s: %s", s->path, msg);
+}
+
+/* Column names for a "no column" message: the top-level names. */
+static void top_names(char *out, size_t cap, const pq_elem *el, size_t nel)
+{
+	size_t at = 0, i = 1;
+	out[0] = '\0';
+	int64_t nchild = nel ? el[0].nchildren : 0;
+	for (int64_t c = 0; c < nchild && i < nel; c++) {
+		int n = snprintf(out + at, cap - at, "%s'%.*s'", c ? ", " : "",
+		                 (int)(el[i].name_len > 64 ? 64 : el[i].name_len),
+		                 (const char *)el[i].name);
+		if (n < 0 || (size_t)n >= cap - at) {
+			if (cap > 4)
+				memcpy(out + cap - 4, "...", 4);
+			return;
+		}
+		at += (size_t)n;
+		/* Skip this field's subtree. */
+		int64_t pending = 1;
+		while (pending > 0 && i < nel) {
+			pending += el[i].nchildren - 1;
+			i++;
+		}
+	}
+}
+
+static int pread_all(pl_shard *s, void *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k =
+		    pread(s->fd, (char *)buf + got, n - got, (off_t)(s->pq->base + off + got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return pq_err(s, PL_ERROR, "read error at byte %llu: %s", (ull)(off + got),
+			              strerror(errno));
+		if (k == 0)
+			return pq_err(s, PL_EINVALID, "truncated: the file ended at byte %llu",
+			              (ull)(off + got));
+		got += (size_t)k;
+	}
+	return PL_OK;
+}
+
+/* Find the text column in the schema: its leaf index, or an error. */
+static int find_column(pl_shard *s, const pq_elem *el, size_t nel)
+{
+	pl_shard__pq *q = s->pq;
+	size_t i = 1;
+	int leaf = 0;
+	if (nel == 0 || el[0].nchildren < 1)
+		return pq_err(s, PL_EINVALID, "the schema has no columns");
+	for (int64_t c = 0; c < el[0].nchildren; c++) {
+		if (i >= nel)
+			return pq_err(s, PL_EINVALID,
+			              "the schema is shorter than its children say");
+		size_t top = i;
+		int leaves = 0;
+		int64_t pending = 1;
+		while (pending > 0) {
+			if (i >= nel)
+				return pq_err(s, PL_EINVALID,
+				              "the schema is shorter than its children say");
+			if (el[i].nchildren < 0 || el[i].nchildren > PQ_SCHEMA_MAX)
+				return pq_err(s, PL_EINVALID, "schema element with %lld children",
+				              (long long)el[i].nchildren);
+			if (el[i].nchildren == 0)
+				leaves++;
+			pending += el[i].nchildren - 1;
+			i++;
+		}
+		const pq_elem *e = &el[top];
+		if (e->name_len == s->field_len && memcmp(e->name, s->field, s->field_len) == 0) {
+			if (e->nchildren > 0 || e->repetition == 2)
+				return pq_err(s, PL_EINVALID,
+				              "column '%s': nested or repeated columns are not "
+				              "supported",
+				              q->colname);
+			if (!e->has_type || e->type != 6)
+				return pq_err(s, PL_EINVALID,
+				              "column '%s' is %s, not a BYTE_ARRAY (text) column",
+				              q->colname, type_name(e->type));
+			if (e->repetition != 0 && e->repetition != 1)
+				return pq_err(s, PL_EINVALID,
+				              "column '%s': unknown repetition type %lld",
+				              q->colname, (long long)e->repetition);
+			q->col = leaf;
+			q->max_def = e->repetition == 1;
+			q->type = e->type;
+			return PL_OK;
+		}
+		leaf += leaves;
+	}
+	char names[512];
+	top_names(names, sizeof(names), el, nel);
+	return pq_err(s, PL_EINVALID, "no column '%s' (the columns: %s)", q->colname, names);
+}
+
+int pl_shard__pq_open(pl_shard *s)
+{
+	pl_shard__pq *q;
+	pl_buf foot = PL_BUF_INIT;
+	pq_elem *el = NULL;
+	pl_shard__tc t;
+	struct stat st;
+	unsigned char tail[8];
+	int rc = PL_OK;
+
+	if (s->comp != PL_COMPRESSION_NONE)
+		return pq_err(s, PL_EINVALID,
+		              "a %s-compressed Parquet file is not supported (Parquet compresses "
+		              "its pages; decompress the file first)",
+		              pl_compression_name(s->comp));
+	off_t cur = lseek(s->fd, 0, SEEK_CUR);
+	if (fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode) || cur < 0 || (uint64_t)cur < s->stored)
+		return pq_err(s, PL_EINVALID,
+		              "Parquet needs a regular file (its footer is at the end): not a "
+		              "pipe or stdin");
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	s->pq = q;
+	snprintf(q->colname, sizeof(q->colname), "%.100s", s->field);
+	q->base = (uint64_t)cur - s->stored;
+	q->size = (uint64_t)st.st_size > q->base ? (uint64_t)st.st_size - q->base : 0;
+	if (q->size < 12)
+		return pq_err(s, PL_EINVALID, "not a Parquet file: %llu bytes, too short",
+		              (ull)q->size);
+	if ((rc = pread_all(s, tail, 4, 0)) < 0)
+		return rc;
+	if (memcmp(tail, "PAR1", 4) != 0)
+		return pq_err(s, PL_EINVALID, "not a Parquet file: no PAR1 magic at byte 0");
+	if ((rc = pread_all(s, tail, 8, q->size - 8)) < 0)
+		return rc;
+	if (memcmp(tail + 4, "PAR1", 4) != 0)
+		return pq_err(s, PL_EINVALID,
+		              "truncated or not a Parquet file: no PAR1 magic at the end "
+		              "(byte %llu)",
+		              (ull)(q->size - 4));
+	uint64_t flen = (uint64_t)tail[0] | (uint64_t)tail[1] << 8 | (uint64_t)tail[2] << 16 |
+	                (uint64_t)tail[3] << 24;
+	if (flen > q->size - 12)
+		return pq_err(s, PL_EINVALID, "footer length %llu is beyond the file (%llu bytes)",
+		              (ull)flen, (ull)q->size);
+	if (flen > PQ_FOOTER_MAX)
+		return pq_err(s, PL_ELIMIT, "footer of %llu bytes, over the limit of %llu",
+		              (ull)flen, (ull)PQ_FOOTER_MAX);
+	uint64_t fstart = q->size - 8 - flen;
+	if ((rc = pl_buf_grow(&foot, (size_t)flen)) < 0)
+		goto done;
+	if ((rc = pread_all(s, foot.ptr, (size_t)flen, fstart)) < 0)
+		goto done;
+
+	/* FileMetaData: 2 schema, 3 num_rows, 4 row_groups. */
+	pl_shard__tc_init(&t, (const unsigned char *)foot.ptr, (size_t)flen);
+	int id = 0, ft, et, have_schema = 0;
+	size_t nel = 0;
+	uint64_t n;
+	int64_t v;
+	q->total_rows = -1;
+	for (;;) {
+		if (pl_shard__tc_field(&t, &id, &ft, id) < 0)
+			goto bad;
+		if (ft == T_STOP)
+			break;
+		if (id == 2 && ft == T_LIST) {
+			if (have_schema++)
+				goto dup;
+			if (pl_shard__tc_list(&t, &n, &et) < 0)
+				goto bad;
+			if (n > PQ_SCHEMA_MAX) {
+				rc = pq_err(s, PL_ELIMIT, "schema of %llu elements", (ull)n);
+				goto done;
+			}
+			if (n && (el = calloc((size_t)n, sizeof(*el))) == NULL) {
+				rc = pl_error_set(PL_ENOMEM, "out of memory");
+				goto done;
+			}
+			for (nel = 0; nel < n; nel++)
+				if (read_elem(&t, et, &el[nel]) < 0)
+					goto bad;
+			if ((rc = find_column(s, el, nel)) < 0)
+				goto done;
+		} else if (id == 3) {
+			if (tc_int(&t, ft, &v) < 0)
+				goto bad;
+			q->total_rows = v;
+		} else if (id == 4 && ft == T_LIST) {
+			if (!have_schema) {
+				rc = pq_err(s, PL_EINVALID, "footer: row groups before the schema");
+				goto done;
+			}
+			if (q->groups)
+				goto dup;
+			if (pl_shard__tc_list(&t, &n, &et) < 0)
+				goto bad;
+			if (n && (q->groups = calloc((size_t)n, sizeof(*q->groups))) == NULL) {
+				rc = pl_error_set(PL_ENOMEM, "out of memory");
+				goto done;
+			}
+			for (q->ngroups = 0; q->ngroups < n; q->ngroups++)
+				if (read_group(&t, et, &q->groups[q->ngroups], q->col) < 0)
+					goto bad;
+		} else if (pl_shard__tc_skip(&t, ft) < 0) {
+			goto bad;
+		}
+	}
+	if (!have_schema) {
+		rc = pq_err(s, PL_EINVALID, "footer: no schema");
+		goto done;
+	}
+	/* Check each row group's chunk of the column now, before any record. */
+	int64_t sum = 0;
+	for (size_t g = 0; g < q->ngroups; g++) {
+		const pq_group *gr = &q->groups[g];
+		const pq_chunk *c = &gr->col;
+		if (gr->num_rows < 0) {
+			rc = pq_err(s, PL_EINVALID, "row group %zu: no row count", g);
+			goto done;
+		}
+		if (gr->seen <= q->col || !c->has_meta) {
+			rc =
+			    pq_err(s, PL_EINVALID, "row group %zu: no column chunk for column '%s'",
+			           g, q->colname);
+			goto done;
+		}
+		if (c->external) {
+			rc = pq_err(
+			    s, PL_EINVALID,
+			    "column '%s': row group %zu: column chunks in other files are not "
+			    "supported",
+			    q->colname, g);
+			goto done;
+		}
+		if (c->type != q->type || c->npath != 1 || c->path0_len != s->field_len ||
+		    memcmp(c->path0, s->field, s->field_len) != 0) {
+			rc = pq_err(
+			    s, PL_EINVALID,
+			    "column '%s': row group %zu: the column chunk does not match the "
+			    "schema",
+			    q->colname, g);
+			goto done;
+		}
+		if (c->codec != 0 && c->codec != 1 && c->codec != 2 && c->codec != 6) {
+			rc = pq_err(s, PL_EINVALID,
+			            "column '%s': row group %zu: codec %s not supported",
+			            q->colname, g, codec_name(c->codec));
+			goto done;
+		}
+		if (c->start < 4 || c->size < 0 || (uint64_t)c->start > fstart ||
+		    (uint64_t)c->size > fstart - (uint64_t)c->start) {
+			rc = pq_err(
+			    s, PL_EINVALID,
+			    "column '%s': row group %zu: column chunk at byte %lld (%lld bytes) "
+			    "is outside the data",
+			    q->colname, g, (long long)c->start, (long long)c->size);
+			goto done;
+		}
+		if (c->num_values != gr->num_rows) {
+			rc = pq_err(
+			    s, PL_EINVALID, "column '%s': row group %zu: %lld values for %lld rows",
+			    q->colname, g, (long long)c->num_values, (long long)gr->num_rows);
+			goto done;
+		}
+		if (__builtin_add_overflow(sum, gr->num_rows, &sum)) {
+			rc = pq_err(s, PL_EINVALID, "row count overflow");
+			goto done;
+		}
+	}
+	if (q->total_rows >= 0 && sum != q->total_rows) {
+		rc = pq_err(s, PL_EINVALID, "footer: %lld rows, but the row groups hold %lld",
+		            (long long)q->total_rows, (long long)sum);
+		goto done;
+	}
+	q->g = 0;
+	q->row = 0;
+	q->pos = q->end = 0;
+	goto done;
+dup:
+	rc = pq_err(s, PL_EINVALID, "footer: a field given twice");
+	goto done;
+bad:
+	rc = pq_err(s, PL_EINVALID, "corrupt footer (FileMetaData at byte %llu: %s)", (ull)fstart,
+	            t.err ? t.err : "invalid");
+done:
+	free(el);
+	pl_buf_free(&foot);
+	return rc;
+}
+
+/* ---- RLE / bit-packed hybrid ---- */
+
+void pl_shard__rle_init(pl_shard__rle *r, const unsigned char *p, size_t n, int bw)
+{
+	memset(r, 0, sizeof(*r));
+	r->p = p;
+	r->end = p + n;
+	r->bw = bw;
+}
+
+/* The next value: 0, or -1 when the run data is exhausted or corrupt. */
+int pl_shard__rle_get(pl_shard__rle *r, uint32_t *out)
+{
+	while (r->rle_left == 0 && r->bp_left == 0) {
+		uint64_t h = 0;
+		int shift = 0;
+		for (;;) {
+			if (r->p >= r->end || shift > 35)
+				return -1;
+			unsigned char b = *r->p++;
+			h |= (uint64_t)(b & 0x7f) << shift;
+			shift += 7;
+			if (!(b & 0x80))
+				break;
+		}
+		if (h & 1) {
+			uint64_t groups = h >> 1;
+			if (groups == 0)
+				continue;
+			/* groups * 8 values of bw bits: groups * bw bytes. */
+			if (r->bw == 0) {
+				r->bp_left =
+				    (uint32_t)(groups > UINT32_MAX / 8 ? UINT32_MAX : groups * 8);
+				r->bp = r->p;
+				r->bit = 0;
+				continue;
+			}
+			if (groups > (uint64_t)(r->end - r->p) / (uint64_t)r->bw)
+				return -1;
+			r->bp_left = (uint32_t)(groups * 8);
+			r->bp = r->p;
+			r->bit = 0;
+			r->p += groups * (uint64_t)r->bw;
+		} else {
+			uint64_t count = h >> 1;
+			size_t nb = ((size_t)r->bw + 7) / 8;
+			if (count == 0)
+				continue;
+			if (nb > (size_t)(r->end - r->p))
+				return -1;
+			uint32_t v = 0;
+			for (size_t i = 0; i < nb; i++)
+				v |= (uint32_t)r->p[i] << (8 * i);
+			r->p += nb;
+			if (r->bw < 32 && (v >> r->bw))
+				return -1;
+			r->rle_val = v;
+			r->rle_left = count > UINT32_MAX ? UINT32_MAX : (uint32_t)count;
+		}
+	}
+	if (r->rle_left) {
+		r->rle_left--;
+		*out = r->rle_val;
+		return 0;
+	}
+	uint64_t v = 0;
+	for (int i = 0; i < r->bw; i++) {
+		size_t bit = r->bit + (size_t)i;
+		v |= (uint64_t)((r->bp[bit >> 3] >> (bit & 7)) & 1) << i;
+	}
+	r->bit += (size_t)r->bw;
+	r->bp_left--;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* ---- pages ---- */
+
+typedef struct {
+	int64_t type, usize, csize;
+	int64_t nvalues, encoding, def_enc, nnulls, nrows, dlen, rlen;
+	int compressed; /* v2: is_compressed (default true) */
+	int has_sub;
+} pq_page;
+
+static int read_page_sub(pl_shard__tc *t, int type, pq_page *pg, int which)
+{
+	int id = 0, ft;
+	int64_t v;
+	if (tc_enter(t, type) < 0)
+		return -1;
+	pg->has_sub = 1;
+	for (;;) {
+		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
+			return -1;
+		if (ft == T_STOP)
+			break;
+		if (which == 8 && id == 7 && (ft == T_TRUE || ft == T_FALSE)) {
+			pg->compressed = ft == T_TRUE;
+			continue;
+		}
+		int want = which == 5   ? id >= 1 && id <= 4
+		           : which == 7 ? id >= 1 && id <= 2
+		                        : id >= 1 && id <= 6;
+		if (!want) {
+			if (pl_shard__tc_skip(t, ft) < 0)
+				return -1;
+			continue;
+		}
+		if (tc_int(t, ft, &v) < 0)
+			return -1;
+		if (which == 5 || which == 7) {
+			if (id == 1)
+				pg->nvalues = v;
+			else if (id == 2)
+				pg->encoding = v;
+			else if (id == 3)
+				pg->def_enc = v;
+		} else {
+			int64_t *f[] = {&pg->nvalues,  &pg->nnulls, &pg->nrows,
+			                &pg->encoding, &pg->dlen,   &pg->rlen};
+			*f[id - 1] = v;
+		}
+	}
+	t->depth--;
+	return 0;
+}
+
+static int parse_page_header(pl_shard__tc *t, pq_page *pg)
+{
+	int id = 0, ft;
+	int64_t v;
+	memset(pg, 0, sizeof(*pg));
+	pg->type = pg->usize = pg->csize = -1;
+	pg->nvalues = pg->encoding = pg->def_enc = -1;
+	pg->compressed = 1;
+	for (;;) {
+		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
+			return -1;
+		if (ft == T_STOP)
+			break;
+		if (id >= 1 && id <= 3) {
+			if (tc_int(t, ft, &v) < 0)
+				return -1;
+			*(id == 1 ? &pg->type : id == 2 ? &pg->usize : &pg->csize) = v;
+		} else if ((id == 5 && pg->type == 0) || (id == 7 && pg->type == 2) ||
+		           (id == 8 && pg->type == 3)) {
+			if (read_page_sub(t, ft, pg, id) < 0)
+				return -1;
+		} else if (pl_shard__tc_skip(t, ft) < 0) {
+			return -1;
+		}
+	}
+	if (pg->type < 0 || pg->usize < 0 || pg->csize < 0)
+		return tc_fail(t, "a required field is missing or negative");
+	return 0;
+}
+
+/* "column 'text': row group G: page at byte X: " */
+static int page_err(pl_shard *s, int code, uint64_t at, const char *fmt, ...) PL_PRINTF(4, 5);
+static int page_err(pl_shard *s, int code, uint64_t at, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pl_error_set(code, "%s: column '%s': row group %zu: page at byte %llu: %s", s->path,
+	                    s->pq->colname, s->pq->g, (ull)at, msg);
+}
+
+static int over_limit(pl_shard *s, uint64_t at, const char *what, uint64_t n)
+{
+	return page_err(s, PL_ELIMIT, at,
+	                "%s of %llu bytes, over the --max-record limit of %llu bytes (raise it "
+	                "with --max-record BYTES)",
+	                what, (ull)n, (ull)s->opts.max_record);
+}
+
+/* Decompress n bytes at src into out (exactly want bytes). */
+static int decompress(pl_shard *s, pl_buf *out, const unsigned char *src, size_t n, size_t want,
+                      int64_t codec, uint64_t at)
+{
+	pl_shard__pq *q = s->pq;
+	int rc;
+	out->len = 0;
+	if ((rc = pl_buf_grow(out, want)) < 0)
+		return rc;
+	if (codec == 1) {
+		size_t len;
+		if (snappy_uncompressed_length((const char *)src, n, &len) != SNAPPY_OK ||
+		    len != want)
+			return page_err(s, PL_EINVALID, at, "corrupt snappy data");
+		if (snappy_uncompress((const char *)src, n, out->ptr, &len) != SNAPPY_OK ||
+		    len != want)
+			return page_err(s, PL_EINVALID, at, "corrupt snappy data");
+	} else if (codec == 2) {
+		if (!q->z_init) {
+			if (inflateInit2(&q->z, 32 + MAX_WBITS) != Z_OK)
+				return pl_error_set(PL_ENOMEM, "%s: cannot initialise zlib",
+				                    s->path);
+			q->z_init = 1;
+		} else {
+			inflateReset(&q->z);
+		}
+		q->z.next_in = (unsigned char *)(uintptr_t)src;
+		q->z.avail_in = (uInt)n;
+		q->z.next_out = (unsigned char *)out->ptr;
+		q->z.avail_out = (uInt)want;
+		unsigned char extra;
+		int zr = inflate(&q->z, Z_FINISH);
+		if (zr == Z_BUF_ERROR && q->z.avail_out == 0) {
+			/* More output than the header says. */
+			q->z.next_out = &extra;
+			q->z.avail_out = 1;
+			zr = inflate(&q->z, Z_FINISH);
+			if (q->z.avail_out == 0)
+				return page_err(s, PL_EINVALID, at,
+				                "gzip data longer than the page header says");
+		}
+		if (zr != Z_STREAM_END)
+			return page_err(s, PL_EINVALID, at, "corrupt gzip data (%s)",
+			                q->z.msg ? q->z.msg : "inflate failed");
+		if (q->z.total_out != want)
+			return page_err(s, PL_EINVALID, at,
+			                "gzip data of %lu bytes, the page header says %zu",
+			                (unsigned long)q->z.total_out, want);
+	} else if (codec == 6) {
+		if (!q->zd && (q->zd = ZSTD_createDCtx()) == NULL)
+			return pl_error_set(PL_ENOMEM, "%s: cannot initialise zstd", s->path);
+		size_t r = ZSTD_decompressDCtx(q->zd, out->ptr, want ? want : 1, src, n);
+		if (ZSTD_isError(r))
+			return page_err(s, PL_EINVALID, at, "corrupt zstd data (%s)",
+			                ZSTD_getErrorName(r));
+		if (r != want)
+			return page_err(s, PL_EINVALID, at,
+			                "zstd data of %zu bytes, the page header says %zu", r,
+			                want);
+	} else {
+		return page_err(s, PL_EINVALID, at, "codec %s not supported", codec_name(codec));
+	}
+	out->len = want;
+	return PL_OK;
+}
+
+/* Keep the stored-byte pass (the digests) up with the pages read. */
+static int advance_stored(pl_shard *s, uint64_t to)
+{
+	size_t got;
+	uint64_t pos = pl_shard__pos(s);
+	if (to <= pos)
+		return PL_OK;
+	int rc = pl_shard__read(s, NULL, (size_t)(to - pos), &got);
+	return rc < 0 ? pl_error_prefix(rc, "%s", s->path) : PL_OK;
+}
+
+/* Read the page header at q->pos into *pg; *hlen its length. */
+static int read_header(pl_shard *s, pq_page *pg, size_t *hlen)
+{
+	pl_shard__pq *q = s->pq;
+	uint64_t avail = q->end - q->pos;
+	size_t n = PQ_HEADER_MIN;
+	pl_shard__tc t;
+	int rc;
+	for (;;) {
+		if (n > avail)
+			n = (size_t)avail;
+		q->hdr.len = 0;
+		if ((rc = pl_buf_grow(&q->hdr, n)) < 0)
+			return rc;
+		if ((rc = pread_all(s, q->hdr.ptr, n, q->pos)) < 0)
+			return rc;
+		pl_shard__tc_init(&t, (const unsigned char *)q->hdr.ptr, n);
+		if (parse_page_header(&t, pg) == 0)
+			break;
+		if (t.short_read && n < avail && n < PQ_HEADER_MAX) {
+			n *= 4;
+			continue;
+		}
+		return page_err(s, PL_EINVALID, q->pos, "corrupt page header (%s%s)",
+		                t.err ? t.err : "invalid",
+		                t.short_read && n >= PQ_HEADER_MAX ? ", or over 16 MiB" : "");
+	}
+	*hlen = (size_t)(t.p - (const unsigned char *)q->hdr.ptr);
+	return PL_OK;
+}
+
+/* Read the page's stored bytes (after the header) and check sizes. */
+static int read_body(pl_shard *s, const pq_page *pg, uint64_t at, size_t hlen)
+{
+	pl_shard__pq *q = s->pq;
+	int rc;
+	uint64_t body = q->pos + hlen;
+	if ((uint64_t)pg->csize > q->end - body)
+		return page_err(s, PL_EINVALID, at,
+		                "page of %lld bytes runs past the end of the column chunk",
+		                (long long)pg->csize);
+	if ((uint64_t)pg->csize > s->opts.max_record)
+		return over_limit(s, at, "page", (uint64_t)pg->csize);
+	if ((uint64_t)pg->usize > s->opts.max_record)
+		return over_limit(s, at, "decompressed page", (uint64_t)pg->usize);
+	q->raw.len = 0;
+	if ((rc = pl_buf_grow(&q->raw, (size_t)pg->csize)) < 0)
+		return rc;
+	if ((rc = pread_all(s, q->raw.ptr, (size_t)pg->csize, body)) < 0)
+		return rc;
+	q->raw.len = (size_t)pg->csize;
+	q->pos = body + (uint64_t)pg->csize;
+	return advance_stored(s, q->pos);
+}
+
+/* PLAIN BYTE_ARRAY values: 4-byte little-endian length, then the bytes. */
+static int plain_value(const unsigned char **p, const unsigned char *end, const unsigned char **v,
+                       size_t *n)
+{
+	if (end - *p < 4)
+		return -1;
+	uint32_t len = (uint32_t)(*p)[0] | (uint32_t)(*p)[1] << 8 | (uint32_t)(*p)[2] << 16 |
+	               (uint32_t)(*p)[3] << 24;
+	*p += 4;
+	if (len > (size_t)(end - *p))
+		return -1;
+	*v = *p;
+	*n = len;
+	*p += len;
+	return 0;
+}
+
+static int load_dict(pl_shard *s, const pq_page *pg, uint64_t at, size_t hlen)
+{
+	pl_shard__pq *q = s->pq;
+	const pq_chunk *c = &q->groups[q->g].col;
+	int rc;
+	if (q->have_dict)
+		return page_err(s, PL_EINVALID, at, "a second dictionary page");
+	if (!pg->has_sub || pg->nvalues < 0)
+		return page_err(s, PL_EINVALID, at, "dictionary page without its header");
+	if (pg->encoding != 0 && pg->encoding != 2)
+		return page_err(s, PL_EINVALID, at, "dictionary encoding %s not supported",
+		                encoding_name(pg->encoding));
+	if ((rc = read_body(s, pg, at, hlen)) < 0)
+		return rc;
+	const unsigned char *p;
+	size_t n;
+	q->dict_exact = c->codec == 0;
+	if (c->codec == 0) {
+		pl_buf tmp = q->draw;
+		q->draw = q->raw;
+		q->raw = tmp;
+		p = (const unsigned char *)q->draw.ptr;
+		n = q->draw.len;
+	} else {
+		if ((rc = decompress(s, &q->ddec, (const unsigned char *)q->raw.ptr, q->raw.len,
+		                     (size_t)pg->usize, c->codec, at)) < 0)
+			return rc;
+		p = (const unsigned char *)q->ddec.ptr;
+		n = q->ddec.len;
+	}
+	if ((uint64_t)pg->nvalues > n / 4)
+		return page_err(s, PL_EINVALID, at, "dictionary of %lld values in %zu bytes",
+		                (long long)pg->nvalues, n);
+	free(q->dict_off);
+	free(q->dict_len);
+	q->dict_n = 0;
+	q->dict_off = malloc(((size_t)pg->nvalues + 1) * sizeof(uint32_t));
+	q->dict_len = malloc(((size_t)pg->nvalues + 1) * sizeof(uint32_t));
+	if (!q->dict_off || !q->dict_len)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	const unsigned char *e = p + n, *cur = p;
+	for (int64_t i = 0; i < pg->nvalues; i++) {
+		const unsigned char *v;
+		size_t len;
+		if (plain_value(&cur, e, &v, &len) < 0)
+			return page_err(s, PL_EINVALID, at,
+			                "dictionary value %lld runs past the end of the page",
+			                (long long)i);
+		q->dict_off[i] = (uint32_t)(v - p);
+		q->dict_len[i] = (uint32_t)len;
+	}
+	q->dict_n = (size_t)pg->nvalues;
+	q->have_dict = 1;
+	q->dict_page_off = at;
+	q->dict_page_len = q->pos - at;
+	q->dict_file = at + hlen;
+	return PL_OK;
+}
+
+static const unsigned char *dict_base(const pl_shard__pq *q)
+{
+	return (const unsigned char *)(q->dict_exact ? q->draw.ptr : q->ddec.ptr);
+}
+
+/* Set up the data page just read (header pg, at file offset at). */
+static int start_data(pl_shard *s, const pq_page *pg, uint64_t at, size_t hlen)
+{
+	pl_shard__pq *q = s->pq;
+	const pq_chunk *c = &q->groups[q->g].col;
+	int v2 = pg->type == 3, rc;
+	if (!pg->has_sub || pg->nvalues < 0)
+		return page_err(s, PL_EINVALID, at, "data page without its header");
+	if (pg->encoding != 0 && pg->encoding != 2 && pg->encoding != 8)
+		return page_err(s, PL_EINVALID, at, "encoding %s not supported",
+		                encoding_name(pg->encoding));
+	if (pg->encoding != 0 && !q->have_dict)
+		return page_err(s, PL_EINVALID, at, "dictionary-encoded page without a dictionary");
+	if (!v2 && q->max_def && pg->def_enc != 3)
+		return page_err(s, PL_EINVALID, at, "definition level encoding %s not supported",
+		                encoding_name(pg->def_enc));
+	if (pg->nvalues > q->groups[q->g].num_rows - q->chunk_values)
+		return page_err(s, PL_EINVALID, at, "%lld values past the row group's %lld rows",
+		                (long long)pg->nvalues, (long long)q->groups[q->g].num_rows);
+	if ((rc = read_body(s, pg, at, hlen)) < 0)
+		return rc;
+	const unsigned char *p = (const unsigned char *)q->raw.ptr;
+	size_t n = q->raw.len, lv = 0;
+	q->dp = q->dend = NULL;
+	if (v2) {
+		if (pg->rlen != 0)
+			return page_err(s, PL_EINVALID, at,
+			                "repetition levels in a column that is not repeated");
+		if (pg->dlen < 0 || (uint64_t)pg->dlen > n ||
+		    (uint64_t)pg->dlen > (uint64_t)pg->usize)
+			return page_err(s, PL_EINVALID, at,
+			                "definition levels of %lld bytes in a page of %zu",
+			                (long long)pg->dlen, n);
+		if (pg->dlen && !q->max_def)
+			return page_err(s, PL_EINVALID, at,
+			                "definition levels in a required column");
+		q->dp = p;
+		q->dend = p + pg->dlen;
+		lv = (size_t)pg->dlen;
+	}
+	int comp = c->codec != 0 && (!v2 || pg->compressed);
+	q->exact = !comp;
+	if (comp) {
+		size_t want = (size_t)pg->usize - lv;
+		if ((rc = decompress(s, &q->dec, p + lv, n - lv, want, c->codec, at)) < 0)
+			return rc;
+		q->v = (const unsigned char *)q->dec.ptr;
+		q->vend = q->v + q->dec.len;
+	} else {
+		if ((uint64_t)pg->usize != n)
+			return page_err(s, PL_EINVALID, at,
+			                "uncompressed page of %zu bytes, the header says %lld", n,
+			                (long long)pg->usize);
+		q->v = p + lv;
+		q->vend = p + n;
+	}
+	q->vfile = at + hlen + lv;
+	if (!v2 && q->max_def) {
+		/* v1: the levels lead the values, with a 4-byte length. */
+		const unsigned char *b = q->v;
+		if (q->vend - b < 4)
+			return page_err(s, PL_EINVALID, at, "definition levels cut short");
+		uint32_t len = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+		               (uint32_t)b[3] << 24;
+		if (len > (size_t)(q->vend - b - 4))
+			return page_err(s, PL_EINVALID, at,
+			                "definition levels of %u bytes past the page", len);
+		q->dp = b + 4;
+		q->dend = b + 4 + len;
+		q->v = q->dend;
+		q->vfile += 4 + (uint64_t)len;
+	}
+	q->vstart = q->v;
+	if (q->max_def)
+		pl_shard__rle_init(&q->def, q->dp, (size_t)(q->dend - q->dp), 1);
+	q->dict_page = pg->encoding != 0;
+	if (q->dict_page) {
+		if (q->v >= q->vend) {
+			if (pg->nvalues > 0 && !q->max_def)
+				return page_err(s, PL_EINVALID, at, "no dictionary indices");
+			pl_shard__rle_init(&q->idx, q->v, 0, 0);
+		} else {
+			int bw = *q->v;
+			if (bw > 32)
+				return page_err(s, PL_EINVALID, at, "index bit width %d", bw);
+			pl_shard__rle_init(&q->idx, q->v + 1, (size_t)(q->vend - q->v - 1), bw);
+		}
+	}
+	q->page_left = pg->nvalues;
+	q->chunk_values += pg->nvalues;
+	q->page_off = at;
+	q->page_len = q->pos - at;
+	return PL_OK;
+}
+
+/* Move to the next data page with values: 1, or 0 when the row group's
+ * chunk is done. */
+static int next_page(pl_shard *s)
+{
+	pl_shard__pq *q = s->pq;
+	pq_page pg;
+	size_t hlen = 0;
+	int rc;
+	while (q->pos < q->end) {
+		uint64_t at = q->pos;
+		if ((rc = read_header(s, &pg, &hlen)) < 0)
+			return rc;
+		if (pg.type == 2) {
+			if (q->chunk_values > 0)
+				return page_err(s, PL_EINVALID, at,
+				                "dictionary page after data pages");
+			if ((rc = load_dict(s, &pg, at, hlen)) < 0)
+				return rc;
+			continue;
+		}
+		if (pg.type == 0 || pg.type == 3) {
+			if ((rc = start_data(s, &pg, at, hlen)) < 0)
+				return rc;
+			if (q->page_left > 0)
+				return 1;
+			continue;
+		}
+		/* An index page or a page type of a later version: skipped. */
+		if ((uint64_t)pg.csize > q->end - at - hlen)
+			return page_err(s, PL_EINVALID, at,
+			                "page of %lld bytes runs past the end of the column chunk",
+			                (long long)pg.csize);
+		q->pos = at + hlen + (uint64_t)pg.csize;
+	}
+	return 0;
+}
+
+static int row_err(pl_shard *s, const char *fmt, ...) PL_PRINTF(2, 3);
+static int row_err(pl_shard *s, const char *fmt, ...)
+{
+	char msg[400];
+	pl_shard__pq *q = s->pq;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pl_error_set(PL_EINVALID, "%s: row group %zu, row %lld (page at byte %llu): %s",
+	                    s->path, q->g, (long long)q->row, (ull)q->page_off, msg);
+}
+
+int pl_shard__pq_next(pl_shard *s)
+{
+	pl_shard__pq *q = s->pq;
+	int rc;
+	for (;;) {
+		if (q->g >= q->ngroups)
+			return 0;
+		if (q->row < q->groups[q->g].num_rows)
+			break;
+		/* The next row group: its chunk, a new dictionary. */
+		if (q->end) {
+			if (q->chunk_values != q->groups[q->g].num_rows)
+				return pq_err(
+				    s, PL_EINVALID,
+				    "column '%s': row group %zu: the pages hold %lld values, the "
+				    "row group %lld rows",
+				    q->colname, q->g, (long long)q->chunk_values,
+				    (long long)q->groups[q->g].num_rows);
+			q->g++;
+			q->end = 0;
+			continue;
+		}
+		const pq_chunk *c = &q->groups[q->g].col;
+		q->pos = (uint64_t)c->start;
+		q->end = (uint64_t)c->start + (uint64_t)c->size;
+		q->row = 0;
+		q->chunk_values = 0;
+		q->page_left = 0;
+		q->have_dict = 0;
+		if (q->groups[q->g].num_rows == 0) {
+			q->g++;
+			q->end = 0;
+		}
+	}
+	if (q->end == 0) {
+		const pq_chunk *c = &q->groups[q->g].col;
+		q->pos = (uint64_t)c->start;
+		q->end = (uint64_t)c->start + (uint64_t)c->size;
+		q->chunk_values = 0;
+		q->page_left = 0;
+		q->have_dict = 0;
+	}
+	if (q->page_left == 0) {
+		if ((rc = next_page(s)) < 0)
+			return rc;
+		if (rc == 0)
+			return pq_err(
+			    s, PL_EINVALID,
+			    "column '%s': row group %zu: the pages end at row %lld of %lld",
+			    q->colname, q->g, (long long)q->row,
+			    (long long)q->groups[q->g].num_rows);
+	}
+	q->page_left--;
+	s->r.row_group = q->g;
+	s->r.row = (uint64_t)q->row;
+	s->r.name = NULL;
+	s->r.line = 0;
+	uint32_t d = (uint32_t)q->max_def;
+	if (q->max_def && pl_shard__rle_get(&q->def, &d) < 0)
+		return row_err(s, "definition levels cut short");
+	if (d > (uint32_t)q->max_def)
+		return row_err(s, "definition level %u past the maximum %d", d, q->max_def);
+	if (d < (uint32_t)q->max_def) {
+		/* A null: an empty record, so that record N is row N. */
+		s->r.text = "";
+		s->r.text_len = 0;
+		s->r.offset = q->page_off;
+		s->r.length = 0;
+		s->pq_exact = 0;
+		q->row++;
+		return 1;
+	}
+	const unsigned char *v;
+	size_t n;
+	if (q->dict_page) {
+		uint32_t i;
+		if (pl_shard__rle_get(&q->idx, &i) < 0)
+			return row_err(s, "dictionary indices cut short");
+		if (i >= q->dict_n)
+			return row_err(s, "dictionary index %u out of range (%zu values)", i,
+			               q->dict_n);
+		v = dict_base(q) + q->dict_off[i];
+		n = q->dict_len[i];
+		s->pq_exact = q->dict_exact;
+		s->r.offset = q->dict_exact ? q->dict_file + q->dict_off[i] : q->dict_page_off;
+		s->r.length = q->dict_exact ? n : q->dict_page_len;
+	} else {
+		if (plain_value(&q->v, q->vend, &v, &n) < 0)
+			return row_err(s, "value runs past the end of the page");
+		s->pq_exact = q->exact;
+		s->r.offset = q->exact ? q->vfile + (uint64_t)(v - q->vstart) : q->page_off;
+		s->r.length = q->exact ? n : q->page_len;
+	}
+	if (n > s->opts.max_record)
+		return pl_error_set(
+		    PL_ELIMIT,
+		    "%s: row group %zu, row %lld: record longer than the --max-record "
+		    "limit of %llu bytes (raise it with --max-record BYTES)",
+		    s->path, q->g, (long long)q->row, (ull)s->opts.max_record);
+	s->r.text = (const char *)v;
+	s->r.text_len = n;
+	q->row++;
+	return 1;
+}
+
+void pl_shard__pq_free(pl_shard *s)
+{
+	pl_shard__pq *q = s->pq;
+	if (!q)
+		return;
+	if (q->z_init)
+		inflateEnd(&q->z);
+	ZSTD_freeDCtx(q->zd);
+	pl_buf_free(&q->raw);
+	pl_buf_free(&q->dec);
+	pl_buf_free(&q->hdr);
+	pl_buf_free(&q->draw);
+	pl_buf_free(&q->ddec);
+	free(q->dict_off);
+	free(q->dict_len);
+	free(q->groups);
+	free(q);
+	s->pq = NULL;
+}
