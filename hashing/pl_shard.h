@@ -84,10 +84,15 @@ typedef struct {
 /* One record. Everything is borrowed from the pl_shard and valid until the
  * next pl_shard_next, pl_shard_finish or pl_shard_free. */
 typedef struct {
-	uint64_t index;          /* 0-based record index */
-	uint64_t offset;         /* byte offset in the decompressed stream */
-	uint64_t length;         /* JSONL: the line without its "\n" or "\r\n"; tar: member data;
-	                            txt: the file or the paragraph */
+	uint64_t index; /* 0-based record index */
+	/* Byte offset in the decompressed stream. Parquet: the file offset of
+	 * the value's bytes when its page is stored uncompressed, else of the
+	 * page (or dictionary page) holding it; so not in increasing order. */
+	uint64_t offset;
+	/* JSONL: the line without its "\n" or "\r\n"; tar: member data; txt:
+	 * the file or the paragraph; Parquet: the value, or the page holding it
+	 * (0 for a null). */
+	uint64_t length;
 	uint64_t line;           /* 1-based line number of the record's start (0 for tar) */
 	const char *name;        /* tar member name, else NULL */
 	uint64_t row_group, row; /* Parquet: 0-based row group, row within it */
