@@ -117,7 +117,7 @@ int pl_shard__tar_next(pl_shard *s);
 /* "record longer than the limit" error at stream offset off. */
 int pl_shard__too_long(pl_shard *s, const char *what, uint64_t off);
 
-/* A bounded Thrift compact protocol reader over p[0..n) (shard_parquet.c).
+/* A bounded Thrift compact protocol reader over p[0..n) (shard_thrift.c).
  * Each function returns 0, or -1 with err set (short_read: the bytes ran
  * out, so more input may help). */
 typedef struct {
@@ -126,7 +126,29 @@ typedef struct {
 	const char *err;
 } pl_shard__tc;
 
+enum { /* Thrift compact types */
+       PL_TC_STOP = 0,
+       PL_TC_TRUE = 1,
+       PL_TC_FALSE = 2,
+       PL_TC_BYTE = 3,
+       PL_TC_I16 = 4,
+       PL_TC_I32 = 5,
+       PL_TC_I64 = 6,
+       PL_TC_DOUBLE = 7,
+       PL_TC_BINARY = 8,
+       PL_TC_LIST = 9,
+       PL_TC_SET = 10,
+       PL_TC_MAP = 11,
+       PL_TC_STRUCT = 12
+};
+
 int pl_shard__tc_init(pl_shard__tc *t, const unsigned char *p, size_t n);
+/* Record why (the first reason sticks); returns -1. */
+int pl_shard__tc_fail(pl_shard__tc *t, const char *why);
+/* An integer field of any integer type (i32 range checked unless i64). */
+int pl_shard__tc_int(pl_shard__tc *t, int type, int64_t *out);
+/* Enter a struct field (type checked, depth counted; leave with depth--). */
+int pl_shard__tc_enter(pl_shard__tc *t, int type);
 int pl_shard__tc_varint(pl_shard__tc *t, uint64_t *out);
 int pl_shard__tc_zigzag(pl_shard__tc *t, int64_t *out);
 /* A field header after field last: *type 0 (STOP) at the struct's end. */
@@ -136,7 +158,7 @@ int pl_shard__tc_binary(pl_shard__tc *t, const unsigned char **p, size_t *n);
 /* Skip a value of type (nested at most 32 deep). */
 int pl_shard__tc_skip(pl_shard__tc *t, int type);
 
-/* Parquet's RLE / bit-packed hybrid decoder of bw-bit values. */
+/* Parquet's RLE / bit-packed hybrid decoder of bw-bit values (shard_thrift.c). */
 typedef struct {
 	const unsigned char *p, *end, *bp;
 	int bw;

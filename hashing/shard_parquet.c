@@ -29,246 +29,7 @@ typedef unsigned long long ull;
 #define PQ_FOOTER_MAX ((uint64_t)64 << 20) /* FileMetaData, serialized */
 #define PQ_HEADER_MIN ((size_t)4 << 10)    /* first read of a page header */
 #define PQ_HEADER_MAX ((size_t)16 << 20)   /* a page header (with statistics) */
-#define PQ_DEPTH_MAX 32                    /* nested Thrift structs */
-#define PQ_LIST_MAX ((uint64_t)1 << 24)    /* elements of one Thrift list */
 #define PQ_SCHEMA_MAX 100000               /* schema elements */
-
-/* ---- Thrift compact protocol ---- */
-
-enum {
-	T_STOP = 0,
-	T_TRUE = 1,
-	T_FALSE = 2,
-	T_BYTE = 3,
-	T_I16 = 4,
-	T_I32 = 5,
-	T_I64 = 6,
-	T_DOUBLE = 7,
-	T_BINARY = 8,
-	T_LIST = 9,
-	T_SET = 10,
-	T_MAP = 11,
-	T_STRUCT = 12
-};
-
-int pl_shard__tc_init(pl_shard__tc *t, const unsigned char *p, size_t n)
-{
-	t->p = p;
-	t->end = p + n;
-	t->depth = 0;
-	t->short_read = 0;
-	t->err = NULL;
-	return PL_OK;
-}
-
-static int tc_fail(pl_shard__tc *t, const char *why)
-{
-	if (!t->err)
-		t->err = why;
-	return -1;
-}
-
-static int tc_eof(pl_shard__tc *t)
-{
-	t->short_read = 1;
-	return tc_fail(t, "truncated");
-}
-
-int pl_shard__tc_varint(pl_shard__tc *t, uint64_t *out)
-{
-	uint64_t v = 0;
-	for (int shift = 0; shift < 70; shift += 7) {
-		if (t->p >= t->end)
-			return tc_eof(t);
-		unsigned char b = *t->p++;
-		if (shift == 63 && (b & 0x7e))
-			return tc_fail(t, "varint past 64 bits");
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*out = v;
-			return 0;
-		}
-	}
-	return tc_fail(t, "varint past 64 bits");
-}
-
-int pl_shard__tc_zigzag(pl_shard__tc *t, int64_t *out)
-{
-	uint64_t v;
-	if (pl_shard__tc_varint(t, &v) < 0)
-		return -1;
-	*out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-	return 0;
-}
-
-/* A field header: *type T_STOP at the end of the struct. */
-int pl_shard__tc_field(pl_shard__tc *t, int *id, int *type, int last)
-{
-	if (t->p >= t->end)
-		return tc_eof(t);
-	unsigned char b = *t->p++;
-	*type = b & 0x0f;
-	if (*type == T_STOP) {
-		*id = 0;
-		return 0;
-	}
-	if (b >> 4) {
-		*id = last + (b >> 4);
-	} else {
-		int64_t v;
-		if (pl_shard__tc_zigzag(t, &v) < 0)
-			return -1;
-		if (v < INT16_MIN || v > INT16_MAX)
-			return tc_fail(t, "field id out of range");
-		*id = (int)v;
-	}
-	if (*type > T_STRUCT)
-		return tc_fail(t, "unknown field type");
-	return 0;
-}
-
-/* A list or set header: *n elements of *et. */
-int pl_shard__tc_list(pl_shard__tc *t, uint64_t *n, int *et)
-{
-	if (t->p >= t->end)
-		return tc_eof(t);
-	unsigned char b = *t->p++;
-	*et = b & 0x0f;
-	*n = b >> 4;
-	if (*n == 15 && pl_shard__tc_varint(t, n) < 0)
-		return -1;
-	if (*et == T_STOP || *et == T_FALSE || *et > T_STRUCT)
-		return tc_fail(t, "bad list element type");
-	if (*n > PQ_LIST_MAX)
-		return tc_fail(t, "list too long");
-	/* Every element takes at least one byte. */
-	if (*n > (uint64_t)(t->end - t->p))
-		return tc_eof(t);
-	return 0;
-}
-
-int pl_shard__tc_binary(pl_shard__tc *t, const unsigned char **p, size_t *n)
-{
-	uint64_t len;
-	if (pl_shard__tc_varint(t, &len) < 0)
-		return -1;
-	if (len > (uint64_t)(t->end - t->p))
-		return tc_eof(t);
-	*p = t->p;
-	*n = (size_t)len;
-	t->p += len;
-	return 0;
-}
-
-int pl_shard__tc_skip(pl_shard__tc *t, int type)
-{
-	uint64_t n, v;
-	int64_t z;
-	const unsigned char *p;
-	size_t len;
-	int et, id = 0, ft;
-	switch (type) {
-	case T_TRUE:
-	case T_FALSE:
-		return 0; /* in a field header, the value is the type */
-	case T_BYTE:
-		if (t->p >= t->end)
-			return tc_eof(t);
-		t->p++;
-		return 0;
-	case T_I16:
-	case T_I32:
-	case T_I64:
-		return pl_shard__tc_varint(t, &v);
-	case T_DOUBLE:
-		if (t->end - t->p < 8)
-			return tc_eof(t);
-		t->p += 8;
-		return 0;
-	case T_BINARY:
-		return pl_shard__tc_binary(t, &p, &len);
-	case T_LIST:
-	case T_SET:
-		if (pl_shard__tc_list(t, &n, &et) < 0)
-			return -1;
-		if (++t->depth > PQ_DEPTH_MAX)
-			return tc_fail(t, "nested too deep");
-		for (uint64_t i = 0; i < n; i++) {
-			/* A bool element is a byte of its own. */
-			if (et == T_TRUE ? pl_shard__tc_skip(t, T_BYTE) : pl_shard__tc_skip(t, et))
-				return -1;
-		}
-		t->depth--;
-		return 0;
-	case T_MAP:
-		if (pl_shard__tc_varint(t, &n) < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-		if (n > PQ_LIST_MAX || n > (uint64_t)(t->end - t->p))
-			return n > PQ_LIST_MAX ? tc_fail(t, "map too large") : tc_eof(t);
-		if (t->p >= t->end)
-			return tc_eof(t);
-		{
-			int kt = *t->p >> 4, vt = *t->p & 0x0f;
-			t->p++;
-			if (kt == T_STOP || kt > T_STRUCT || vt == T_STOP || vt > T_STRUCT)
-				return tc_fail(t, "bad map types");
-			if (++t->depth > PQ_DEPTH_MAX)
-				return tc_fail(t, "nested too deep");
-			for (uint64_t i = 0; i < n; i++) {
-				if (pl_shard__tc_skip(t, kt == T_TRUE ? T_BYTE : kt) < 0 ||
-				    pl_shard__tc_skip(t, vt == T_TRUE ? T_BYTE : vt) < 0)
-					return -1;
-			}
-			t->depth--;
-		}
-		return 0;
-	case T_STRUCT:
-		if (++t->depth > PQ_DEPTH_MAX)
-			return tc_fail(t, "nested too deep");
-		for (;;) {
-			if (pl_shard__tc_field(t, &id, &ft, id) < 0)
-				return -1;
-			if (ft == T_STOP)
-				break;
-			if (pl_shard__tc_skip(t, ft) < 0)
-				return -1;
-		}
-		t->depth--;
-		return 0;
-	default:
-		(void)z;
-		return tc_fail(t, "unknown field type");
-	}
-}
-
-/* An integer field of any integer type, as int64. */
-static int tc_int(pl_shard__tc *t, int type, int64_t *out)
-{
-	if (type == T_BYTE) {
-		if (t->p >= t->end)
-			return tc_eof(t);
-		*out = (int8_t)*t->p++;
-		return 0;
-	}
-	if (type != T_I16 && type != T_I32 && type != T_I64)
-		return tc_fail(t, "integer field of another type");
-	if (pl_shard__tc_zigzag(t, out) < 0)
-		return -1;
-	if (type != T_I64 && (*out < INT32_MIN || *out > INT32_MAX))
-		return tc_fail(t, "i32 out of range");
-	return 0;
-}
-
-static int tc_enter(pl_shard__tc *t, int type)
-{
-	if (type != T_STRUCT)
-		return tc_fail(t, "struct field of another type");
-	if (++t->depth > PQ_DEPTH_MAX)
-		return tc_fail(t, "nested too deep");
-	return 0;
-}
 
 /* ---- the footer ---- */
 
@@ -356,19 +117,19 @@ static int read_elem(pl_shard__tc *t, int type, pq_elem *e)
 	int64_t v;
 	memset(e, 0, sizeof(*e));
 	e->type = -1;
-	if (tc_enter(t, type) < 0)
+	if (pl_shard__tc_enter(t, type) < 0)
 		return -1;
 	for (;;) {
 		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
 			return -1;
-		if (ft == T_STOP)
+		if (ft == PL_TC_STOP)
 			break;
 		switch (id) {
 		case 1:
 		case 3:
 		case 5:
 		case 6:
-			if (tc_int(t, ft, &v) < 0)
+			if (pl_shard__tc_int(t, ft, &v) < 0)
 				return -1;
 			if (id == 1) {
 				e->type = v;
@@ -383,20 +144,20 @@ static int read_elem(pl_shard__tc *t, int type, pq_elem *e)
 			}
 			break;
 		case 4:
-			if (ft != T_BINARY)
-				return tc_fail(t, "name of another type");
+			if (ft != PL_TC_BINARY)
+				return pl_shard__tc_fail(t, "name of another type");
 			if (pl_shard__tc_binary(t, &e->name, &e->name_len) < 0)
 				return -1;
 			break;
 		case 10: {
 			/* LogicalType, a union: STRING is its field 1. */
 			int lid = 0, lt;
-			if (tc_enter(t, ft) < 0)
+			if (pl_shard__tc_enter(t, ft) < 0)
 				return -1;
 			for (;;) {
 				if (pl_shard__tc_field(t, &lid, &lt, lid) < 0)
 					return -1;
-				if (lt == T_STOP)
+				if (lt == PL_TC_STOP)
 					break;
 				if (lid == 1)
 					e->string_logical = 1;
@@ -421,14 +182,14 @@ static int read_colmeta(pl_shard__tc *t, int type, pq_chunk *c)
 	int64_t v, data_off = -1, dict_off = -1;
 	uint64_t n;
 	int et;
-	if (tc_enter(t, type) < 0)
+	if (pl_shard__tc_enter(t, type) < 0)
 		return -1;
 	c->has_meta = 1;
 	c->size = -1;
 	for (;;) {
 		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
 			return -1;
-		if (ft == T_STOP)
+		if (ft == PL_TC_STOP)
 			break;
 		switch (id) {
 		case 1:
@@ -437,7 +198,7 @@ static int read_colmeta(pl_shard__tc *t, int type, pq_chunk *c)
 		case 7:
 		case 9:
 		case 11:
-			if (tc_int(t, ft, &v) < 0)
+			if (pl_shard__tc_int(t, ft, &v) < 0)
 				return -1;
 			if (id == 1)
 				c->type = v;
@@ -453,12 +214,12 @@ static int read_colmeta(pl_shard__tc *t, int type, pq_chunk *c)
 				dict_off = v;
 			break;
 		case 3:
-			if (ft != T_LIST)
-				return tc_fail(t, "path_in_schema of another type");
+			if (ft != PL_TC_LIST)
+				return pl_shard__tc_fail(t, "path_in_schema of another type");
 			if (pl_shard__tc_list(t, &n, &et) < 0)
 				return -1;
-			if (et != T_BINARY)
-				return tc_fail(t, "path_in_schema of another type");
+			if (et != PL_TC_BINARY)
+				return pl_shard__tc_fail(t, "path_in_schema of another type");
 			c->npath = n > 1000 ? 1000 : (int)n;
 			for (uint64_t i = 0; i < n; i++) {
 				const unsigned char *p;
@@ -486,12 +247,12 @@ static int read_colmeta(pl_shard__tc *t, int type, pq_chunk *c)
 static int read_chunk(pl_shard__tc *t, int type, pq_chunk *c)
 {
 	int id = 0, ft;
-	if (tc_enter(t, type) < 0)
+	if (pl_shard__tc_enter(t, type) < 0)
 		return -1;
 	for (;;) {
 		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
 			return -1;
-		if (ft == T_STOP)
+		if (ft == PL_TC_STOP)
 			break;
 		if (id == 1)
 			c->external = 1;
@@ -513,18 +274,18 @@ static int read_group(pl_shard__tc *t, int type, pq_group *g, int col)
 	int64_t v;
 	memset(g, 0, sizeof(*g));
 	g->num_rows = -1;
-	if (tc_enter(t, type) < 0)
+	if (pl_shard__tc_enter(t, type) < 0)
 		return -1;
 	for (;;) {
 		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
 			return -1;
-		if (ft == T_STOP)
+		if (ft == PL_TC_STOP)
 			break;
-		if (id == 1 && ft == T_LIST) {
+		if (id == 1 && ft == PL_TC_LIST) {
 			if (pl_shard__tc_list(t, &n, &et) < 0)
 				return -1;
-			if (et != T_STRUCT)
-				return tc_fail(t, "columns of another type");
+			if (et != PL_TC_STRUCT)
+				return pl_shard__tc_fail(t, "columns of another type");
 			for (uint64_t i = 0; i < n; i++) {
 				pq_chunk scratch;
 				memset(&scratch, 0, sizeof(scratch));
@@ -533,7 +294,7 @@ static int read_group(pl_shard__tc *t, int type, pq_group *g, int col)
 			}
 			g->seen = n > INT32_MAX ? INT32_MAX : (int)n;
 		} else if (id == 3) {
-			if (tc_int(t, ft, &v) < 0)
+			if (pl_shard__tc_int(t, ft, &v) < 0)
 				return -1;
 			g->num_rows = v;
 		} else if (pl_shard__tc_skip(t, ft) < 0) {
@@ -717,9 +478,9 @@ int pl_shard__pq_open(pl_shard *s)
 	for (;;) {
 		if (pl_shard__tc_field(&t, &id, &ft, id) < 0)
 			goto bad;
-		if (ft == T_STOP)
+		if (ft == PL_TC_STOP)
 			break;
-		if (id == 2 && ft == T_LIST) {
+		if (id == 2 && ft == PL_TC_LIST) {
 			if (have_schema++)
 				goto dup;
 			if (pl_shard__tc_list(&t, &n, &et) < 0)
@@ -738,10 +499,10 @@ int pl_shard__pq_open(pl_shard *s)
 			if ((rc = find_column(s, el, nel)) < 0)
 				goto done;
 		} else if (id == 3) {
-			if (tc_int(&t, ft, &v) < 0)
+			if (pl_shard__tc_int(&t, ft, &v) < 0)
 				goto bad;
 			q->total_rows = v;
-		} else if (id == 4 && ft == T_LIST) {
+		} else if (id == 4 && ft == PL_TC_LIST) {
 			if (!have_schema) {
 				rc = pq_err(s, PL_EINVALID, "footer: row groups before the schema");
 				goto done;
@@ -844,82 +605,6 @@ done:
 	return rc;
 }
 
-/* ---- RLE / bit-packed hybrid ---- */
-
-void pl_shard__rle_init(pl_shard__rle *r, const unsigned char *p, size_t n, int bw)
-{
-	memset(r, 0, sizeof(*r));
-	r->p = p;
-	r->end = p + n;
-	r->bw = bw;
-}
-
-/* The next value: 0, or -1 when the run data is exhausted or corrupt. */
-int pl_shard__rle_get(pl_shard__rle *r, uint32_t *out)
-{
-	while (r->rle_left == 0 && r->bp_left == 0) {
-		uint64_t h = 0;
-		int shift = 0;
-		for (;;) {
-			if (r->p >= r->end || shift > 35)
-				return -1;
-			unsigned char b = *r->p++;
-			h |= (uint64_t)(b & 0x7f) << shift;
-			shift += 7;
-			if (!(b & 0x80))
-				break;
-		}
-		if (h & 1) {
-			uint64_t groups = h >> 1;
-			if (groups == 0)
-				continue;
-			/* groups * 8 values of bw bits: groups * bw bytes. */
-			if (r->bw == 0) {
-				r->bp_left =
-				    (uint32_t)(groups > UINT32_MAX / 8 ? UINT32_MAX : groups * 8);
-				r->bp = r->p;
-				r->bit = 0;
-				continue;
-			}
-			if (groups > (uint64_t)(r->end - r->p) / (uint64_t)r->bw)
-				return -1;
-			r->bp_left = (uint32_t)(groups * 8);
-			r->bp = r->p;
-			r->bit = 0;
-			r->p += groups * (uint64_t)r->bw;
-		} else {
-			uint64_t count = h >> 1;
-			size_t nb = ((size_t)r->bw + 7) / 8;
-			if (count == 0)
-				continue;
-			if (nb > (size_t)(r->end - r->p))
-				return -1;
-			uint32_t v = 0;
-			for (size_t i = 0; i < nb; i++)
-				v |= (uint32_t)r->p[i] << (8 * i);
-			r->p += nb;
-			if (r->bw < 32 && (v >> r->bw))
-				return -1;
-			r->rle_val = v;
-			r->rle_left = count > UINT32_MAX ? UINT32_MAX : (uint32_t)count;
-		}
-	}
-	if (r->rle_left) {
-		r->rle_left--;
-		*out = r->rle_val;
-		return 0;
-	}
-	uint64_t v = 0;
-	for (int i = 0; i < r->bw; i++) {
-		size_t bit = r->bit + (size_t)i;
-		v |= (uint64_t)((r->bp[bit >> 3] >> (bit & 7)) & 1) << i;
-	}
-	r->bit += (size_t)r->bw;
-	r->bp_left--;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 /* ---- pages ---- */
 
 typedef struct {
@@ -933,16 +618,16 @@ static int read_page_sub(pl_shard__tc *t, int type, pq_page *pg, int which)
 {
 	int id = 0, ft;
 	int64_t v;
-	if (tc_enter(t, type) < 0)
+	if (pl_shard__tc_enter(t, type) < 0)
 		return -1;
 	pg->has_sub = 1;
 	for (;;) {
 		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
 			return -1;
-		if (ft == T_STOP)
+		if (ft == PL_TC_STOP)
 			break;
-		if (which == 8 && id == 7 && (ft == T_TRUE || ft == T_FALSE)) {
-			pg->compressed = ft == T_TRUE;
+		if (which == 8 && id == 7 && (ft == PL_TC_TRUE || ft == PL_TC_FALSE)) {
+			pg->compressed = ft == PL_TC_TRUE;
 			continue;
 		}
 		int want = which == 5   ? id >= 1 && id <= 4
@@ -953,7 +638,7 @@ static int read_page_sub(pl_shard__tc *t, int type, pq_page *pg, int which)
 				return -1;
 			continue;
 		}
-		if (tc_int(t, ft, &v) < 0)
+		if (pl_shard__tc_int(t, ft, &v) < 0)
 			return -1;
 		if (which == 5 || which == 7) {
 			if (id == 1)
@@ -983,10 +668,10 @@ static int parse_page_header(pl_shard__tc *t, pq_page *pg)
 	for (;;) {
 		if (pl_shard__tc_field(t, &id, &ft, id) < 0)
 			return -1;
-		if (ft == T_STOP)
+		if (ft == PL_TC_STOP)
 			break;
 		if (id >= 1 && id <= 3) {
-			if (tc_int(t, ft, &v) < 0)
+			if (pl_shard__tc_int(t, ft, &v) < 0)
 				return -1;
 			*(id == 1 ? &pg->type : id == 2 ? &pg->usize : &pg->csize) = v;
 		} else if ((id == 5 && pg->type == 0) || (id == 7 && pg->type == 2) ||
@@ -998,7 +683,7 @@ static int parse_page_header(pl_shard__tc *t, pq_page *pg)
 		}
 	}
 	if (pg->type < 0 || pg->usize < 0 || pg->csize < 0)
-		return tc_fail(t, "a required field is missing or negative");
+		return pl_shard__tc_fail(t, "a required field is missing or negative");
 	return 0;
 }
 
@@ -1388,40 +1073,21 @@ int pl_shard__pq_next(pl_shard *s)
 	for (;;) {
 		if (q->g >= q->ngroups)
 			return 0;
+		if (q->end == 0) {
+			/* A row group's chunk (never at byte 0: PAR1 is there), with
+			 * a dictionary of its own. */
+			const pq_chunk *c = &q->groups[q->g].col;
+			q->pos = (uint64_t)c->start;
+			q->end = (uint64_t)c->start + (uint64_t)c->size;
+			q->row = 0;
+			q->chunk_values = 0;
+			q->page_left = 0;
+			q->have_dict = 0;
+		}
 		if (q->row < q->groups[q->g].num_rows)
 			break;
-		/* The next row group: its chunk, a new dictionary. */
-		if (q->end) {
-			if (q->chunk_values != q->groups[q->g].num_rows)
-				return pq_err(
-				    s, PL_EINVALID,
-				    "column '%s': row group %zu: the pages hold %lld values, the "
-				    "row group %lld rows",
-				    q->colname, q->g, (long long)q->chunk_values,
-				    (long long)q->groups[q->g].num_rows);
-			q->g++;
-			q->end = 0;
-			continue;
-		}
-		const pq_chunk *c = &q->groups[q->g].col;
-		q->pos = (uint64_t)c->start;
-		q->end = (uint64_t)c->start + (uint64_t)c->size;
-		q->row = 0;
-		q->chunk_values = 0;
-		q->page_left = 0;
-		q->have_dict = 0;
-		if (q->groups[q->g].num_rows == 0) {
-			q->g++;
-			q->end = 0;
-		}
-	}
-	if (q->end == 0) {
-		const pq_chunk *c = &q->groups[q->g].col;
-		q->pos = (uint64_t)c->start;
-		q->end = (uint64_t)c->start + (uint64_t)c->size;
-		q->chunk_values = 0;
-		q->page_left = 0;
-		q->have_dict = 0;
+		q->g++;
+		q->end = 0;
 	}
 	if (q->page_left == 0) {
 		if ((rc = next_page(s)) < 0)
