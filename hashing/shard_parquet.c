@@ -316,23 +316,23 @@ static int pq_err(pl_shard *s, int code, const char *fmt, ...)
 	return pl_error_set(code, "%s: %s", s->path, msg);
 }
 
-/* Column names for a "no column" message: the top-level names. */
-static void top_names(char *out, size_t cap, const pq_elem *el, size_t nel)
+/* The top-level column names for a "no column" message, escaped (they
+ * come from the file: no control bytes reach a terminal). */
+static void top_names(pl_buf *out, const pq_elem *el, size_t nel)
 {
-	size_t at = 0, i = 1;
-	out[0] = '\0';
+	size_t i = 1;
 	int64_t nchild = nel ? el[0].nchildren : 0;
 	for (int64_t c = 0; c < nchild && i < nel; c++) {
-		int n = snprintf(out + at, cap - at, "%s'%.*s'", c ? ", " : "",
-		                 (int)(el[i].name_len > 64 ? 64 : el[i].name_len),
-		                 (const char *)el[i].name);
-		if (n < 0 || (size_t)n >= cap - at) {
-			if (cap > 4)
-				memcpy(out + cap - 4, "...", 4);
+		if (out->len > 400) {
+			pl_buf_puts(out, ", ...");
 			return;
 		}
-		at += (size_t)n;
-		/* Skip this field's subtree. */
+		pl_buf_puts(out, c ? ", '" : "'");
+		if (el[i].name)
+			pl_buf_put_escaped(out, (const char *)el[i].name,
+			                   el[i].name_len > 64 ? 64 : el[i].name_len);
+		pl_buf_putc(out, '\'');
+		/* Skip this field's subtree (find_column checked the counts). */
 		int64_t pending = 1;
 		while (pending > 0 && i < nel) {
 			pending += el[i].nchildren - 1;
@@ -388,7 +388,8 @@ static int find_column(pl_shard *s, const pq_elem *el, size_t nel)
 			i++;
 		}
 		const pq_elem *e = &el[top];
-		if (e->name_len == s->field_len && memcmp(e->name, s->field, s->field_len) == 0) {
+		if (e->name && e->name_len == s->field_len &&
+		    memcmp(e->name, s->field, s->field_len) == 0) {
 			if (e->nchildren > 0 || e->repetition == 2)
 				return pq_err(s, PL_EINVALID,
 				              "column '%s': nested or repeated columns are not "
@@ -409,9 +410,12 @@ static int find_column(pl_shard *s, const pq_elem *el, size_t nel)
 		}
 		leaf += leaves;
 	}
-	char names[512];
-	top_names(names, sizeof(names), el, nel);
-	return pq_err(s, PL_EINVALID, "no column '%s' (the columns: %s)", q->colname, names);
+	pl_buf names = PL_BUF_INIT;
+	top_names(&names, el, nel);
+	int rc = pq_err(s, PL_EINVALID, "no column '%s' (the columns: %s)", q->colname,
+	                names.ptr ? names.ptr : "");
+	pl_buf_free(&names);
+	return rc;
 }
 
 int pl_shard__pq_open(pl_shard *s)

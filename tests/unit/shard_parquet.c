@@ -100,7 +100,7 @@ static void tw_field(tw *w, int id, int type)
 		CHECK_OK(pl_buf_putc(w->b, (char)(d << 4 | type)));
 	} else {
 		CHECK_OK(pl_buf_putc(w->b, (char)type));
-		tw_varint(w, (uint64_t)((int64_t)id << 1 ^ (int64_t)id >> 63));
+		tw_varint(w, (uint64_t)(int64_t)id << 1 ^ (uint64_t)((int64_t)id >> 63));
 	}
 	w->last[w->depth] = id;
 }
@@ -108,13 +108,13 @@ static void tw_field(tw *w, int id, int type)
 static void tw_int(tw *w, int id, int64_t v)
 {
 	tw_field(w, id, 6);
-	tw_varint(w, (uint64_t)(v << 1 ^ v >> 63));
+	tw_varint(w, (uint64_t)v << 1 ^ (uint64_t)(v >> 63));
 }
 
 static void tw_i32(tw *w, int id, int64_t v)
 {
 	tw_field(w, id, 5);
-	tw_varint(w, (uint64_t)(v << 1 ^ v >> 63));
+	tw_varint(w, (uint64_t)v << 1 ^ (uint64_t)(v >> 63));
 }
 
 static void tw_str(tw *w, int id, const char *s)
@@ -730,6 +730,13 @@ PL_TEST(shard_parquet, bad_pages)
 	CHECK_STR(
 	    read_buf(&f, NULL, &code),
 	    "x.parquet: column 'text' is FIXED_LEN_BYTE_ARRAY, not a BYTE_ARRAY (text) column");
+	/* a column name from the file reaches the message escaped */
+	sp = plain_spec();
+	sp.column = "te\x1b[2Jxt";
+	f.len = 0;
+	build(&f, &sp, &at);
+	CHECK_STR(read_buf(&f, NULL, &code),
+	          "x.parquet: no column 'text' (the columns: 'id', 'te\\x1b[2Jxt')");
 	/* invalid UTF-8 in a value: named by row group and row */
 	sp = plain_spec();
 	sp.values[2] = "bad \xff byte";
