@@ -126,6 +126,14 @@ pl --ledger L check "$PQ/pj_plain.parquet" --field lang
 expect "check --field lang: no match" 0
 pl --ledger L check "$PQ/pj_plain.parquet" --field nope
 expect "check a missing column: exit 3" 3 "pj_plain.parquet: no column 'nope'"
+cp "$PQ/pj_plain.parquet" utf8.parquet
+printf '\xff' | dd of=utf8.parquet bs=1 seek=5030 conv=notrunc 2>/dev/null
+pl --ledger L check utf8.parquet
+expect "invalid UTF-8 in a value: the row group and row" 3 \
+	"utf8.parquet: row group 0, row 7 (byte 5030): invalid UTF-8"
+pl --ledger L --json check utf8.parquet
+check "--json error: file and byte of a Parquet record" \
+	test "$(js 'd["error"]["file"], d["error"]["byte"]' "$ERR")" = "utf8.parquet 5030"
 pl --ledger L check cut.parquet
 expect "check a truncated file: exit 3" 3 "cut.parquet: truncated or not a Parquet file"
 
