@@ -586,6 +586,18 @@ PL_TEST(shard_parquet, crafted_file_reads)
 	build(&f, &sp, NULL);
 	CHECK_STR(read_path(put_file("x.parquet", f.ptr, f.len), NULL, &code, &n, &got), "");
 	CHECK_STR(got.ptr, "alpha beta\n\nalpha beta\n");
+	/* PLAIN_DICTIONARY data pages (the v1 name), v1 definition levels */
+	pq_spec dsp = {.column = "text",
+	               .type = 6,
+	               .values = {"gamma", "alpha beta", NULL, "gamma"},
+	               .n = 4,
+	               .dict_n = 2,
+	               .encoding = 2,
+	               .optional = 1};
+	f.len = got.len = 0;
+	build(&f, &dsp, NULL);
+	CHECK_STR(read_path(put_file("x.parquet", f.ptr, f.len), NULL, &code, &n, &got), "");
+	CHECK_STR(got.ptr, "gamma\nalpha beta\n\ngamma\n");
 	pl_buf_free(&f);
 	pl_buf_free(&got);
 }
