@@ -778,3 +778,37 @@ PL_TEST(shard_parquet, bad_pages)
 	}
 	pl_buf_free(&f);
 }
+
+PL_TEST(shard_parquet, descriptor_past_a_prefix)
+{
+	/* A descriptor of the caller's, positioned after 5 bytes of something
+	 * else: offsets are the shard's, from where the descriptor stood. */
+	pl_buf f = PL_BUF_INIT, all = PL_BUF_INIT, got = PL_BUF_INIT;
+	pq_spec sp = plain_spec();
+	pl_shard *s = NULL;
+	const pl_record *r;
+	pl_shard_info info;
+	int rc;
+	build(&f, &sp, NULL);
+	CHECK_OK(pl_buf_put(&all, "JUNK\n", 5));
+	CHECK_OK(pl_buf_put(&all, f.ptr, f.len));
+	int fd = open(put_file("p.bin", all.ptr, all.len), O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK(lseek(fd, 5, SEEK_SET) == 5);
+	CHECK_OK(pl_shard_open_fd(&s, fd, "p", NULL));
+	while ((rc = pl_shard_next(s, &r)) > 0) {
+		CHECK(memcmp(f.ptr + r->offset, r->text, r->text_len) == 0);
+		CHECK_OK(pl_buf_put(&got, r->text, r->text_len));
+		CHECK_OK(pl_buf_putc(&got, '\n'));
+	}
+	CHECK_EQ_INT(rc, 0);
+	CHECK_OK(pl_shard_finish(s, &info));
+	CHECK_EQ_INT(info.stored_bytes, f.len);
+	CHECK_EQ_INT(info.format, PL_FORMAT_PARQUET);
+	CHECK_STR(got.ptr, "alpha beta\ngamma\ndelta\n");
+	pl_shard_free(s);
+	close(fd);
+	pl_buf_free(&f);
+	pl_buf_free(&all);
+	pl_buf_free(&got);
+}
