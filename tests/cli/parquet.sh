@@ -161,7 +161,7 @@ if [ -x /usr/bin/time ]; then
 	small=$(rss small.parquet) big=$(rss big.parquet)
 	echo "    check peak RSS: $(wc -c <small.parquet) bytes: ${small} KiB, $(wc -c <big.parquet) bytes: ${big} KiB"
 	check "peak RSS does not grow with the file (${small} -> ${big} KiB)" \
-		test "${big:-999999}" -lt $((${small:-0} + 4096))
+		test "${big:-999999}" -lt $((${small:-0} + 8192))
 else
 	skip "peak RSS" "/usr/bin/time missing"
 fi
