@@ -12,14 +12,15 @@
 #   make fuzz       build the libFuzzer harnesses (clang) and run each for FUZZ_SECONDS
 
 BUILD_PKGS := build-essential pkg-config libgit2-dev libssl-dev libsqlite3-dev zlib1g-dev \
-	libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
+	libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev \
+	libsnappy-dev
 TEST_PKGS := git openssh-client openssl coreutils zstd gzip tar python3 python3-cryptography \
 	golang-go golang-golang-x-mod-dev python3-xxhash clang-format \
 	groff-base man-db
 DEMO_PKGS := graphviz
 BENCH_PKGS := time bc
 FUZZ_PKGS := clang libclang-rt-14-dev
-LIBS_PC := libgit2 openssl sqlite3 zlib libzstd libxxhash libutf8proc jansson libmicrohttpd libcurl
+LIBS_PC := libgit2 openssl sqlite3 zlib libzstd libxxhash libutf8proc jansson libmicrohttpd libcurl snappy
 
 ifeq ($(SAN),1)
 BUILD ?= build/san

@@ -97,8 +97,12 @@ static int hash_one(shard_sum *sum, const pl_cli *g, const char *path, const cha
 			if (r->name) {
 				fputs("\"member\": ", rec_out);
 				put_json_string(rec_out, r->name);
-			} else {
+			} else if (r->line) {
 				fprintf(rec_out, "\"line\": %llu", (ull)r->line);
+			} else {
+				/* Parquet: no lines, rows of row groups. */
+				fprintf(rec_out, "\"row_group\": %llu, \"row\": %llu",
+				        (ull)r->row_group, (ull)r->row);
 			}
 			fprintf(rec_out, ", \"tokens\": %llu, \"normalized_sha256\": \"%s\"}",
 			        (ull)tok.count, hex);
@@ -112,6 +116,9 @@ static int hash_one(shard_sum *sum, const pl_cli *g, const char *path, const cha
 				if ((rc = pl_shard_escape_name(&member, r->name)) < 0)
 					goto done;
 				fprintf(rec_out, " member %s", member.ptr);
+			} else if (!r->line) {
+				fprintf(rec_out, " row_group %llu row %llu", (ull)r->row_group,
+				        (ull)r->row);
 			}
 			fputc('\n', rec_out);
 		}
@@ -264,7 +271,8 @@ done:
 const pl_cli_cmd pl_cmd_hash = {
     "hash",
     cmd_hash,
-    "[--records] [--format txt|jsonl|tar|raw] [--field NAME] [--split blank-line] [--lossy] "
+    "[--records] [--format txt|jsonl|tar|parquet|raw] [--field NAME] [--split blank-line] "
+    "[--lossy] "
     "[--max-record BYTES] [--files-from FILE] SHARD[:FIELD]...",
     "print the digests, record and token counts of training-data shards",
     "Reads each SHARD in one streaming pass and prints its digests (SPEC section 4).\n"
@@ -273,7 +281,8 @@ const pl_cli_cmd pl_cmd_hash = {
     "Shards:\n"
     "  PATH          a file; '-' reads the shard from stdin (its path in the output\n"
     "                is '-'; compression detected as for a file)\n"
-    "  PATH:FIELD    a JSONL shard with its own text field instead of --field's;\n"
+    "  PATH:FIELD    a JSONL or Parquet shard with its own text field (column)\n"
+    "                instead of --field's;\n"
     "                read so only when PATH:FIELD does not exist and PATH does, so\n"
     "                paths holding ':' keep working ('-- -:FIELD' for stdin)\n"
     "  --files-from FILE  more shards, one per line of FILE ('-': stdin), after\n"
@@ -283,6 +292,13 @@ const pl_cli_cmd pl_cmd_hash = {
     "the next shard is hashed, and the exit code is 3 if any shard failed.\n"
     "\n"
     "Formats (detected on the decompressed stream unless --format is given):\n"
+    "  parquet \"PAR1\" at offset 0 (or a name ending .parquet): a record per row, the\n"
+    "          text from the BYTE_ARRAY column --field (default \"text\"); flat\n"
+    "          REQUIRED or OPTIONAL columns (a null is an empty record); PLAIN and\n"
+    "          dictionary encodings, data pages v1 and v2, UNCOMPRESSED, SNAPPY,\n"
+    "          GZIP and ZSTD pages; anything else is refused with an error naming\n"
+    "          it. A regular file only (not stdin, not inside gzip/zstd); records\n"
+    "          name their row group and row\n"
     "  tar     \"ustar\" at offset 257: each regular member is a record (WebDataset);\n"
     "          ustar, GNU long names and pax paths; directories and links skipped;\n"
     "          every header checksum is verified\n"
@@ -297,12 +313,13 @@ const pl_cli_cmd pl_cmd_hash = {
     "\n"
     "Options:\n"
     "  --records            also list every record\n"
-    "  --format FORMAT      txt, jsonl, tar or raw instead of detection\n"
-    "  --field NAME         the JSONL text field (default text)\n"
+    "  --format FORMAT      txt, jsonl, tar, parquet or raw instead of detection\n"
+    "  --field NAME         the JSONL text field or Parquet column (default text)\n"
     "  --split blank-line   txt: one record per paragraph (blank lines between)\n"
     "  --lossy              replace invalid UTF-8 with U+FFFD instead of failing\n"
     "  --max-record BYTES   the largest record (JSONL line, tar member, txt file or\n"
-    "                       paragraph) accepted; default 67108864 (64 MiB), at most\n"
+    "                       paragraph; a Parquet page, as stored and decompressed)\n"
+    "                       accepted; default 67108864 (64 MiB), at most\n"
     "                       1073741824 (1 GiB)\n"
     "  --files-from FILE    more shards, one per line ('-': stdin)\n"
     "  --json               print one JSON document (global option)\n"
@@ -310,7 +327,7 @@ const pl_cli_cmd pl_cmd_hash = {
     "Output fields, per shard:\n"
     "  path          the SHARD argument (without a :FIELD suffix; '-' for stdin)\n"
     "  bytes         size of the file as stored\n"
-    "  format        txt, jsonl, tar or raw\n"
+    "  format        txt, jsonl, tar, parquet or raw\n"
     "  compression   none, gzip or zstd\n"
     "  sha256        SHA-256 of the stored bytes (what sha256sum prints)\n"
     "  merkle        RFC 6962 root over the stored bytes cut into 1 MiB leaves; an\n"
@@ -320,10 +337,13 @@ const pl_cli_cmd pl_cmd_hash = {
     "  stream_bytes  (JSON only) size of the decompressed stream\n"
     "With --records, per record (JSON: \"record_list\"):\n"
     "  index         0-based record index\n"
-    "  offset        byte offset in the decompressed stream\n"
+    "  offset        byte offset in the decompressed stream (Parquet: the file\n"
+    "                offset of the value's bytes when its page is stored\n"
+    "                uncompressed, else of the page, or dictionary page, holding it)\n"
     "  length        bytes: the JSONL line without its line ending, the tar member's\n"
-    "                data, the txt file or paragraph\n"
+    "                data, the txt file or paragraph, the Parquet value (or page)\n"
     "  line / member 1-based line number (jsonl, txt), or the tar member name\n"
+    "  row_group, row  Parquet: the 0-based row group and row within it\n"
     "  tokens        tokens in the record\n"
     "  sha256        (JSON: normalized_sha256) SHA-256 of the normalized text\n"
     "\n"

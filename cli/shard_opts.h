@@ -24,8 +24,10 @@ int pl_cli_shard_opt(const pl_cli_cmd *cmd, pl_shard_opts *o, pl_cli_shards *l, 
                      const char *arg);
 
 #define PL_SHARD_OPTS_HELP                                                                         \
-	"  --format F       txt, jsonl, tar or raw (default: detected from the content)\n"         \
-	"  --field NAME     the JSONL text field (default text); SHARD:FIELD gives one\n"          \
+	"  --format F       txt, jsonl, tar, parquet or raw (default: detected from the\n"         \
+	"                   content)\n"                                                            \
+	"  --field NAME     the JSONL text field or Parquet column (default text);\n"              \
+	"                   SHARD:FIELD gives one\n"                                               \
 	"                   shard its own (see 'provledger help hash')\n"                          \
 	"  --files-from F   more shards, one per line of F (- for stdin)\n"                        \
 	"  -                as a SHARD: stdin (check only; a dataset's shards are files)\n"        \

@@ -27,7 +27,8 @@ void pl_cli_json_errors(int on)
 }
 
 /* {"error": {"code", "message", "file", "line", "byte"}}: file, line and
- * byte read off the message's "FILE: line N (byte B): ..." form. */
+ * byte read off the message's "FILE: line N (byte B): ..." form (or member,
+ * record, a Parquet row group). */
 static void json_error(const char *code, const char *msg)
 {
 	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
@@ -36,7 +37,8 @@ static void json_error(const char *code, const char *msg)
 	char *s;
 	if (colon &&
 	    (strncmp(colon + 2, "line ", 5) == 0 || strncmp(colon + 2, "byte ", 5) == 0 ||
-	     strncmp(colon + 2, "member ", 7) == 0 || strncmp(colon + 2, "record ", 7) == 0)) {
+	     strncmp(colon + 2, "member ", 7) == 0 || strncmp(colon + 2, "record ", 7) == 0 ||
+	     strncmp(colon + 2, "row group ", 10) == 0)) {
 		json_decref(file);
 		file = json_stringn(msg, (size_t)(colon - msg));
 	}

@@ -24,7 +24,7 @@ _provledger() {
 		mapfile -t COMPREPLY < <(compgen -W "key grant work check dataset model attestation" -- "$cur")
 		return ;;
 	--format)
-		mapfile -t COMPREPLY < <(compgen -W "text json dot txt jsonl tar raw" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "text json dot txt jsonl tar parquet raw" -- "$cur")
 		return ;;
 	--fail-on)
 		mapfile -t COMPREPLY < <(compgen -W "error warning" -- "$cur")

@@ -41,7 +41,8 @@ typedef enum {
 	PL_FORMAT_TXT,
 	PL_FORMAT_JSONL,
 	PL_FORMAT_TAR,
-	PL_FORMAT_RAW /* digests only, no records */
+	PL_FORMAT_RAW, /* digests only, no records */
+	PL_FORMAT_PARQUET
 } pl_shard_format;
 
 typedef enum { PL_COMPRESSION_NONE = 0, PL_COMPRESSION_GZIP, PL_COMPRESSION_ZSTD } pl_compression;
@@ -83,14 +84,20 @@ typedef struct {
 /* One record. Everything is borrowed from the pl_shard and valid until the
  * next pl_shard_next, pl_shard_finish or pl_shard_free. */
 typedef struct {
-	uint64_t index;   /* 0-based record index */
-	uint64_t offset;  /* byte offset in the decompressed stream */
-	uint64_t length;  /* JSONL: the line without its "\n" or "\r\n"; tar: member data;
-	                     txt: the file or the paragraph */
-	uint64_t line;    /* 1-based line number of the record's start (0 for tar) */
-	const char *name; /* tar member name, else NULL */
-	const char *text; /* the decoded text: for JSONL the unescaped field value */
-	size_t text_len;  /* not NUL-terminated; may contain NUL bytes */
+	uint64_t index; /* 0-based record index */
+	/* Byte offset in the decompressed stream. Parquet: the file offset of
+	 * the value's bytes when its page is stored uncompressed, else of the
+	 * page (or dictionary page) holding it; so not in increasing order. */
+	uint64_t offset;
+	/* JSONL: the line without its "\n" or "\r\n"; tar: member data; txt:
+	 * the file or the paragraph; Parquet: the value, or the page holding it
+	 * (0 for a null). */
+	uint64_t length;
+	uint64_t line;           /* 1-based line number of the record's start (0 for tar) */
+	const char *name;        /* tar member name, else NULL */
+	uint64_t row_group, row; /* Parquet: 0-based row group, row within it */
+	const char *text;        /* the decoded text: for JSONL the unescaped field value */
+	size_t text_len;         /* not NUL-terminated; may contain NUL bytes */
 } pl_record;
 
 /* What pl_shard_finish reports. */

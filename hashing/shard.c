@@ -456,6 +456,13 @@ static int detect(pl_shard *s)
 	size_t n = s->wn - s->wo;
 	/* an empty stream has no window yet: NULL + 0 is undefined */
 	const unsigned char *p = n ? s->w + s->wo : (const unsigned char *)"";
+	size_t plen = strlen(s->path);
+	if ((n >= 4 && memcmp(p, "PAR1", 4) == 0) ||
+	    (plen >= 8 && strcmp(s->path + plen - 8, ".parquet") == 0 &&
+	     s->comp == PL_COMPRESSION_NONE)) {
+		s->format = PL_FORMAT_PARQUET;
+		return PL_OK;
+	}
 	if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0) {
 		s->format = PL_FORMAT_TAR;
 		return PL_OK;
@@ -624,6 +631,18 @@ int pl_shard_next(pl_shard *s, const pl_record **rec)
 	case PL_FORMAT_TAR:
 		rc = pl_shard__tar_next(s);
 		break;
+	case PL_FORMAT_PARQUET:
+		/* Its messages name the file already. */
+		if (!s->pq && (rc = pl_shard__pq_open(s)) < 0) {
+			s->failed = 1;
+			return rc;
+		}
+		if ((rc = pl_shard__pq_next(s)) < 0) {
+			s->failed = 1;
+			s->have_rec = 0;
+			return rc;
+		}
+		break;
 	default:
 		rc = s->opts.split == PL_SPLIT_BLANK_LINE ? txt_para_next(s) : txt_whole_next(s);
 		break;
@@ -670,6 +689,12 @@ int pl_shard_span(pl_shard *s, uint64_t *stream_off, uint64_t *stream_len, size_
 	int rc;
 	if (!s->have_rec || text_off > s->r.text_len || text_len > s->r.text_len - text_off)
 		return pl_error_set(PL_EUSAGE, "span outside the current record");
+	if (s->format == PL_FORMAT_PARQUET && !s->pq_exact) {
+		/* Compressed: the page (or dictionary page) holding the value. */
+		*stream_off = s->r.offset;
+		*stream_len = s->r.length;
+		return PL_OK;
+	}
 	if (!s->raw) {
 		*stream_off = s->r.offset + text_off;
 		*stream_len = text_len;
@@ -705,6 +730,9 @@ int pl_shard_record_error(pl_shard *s, int code, size_t text_off, const char *fm
 		text_off = s->r.text_len;
 	if (pl_shard_span(s, &off, &len, text_off, 0) < 0)
 		off = s->r.offset;
+	if (s->format == PL_FORMAT_PARQUET)
+		return pl_error_set(code, "%s: row group %llu, row %llu (byte %llu): %s", s->path,
+		                    (ull)s->r.row_group, (ull)s->r.row, (ull)off, msg);
 	if (s->format == PL_FORMAT_TAR)
 		return pl_error_set(code, "%s: member %s (byte %llu): %s", s->path,
 		                    s->ename.ptr ? s->ename.ptr : "", (ull)off, msg);
@@ -852,6 +880,7 @@ void pl_shard_free(pl_shard *s)
 	free(s->path);
 	free(s->field);
 	free(s->esc);
+	pl_shard__pq_free(s);
 	pl_buf_free(&s->line);
 	pl_buf_free(&s->rec);
 	pl_buf_free(&s->scratch);
@@ -912,6 +941,8 @@ const char *pl_shard_format_name(pl_shard_format f)
 		return "tar";
 	case PL_FORMAT_RAW:
 		return "raw";
+	case PL_FORMAT_PARQUET:
+		return "parquet";
 	default:
 		return "auto";
 	}
@@ -925,12 +956,13 @@ const char *pl_compression_name(pl_compression c)
 int pl_shard_format_parse(pl_shard_format *out, const char *name)
 {
 	static const pl_shard_format all[] = {PL_FORMAT_TXT, PL_FORMAT_JSONL, PL_FORMAT_TAR,
-	                                      PL_FORMAT_RAW};
+	                                      PL_FORMAT_RAW, PL_FORMAT_PARQUET};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		if (strcmp(name, pl_shard_format_name(all[i])) == 0) {
 			*out = all[i];
 			return PL_OK;
 		}
 	}
-	return pl_error_set(PL_EINVALID, "unknown format '%s' (txt, jsonl, tar or raw)", name);
+	return pl_error_set(PL_EINVALID, "unknown format '%s' (txt, jsonl, tar, parquet or raw)",
+	                    name);
 }

@@ -81,6 +81,11 @@ struct pl_shard {
 	pl_shard__esc *esc;
 	size_t nesc, esc_cap;
 	int tar_end;
+	/* Parquet (shard_parquet.c): the reader; the current record's text
+	 * lies as it is in the file at r.offset (else r.offset/length are the
+	 * page holding it). */
+	struct pl_shard__pq *pq;
+	int pq_exact;
 };
 
 /* Position in the decompressed stream of the next unconsumed byte. */
@@ -111,5 +116,64 @@ int pl_shard__tar_next(pl_shard *s);
 
 /* "record longer than the limit" error at stream offset off. */
 int pl_shard__too_long(pl_shard *s, const char *what, uint64_t off);
+
+/* A bounded Thrift compact protocol reader over p[0..n) (shard_thrift.c).
+ * Each function returns 0, or -1 with err set (short_read: the bytes ran
+ * out, so more input may help). */
+typedef struct {
+	const unsigned char *p, *end;
+	int depth, short_read;
+	const char *err;
+} pl_shard__tc;
+
+enum { /* Thrift compact types */
+       PL_TC_STOP = 0,
+       PL_TC_TRUE = 1,
+       PL_TC_FALSE = 2,
+       PL_TC_BYTE = 3,
+       PL_TC_I16 = 4,
+       PL_TC_I32 = 5,
+       PL_TC_I64 = 6,
+       PL_TC_DOUBLE = 7,
+       PL_TC_BINARY = 8,
+       PL_TC_LIST = 9,
+       PL_TC_SET = 10,
+       PL_TC_MAP = 11,
+       PL_TC_STRUCT = 12
+};
+
+int pl_shard__tc_init(pl_shard__tc *t, const unsigned char *p, size_t n);
+/* Record why (the first reason sticks); returns -1. */
+int pl_shard__tc_fail(pl_shard__tc *t, const char *why);
+/* An integer field of any integer type (i32 range checked unless i64). */
+int pl_shard__tc_int(pl_shard__tc *t, int type, int64_t *out);
+/* Enter a struct field (type checked, depth counted; leave with depth--). */
+int pl_shard__tc_enter(pl_shard__tc *t, int type);
+int pl_shard__tc_varint(pl_shard__tc *t, uint64_t *out);
+int pl_shard__tc_zigzag(pl_shard__tc *t, int64_t *out);
+/* A field header after field last: *type 0 (STOP) at the struct's end. */
+int pl_shard__tc_field(pl_shard__tc *t, int *id, int *type, int last);
+int pl_shard__tc_list(pl_shard__tc *t, uint64_t *n, int *elem_type);
+int pl_shard__tc_binary(pl_shard__tc *t, const unsigned char **p, size_t *n);
+/* Skip a value of type (nested at most 32 deep). */
+int pl_shard__tc_skip(pl_shard__tc *t, int type);
+
+/* Parquet's RLE / bit-packed hybrid decoder of bw-bit values (shard_thrift.c). */
+typedef struct {
+	const unsigned char *p, *end, *bp;
+	int bw;
+	uint32_t rle_left, rle_val, bp_left;
+	size_t bit;
+} pl_shard__rle;
+
+void pl_shard__rle_init(pl_shard__rle *r, const unsigned char *p, size_t n, int bw);
+/* The next value: 0, or -1 when the data ends or is corrupt. */
+int pl_shard__rle_get(pl_shard__rle *r, uint32_t *out);
+
+/* Parquet: read the footer (at the first record), the next record (1, 0 at
+ * the end, < 0 with the message, path included), free the reader. */
+int pl_shard__pq_open(pl_shard *s);
+int pl_shard__pq_next(pl_shard *s);
+void pl_shard__pq_free(pl_shard *s);
 
 #endif

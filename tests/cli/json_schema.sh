@@ -73,10 +73,14 @@ printf '{"text": "nothing registered here, only words about boats"}\n' >clean.js
 printf '{"text": "ok"}\n{"text": "unterminated\n' >bad.jsonl
 j "hash" hash 0 hash web.jsonl clean.jsonl
 j "hash --records" hash 0 hash --records web.jsonl
+j "hash --records: Parquet (row_group, row)" hash 0 hash --records "$FIX/parquet/pj_plain.parquet" \
+	"$FIX/parquet/aw_dict_zstd.parquet"
+j "hash: a Parquet refusal" error 3 hash "$FIX/parquet/aw_delta.parquet"
 j "hash: a bad shard among good ones" hash 3 hash web.jsonl bad.jsonl
 j "hash: the bad shard's error" error 3 hash bad.jsonl
 j "check: a match" check 1 $L check web.jsonl
 j "check: no match" check 0 $L check clean.jsonl
+j "check: Parquet" check 0 $L check "$FIX/parquet/pj_gzip.parquet"
 j "dataset register" "dataset register" 1 $L dataset register --name web --version 1 web.jsonl \
 	--source https://example.org/crawl --key acme.key
 CHECK=$(js 'd["check"]["seq"]' "$OUT")

@@ -15,7 +15,7 @@ FUZZ_BIN=${FUZZ_BIN:-$FUZZ_DIR/bin}
 # The longest input tried, per harness: a few records, headers or lines.
 max_len() {
 	case "$1" in
-	shard_tar | shard_compressed | bundle) echo 65536 ;;
+	shard_tar | shard_compressed | bundle | shard_parquet) echo 65536 ;;
 	shard_jsonl | json_canonical | dsse | attachments) echo 16384 ;;
 	text_tokenize | key) echo 8192 ;;
 	*) echo 4096 ;;
