@@ -42,6 +42,9 @@ typedef struct {
 	char *path;
 	pl_shard_info info;
 	uint64_t tokens;
+	uint64_t ignored; /* its record fingerprints ignored as boilerplate */
+	/* its matches: report.matches[match0 .. match0 + nmatches) */
+	size_t match0, nmatches;
 } pl_check_shard;
 
 typedef struct {
