@@ -364,6 +364,7 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {"shard-list", required_argument, NULL, 'S'},
 	                                     {"out", required_argument, NULL, 'o'},
 	                                     {"for-dataset", no_argument, NULL, 'D'},
+	                                     {"registry-file", required_argument, NULL, 'F'},
 	                                     PL_SHARD_LONGOPTS,
 	                                     {NULL, 0, NULL, 0}};
 	pl_check_opts o;
@@ -421,6 +422,9 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 			break;
 		case 'D':
 			pa.for_dataset = 1;
+			break;
+		case 'F':
+			o.registry_file = optarg;
 			break;
 		case 'm':
 		case 'd':
@@ -526,7 +530,8 @@ done:
 const pl_cli_cmd pl_cmd_check = {
     "check", cmd_check,
     "SHARD... [--robust] [--min-tokens N] [--max-df N] [--jobs N] [--excerpts N] [--format F] "
-    "[--field NAME] [--files-from FILE] [--part I/N [--out FILE] [--for-dataset]]",
+    "[--field NAME] [--files-from FILE] [--registry-file FILE] "
+    "[--part I/N [--out FILE] [--for-dataset]]",
     "match every record of the shards against the registry of works; append nothing",
     "Every record is normalized and tokenized (SPEC 8), fingerprinted with winnow-v1\n"
     "and looked up in the registry. A match names the shard, the record (0-based), the\n"
@@ -556,7 +561,12 @@ const pl_cli_cmd pl_cmd_check = {
     "                   the same for any N\n"
     "  --excerpts N     print the first N characters of each match's record span, for\n"
     "                   the lab's own review (with --json an \"excerpt\" per match); never\n"
-    "                   part of a report that enters the ledger\n" PL_SHARD_OPTS_HELP "\n"
+    "                   part of a report that enters the ledger\n"
+    "  --registry-file FILE  the lookup table from FILE ('provledger registry build'),\n"
+    "                   mapped read-only and shared by every check on the node, instead\n"
+    "                   of building it from the index; refused when it is stale (a work\n"
+    "                   registered since), for the other scheme, from another ledger, or\n"
+    "                   truncated or corrupt. The report is the same.\n" PL_SHARD_OPTS_HELP "\n"
     "Job arrays (SPEC 10): task I of N checks sorted(shards)[I::N] and writes a part\n"
     "that 'provledger merge' combines with the others into the report one check over\n"
     "all shards prints (the list is sorted by name, bytewise; every task must be given\n"

@@ -527,7 +527,9 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 	if (jobs > 64)
 		jobs = 64;
 	t0 = now();
-	if ((error = pl_registry_matcher(&m, l, o->robust)) < 0)
+	if ((error = o->registry_file
+	                 ? pl_registry_matcher_file(&m, NULL, l, o->registry_file, o->robust)
+	                 : pl_registry_matcher(&m, l, o->robust)) < 0)
 		goto done;
 	out->load_seconds = now() - t0;
 	out->table_bytes = pl_matcher_table_bytes(m);

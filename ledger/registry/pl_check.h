@@ -36,6 +36,10 @@ typedef struct {
 	 * pl_check_result.excerpts, for the lab's own review; never in the
 	 * report. 0: none. */
 	unsigned excerpts;
+	/* The lookup table from this registry file (`registry build`, mapped
+	 * read-only; see pl_registry_matcher_file) instead of one built from
+	 * the index. NULL: built. The report is the same. */
+	const char *registry_file;
 } pl_check_opts;
 
 typedef struct {

@@ -242,10 +242,61 @@ pl --ledger LC dataset register --name web --version 1 --key acme.key --from-rep
 	--min-tokens 10 ds.0.json
 expect "--from-reports --min-tokens" 2 "--from-reports takes part files only"
 
+# ---- registry build: the table in a file that check maps
+pl $L registry build --out reg.tbl
+expect "registry build" 0
+expect_out "registry build: what it wrote" "wrote reg.tbl: 2 works"
+pl $L --json check --registry-file reg.tbl $SHARDS
+expect "check --registry-file: matches" 1
+check "check --registry-file: the same report as from the index" cmp -s "$OUT" single.json
+rm -f rp.*
+for i in 0 1; do "$PL" $L check --registry-file reg.tbl --part $i/2 --out rp.$i.json $SHARDS >/dev/null; done
+pl --json merge rp.1.json rp.0.json
+check "parts checked with the registry file merge to the same report" cmp -s "$OUT" single.json
+pl $L --json check --robust $SHARDS
+cp "$OUT" robust.json
+pl $L registry build --robust --out robust.tbl
+pl $L --json check --robust --registry-file robust.tbl $SHARDS
+check "registry build --robust: the same robust report" cmp -s "$OUT" robust.json
+pl $L check --robust --registry-file reg.tbl $SHARDS
+expect "registry file of the other scheme" 3 \
+	"reg.tbl: a registry file for k=13 w=38; this check uses k=8 w=17 (build it with --robust)"
+head -c 1000 reg.tbl >trunc.tbl
+pl $L check --registry-file trunc.tbl $SHARDS
+expect "truncated registry file" 3 "trunc.tbl: truncated registry file (1000 bytes; its header says"
+head -c 100 reg.tbl >short.tbl
+pl $L check --registry-file short.tbl $SHARDS
+expect "registry file shorter than its header" 3 \
+	"short.tbl: truncated registry file (100 bytes; the header alone is 256)"
+cp reg.tbl corrupt.tbl
+printf 'X' | dd of=corrupt.tbl bs=1 seek=700 conv=notrunc 2>/dev/null
+pl $L check --registry-file corrupt.tbl $SHARDS
+expect "corrupt registry file" 3 "corrupt.tbl: corrupt registry file: its digest does not match its content"
+cp reg.tbl v2.tbl
+printf '\002' | dd of=v2.tbl bs=1 seek=8 conv=notrunc 2>/dev/null
+pl $L check --registry-file v2.tbl $SHARDS
+expect "registry file of another version" 3 \
+	"v2.tbl: registry file version 2; this provledger reads version 1"
+pl $L check --registry-file single.json $SHARDS
+expect "not a registry file" 3 "single.json: not a provledger registry file"
+pl $L check --registry-file none.tbl $SHARDS
+expect "no registry file" 3 "none.tbl: no such registry file"
+pl --ledger L2 check --registry-file reg.tbl $SHARDS
+expect "stale registry file" 3 \
+	"reg.tbl: stale: built at ledger size 8, and 1 work has been registered since (run 'provledger registry build' again)"
+pl --ledger L2 registry build --out l2.tbl
+pl $L check --registry-file l2.tbl $SHARDS
+expect "registry file of another ledger" 3 \
+	"l2.tbl: built from another ledger (its state at size 9 is not this ledger's)"
+pl $L registry build
+expect "registry build without --out" 2 "--out is required"
+
 # the unit tests of the part format and the merge
 if [ -n "${UNIT:-}" ]; then
 	run "$UNIT" check_part
 	expect "unit tests: check_part" 0
+	run "$UNIT" regfile
+	expect "unit tests: regfile" 0
 fi
 
 finish
