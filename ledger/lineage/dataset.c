@@ -299,6 +299,13 @@ int pl_dataset_register_parts(pl_ledger *l, pl_entry_ref *check_ref, pl_entry_re
 	if ((error = register_prologue(l, &keyid, &nv, signer, meta)) < 0 ||
 	    (error = pl_check_merge(res, parts, n)) < 0)
 		goto done;
+	if (json_integer_value(json_object_get(json_object_get(res->report, "params"), "max_df")) !=
+	    50) {
+		error =
+		    pl_error_set(PL_EINVALID, "the parts were checked with --max-df other than 50: "
+		                              "a dataset's check uses the default");
+		goto done;
+	}
 	if (pl_check_part_robust(parts[0])) {
 		error =
 		    pl_error_set(PL_EINVALID, "the parts were checked with robust (k=8, w=17): a "

@@ -291,7 +291,8 @@ int pl_check_part_parse(pl_check_part **out, const char *data, size_t len, const
 		error = bad(name, "\"part\" is not an index below a count");
 		goto done;
 	}
-	if (get_uint(&nlist, list, "shards") < 0 || !is_hex64(json_object_get(list, "sha256"))) {
+	if (get_uint(&nlist, list, "shards") < 0 || nlist > PL_CHECK_PART_MAX_LIST ||
+	    !is_hex64(json_object_get(list, "sha256"))) {
 		error = bad(name, "\"list\" is incomplete");
 		goto done;
 	}
@@ -471,19 +472,16 @@ static int check_cover(slot *slots, size_t nlist, uint32_t count, const char *li
 		    list_hex);
 		goto done;
 	}
-	for (uint32_t i = 0; i < count; i++) {
-		free(pos);
-		pos = NULL;
-		if ((error = pl_check_slice(&pos, &np, names, nlist, i, count)) < 0)
+	/* the whole list sorted: the j-th shard is part (j mod count)'s */
+	if ((error = pl_check_slice(&pos, &np, names, nlist, 0, 1)) < 0)
+		goto done;
+	for (size_t j = 0; j < np; j++)
+		if (slots[pos[j]].part->index != j % count) {
+			error = pl_error_set(PL_EINVALID, "%s: holds shard %s, which is part %u's",
+			                     slots[pos[j]].part->name, names[pos[j]],
+			                     (unsigned)(j % count));
 			goto done;
-		for (size_t j = 0; j < np; j++)
-			if (slots[pos[j]].part->index != i) {
-				error = pl_error_set(PL_EINVALID,
-				                     "%s: holds shard %s, which is part %u's",
-				                     slots[pos[j]].part->name, names[pos[j]], i);
-				goto done;
-			}
-	}
+		}
 done:
 	free(pos);
 	free(names);

@@ -28,6 +28,8 @@
 #define PL_CHECK_PART_FORMAT "provledger-check-part/v1"
 /* A part file larger than this is refused (matches are the bulk). */
 #define PL_CHECK_PART_MAX ((size_t)1 << 30)
+/* A list of more shards than this is refused (merge holds one slot each). */
+#define PL_CHECK_PART_MAX_LIST ((uint64_t)1 << 27)
 
 /* The SHA-256 of the list names[0..n) (fields[i] NULL or its JSONL field;
  * fields may be NULL), as "list.sha256" holds it. */

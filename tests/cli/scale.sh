@@ -227,6 +227,13 @@ done
 pl --ledger LC dataset register --name web --version 1 --key acme.key --from-reports \
 	rb.0.json rb.1.json
 expect "--from-reports: robust parts" 3 "the parts were checked with robust (k=8, w=17)"
+for i in 0 1; do
+	"$PL" --ledger LC check --part $i/2 --max-df 9 --for-dataset --out df.$i.json $SHARDS >/dev/null
+done
+pl --ledger LC dataset register --name web --version 1 --key acme.key --from-reports \
+	df.0.json df.1.json
+expect "--from-reports: parts with another --max-df" 3 \
+	"the parts were checked with --max-df other than 50: a dataset's check uses the default"
 cp ds.1.json.fps keep.fps
 printf 'x' >>ds.1.json.fps
 pl --ledger LC dataset register --name web --version 1 --key acme.key --from-reports \
