@@ -259,7 +259,8 @@ int pl_matcher_seal(pl_matcher *m)
 	for (size_t i = 0; i < m->nworks; i++)
 		m->by_sha[i] = (uint32_t)i;
 	sort_ctx = m;
-	qsort(m->by_sha, m->nworks, sizeof(*m->by_sha), cmp_sha);
+	if (m->nworks > 1) /* by_sha is NULL without works: qsort(NULL, 0) is undefined */
+		qsort(m->by_sha, m->nworks, sizeof(*m->by_sha), cmp_sha);
 	if (m->nworks && (m->lengths = malloc(m->nworks * sizeof(*m->lengths))) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	for (size_t i = 0; i < m->nworks; i++)
