@@ -175,7 +175,6 @@ typedef struct {
 	FILE *f;
 	pl_sha256_ctx *h;
 	uint64_t count;
-	int error;
 } fps_out;
 
 static int put_fps(void *ctx, const pl_fps *fps)
@@ -208,11 +207,11 @@ static int run_part(pl_cli *g, pl_ledger *l, pl_cli_shards *shards, pl_check_opt
 {
 	pl_check_part_info info;
 	pl_check_result res;
-	pl_buf out = PL_BUF_INIT, def = PL_BUF_INIT, mark = PL_BUF_INIT, fpsp = PL_BUF_INIT,
-	       tmp = PL_BUF_INIT, part = PL_BUF_INIT;
+	pl_buf def = PL_BUF_INIT, mark = PL_BUF_INIT, fpsp = PL_BUF_INIT, tmp = PL_BUF_INIT,
+	       part = PL_BUF_INIT;
 	size_t *pos = NULL, np = 0;
 	const char **paths = NULL, **fields = NULL;
-	fps_out fo = {NULL, NULL, 0, 0};
+	fps_out fo = {NULL, NULL, 0};
 	unsigned char h[PL_HASH_LEN];
 	char hex[66];
 	int rc = PL_EXIT_ERROR, error;
@@ -341,7 +340,6 @@ done:
 	free(pos);
 	free(paths);
 	free(fields);
-	pl_buf_free(&out);
 	pl_buf_free(&def);
 	pl_buf_free(&mark);
 	pl_buf_free(&fpsp);

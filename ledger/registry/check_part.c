@@ -420,7 +420,6 @@ typedef struct {
 
 static int fill_shard(pl_check_shard *cs, json_t *s)
 {
-	uint64_t v;
 	const char *comp = json_string_value(json_object_get(s, "compression"));
 	if ((cs->path = strdup(json_string_value(json_object_get(s, "path")))) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
@@ -436,7 +435,6 @@ static int fill_shard(pl_check_shard *cs, json_t *s)
 		if (strcmp(comp, pl_compression_name((pl_compression)c)) == 0)
 			cs->info.compression = (pl_compression)c;
 	cs->nmatches = json_array_size(json_object_get(s, "matches"));
-	(void)v;
 	return PL_OK;
 }
 
