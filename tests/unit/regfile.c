@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "match_fixture.h"
 #include "pl_regfile.h"
 
 static const char *words[] = {"river",  "stone",   "light",  "house",  "garden", "winter",
@@ -31,21 +32,10 @@ static pl_matcher *make(int nworks)
 	pl_matcher *m;
 	CHECK_OK(pl_matcher_new(&m, PL_WINNOW_K, PL_WINNOW_W));
 	for (int i = 0; i < nworks; i++) {
-		pl_buf text = PL_BUF_INIT, blob = PL_BUF_INIT;
-		pl_tokens t = {0};
-		pl_fps f = {0};
-		pl_match_work mw = {0};
+		pl_buf text = PL_BUF_INIT;
 		gen(&text, 1000u + (unsigned)i, 400);
-		prints(&t, &f, text.ptr, text.len);
-		snprintf(mw.id, sizeof(mw.id), "W%016d", i);
-		pl_sha256(mw.normalized_sha256, t.text.ptr, t.text.len);
-		mw.tokens = (uint32_t)t.count;
-		CHECK_OK(pl_fps_serialize(&blob, &f));
-		CHECK_OK(pl_matcher_add(m, &mw, (unsigned char *)blob.ptr, f.count));
+		pl_test_add_work(m, i, text.ptr, text.len, PL_WINNOW_K, PL_WINNOW_W, NULL);
 		pl_buf_free(&text);
-		pl_buf_free(&blob);
-		pl_tokens_free(&t);
-		pl_fps_free(&f);
 	}
 	CHECK_OK(pl_matcher_seal(m));
 	return m;
