@@ -15,7 +15,7 @@ BUILD_PKGS := build-essential pkg-config libgit2-dev libssl-dev libsqlite3-dev z
 	libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev \
 	libsnappy-dev
 TEST_PKGS := git openssh-client openssl coreutils zstd gzip tar python3 python3-cryptography \
-	golang-go golang-golang-x-mod-dev python3-xxhash clang-format \
+	golang-go golang-golang-x-mod-dev python3-xxhash clang-format slurm-wlm python3-yaml \
 	groff-base man-db
 DEMO_PKGS := graphviz
 BENCH_PKGS := time bc

@@ -88,3 +88,4 @@ fi
 "$(dirname "$0")/ledger.sh"
 "$(dirname "$0")/serve.sh"
 BENCH_DIR="${BENCH_DIR:-$D}" "$(dirname "$0")/check.sh"
+BENCH_DIR="${BENCH_DIR:-$D}" "$(dirname "$0")/registry.sh"

@@ -70,6 +70,9 @@ void pl_cli_err(const char *fmt, ...) PL_PRINTF(1, 2);
 #define PL_CLI_ESC_SLOTS 16
 const char *pl_cli_esc(const char *s);
 
+/* The text pl_cli_json_print prints for doc (numbers as output gives them;
+ * doc is changed so, not stolen), appended to out. */
+int pl_cli_json_text(pl_buf *out, json_t *doc);
 /* Print one JSON document (indented) to stdout; steals the reference. */
 void pl_cli_json_print(json_t *doc);
 

@@ -4,11 +4,14 @@
 #include <string.h>
 
 #include "commands.h"
+#include "pl_check_part.h"
 #include "pl_dataset.h"
 #include "pl_registry.h"
 #include "shard_opts.h"
 
 void pl_cli_print_matches(pl_ledger *l, json_t *report);
+int pl_cli_load_parts(pl_check_part ***out, char **args, int n);
+void pl_cli_free_parts(pl_check_part **v, int n);
 
 static void ds_progress(void *ctx, uint64_t done, uint64_t total)
 {
@@ -26,6 +29,7 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 	                                     {"license", required_argument, NULL, 'L'},
 	                                     {"jobs", required_argument, NULL, 'j'},
 	                                     {"min-tokens", required_argument, NULL, 'm'},
+	                                     {"from-reports", no_argument, NULL, 'R'},
 	                                     PL_SHARD_LONGOPTS,
 	                                     {NULL, 0, NULL, 0}};
 	const char *sources[64], *licences[64], *keyfile = NULL;
@@ -37,8 +41,9 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 	pl_key *key = NULL;
 	pl_ledger *l = NULL;
 	pl_progress prog;
+	pl_check_part **parts = NULL;
 	uint64_t v;
-	int c, rc, error;
+	int c, rc, error, from_reports = 0, nparts = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&res, 0, sizeof(res));
@@ -72,6 +77,11 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 				return pl_cli_usage(cmd, "at most 64 --licence");
 			licences[meta.nlicences++] = optarg;
 			break;
+		case 'R':
+			if (recheck)
+				return pl_cli_usage(cmd, "unknown option --from-reports");
+			from_reports = 1;
+			break;
 		case 'j':
 		case 'm':
 			if (pl_cli_parse_u64(&v, optarg) < 0 || v == 0 || v > 1000000)
@@ -95,6 +105,18 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 		return pl_cli_usage(cmd, "--name and --version are required");
 	if (!keyfile)
 		return pl_cli_usage(cmd, "--key is required");
+	if (from_reports && (o.min_tokens || shards.nfrom))
+		return pl_cli_usage(cmd, "--from-reports takes part files only: --min-tokens and "
+		                         "--files-from were given to 'check --part'");
+	if (from_reports) {
+		nparts = argc - optind;
+		if ((rc = pl_cli_load_parts(&parts, argv + optind, nparts)) != 0 ||
+		    (rc = pl_cli_load_key(&key, keyfile)) != 0 || (rc = pl_cli_open(g, &l)) != 0)
+			goto done;
+		error = pl_dataset_register_parts(l, &cref, &dref, &res, key, parts, (size_t)nparts,
+		                                  &meta);
+		goto appended;
+	}
 	if ((rc = pl_cli_shards_collect(&shards, cmd, argv + optind + recheck,
 	                                argc - optind - recheck, PL_CLI_SHARDS_NO_STDIN)) != 0)
 		goto done;
@@ -116,6 +138,7 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 		error = pl_dataset_register(l, &cref, &dref, &res, key, shards.paths, shards.n,
 		                            &meta, &o);
 	pl_progress_end(&prog);
+appended:
 	if (error < 0) {
 		rc = pl_cli_fail_append(error);
 		goto done;
@@ -157,6 +180,7 @@ static int dataset_cmd(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv, 
 			printf("no registered work found\n");
 	}
 done:
+	pl_cli_free_parts(parts, nparts);
 	pl_cli_shards_free(&shards);
 	pl_check_result_free(&res);
 	pl_key_free(key);
@@ -177,7 +201,7 @@ static int cmd_dataset_recheck(pl_cli *g, const pl_cli_cmd *cmd, int argc, char 
 const pl_cli_cmd pl_cmd_dataset_register = {
     "dataset register", cmd_dataset_register,
     "--name N --version V SHARD... --key K [--source S]... [--licence L]... "
-    "[--files-from FILE]",
+    "[--files-from FILE] | --from-reports PART...",
     "hash, check and sketch shards; append a check entry and a dataset manifest",
     "One pass over the shards computes their digests (SHA-256, Merkle root), checks\n"
     "every record against the registry (as 'provledger check') and builds the\n"
@@ -189,7 +213,15 @@ const pl_cli_cmd pl_cmd_dataset_register = {
     "  --name N, --version V  the dataset's name@version (registered once)\n"
     "  --source S             where the data came from (repeatable)\n"
     "  --licence L            a licence that covers it (repeatable)\n"
-    "  --jobs N, --min-tokens N  as for 'provledger check'\n" PL_SHARD_OPTS_HELP "\n"
+    "  --jobs N, --min-tokens N  as for 'provledger check'\n"
+    "  --from-reports   the arguments are the parts of a check split over a job array\n"
+    "                   ('provledger check --part I/N --for-dataset'), not shards: the\n"
+    "                   parts are merged as 'provledger merge' merges them, the sketch\n"
+    "                   is built from their fingerprint files (PART.fps), and the entries\n"
+    "                   appended are those a register over the shards appends, without\n"
+    "                   reading the shards again. The parts must have been checked\n"
+    "                   without --robust against the ledger as it is now (refused\n"
+    "                   otherwise: check again).\n" PL_SHARD_OPTS_HELP "\n"
     "Matches do not stop the registration: they are recorded in the check entry and\n"
     "printed. Refused (exit 3): an existing name@version, a key that is not a lab key,\n"
     "bad shards (as for 'provledger hash').\n"};

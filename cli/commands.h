@@ -25,6 +25,8 @@ extern const pl_cli_cmd pl_cmd_work_list;
 extern const pl_cli_cmd pl_cmd_work_show;
 
 extern const pl_cli_cmd pl_cmd_check;
+extern const pl_cli_cmd pl_cmd_merge;
+extern const pl_cli_cmd pl_cmd_registry_build;
 extern const pl_cli_cmd pl_cmd_model_register;
 extern const pl_cli_cmd pl_cmd_attest;
 extern const pl_cli_cmd pl_cmd_lineage;

@@ -31,6 +31,8 @@ static const pl_cli_cmd *const commands[] = {
 	&pl_cmd_work_list,
 	&pl_cmd_work_show,
 	&pl_cmd_check,
+	&pl_cmd_merge,
+	&pl_cmd_registry_build,
 	&pl_cmd_dataset_register,
 	&pl_cmd_dataset_recheck,
 	&pl_cmd_dataset_list,

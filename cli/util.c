@@ -165,16 +165,26 @@ int pl_cli_bad_option(const pl_cli_cmd *cmd, int c, const char *arg)
 	return pl_cli_usage(cmd, "unknown option %s", arg);
 }
 
-void pl_cli_json_print(json_t *doc)
+int pl_cli_json_text(pl_buf *out, json_t *doc)
 {
 	char *s;
+	int error;
 	pl_json_output_numbers(doc);
 	s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-	if (s) {
-		fputs(s, stdout);
-		fputc('\n', stdout);
-		free(s);
-	}
+	if (!s)
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	if ((error = pl_buf_puts(out, s)) == PL_OK)
+		error = pl_buf_putc(out, '\n');
+	free(s);
+	return error;
+}
+
+void pl_cli_json_print(json_t *doc)
+{
+	pl_buf b = PL_BUF_INIT;
+	if (pl_cli_json_text(&b, doc) == PL_OK)
+		fwrite(b.ptr, 1, b.len, stdout);
+	pl_buf_free(&b);
 	json_decref(doc);
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_internal.h"
 #include "pl_check.h"
 #include "pl_registry.h"
 
@@ -526,7 +527,9 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 	if (jobs > 64)
 		jobs = 64;
 	t0 = now();
-	if ((error = pl_registry_matcher(&m, l, o->robust)) < 0)
+	if ((error = o->registry_file
+	                 ? pl_registry_matcher_file(&m, NULL, l, o->registry_file, o->robust)
+	                 : pl_registry_matcher(&m, l, o->robust)) < 0)
 		goto done;
 	out->load_seconds = now() - t0;
 	out->table_bytes = pl_matcher_table_bytes(m);
@@ -621,6 +624,9 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 		if (error == PL_OK && p.hook_error)
 			error = p.hook_error;
 		cs->tokens = acc.tokens;
+		cs->ignored = acc.ignored;
+		cs->match0 = (size_t)out->nmatches;
+		cs->nmatches = acc.nsm;
 		ignored += acc.ignored;
 		if (error == PL_OK && (acc.bad || acc.nsm)) {
 			size_t nm1 = acc.nsm ? acc.nsm : 1, np1 = acc.nsp ? acc.nsp : 1;
@@ -654,10 +660,8 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 		if (error < 0)
 			goto stop;
 		pl_hex(sha, cs->info.sha256, PL_HASH_LEN);
-		json_array_append_new(shards,
-		                      json_pack("{s:s, s:s, s:I, s:I}", "path", name, "sha256", sha,
-		                                "records", (json_int_t)cs->info.records, "bytes",
-		                                (json_int_t)cs->info.stored_bytes));
+		json_array_append_new(shards, pl_check__shard_json(name, sha, cs->info.records,
+		                                                   cs->info.stored_bytes));
 		out->records += cs->info.records;
 		out->bytes += cs->info.stream_bytes;
 		out->tokens += cs->tokens;
@@ -679,15 +683,19 @@ stop:
 	if ((error = pl_ledger_root(l, root, pl_ledger_size(l))) < 0 ||
 	    (error = pl_base64_encode(&rootb, root, PL_HASH_LEN)) < 0)
 		goto done;
-	report =
-	    json_pack("{s:{s:I, s:s}, s:{s:i, s:i, s:i, s:i, s:b}, s:O, s:{s:I, s:I, s:I},"
-	              " s:I, s:O}",
-	              "registry", "size", (json_int_t)pl_ledger_size(l), "root", rootb.ptr,
-	              "params", "k", (int)pl_matcher_k(m), "w", (int)pl_matcher_w(m), "min_tokens",
-	              (int)p.mo.min_tokens, "max_df", (int)p.mo.max_df, "robust", o->robust,
-	              "shards", shards, "scanned", "records", (json_int_t)out->records, "bytes",
-	              (json_int_t)out->bytes, "tokens", (json_int_t)out->tokens,
-	              "ignored_fingerprints", (json_int_t)ignored, "matches", matches);
+	{
+		json_t *reg = json_pack("{s:I, s:s}", "size", (json_int_t)pl_ledger_size(l), "root",
+		                        rootb.ptr);
+		json_t *params =
+		    json_pack("{s:i, s:i, s:i, s:i, s:b}", "k", (int)pl_matcher_k(m), "w",
+		              (int)pl_matcher_w(m), "min_tokens", (int)p.mo.min_tokens, "max_df",
+		              (int)p.mo.max_df, "robust", o->robust);
+		if (reg && params)
+			report = pl_check__report(reg, params, shards, out->records, out->bytes,
+			                          out->tokens, ignored, matches);
+		json_decref(reg);
+		json_decref(params);
+	}
 	if (!report)
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 	out->report = report;
@@ -708,6 +716,23 @@ done:
 	if (error < 0)
 		pl_check_result_free(out);
 	return error;
+}
+
+json_t *pl_check__shard_json(const char *name, const char *sha_hex, uint64_t records,
+                             uint64_t bytes)
+{
+	return json_pack("{s:s, s:s, s:I, s:I}", "path", name, "sha256", sha_hex, "records",
+	                 (json_int_t)records, "bytes", (json_int_t)bytes);
+}
+
+json_t *pl_check__report(json_t *registry, json_t *params, json_t *shards, uint64_t records,
+                         uint64_t bytes, uint64_t tokens, uint64_t ignored, json_t *matches)
+{
+	return json_pack("{s:O, s:O, s:O, s:{s:I, s:I, s:I}, s:I, s:O}", "registry", registry,
+	                 "params", params, "shards", shards, "scanned", "records",
+	                 (json_int_t)records, "bytes", (json_int_t)bytes, "tokens",
+	                 (json_int_t)tokens, "ignored_fingerprints", (json_int_t)ignored, "matches",
+	                 matches);
 }
 
 void pl_check_result_free(pl_check_result *r)

@@ -20,6 +20,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "match_internal.h"
 
@@ -239,6 +240,12 @@ int pl_matcher_seal(pl_matcher *m)
 	int error;
 	if (m->sealed)
 		return PL_OK;
+	if (m->map) { /* a registry file: the table is built */
+		if (m->span_fn && (error = pl_match__spans_init(m)) < 0)
+			return error;
+		m->sealed = 1;
+		return PL_OK;
+	}
 	m->bits = 1;
 	while (m->bits < 40 && ((size_t)1 << m->bits) < m->nfps_total / 4 + 1)
 		m->bits++;
@@ -252,7 +259,8 @@ int pl_matcher_seal(pl_matcher *m)
 	for (size_t i = 0; i < m->nworks; i++)
 		m->by_sha[i] = (uint32_t)i;
 	sort_ctx = m;
-	qsort(m->by_sha, m->nworks, sizeof(*m->by_sha), cmp_sha);
+	if (m->nworks > 1) /* by_sha is NULL without works: qsort(NULL, 0) is undefined */
+		qsort(m->by_sha, m->nworks, sizeof(*m->by_sha), cmp_sha);
 	if (m->nworks && (m->lengths = malloc(m->nworks * sizeof(*m->lengths))) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	for (size_t i = 0; i < m->nworks; i++)
@@ -292,6 +300,13 @@ void pl_matcher_free(pl_matcher *m)
 {
 	if (!m)
 		return;
+	if (m->map) {
+		free(m->fps);
+		pl_match__spans_free(m);
+		munmap(m->map, m->map_len);
+		free(m);
+		return;
+	}
 	for (size_t i = 0; i < m->nworks; i++)
 		free(m->fps[i]);
 	free(m->fps);

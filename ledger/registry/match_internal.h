@@ -70,6 +70,11 @@ struct pl_matcher {
 	pl_span_fn span_fn;
 	void *span_ctx;
 	pl_match__span_cache *sc; /* allocated by seal when span_fn is set */
+	/* A matcher over a registry file (regfile.c): works, the fingerprint
+	 * records, table, buckets, Bloom, by_sha and lengths point into this
+	 * read-only mapping; only fps (the pointer array) is allocated. */
+	void *map;
+	size_t map_len;
 };
 
 /* The exact-span matcher for one work's hits hs[0..n) (any order; sorted in

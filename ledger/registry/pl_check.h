@@ -36,12 +36,19 @@ typedef struct {
 	 * pl_check_result.excerpts, for the lab's own review; never in the
 	 * report. 0: none. */
 	unsigned excerpts;
+	/* The lookup table from this registry file (`registry build`, mapped
+	 * read-only; see pl_registry_matcher_file) instead of one built from
+	 * the index. NULL: built. The report is the same. */
+	const char *registry_file;
 } pl_check_opts;
 
 typedef struct {
 	char *path;
 	pl_shard_info info;
 	uint64_t tokens;
+	uint64_t ignored; /* its record fingerprints ignored as boilerplate */
+	/* its matches: report.matches[match0 .. match0 + nmatches) */
+	size_t match0, nmatches;
 } pl_check_shard;
 
 typedef struct {

@@ -9,6 +9,7 @@
 
 #include "pl_ledger.h"
 #include "pl_match.h"
+#include "pl_regfile.h"
 
 /* The registry's tables in the index (pl_index.h), listed by
  * ledger/index_ext.c. */
@@ -81,5 +82,17 @@ uint64_t pl_registry_count(pl_ledger *l);
  * spans: the matcher reads their span hashes from l's index when a record
  * first hits them (from any thread), so l must outlive the matcher. */
 int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust);
+
+/* Build that matcher once into a registry file at path (pl_regfile.h), with
+ * the ledger's state (size, root); *info (may be NULL) what its header says. */
+int pl_registry_build(pl_regfile_info *info, pl_ledger *l, const char *path, int robust);
+
+/* The matcher of a registry file, mapped read-only: refused (PL_EINVALID,
+ * naming the file) when it is not valid (pl_regfile_map), is for the other
+ * scheme, was built from another ledger, or is stale (a work registered since
+ * the state it was built from). Span hashes are read from l, as for
+ * pl_registry_matcher. */
+int pl_registry_matcher_file(pl_matcher **out, pl_regfile_info *info, pl_ledger *l,
+                             const char *path, int robust);
 
 #endif

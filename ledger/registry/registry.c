@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pl_index.h"
+#include "pl_regfile.h"
 #include "pl_registry.h"
 
 #define SCHEME_DEFAULT "k13w38"
@@ -559,6 +560,80 @@ int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
 done:
 	sqlite3_finalize(st);
 	sqlite3_finalize(fp);
+	pl_matcher_free(m);
+	return error;
+}
+
+int pl_registry_build(pl_regfile_info *info, pl_ledger *l, const char *path, int robust)
+{
+	pl_matcher *m = NULL;
+	unsigned char root[PL_HASH_LEN];
+	uint64_t size = pl_ledger_size(l);
+	int error;
+	if ((error = pl_ledger_root(l, root, size)) == PL_OK &&
+	    (error = pl_registry_matcher(&m, l, robust)) == PL_OK)
+		error = pl_regfile_write(info, m, path, size, root);
+	pl_matcher_free(m);
+	return error;
+}
+
+int pl_registry_matcher_file(pl_matcher **out, pl_regfile_info *info, pl_ledger *l,
+                             const char *path, int robust)
+{
+	pl_matcher *m = NULL;
+	pl_regfile_info fi;
+	unsigned char root[PL_HASH_LEN];
+	sqlite3_stmt *st = NULL;
+	unsigned k = robust ? PL_WINNOW_ROBUST_K : PL_WINNOW_K;
+	unsigned w = robust ? PL_WINNOW_ROBUST_W : PL_WINNOW_W;
+	int64_t since = 0;
+	int error;
+
+	if ((error = pl_regfile_map(&m, &fi, path)) < 0)
+		return error;
+	if (fi.k != k || fi.w != w) {
+		error = pl_error_set(PL_EINVALID,
+		                     "%s: a registry file for k=%u w=%u; this check uses k=%u w=%u "
+		                     "(build it %s --robust)",
+		                     path, fi.k, fi.w, k, w, robust ? "with" : "without");
+		goto done;
+	}
+	if (fi.ledger_size > pl_ledger_size(l) ||
+	    (error = pl_ledger_root(l, root, fi.ledger_size)) < 0 ||
+	    memcmp(root, fi.root, PL_HASH_LEN) != 0) {
+		error = pl_error_set(PL_EINVALID,
+		                     "%s: built from another ledger (its state at size %llu is not "
+		                     "this ledger's)",
+		                     path, (unsigned long long)fi.ledger_size);
+		goto done;
+	}
+	if (sqlite3_prepare_v2(pl_ledger__db(l), "SELECT count(*) FROM works WHERE seq >= ?", -1,
+	                       &st, NULL) != SQLITE_OK) {
+		error = pl_ledger__db_error(pl_ledger__db(l), "works");
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)fi.ledger_size);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		error = pl_ledger__db_error(pl_ledger__db(l), "works");
+		goto done;
+	}
+	if ((since = sqlite3_column_int64(st, 0)) > 0) {
+		error = pl_error_set(PL_EINVALID,
+		                     "%s: stale: built at ledger size %llu, and %lld work%s been "
+		                     "registered since (run 'provledger registry build' again)",
+		                     path, (unsigned long long)fi.ledger_size, (long long)since,
+		                     since == 1 ? " has" : "s have");
+		goto done;
+	}
+	pl_matcher_set_spans(m, load_spans, l);
+	if ((error = pl_matcher_seal(m)) < 0)
+		goto done;
+	if (info)
+		*info = fi;
+	*out = m;
+	m = NULL;
+done:
+	sqlite3_finalize(st);
 	pl_matcher_free(m);
 	return error;
 }

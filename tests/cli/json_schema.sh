@@ -81,6 +81,12 @@ j "hash: the bad shard's error" error 3 hash bad.jsonl
 j "check: a match" check 1 $L check web.jsonl
 j "check: no match" check 0 $L check clean.jsonl
 j "check: Parquet" check 0 $L check "$FIX/parquet/pj_gzip.parquet"
+j "check --part" "check --part" 0 $L check --part 0/2 --for-dataset --out p0.json web.jsonl clean.jsonl
+"$PL" $L check --part 1/2 --out p1.json web.jsonl clean.jsonl >/dev/null
+j "merge" merge 1 merge p1.json p0.json
+j "merge: a missing part" error 3 merge p1.json
+j "registry build" "registry build" 0 $L registry build --out reg.tbl
+j "check --registry-file" check 1 $L check --registry-file reg.tbl web.jsonl
 j "dataset register" "dataset register" 1 $L dataset register --name web --version 1 web.jsonl \
 	--source https://example.org/crawl --key acme.key
 CHECK=$(js 'd["check"]["seq"]' "$OUT")

@@ -16,7 +16,7 @@ FUZZ_BIN=${FUZZ_BIN:-$FUZZ_DIR/bin}
 max_len() {
 	case "$1" in
 	shard_tar | shard_compressed | bundle | shard_parquet) echo 65536 ;;
-	shard_jsonl | json_canonical | dsse | attachments) echo 16384 ;;
+	shard_jsonl | json_canonical | dsse | attachments | check_part | regfile) echo 16384 ;;
 	text_tokenize | key) echo 8192 ;;
 	*) echo 4096 ;;
 	esac

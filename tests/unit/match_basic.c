@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "match_fixture.h"
 #include "pl_match.h"
 
 static const char *words[] = {
@@ -64,26 +65,10 @@ static pl_matcher *make_spans(unsigned k, unsigned w, int nworks, size_t len, sp
 		pl_matcher_set_spans(m, load_spans, st);
 	}
 	for (int i = 0; i < nworks; i++) {
-		pl_buf text = PL_BUF_INIT, blob = PL_BUF_INIT;
-		pl_tokens t = {0};
-		pl_fps f = {0};
-		pl_match_work mw = {0};
+		pl_buf text = PL_BUF_INIT;
 		gen(&text, 1000u + (unsigned)i, len);
-		fingerprint(&t, &f, text.ptr, text.len, k, w);
-		snprintf(mw.id, sizeof(mw.id), "W%016d", i);
-		pl_sha256(mw.normalized_sha256, t.text.ptr, t.text.len);
-		mw.tokens = (uint32_t)t.count;
-		if (st) {
-			CHECK_OK(pl_span_hashes(&st->spans[i], t.hash, t.count));
-			mw.has_spans = 1;
-			mw.nspans = (uint32_t)pl_span_count(t.count);
-		}
-		CHECK_OK(pl_fps_serialize(&blob, &f));
-		CHECK_OK(pl_matcher_add(m, &mw, (unsigned char *)blob.ptr, f.count));
+		pl_test_add_work(m, i, text.ptr, text.len, k, w, st ? &st->spans[i] : NULL);
 		pl_buf_free(&text);
-		pl_buf_free(&blob);
-		pl_tokens_free(&t);
-		pl_fps_free(&f);
 	}
 	CHECK_OK(pl_matcher_seal(m));
 	return m;
