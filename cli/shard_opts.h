@@ -24,9 +24,11 @@ int pl_cli_shard_opt(const pl_cli_cmd *cmd, pl_shard_opts *o, pl_cli_shards *l, 
                      const char *arg);
 
 #define PL_SHARD_OPTS_HELP                                                                         \
-	"  --format F       txt, jsonl, tar, parquet or raw (default: detected from the\n"         \
-	"                   content)\n"                                                            \
-	"  --field NAME     the JSONL text field or Parquet column (default text);\n"              \
+	"  --format F       txt, jsonl, tar, webdataset, parquet or raw (default:\n"               \
+	"                   detected from the content; webdataset: a tar read as samples,\n"       \
+	"                   see 'provledger help hash')\n"                                         \
+	"  --field NAME     the JSONL text field, Parquet column or WebDataset member\n"           \
+	"                   extension (default text; webdataset: txt or text);\n"                  \
 	"                   SHARD:FIELD gives one\n"                                               \
 	"                   shard its own (see 'provledger help hash')\n"                          \
 	"  --files-from F   more shards, one per line of F (- for stdin)\n"                        \

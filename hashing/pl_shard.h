@@ -42,7 +42,14 @@ typedef enum {
 	PL_FORMAT_JSONL,
 	PL_FORMAT_TAR,
 	PL_FORMAT_RAW, /* digests only, no records */
-	PL_FORMAT_PARQUET
+	PL_FORMAT_PARQUET,
+	/* a tar read as WebDataset samples: consecutive members whose names share
+	 * a key (the name up to the first '.' of its last component) are one
+	 * record, the text of the member whose extension is field (NULL: "txt"
+	 * or "text"); images, .json sidecars and the rest are skipped. Only when
+	 * asked for (--format webdataset): auto-detection reads a tar member by
+	 * member. */
+	PL_FORMAT_WEBDATASET
 } pl_shard_format;
 
 typedef enum { PL_COMPRESSION_NONE = 0, PL_COMPRESSION_GZIP, PL_COMPRESSION_ZSTD } pl_compression;

@@ -631,6 +631,9 @@ int pl_shard_next(pl_shard *s, const pl_record **rec)
 	case PL_FORMAT_TAR:
 		rc = pl_shard__tar_next(s);
 		break;
+	case PL_FORMAT_WEBDATASET:
+		rc = pl_shard__wds_next(s);
+		break;
 	case PL_FORMAT_PARQUET:
 		/* Its messages name the file already. */
 		if (!s->pq && (rc = pl_shard__pq_open(s)) < 0) {
@@ -736,6 +739,10 @@ int pl_shard_record_error(pl_shard *s, int code, size_t text_off, const char *fm
 	if (s->format == PL_FORMAT_TAR)
 		return pl_error_set(code, "%s: member %s (byte %llu): %s", s->path,
 		                    s->ename.ptr ? s->ename.ptr : "", (ull)off, msg);
+	if (s->format == PL_FORMAT_WEBDATASET)
+		return pl_error_set(code, "%s: sample %s, member %s (byte %llu): %s", s->path,
+		                    s->okey.ptr ? s->okey.ptr : "",
+		                    s->oename.ptr ? s->oename.ptr : "", (ull)off, msg);
 	uint64_t line = s->r.line;
 	if (s->format == PL_FORMAT_TXT) {
 		const char *t = s->r.text, *e = t + text_off;
@@ -888,6 +895,12 @@ void pl_shard_free(pl_shard *s)
 	pl_buf_free(&s->longname);
 	pl_buf_free(&s->paxname);
 	pl_buf_free(&s->ename);
+	pl_buf_free(&s->wkey);
+	pl_buf_free(&s->wtext);
+	pl_buf_free(&s->wename);
+	pl_buf_free(&s->okey);
+	pl_buf_free(&s->otext);
+	pl_buf_free(&s->oename);
 	free(s);
 }
 
@@ -943,6 +956,8 @@ const char *pl_shard_format_name(pl_shard_format f)
 		return "raw";
 	case PL_FORMAT_PARQUET:
 		return "parquet";
+	case PL_FORMAT_WEBDATASET:
+		return "webdataset";
 	default:
 		return "auto";
 	}
@@ -955,14 +970,15 @@ const char *pl_compression_name(pl_compression c)
 
 int pl_shard_format_parse(pl_shard_format *out, const char *name)
 {
-	static const pl_shard_format all[] = {PL_FORMAT_TXT, PL_FORMAT_JSONL, PL_FORMAT_TAR,
-	                                      PL_FORMAT_RAW, PL_FORMAT_PARQUET};
+	static const pl_shard_format all[] = {PL_FORMAT_TXT,     PL_FORMAT_JSONL,
+	                                      PL_FORMAT_TAR,     PL_FORMAT_RAW,
+	                                      PL_FORMAT_PARQUET, PL_FORMAT_WEBDATASET};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		if (strcmp(name, pl_shard_format_name(all[i])) == 0) {
 			*out = all[i];
 			return PL_OK;
 		}
 	}
-	return pl_error_set(PL_EINVALID, "unknown format '%s' (txt, jsonl, tar, parquet or raw)",
-	                    name);
+	return pl_error_set(
+	    PL_EINVALID, "unknown format '%s' (txt, jsonl, tar, webdataset, parquet or raw)", name);
 }

@@ -86,6 +86,12 @@ struct pl_shard {
 	 * page holding it). */
 	struct pl_shard__pq *pq;
 	int pq_exact;
+	/* WebDataset (shard_tar.c): the sample being gathered (its key, the
+	 * text member's data, stream offset, length and escaped name) and the
+	 * one returned (o...) */
+	pl_buf wkey, wtext, wename, okey, otext, oename;
+	uint64_t woff, wlen;
+	int wopen, whas, wend;
 };
 
 /* Position in the decompressed stream of the next unconsumed byte. */
@@ -113,6 +119,9 @@ int pl_shard__json_escapes(pl_shard *s);
 
 /* The next tar record: 1, 0 at the end, < 0 on error (message with path). */
 int pl_shard__tar_next(pl_shard *s);
+
+/* The next WebDataset sample (PL_FORMAT_WEBDATASET), over pl_shard__tar_next. */
+int pl_shard__wds_next(pl_shard *s);
 
 /* "record longer than the limit" error at stream offset off. */
 int pl_shard__too_long(pl_shard *s, const char *what, uint64_t off);

@@ -401,3 +401,115 @@ int pl_shard__tar_next(pl_shard *s)
 	s->tar_end = 1;
 	return 0;
 }
+
+/* ---- WebDataset samples ----------------------------------------------------------- */
+
+/* Split a member name into its sample key (up to the first '.' of the last
+ * path component) and extension (after it; "" when none). */
+static void wds_split(const char *name, size_t *keylen, const char **ext)
+{
+	const char *base = strrchr(name, '/');
+	const char *dot;
+	base = base ? base + 1 : name;
+	dot = strchr(base, '.');
+	*keylen = dot ? (size_t)(dot - name) : strlen(name);
+	*ext = dot ? dot + 1 : "";
+}
+
+static int wds_is_text(const pl_shard *s, const char *ext)
+{
+	if (s->opts.field) /* --field names the member's extension */
+		return strcmp(ext, s->field) == 0;
+	return strcmp(ext, "txt") == 0 || strcmp(ext, "text") == 0;
+}
+
+static void swap(pl_buf *a, pl_buf *b)
+{
+	pl_buf t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Make the gathered sample the returned record; gather anew. */
+static void wds_emit(pl_shard *s)
+{
+	swap(&s->okey, &s->wkey);
+	swap(&s->otext, &s->wtext);
+	swap(&s->oename, &s->wename);
+	s->r.name = s->okey.ptr ? s->okey.ptr : "";
+	s->r.offset = s->woff;
+	s->r.length = s->wlen;
+	s->r.line = 0;
+	s->r.text = s->whas && s->otext.ptr ? s->otext.ptr : "";
+	s->r.text_len = s->whas ? s->otext.len : 0;
+	s->wopen = s->whas = 0;
+	s->wkey.len = s->wtext.len = s->wename.len = 0;
+}
+
+/* Add the member just read (name in s->name, data in s->rec, at stream
+ * offset off, len bytes) to the sample being gathered. */
+static int wds_take(pl_shard *s, size_t keylen, const char *ext, uint64_t off, uint64_t len)
+{
+	int rc;
+	if (!s->wopen) {
+		s->wkey.len = 0;
+		if ((rc = pl_buf_put(&s->wkey, s->name.ptr, keylen)) < 0 ||
+		    (rc = pl_buf_puts(&s->wkey, "")) < 0)
+			return rc;
+		s->wopen = 1;
+		s->whas = 0;
+		s->woff = off; /* a sample without text: where it starts */
+		s->wlen = 0;
+	}
+	if (!wds_is_text(s, ext))
+		return PL_OK;
+	if (s->whas)
+		return pl_error_set(
+		    PL_EINVALID,
+		    "%s: member %s (byte %llu): sample %s already has a text member "
+		    "(%s): which one is its text is ambiguous",
+		    s->path, s->ename.ptr ? s->ename.ptr : "", (unsigned long long)off, s->wkey.ptr,
+		    s->wename.ptr ? s->wename.ptr : "");
+	s->wtext.len = s->wename.len = 0;
+	if ((rc = pl_buf_put(&s->wtext, s->rec.ptr ? s->rec.ptr : "", s->rec.len)) < 0 ||
+	    (rc = pl_buf_puts(&s->wename, s->ename.ptr ? s->ename.ptr : "")) < 0)
+		return rc;
+	s->woff = off;
+	s->wlen = len;
+	s->whas = 1;
+	return PL_OK;
+}
+
+int pl_shard__wds_next(pl_shard *s)
+{
+	for (;;) {
+		size_t keylen;
+		const char *ext;
+		uint64_t off, len;
+		int rc;
+		if (s->wend) {
+			if (!s->wopen)
+				return 0;
+			wds_emit(s);
+			return 1;
+		}
+		if ((rc = pl_shard__tar_next(s)) < 0)
+			return rc;
+		if (rc == 0) {
+			s->wend = 1;
+			continue;
+		}
+		wds_split(s->name.ptr, &keylen, &ext);
+		off = s->r.offset;
+		len = s->r.length;
+		if (s->wopen &&
+		    (s->wkey.len != keylen || memcmp(s->wkey.ptr, s->name.ptr, keylen) != 0)) {
+			/* a new key: the gathered sample is complete, and this
+			 * member starts the next one */
+			wds_emit(s);
+			return (rc = wds_take(s, keylen, ext, off, len)) < 0 ? rc : 1;
+		}
+		if ((rc = wds_take(s, keylen, ext, off, len)) < 0)
+			return rc;
+	}
+}

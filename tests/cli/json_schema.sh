@@ -73,6 +73,7 @@ printf '{"text": "nothing registered here, only words about boats"}\n' >clean.js
 printf '{"text": "ok"}\n{"text": "unterminated\n' >bad.jsonl
 j "hash" hash 0 hash web.jsonl clean.jsonl
 j "hash --records" hash 0 hash --records web.jsonl
+j "hash --format webdataset" hash 0 hash --format webdataset --records "$EX/shards/instruct-000.tar"
 j "hash --records: Parquet (row_group, row)" hash 0 hash --records "$FIX/parquet/pj_plain.parquet" \
 	"$FIX/parquet/aw_dict_zstd.parquet"
 j "hash: a Parquet refusal" error 3 hash "$FIX/parquet/aw_delta.parquet"
