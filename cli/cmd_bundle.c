@@ -249,6 +249,35 @@ static void print_grant(const pl_bundle_entry *e)
 	print_signer("by", e);
 }
 
+static void print_hardware(const pl_bundle_entry *e)
+{
+	json_t *p = pred(e), *ch = json_object_get(p, "chips");
+	const char *kind = str(p, "kind");
+	if (strcmp(kind, "batch") == 0)
+		printf("hardware batch %s (seq %llu) %s: %lld %s chips, %s FLOP/s each, first "
+		       "owner %s, "
+		       "in %s\n",
+		       str(p, "name"), (unsigned long long)e->seq, mark(e),
+		       (long long)json_integer_value(json_object_get(p, "count")), str(p, "model"),
+		       str(p, "peak_flops"), str(p, "owner"), str(p, "jurisdiction"));
+	else if (strcmp(kind, "transfer") == 0)
+		printf("hardware transfer (seq %llu) %s: chips %lld..%lld of batch seq %lld to %s, "
+		       "into %s\n",
+		       (unsigned long long)e->seq, mark(e),
+		       (long long)json_integer_value(json_object_get(ch, "from")),
+		       (long long)(json_integer_value(json_object_get(ch, "from")) +
+		                   json_integer_value(json_object_get(ch, "count")) - 1),
+		       (long long)json_integer_value(
+		           json_object_get(json_object_get(p, "batch"), "seq")),
+		       str(p, "to"), str(p, "jurisdiction"));
+	else
+		printf("hardware accept (seq %llu) %s of transfer seq %lld\n",
+		       (unsigned long long)e->seq, mark(e),
+		       (long long)json_integer_value(
+		           json_object_get(json_object_get(p, "transfer"), "seq")));
+	print_signer("by", e);
+}
+
 static void print_findings(const json_t *findings)
 {
 	json_t *f;
@@ -264,8 +293,8 @@ static void print_findings(const json_t *findings)
 
 static void print_lineage(const char *file, const pl_bundle_report *r)
 {
-	static const char *const order[] = {"model",       "dataset", "check", "work",
-	                                    "attestation", "key",     "grant"};
+	static const char *const order[] = {"model",       "dataset",  "check", "work",
+	                                    "attestation", "hardware", "key",   "grant"};
 	pl_buf root = PL_BUF_INIT;
 	pl_base64_encode(&root, r->root, PL_HASH_LEN);
 	printf("bundle        %s\n", pl_cli_esc(file));
@@ -292,6 +321,8 @@ static void print_lineage(const char *file, const pl_bundle_report *r)
 			else if (t == 4)
 				print_attestation(e);
 			else if (t == 5)
+				print_hardware(e);
+			else if (t == 6)
 				print_key(e);
 			else
 				print_grant(e);

@@ -292,6 +292,14 @@ static void expand(cstate *c, const pl_bnode *n)
 	} else if (strcmp(type, "hardware") == 0) {
 		add_ref(c, json_object_get(pred, "batch"), n->seq, "hardware batch");
 		add_ref(c, json_object_get(pred, "transfer"), n->seq, "hardware transfer");
+		/* the keys whose state the rules judge: a batch's first owner, a
+		 * transfer's recipient (neither need sign anything in the bundle) */
+		if (json_is_string(json_object_get(pred, "owner")))
+			add_key(c, json_string_value(json_object_get(pred, "owner")), n->seq,
+			        "first owner");
+		if (json_is_string(json_object_get(pred, "to")))
+			add_key(c, json_string_value(json_object_get(pred, "to")), n->seq,
+			        "recipient");
 	} else if (strcmp(type, "dataset") == 0) {
 		add_ref(c, json_object_get(pred, "check"), n->seq, "check");
 	} else if (strcmp(type, "check") == 0) {

@@ -29,9 +29,18 @@ int pl_lineage__holdings(pl_ledger *l, pl_hw_holdings *out, uint64_t batch, int6
 		                     (unsigned long long)batch);
 		goto done;
 	}
-	if ((error = pl_rules_hw_start(out, batch, json_object_get(b.statement, "predicate"))) <
-	        0 ||
-	    (error = pl_lineage__prepare(l, &st,
+	if ((error = pl_rules_hw_start(out, batch, json_object_get(b.statement, "predicate"))) < 0)
+		goto done;
+	{
+		/* before the batch was registered, nobody held its chips */
+		int64_t made;
+		if (at >= 0 && pl_rules_parse_time(&made, b.created) == PL_OK && made > at) {
+			for (size_t i = 0; i < out->n; i++)
+				out->v[i].owner[0] = '\0';
+			goto done;
+		}
+	}
+	if ((error = pl_lineage__prepare(l, &st,
 	                                 "SELECT seq, transfer_seq, created FROM hardware"
 	                                 " WHERE batch_seq = ? ORDER BY seq")) < 0)
 		goto done;
@@ -365,7 +374,7 @@ static int batch_obj(pl_ledger *l, json_t **out, uint64_t seq, pl_hw_holdings *h
 			    json_integer(json_integer_value(json_object_get(found, "pending")) +
 			                 (json_int_t)h.v[i].count));
 	}
-	o = json_pack("{s:I, s:s, s:O, s:O, s:O, s:O, s:{s:O, s:o}, s:O, s:s, s:O}", "seq",
+	o = json_pack("{s:I, s:s, s:O?, s:O?, s:O?, s:O?, s:{s:O?, s:o}, s:O?, s:s, s:O?}", "seq",
 	              (json_int_t)seq, "leaf", b.leaf, "name", json_object_get(p, "name"), "model",
 	              json_object_get(p, "model"), "count", json_object_get(p, "count"),
 	              "peak_flops", json_object_get(p, "peak_flops"), "vendor", "keyid",

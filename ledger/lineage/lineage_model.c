@@ -109,6 +109,16 @@ static int add_batch(pl_ledger *l, json_t *arr, const char *arg)
 		                     arg, name.ptr, (long long)have);
 		goto done;
 	}
+	for (size_t i = 0; i < json_array_size(arr); i++)
+		if (json_integer_value(json_object_get(json_array_get(arr, i), "seq")) ==
+		    (json_int_t)seq) {
+			error =
+			    pl_error_set(PL_EINVALID,
+			                 "--hardware-batch '%s': batch %s is named twice (give its "
+			                 "chips once, as BATCH:COUNT)",
+			                 arg, name.ptr);
+			goto done;
+		}
 	ref = pl_lineage__ref(seq, b.leaf,
 	                      pl_json_str(json_object_get(b.statement, "predicate"), "name"));
 	json_object_set_new(ref, "count", json_integer((json_int_t)count));

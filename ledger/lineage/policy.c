@@ -573,8 +573,24 @@ static int rule_compute_underreported(pl_lineage_ctx *c, json_t *findings, uint6
 	size_t i;
 	int64_t start, end;
 	char capbuf[64];
-	if (!pl_json_str(m, "started") || !pl_json_str(m, "finished") ||
-	    !run_window(m, &start, &end) || end <= start)
+	if (!pl_json_str(m, "started") || !run_window(m, &start, &end))
+		return PL_OK;
+	if (!pl_json_str(m, "finished")) {
+		/* still running: up to the log's newest entry */
+		json_t *last = NULL;
+		uint64_t size = pl_ledger_size(c->l);
+		int64_t t;
+		end = start;
+		if (size && pl_ledger_statement(c->l, &last, size - 1) == PL_OK &&
+		    pl_rules_parse_time(
+		        &t, pl_json_str(json_object_get(last, "predicate"), "created")
+		                ? pl_json_str(json_object_get(last, "predicate"), "created")
+		                : "") == PL_OK)
+			end = t;
+		json_decref(last);
+		pl_error_clear();
+	}
+	if (end <= start)
 		return PL_OK;
 	json_array_foreach(json_object_get(m, "hardware_batches"), i, r)
 	{
@@ -602,11 +618,12 @@ static int rule_compute_underreported(pl_lineage_ctx *c, json_t *findings, uint6
 	snprintf(capbuf, sizeof(capbuf), "%.3Le", cap);
 	json_array_append_new(
 	    findings,
-	    pl_lineage__finding("compute-possibly-underreported", name, seq,
-	                        "model %s declares training_flop %s, but its registered chips "
-	                        "could do %s FLOP from %s to %s at 20%% of their peak",
-	                        name, pl_json_str(m, "training_flop"), capbuf,
-	                        pl_json_str(m, "started"), pl_json_str(m, "finished")));
+	    pl_lineage__finding(
+	        "compute-possibly-underreported", name, seq,
+	        "model %s declares training_flop %s, but its registered chips "
+	        "could do %s FLOP from %s to %s at 20%% of their peak",
+	        name, pl_json_str(m, "training_flop"), capbuf, pl_json_str(m, "started"),
+	        pl_json_str(m, "finished") ? pl_json_str(m, "finished") : "now (still running)"));
 	return PL_OK;
 }
 
@@ -676,7 +693,7 @@ static int rule_moratorium(pl_lineage_ctx *c, json_t *findings, uint64_t seq, js
 		if (pl_json_str(g, "until") &&
 		    pl_rules_parse_time(&until, pl_json_str(g, "until")) < 0)
 			continue;
-		if (!(start < until && end >= from))
+		if (!(start < until && end > from))
 			continue;
 		if (!in_jurisdiction(c, m, start,
 		                     pl_json_str(g, "jurisdiction") ? pl_json_str(g, "jurisdiction")
@@ -711,22 +728,82 @@ static int rule_moratorium(pl_lineage_ctx *c, json_t *findings, uint64_t seq, js
 		        tp ? "threshold_parameters " : "", tp ? tp : "", pl_json_str(g, "from"),
 		        pl_json_str(g, "until") ? " until " : "",
 		        pl_json_str(g, "until") ? pl_json_str(g, "until") : "",
-		        pl_json_str(g, "jurisdiction")));
+		        pl_json_str(g, "jurisdiction") ? pl_json_str(g, "jurisdiction")
+		                                       : "global"));
 	}
 	return PL_OK;
 }
 
 /* ---- the hardware rules ------------------------------------------------- */
 
+/* The unrevoked export restriction (by an authority) of globals covering
+ * chips of model moved into jurisdiction j at time when; NULL when none. */
+static json_t *restriction(json_t *globals, const char *model, const char *j, const char *when)
+{
+	json_t *g, *x;
+	size_t i, k;
+	int64_t t, from, until;
+	if (!j || !when || pl_rules_parse_time(&t, when) < 0)
+		return NULL;
+	json_array_foreach(globals, i, g)
+	{
+		json_t *models = json_object_get(g, "hardware_models");
+		const char *gj = pl_json_str(g, "jurisdiction");
+		int covers = json_array_size(models) == 0;
+		if (json_is_true(json_object_get(g, "revoked")) || !pl_json_str(g, "kind") ||
+		    strcmp(pl_json_str(g, "kind"), "export-restriction") != 0 ||
+		    strcmp(pl_json_str(g, "issuer_role") ? pl_json_str(g, "issuer_role") : "",
+		           "authority") != 0 ||
+		    !gj || (strcmp(gj, "global") != 0 && strcmp(gj, j) != 0))
+			continue;
+		json_array_foreach(models, k, x) covers |=
+		    model && json_is_string(x) && strcmp(json_string_value(x), model) == 0;
+		if (!covers || !pl_json_str(g, "from") ||
+		    pl_rules_parse_time(&from, pl_json_str(g, "from")) < 0)
+			continue;
+		until = INT64_MAX;
+		if (pl_json_str(g, "until") &&
+		    pl_rules_parse_time(&until, pl_json_str(g, "until")) < 0)
+			continue;
+		if (t >= from && t < until)
+			return g;
+	}
+	return NULL;
+}
+
+static void restricted_finding(json_t *findings, const char *name, uint64_t seq, json_t *g,
+                               const char *what, long long count, const char *model, const char *j,
+                               const char *when)
+{
+	json_array_append_new(
+	    findings, pl_lineage__finding(
+	                  "export-restricted-transfer", name, seq,
+	                  "hardware batch %s: %s moved %lld %s chips into %s at %s, under the "
+	                  "export restriction of seq %lld (%s, from %s%s%s)",
+	                  name, what, count, model ? model : "?", j, when,
+	                  (long long)json_integer_value(json_object_get(g, "seq")),
+	                  pl_json_str(g, "jurisdiction"), pl_json_str(g, "from"),
+	                  pl_json_str(g, "until") ? " until " : "",
+	                  pl_json_str(g, "until") ? pl_json_str(g, "until") : ""));
+}
+
+/* Chips delivered (the batch) or transferred and accepted into a
+ * jurisdiction under an export restriction at that time. */
 static int rule_export_restricted(pl_lineage_ctx *c, json_t *findings, uint64_t seq, json_t *b)
 {
-	const char *name = pl_json_str(b, "name"), *model = pl_json_str(b, "model");
-	json_t *globals, *g, *x;
+	const char *name = pl_json_str(b, "name") ? pl_json_str(b, "name") : "?",
+	           *model = pl_json_str(b, "model");
+	json_t *globals, *g;
 	sqlite3_stmt *st = NULL;
-	size_t i, k;
 	int error, rc;
 	if ((error = pl_lineage__atts(c, &globals, 0, "ledger")) < 0)
 		return error;
+	if ((g = restriction(globals, model, pl_json_str(b, "jurisdiction"),
+	                     pl_json_str(b, "created"))) != NULL)
+		restricted_finding(findings, name, seq, g, "its delivery",
+		                   (long long)json_integer_value(json_object_get(b, "count")),
+		                   model, pl_json_str(b, "jurisdiction"),
+		                   pl_json_str(b, "created"));
 	if ((error = pl_lineage__prepare(c->l, &st,
 	                                 "SELECT t.seq, a.seq FROM hardware t JOIN hardware a ON"
 	                                 " a.transfer_seq = t.seq AND a.kind = 'accept' WHERE"
@@ -737,53 +814,18 @@ static int rule_export_restricted(pl_lineage_ctx *c, json_t *findings, uint64_t 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		pl_lineage_row t = {0};
 		json_t *tp;
-		int64_t when, from, until;
+		char what[48];
 		if ((error = pl_lineage__row(c->l, &t, (uint64_t)sqlite3_column_int64(st, 0))) < 0)
 			break;
 		tp = json_object_get(t.statement, "predicate");
-		if (pl_rules_parse_time(&when, t.created) < 0) {
-			pl_lineage__row_clear(&t);
-			continue;
-		}
-		json_array_foreach(globals, i, g)
-		{
-			json_t *models = json_object_get(g, "hardware_models");
-			int covers = json_array_size(models) == 0;
-			if (json_is_true(json_object_get(g, "revoked")) ||
-			    !pl_json_str(g, "kind") ||
-			    strcmp(pl_json_str(g, "kind"), "export-restriction") != 0 ||
-			    strcmp(pl_json_str(g, "issuer_role") ? pl_json_str(g, "issuer_role")
-			                                         : "",
-			           "authority") != 0 ||
-			    !pl_json_str(g, "jurisdiction") || !pl_json_str(tp, "jurisdiction") ||
-			    strcmp(pl_json_str(g, "jurisdiction"),
-			           pl_json_str(tp, "jurisdiction")) != 0)
-				continue;
-			json_array_foreach(models, k, x) covers |=
-			    model && json_is_string(x) && strcmp(json_string_value(x), model) == 0;
-			if (!covers || pl_rules_parse_time(&from, pl_json_str(g, "from")) < 0)
-				continue;
-			until = INT64_MAX;
-			if (pl_json_str(g, "until") &&
-			    pl_rules_parse_time(&until, pl_json_str(g, "until")) < 0)
-				continue;
-			if (when < from || when >= until)
-				continue;
-			json_array_append_new(
-			    findings,
-			    pl_lineage__finding(
-			        "export-restricted-transfer", name, seq,
-			        "hardware batch %s: transfer seq %llu moved %lld %s chips into %s "
-			        "at "
-			        "%s, under the export restriction of seq %lld (from %s%s%s)",
-			        name, (unsigned long long)sqlite3_column_int64(st, 0),
-			        (long long)json_integer_value(
-			            json_object_get(json_object_get(tp, "chips"), "count")),
-			        model ? model : "?", pl_json_str(tp, "jurisdiction"), t.created,
-			        (long long)json_integer_value(json_object_get(g, "seq")),
-			        pl_json_str(g, "from"), pl_json_str(g, "until") ? " until " : "",
-			        pl_json_str(g, "until") ? pl_json_str(g, "until") : ""));
-		}
+		snprintf(what, sizeof(what), "transfer seq %lld",
+		         (long long)sqlite3_column_int64(st, 0));
+		if ((g = restriction(globals, model, pl_json_str(tp, "jurisdiction"), t.created)) !=
+		    NULL)
+			restricted_finding(findings, name, seq, g, what,
+			                   (long long)json_integer_value(json_object_get(
+			                       json_object_get(tp, "chips"), "count")),
+			                   model, pl_json_str(tp, "jurisdiction"), t.created);
 		pl_lineage__row_clear(&t);
 	}
 	if (error == PL_OK && rc != SQLITE_DONE)

@@ -858,6 +858,10 @@ static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 	    (pl_json_str(pred, "finished") &&
 	     pl_rules_check_time(pl_json_str(pred, "finished"), NULL, -1) < 0))
 		return bad("started and finished must be RFC 3339 UTC times");
+	if (pl_json_str(pred, "started") && pl_json_str(pred, "finished") &&
+	    strcmp(pl_json_str(pred, "finished"), pl_json_str(pred, "started")) < 0)
+		return bad("finished %s is before started %s", pl_json_str(pred, "finished"),
+		           pl_json_str(pred, "started"));
 	{
 		/* a model trained from scratch, or fine-tuned, adapted or distilled
 		 * from its bases, names its data; a quantization or a merge of them
@@ -909,6 +913,13 @@ static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 		if (!found)
 			return bad("mitigates names seq %llu, which is not one of its base models",
 			           (unsigned long long)f->seq);
+		if (strcmp(or_(pl_json_str(f->pred, "lab"), ""), e->dsse.keyid) != 0)
+			return pl_error_set(
+			    PL_EVERIFY,
+			    "only the lab of model seq %llu (%s) may declare a mitigated "
+			    "version of it, not %s",
+			    (unsigned long long)f->seq, or_(pl_json_str(f->pred, "lab"), "?"),
+			    e->dsse.keyid);
 	}
 	if (json_object_get(pred, "jurisdiction") && !is_label(pl_json_str(pred, "jurisdiction")))
 		return bad("jurisdiction must be 1..64 printable characters");
@@ -926,6 +937,12 @@ static int rule_model(pl_verdict *v, const pl_rsrc *src, uint64_t seq, const pl_
 		if (strcmp(or_(pl_json_str(f->pred, "kind"), ""), "batch") != 0)
 			return bad("%s (seq %llu) is not a hardware batch", fld,
 			           (unsigned long long)f->seq);
+		for (size_t j = 0; j < i; j++)
+			if (json_integer_value(json_object_get(
+			        json_array_get(json_object_get(pred, "hardware_batches"), j),
+			        "seq")) == (json_int_t)f->seq)
+				return bad("%s names batch seq %llu again (give its chips once)",
+				           fld, (unsigned long long)f->seq);
 		if (!json_is_integer(n) || json_integer_value(n) < 1 ||
 		    json_integer_value(n) > json_integer_value(json_object_get(f->pred, "count")))
 			return bad(
@@ -1500,11 +1517,15 @@ static int rule_global(const pl_rsrc *src, uint64_t seq, const char *kind, json_
 		return PL_OK;
 	}
 	/* export-restriction */
-	x = json_object_get(pred, "hardware_models");
-	if (x && !json_is_array(x))
-		return bad("hardware_models must be a list");
-	json_array_foreach(x, i, x) if (!is_label(json_string_value(x))) return bad(
-	    "hardware_models[%zu] is not an accelerator model name", i);
+	{
+		json_t *hm = json_object_get(pred, "hardware_models");
+		if (hm && !json_is_array(hm))
+			return bad("hardware_models must be a list");
+		json_array_foreach(hm, i, x) if (
+		    !json_is_string(x) ||
+		    !is_label(json_string_value(
+		        x))) return bad("hardware_models[%zu] is not an accelerator model name", i);
+	}
 	return PL_OK;
 }
 

@@ -165,6 +165,16 @@ pl $L model register --name early --version 1 --dataset chat@1 --training-flop 1
 expect "beta's run started before its chips arrived" 0
 check "hardware-not-held: a run started before the transfer" [ "$(codes early@1)" = "hardware-not-held" ]
 
+refused "a batch named twice on one model" "batch b1 is named twice" model register \
+	--name twice --version 1 --dataset web@1 --training-flop 1e20 --parameters 1e9 \
+	--hardware-batch b1:500 --hardware-batch b1:500 --key acme.key
+pl $L model register --name ancient --version 1 --dataset web@1 --training-flop 1e20 \
+	--parameters 1e9 --hardware-batch b1:10 --started 2024-01-01T00:00:00Z \
+	--finished 2024-02-01T00:00:00Z --key acme.key
+expect "a run dated before the batch was registered" 0
+check "hardware-not-held: nobody held the chips before the batch existed" \
+	[ "$(codes ancient@1)" = "hardware-not-held" ]
+
 # compute: a big batch that could do far more than declared
 seq -f "TPU-%06g" 1 20000 >big.txt
 pl $L hardware register --name b2 --model TPUv9 --serials big.txt --peak-flops 2e15 \
@@ -186,6 +196,11 @@ expect "a run declaring 5e28" 0
 check "compute-possibly-underreported: absent when the declared compute covers it" \
 	bash -c "! grep -q compute-possibly <<<'$(codes honest@1)'"
 check "held@1 (capacity 9.6e23 < 1e25): no compute finding" [ -z "$(codes held@1)" ]
+pl $L model register --name open --version 1 --dataset web@1 --training-flop 2e24 \
+	--parameters 1e11 --hardware-batch b2 --started 2026-08-01T00:00:00Z --key acme.key
+expect "a run still going (no --finished) since 2026-08-01" 0
+check "compute-possibly-underreported: a running run is judged up to the newest entry" \
+	bash -c "grep -q compute-possibly <<<'$(codes open@1)'"
 
 # ---- a moratorium ------------------------------------------------------------------
 refused "a moratorium by a lab" "needs an authority key" attest moratorium \
@@ -240,6 +255,15 @@ expect "the authority revokes the H100 restriction" 0
 pl $L --json verify --policy
 check "export-restricted-transfer: cleared by the revocation" \
 	bash -c "! grep -q export-restricted '$OUT'"
+pl $L attest export-restriction --jurisdiction global --from 2026-01-01T00:00:00Z \
+	--hardware-model TPUv9 --key aisi.key
+expect "a global restriction on TPUv9" 0
+pl $L --json verify --policy
+check "export-restricted-transfer: a global restriction covers b2's delivery into the US" \
+	python3 -c 'import json,sys; f=[x for x in json.load(open(sys.argv[1]))["findings"] if x["code"]=="export-restricted-transfer"]; assert len(f)==1 and "b2: its delivery moved 20000 TPUv9 chips into US" in f[0]["message"], f' "$OUT"
+GX=$("$PL" $L --json log --type attestation --limit 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["seq"])')
+pl $L attest revocation --revokes "$GX" --key aisi.key
+expect "revoked again" 0
 refused "a moratorium takes no subject" "a moratorium is about the whole ledger: it takes no --subject" \
 	attest moratorium --subject held@1 --threshold-flop 1e26 --from 2026-10-15T00:00:00Z \
 	--jurisdiction US --key aisi.key
@@ -259,6 +283,9 @@ expect "now an evaluation may name it" 0
 check "dangerous-capability with the new name" bash -c "grep -q dangerous-capability <<<'$(codes held@1)'"
 
 # a mitigated descendant's evaluation clears the base's dangerous capability
+refused "only the base's lab declares a mitigated version" "only the lab of model seq" \
+	model register --name notmine --version 1 --base held@1 --dataset chat@1 \
+	--training-flop 1e20 --parameters 1e10 --mitigates held@1 --key beta.key
 refused "--mitigates must name a base" "--mitigates held@1 is not one of its --base models" \
 	model register --name safe --version 1 --dataset web@1 --training-flop 1e20 \
 	--parameters 1e10 --mitigates held@1 --key acme.key
@@ -281,6 +308,9 @@ for m in over@1 early@1 small@1 honest@1 held@1; do
 		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["subject_index_verified"] and all("sketch attachment" in p for p in d["problems"]), d["problems"]' "$OUT"
 	check "bundle of $m: findings equal lineage's" [ "$(js '" ".join(sorted(set(f["code"] for f in d["findings"])))' "$OUT")" = "$(codes "$m")" ]
 done
+pl verify-bundle over@1.bundle --trust operator.pub
+expect_out "verify-bundle prints the batch" "hardware batch b1 (seq $B1) [verified]: 1000 H100 chips"
+expect_out "verify-bundle prints the transfers" "hardware transfer (seq $T1) [verified]: chips 0..299"
 zcat over@1.bundle 2>/dev/null >over.json || cp over@1.bundle over.json
 check "the bundle carries the batch, both transfers and both acceptances" \
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s={e["seq"] for e in d["entries"]}; assert {int(x) for x in sys.argv[2:]} <= s, s' over.json "$B1" "$T1" "$T2"
