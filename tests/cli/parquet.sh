@@ -60,7 +60,7 @@ check "detected by PAR1 without the extension" test "$(js 'd["shards"][0]["forma
 pl hash --format parquet "$PQ/rows.jsonl"
 expect "--format parquet on JSONL: exit 3" 3 "rows.jsonl: not a Parquet file: no PAR1 magic at byte 0"
 pl hash --help
-expect_out "--help lists --format parquet" "txt|jsonl|tar|parquet|raw"
+expect_out "--help lists --format parquet" "txt|jsonl|tar|webdataset|parquet|raw"
 
 # ---- refused, exit 3, one line naming the file
 pl hash "$PQ/pj_plain.parquet" --field body
