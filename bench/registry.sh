@@ -85,3 +85,28 @@ one=$(tm "$PL" --ledger "$L" --quiet check --jobs 1 --registry-file "$R" "$D"/re
 printf '%-48s %9.2f s  (+ merge %.3f s) vs one check %.2f s\n' "4 parts one after another" \
 	"$(echo "$t1 - $t0" | bc -l)" "$(echo "$t2 - $t1" | bc -l)" "$one"
 rm -f "$D"/reg-shard-0? "$D"/rp.*
+# the registry split over 4 nodes (--registry-part P/4): each part's file and
+# the peak RSS of a check against it, beside the whole file; then the 4
+# registry-part checks one after another plus the merge, beside one check
+rs_whole=$(/usr/bin/time -f '%M' "$PL" --ledger "$L" --quiet check --jobs 1 --registry-file "$R" "$J" 2>&1 >/dev/null | tail -n 1)
+t0=$(date +%s.%N)
+for p in 0 1 2 3; do
+	"$PL" --ledger "$L" --quiet registry build --registry-part $p/4 --out "$D/regpart.$p.tbl" >/dev/null
+done
+t1=$(date +%s.%N)
+printf '%-48s %9.2f s  (part 0: %d bytes; whole file %d bytes)\n' "registry build --registry-part P/4, all 4" \
+	"$(echo "$t1 - $t0" | bc -l)" "$(stat -c %s "$D/regpart.0.tbl")" "$(stat -c %s "$R")"
+rs_part=$(/usr/bin/time -f '%M' "$PL" --ledger "$L" --quiet check --jobs 1 --registry-file "$D/regpart.0.tbl" --part 0/1 --out "$D/rq.x.json" "$J" 2>&1 >/dev/null | tail -n 1)
+printf '%-48s %9s KiB vs %s KiB against the whole file (%.2fx)\n' "peak RSS of check against registry part 0/4" \
+	"$rs_part" "$rs_whole" "$(echo "$rs_part / $rs_whole" | bc -l)"
+t0=$(date +%s.%N)
+for p in 0 1 2 3; do
+	"$PL" --ledger "$L" --quiet check --jobs 1 --registry-file "$D/regpart.$p.tbl" --part 0/1 --out "$D/rq.$p.json" "$J" >/dev/null 2>&1 || true
+done
+t1=$(date +%s.%N)
+"$PL" merge "$D"/rq.[0-3].json --out "$D/rq.report" >/dev/null 2>&1 || true
+t2=$(date +%s.%N)
+one=$(tm "$PL" --ledger "$L" --quiet check --jobs 1 --registry-file "$R" "$J")
+printf '%-48s %9.2f s  (+ merge %.3f s) vs one check %.2f s\n' "4 registry parts one after another" \
+	"$(echo "$t1 - $t0" | bc -l)" "$(echo "$t2 - $t1" | bc -l)" "$one"
+rm -f "$D"/regpart.* "$D"/rq.*

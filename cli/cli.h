@@ -103,6 +103,8 @@ void pl_cli_on_stop_signals(volatile sig_atomic_t *flag);
 
 /* Parse a decimal unsigned integer; PL_EINVALID unless the whole string is one. */
 int pl_cli_parse_u64(uint64_t *out, const char *s);
+/* "P/Q" of --registry-part: P below Q, Q from 1 to 4096. */
+int pl_cli_parse_registry_part(uint32_t *index, uint32_t *count, const char *s);
 
 /* Open the ledger named by --ledger; on failure prints the error and returns
  * the exit code (non-zero), else 0. */

@@ -9,6 +9,7 @@
 #include "pl_check.h"
 #include "pl_check_part.h"
 #include "pl_hash.h"
+#include "pl_regfile.h"
 #include "pl_registry.h"
 #include "shard_opts.h"
 
@@ -124,6 +125,7 @@ typedef struct {
 	const char *index, *count; /* as given: a number or "env"; NULL: not given */
 	const char *out;
 	int for_dataset;
+	uint32_t rindex, rcount; /* the registry part; rcount 0 or 1: the whole */
 } part_args;
 
 /* A task index or count from the scheduler's environment (SPEC §10: Slurm
@@ -214,13 +216,17 @@ static int run_part(pl_cli *g, pl_ledger *l, pl_cli_shards *shards, pl_check_opt
 	fps_out fo = {NULL, NULL, 0};
 	unsigned char h[PL_HASH_LEN];
 	char hex[66];
-	int rc = PL_EXIT_ERROR, error;
+	int rc = PL_EXIT_ERROR, error, for_dataset;
 	const char *outp = pa->out;
 
 	memset(&res, 0, sizeof(res));
 	memset(&info, 0, sizeof(info));
 	if (!outp) {
-		pl_buf_printf(&def, "check-part-%u-of-%u.json", index, count);
+		if (pa->rcount > 1)
+			pl_buf_printf(&def, "check-part-%u-of-%u-registry-%u-of-%u.json", index,
+			              count, pa->rindex, pa->rcount);
+		else
+			pl_buf_printf(&def, "check-part-%u-of-%u.json", index, count);
 		outp = def.ptr;
 	}
 	pl_buf_printf(&mark, "%s.done", outp);
@@ -253,7 +259,10 @@ static int run_part(pl_cli *g, pl_ledger *l, pl_cli_shards *shards, pl_check_opt
 	o->fields = fields;
 	o->names = NULL;
 	o->shard.no_merkle = 0; /* the part carries what a manifest needs */
-	if (pa->for_dataset) {
+	/* every registry part of a slice reads the same records: the sidecar
+	 * is registry part 0's */
+	for_dataset = pa->for_dataset && pa->rindex == 0;
+	if (for_dataset) {
 		if ((fo.f = fopen(tmp.ptr, "wb")) == NULL) {
 			rc = pl_cli_fail(pl_error_set(PL_ERROR, "%s: cannot create: %s", tmp.ptr,
 			                              strerror(errno)));
@@ -293,7 +302,7 @@ static int run_part(pl_cli *g, pl_ledger *l, pl_cli_shards *shards, pl_check_opt
 		rc = pl_cli_fail(error);
 		goto done;
 	}
-	if (pa->for_dataset && rename(tmp.ptr, fpsp.ptr) < 0) {
+	if (for_dataset && rename(tmp.ptr, fpsp.ptr) < 0) {
 		rc = pl_cli_fail(pl_error_set(PL_ERROR, "%s: cannot rename to %s: %s", tmp.ptr,
 		                              fpsp.ptr, strerror(errno)));
 		goto done;
@@ -314,7 +323,7 @@ static int run_part(pl_cli *g, pl_ledger *l, pl_cli_shards *shards, pl_check_opt
 	if (g->json) {
 		json_t *doc = json_pack("{s:{s:i, s:i}, s:s, s:s, s:s?, s:I, s:O}", "part", "index",
 		                        (int)index, "count", (int)count, "out", outp, "marker",
-		                        mark.ptr, "fingerprints", pa->for_dataset ? fpsp.ptr : NULL,
+		                        mark.ptr, "fingerprints", for_dataset ? fpsp.ptr : NULL,
 		                        "shards", (json_int_t)np, "report", res.report);
 		pl_cli_json_print(doc);
 	} else {
@@ -325,8 +334,8 @@ static int run_part(pl_cli *g, pl_ledger *l, pl_cli_shards *shards, pl_check_opt
 		    (unsigned long long)res.bytes, (unsigned long long)res.tokens,
 		    (unsigned long long)res.nmatches, res.nmatches == 1 ? "" : "es");
 		printf("wrote %s (sha256 %s) and %s%s%s\n", pl_cli_esc(outp), hex,
-		       pl_cli_esc(mark.ptr), pa->for_dataset ? " and " : "",
-		       pa->for_dataset ? pl_cli_esc(fpsp.ptr) : "");
+		       pl_cli_esc(mark.ptr), for_dataset ? " and " : "",
+		       for_dataset ? pl_cli_esc(fpsp.ptr) : "");
 	}
 done:
 	if (fo.f) {
@@ -363,6 +372,7 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	                                     {"out", required_argument, NULL, 'o'},
 	                                     {"for-dataset", no_argument, NULL, 'D'},
 	                                     {"registry-file", required_argument, NULL, 'F'},
+	                                     {"registry-part", required_argument, NULL, 'R'},
 	                                     PL_SHARD_LONGOPTS,
 	                                     {NULL, 0, NULL, 0}};
 	pl_check_opts o;
@@ -370,7 +380,7 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 	pl_cli_shards shards;
 	pl_ledger *l = NULL;
 	pl_progress prog;
-	part_args pa = {NULL, NULL, NULL, 0};
+	part_args pa = {NULL, NULL, NULL, 0, 0, 0};
 	uint32_t pidx = 0, pcnt = 0;
 	uint64_t v;
 	int c, rc, error, stats = 0;
@@ -424,6 +434,10 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		case 'F':
 			o.registry_file = optarg;
 			break;
+		case 'R':
+			if (pl_cli_parse_registry_part(&pa.rindex, &pa.rcount, optarg) < 0)
+				return pl_cli_usage(cmd, "%s", pl_error_last());
+			break;
 		case 'm':
 		case 'd':
 		case 'j':
@@ -450,6 +464,27 @@ static int cmd_check(pl_cli *g, const pl_cli_cmd *cmd, int argc, char **argv)
 		return pl_cli_usage(cmd, "--out and --for-dataset go with --part or --task-index");
 	if (pa.index && (o.excerpts || stats))
 		return pl_cli_usage(cmd, "--excerpts and --stats do not go with --part");
+	if (pa.rcount && o.registry_file)
+		return pl_cli_usage(cmd, "--registry-part and --registry-file do not go together: "
+		                         "the file is the registry part it was built as "
+		                         "('registry build --registry-part')");
+	if (pa.rcount > 1 && !pa.index)
+		return pl_cli_usage(cmd,
+		                    "--registry-part %u/%u checks against part of the "
+		                    "registry: a part of the report, so give --part I/N too "
+		                    "(and merge every registry part of every shard part)",
+		                    pa.rindex, pa.rcount);
+	if (o.registry_file && pl_regfile_part(&pa.rindex, &pa.rcount, o.registry_file) &&
+	    !pa.index)
+		return pl_cli_usage(cmd,
+		                    "%s is registry part %u/%u: a check against it is a "
+		                    "part of the report, so give --part I/N too (and merge "
+		                    "every registry part of every shard part)",
+		                    o.registry_file, pa.rindex, pa.rcount);
+	if (!o.registry_file) {
+		o.registry_part_index = pa.rindex;
+		o.registry_part_count = pa.rcount;
+	}
 	if (pa.index) {
 		if ((rc = part_number(cmd, &pidx, pa.index, 0)) != 0 ||
 		    (rc = part_number(cmd, &pcnt, pa.count ? pa.count : "env", 1)) != 0)
@@ -529,7 +564,7 @@ const pl_cli_cmd pl_cmd_check = {
     "check", cmd_check,
     "SHARD... [--robust] [--min-tokens N] [--max-df N] [--jobs N] [--excerpts N] [--format F] "
     "[--field NAME] [--files-from FILE] [--registry-file FILE] "
-    "[--part I/N [--out FILE] [--for-dataset]]",
+    "[--part I/N [--out FILE] [--for-dataset] [--registry-part P/Q]]",
     "match every record of the shards against the registry of works; append nothing",
     "Every record is normalized and tokenized (SPEC 8), fingerprinted with winnow-v1\n"
     "and looked up in the registry. A match names the shard, the record (0-based), the\n"
@@ -579,7 +614,15 @@ const pl_cli_cmd pl_cmd_check = {
     "  --out FILE       the part (default check-part-I-of-N.json); written atomically,\n"
     "                   then its completion marker FILE.done (the part's SHA-256)\n"
     "  --for-dataset    also write the slice's fingerprints to FILE.fps, for\n"
-    "                   'provledger dataset register --from-reports'\n"
+    "                   'provledger dataset register --from-reports' (registry part 0\n"
+    "                   only: the other registry parts read the same records)\n"
+    "  --registry-part P/Q  check against registry part P of Q only: the works whose\n"
+    "                   index among the registered works is P mod Q (the boilerplate\n"
+    "                   rule still counts the whole registry). For a registry too large\n"
+    "                   for one node: N x Q tasks, each a shard part and a registry part\n"
+    "                   (default --out check-part-I-of-N-registry-P-of-Q.json); merge\n"
+    "                   combines them into the whole registry's report. A registry file\n"
+    "                   built with 'registry build --registry-part' is that part itself\n"
     "With --part the exit is 0 once the part is written, matches or not (a dependent\n"
     "merge job runs on success); merge's exit says whether anything matched.\n\n"
     "Exit 0 when nothing matched, 1 when something did, 3 on bad input (the shard\n"

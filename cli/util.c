@@ -246,6 +246,25 @@ int pl_cli_parse_u64(uint64_t *out, const char *s)
 	return PL_OK;
 }
 
+int pl_cli_parse_registry_part(uint32_t *index, uint32_t *count, const char *s)
+{
+	char buf[64];
+	const char *sl = strchr(s, '/');
+	uint64_t i, n;
+	if (!sl || sl == s || (size_t)(sl - s) >= sizeof(buf))
+		return pl_error_set(PL_EINVALID, "--registry-part needs P/Q: %s", s);
+	memcpy(buf, s, (size_t)(sl - s));
+	buf[sl - s] = '\0';
+	if (pl_cli_parse_u64(&i, buf) < 0 || pl_cli_parse_u64(&n, sl + 1) < 0)
+		return pl_error_set(PL_EINVALID, "--registry-part needs P/Q: %s", s);
+	if (n < 1 || n > 4096 || i >= n)
+		return pl_error_set(
+		    PL_EINVALID, "--registry-part %s: P must be below Q, and Q from 1 to 4096", s);
+	*index = (uint32_t)i;
+	*count = (uint32_t)n;
+	return PL_OK;
+}
+
 static int64_t pinned_time;
 
 static int64_t pinned_clock(void *ctx)

@@ -284,6 +284,12 @@ done:
 	return error;
 }
 
+static int sidecar_skipped(const pl_check_part *p)
+{
+	uint32_t ri, rc;
+	return pl_check_part_registry(p, &ri, &rc) && ri != 0;
+}
+
 int pl_dataset_register_parts(pl_ledger *l, pl_entry_ref *check_ref, pl_entry_ref *dataset_ref,
                               pl_check_result *res, const pl_key *signer,
                               pl_check_part *const *parts, size_t n, const pl_dataset_meta *meta)
@@ -326,7 +332,11 @@ int pl_dataset_register_parts(pl_ledger *l, pl_entry_ref *check_ref, pl_entry_re
 		                 (unsigned long long)pl_ledger_size(l));
 		goto done;
 	}
+	/* every registry part of a shard part read the same records: the
+	 * fingerprints are registry part 0's */
 	for (size_t i = 0; i < n; i++) {
+		if (sidecar_skipped(parts[i]))
+			continue;
 		if ((error = read_sidecar(NULL, parts[i], &c, 1)) < 0)
 			goto done;
 		total += c;
@@ -334,7 +344,7 @@ int pl_dataset_register_parts(pl_ledger *l, pl_entry_ref *check_ref, pl_entry_re
 	if ((error = pl_sketch_init(&sk, total)) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
-		if ((error = read_sidecar(&sk, parts[i], &c, 0)) < 0)
+		if (!sidecar_skipped(parts[i]) && (error = read_sidecar(&sk, parts[i], &c, 0)) < 0)
 			goto done;
 	error =
 	    append_manifest(l, check_ref, dataset_ref, res, signer, keyid.ptr, nv.ptr, meta, &sk);

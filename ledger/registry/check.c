@@ -460,6 +460,8 @@ static json_t *match_json(const pl_matcher *m, const char *name, const char *sha
 	const pl_match *mt = &r->m;
 	char cont[16], cov[16];
 	json_t *o, *pieces;
+	uint32_t pidx, pcount;
+	uint64_t ptotal;
 	pl_ratio4(cont, mt->containment);
 	pl_ratio4(cov, mt->coverage);
 	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:[I, I], s:I, s:s, s:s, s:s, s:s}",
@@ -470,6 +472,10 @@ static json_t *match_json(const pl_matcher *m, const char *name, const char *sha
 	              (json_int_t)mt->work_tok1, "matched_tokens", (json_int_t)mt->matched_tokens,
 	              "containment", cont, "coverage", cov, "class", pl_match_class_name(mt->cls),
 	              "span", mt->span_exact ? "exact" : "lower-bound");
+	if (o && pl_matcher_part(m, &pidx, &pcount, &ptotal))
+		json_object_set_new(o, "order",
+		                    json_pack("[I, I]", (json_int_t)mt->rec_tok0,
+		                              (json_int_t)pl_matcher_global_work(m, mt->work)));
 	if (!o || mt->npieces < 2)
 		return o;
 	pieces = json_array();
@@ -529,11 +535,16 @@ int pl_check_run(pl_check_result *out, pl_ledger *l, const char *const *paths, s
 	t0 = now();
 	if ((error = o->registry_file
 	                 ? pl_registry_matcher_file(&m, NULL, l, o->registry_file, o->robust)
-	                 : pl_registry_matcher(&m, l, o->robust)) < 0)
+	                 : pl_registry_matcher_part(&m, l, o->robust, o->registry_part_index,
+	                                            o->registry_part_count ? o->registry_part_count
+	                                                                   : 1)) < 0)
 		goto done;
 	out->load_seconds = now() - t0;
 	out->table_bytes = pl_matcher_table_bytes(m);
 	out->registry_works = pl_matcher_nworks(m);
+	if (!pl_matcher_part(m, &out->registry_part_index, &out->registry_part_count,
+	                     &out->registry_total_works))
+		out->registry_total_works = out->registry_works;
 	p.m = m;
 	p.o = o;
 	p.mo.min_tokens = o->min_tokens ? o->min_tokens : 50;

@@ -13,6 +13,8 @@ struct pl_check_part {
 	char *fps_path; /* the sidecar, beside the part; NULL: none */
 	json_t *doc;
 	uint32_t index, count;
+	uint32_t rindex, rcount; /* registry part; rcount 0: the whole registry */
+	uint64_t rworks;
 	uint64_t fps_count;
 	unsigned char fps_sha256[PL_HASH_LEN];
 };
@@ -154,6 +156,15 @@ int pl_check_part_write(pl_buf *out, const pl_check_result *res, const pl_check_
 	                               (json_int_t)info->fps_count, "sha256", hex)
 	                   : json_null());
 	shards = NULL;
+	if (doc && res->registry_part_count > 1 &&
+	    json_object_set_new(doc, "registry_part",
+	                        json_pack("{s:I, s:I, s:I}", "index",
+	                                  (json_int_t)res->registry_part_index, "count",
+	                                  (json_int_t)res->registry_part_count, "works",
+	                                  (json_int_t)res->registry_total_works)) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	if (!doc) {
 		error = pl_error_set(PL_ENOMEM, "out of memory");
 		goto done;
@@ -206,9 +217,47 @@ static int bad(const char *name, const char *what)
 	return pl_error_set(PL_EINVALID, "%s: not a valid check part: %s", name, what);
 }
 
-/* The shape of a part's shards: every member present, of its type. */
-static int check_shards(const char *name, json_t *shards, uint64_t nlist)
+/* A match of registry part rindex of rcount (of rworks works) carries its
+ * "order": [record token, work index], the work one of the part's; a match
+ * of the whole registry none. */
+static int check_order(const char *name, json_t *matches, uint32_t rindex, uint32_t rcount,
+                       uint64_t rworks)
 {
+	size_t i;
+	json_t *m;
+	json_array_foreach(matches, i, m)
+	{
+		json_t *o = json_object_get(m, "order");
+		uint64_t w;
+		if (!json_is_object(m))
+			return bad(name, "a match is not an object");
+		if (rcount < 2) {
+			if (o)
+				return bad(name, "a match has an \"order\" but the part is of the "
+				                 "whole registry");
+			continue;
+		}
+		if (!json_is_array(o) || json_array_size(o) != 2 ||
+		    !json_is_integer(json_array_get(o, 0)) ||
+		    json_integer_value(json_array_get(o, 0)) < 0 ||
+		    !json_is_integer(json_array_get(o, 1)) ||
+		    json_integer_value(json_array_get(o, 1)) < 0 ||
+		    !json_is_integer(json_object_get(m, "record")) ||
+		    !json_is_array(json_object_get(m, "work_span")) ||
+		    !json_is_integer(json_array_get(json_object_get(m, "work_span"), 0)))
+			return bad(name, "a match of a registry part lacks its \"order\"");
+		w = (uint64_t)json_integer_value(json_array_get(o, 1));
+		if (w >= rworks || w % rcount != rindex)
+			return bad(name, "a match names a work of another registry part");
+	}
+	return PL_OK;
+}
+
+/* The shape of a part's shards: every member present, of its type. */
+static int check_shards(const char *name, json_t *shards, uint64_t nlist, uint32_t rindex,
+                        uint32_t rcount, uint64_t rworks)
+{
+	int error;
 	static const char *const nums[] = {"position",     "records", "bytes",
 	                                   "stream_bytes", "tokens",  "ignored"};
 	size_t i;
@@ -240,6 +289,9 @@ static int check_shards(const char *name, json_t *shards, uint64_t nlist)
 		                                  : "") < 0 ||
 		    !comp_ok || !json_is_array(json_object_get(s, "matches")))
 			return bad(name, "a shard's description is incomplete");
+		if ((error = check_order(name, json_object_get(s, "matches"), rindex, rcount,
+		                         rworks)) < 0)
+			return error;
 	}
 	return PL_OK;
 }
@@ -247,8 +299,8 @@ static int check_shards(const char *name, json_t *shards, uint64_t nlist)
 int pl_check_part_parse(pl_check_part **out, const char *data, size_t len, const char *name)
 {
 	pl_check_part *p = NULL;
-	json_t *doc = NULL, *part, *list, *fps;
-	uint64_t idx, cnt, nlist;
+	json_t *doc = NULL, *part, *list, *fps, *rp;
+	uint64_t idx, cnt, nlist, ridx = 0, rcnt = 0, rworks = 0;
 	char hex[65];
 	const char *dg, *fmt;
 	int error;
@@ -302,7 +354,14 @@ int pl_check_part_parse(pl_check_part **out, const char *data, size_t len, const
 		error = bad(name, "options, registry or params missing");
 		goto done;
 	}
-	if ((error = check_shards(name, json_object_get(doc, "shards"), nlist)) < 0)
+	if ((rp = json_object_get(doc, "registry_part")) != NULL &&
+	    (get_uint(&ridx, rp, "index") < 0 || get_uint(&rcnt, rp, "count") < 0 ||
+	     get_uint(&rworks, rp, "works") < 0 || rcnt < 2 || rcnt > UINT32_MAX || ridx >= rcnt)) {
+		error = bad(name, "\"registry_part\" is not an index below a count");
+		goto done;
+	}
+	if ((error = check_shards(name, json_object_get(doc, "shards"), nlist, (uint32_t)ridx,
+	                          (uint32_t)rcnt, rworks)) < 0)
 		goto done;
 	if ((p = calloc(1, sizeof(*p))) == NULL || (p->name = strdup(name)) == NULL) {
 		error = pl_error_set(PL_ENOMEM, "out of memory");
@@ -330,6 +389,9 @@ int pl_check_part_parse(pl_check_part **out, const char *data, size_t len, const
 	}
 	p->index = (uint32_t)idx;
 	p->count = (uint32_t)cnt;
+	p->rindex = (uint32_t)ridx;
+	p->rcount = (uint32_t)rcnt;
+	p->rworks = rworks;
 	p->doc = doc;
 	doc = NULL;
 	*out = p;
@@ -397,6 +459,15 @@ int pl_check_part_fps(const pl_check_part *p, const char **path, uint64_t *count
 	*path = p->fps_path;
 	*count = p->fps_count;
 	memcpy(sha256, p->fps_sha256, PL_HASH_LEN);
+	return 1;
+}
+
+int pl_check_part_registry(const pl_check_part *p, uint32_t *index, uint32_t *count)
+{
+	if (p->rcount < 2)
+		return 0;
+	*index = p->rindex;
+	*count = p->rcount;
 	return 1;
 }
 
@@ -487,7 +558,7 @@ done:
 	return error;
 }
 
-int pl_check_merge(pl_check_result *out, pl_check_part *const *parts, size_t n)
+static int merge_whole(pl_check_result *out, pl_check_part *const *parts, size_t n)
 {
 	const pl_check_part **byidx = NULL;
 	slot *slots = NULL;
@@ -602,5 +673,228 @@ done:
 	json_decref(matches);
 	if (error < 0)
 		pl_check_result_free(out);
+	return error;
+}
+
+/* Registry parts: a match with its place in the whole registry's order. */
+typedef struct {
+	json_t *m;
+	uint64_t key[4]; /* record, record token, work index, work token */
+	size_t seq;
+} omatch;
+
+static int cmp_omatch(const void *a, const void *b)
+{
+	const omatch *x = a, *y = b;
+	for (int k = 0; k < 4; k++)
+		if (x->key[k] != y->key[k])
+			return x->key[k] < y->key[k] ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* o without the members a and b (a shallow copy). */
+static json_t *without(json_t *o, const char *a, const char *b)
+{
+	json_t *c = json_copy(o);
+	if (c) {
+		json_object_del(c, a);
+		if (b)
+			json_object_del(c, b);
+	}
+	return c;
+}
+
+static int same_but(json_t *x, json_t *y, const char *a, const char *b)
+{
+	json_t *cx = without(x, a, b), *cy = without(y, a, b);
+	int eq = cx && cy && json_equal(cx, cy);
+	json_decref(cx);
+	json_decref(cy);
+	return eq;
+}
+
+/* The part that registry parts g[0..q) (in registry part order) of one shard
+ * part make: each shard's matches from all of them in the whole registry's
+ * order, without "order", and their ignored fingerprints summed; the
+ * fingerprint sidecar registry part 0's. */
+static int combine(pl_check_part **out, pl_check_part *const *g, uint32_t q)
+{
+	pl_check_part *p = NULL;
+	json_t *doc = NULL, *shards = json_array(), *s0 = json_object_get(g[0]->doc, "shards");
+	omatch *v = NULL;
+	size_t cap = 0, j;
+	json_t *s;
+	int error = PL_OK;
+
+	for (uint32_t r = 1; r < q; r++) {
+		json_t *sr = json_object_get(g[r]->doc, "shards");
+		for (size_t k = 0; k < sizeof(same) / sizeof(same[0]); k++)
+			if (!json_equal(json_object_get(g[0]->doc, same[k].key),
+			                json_object_get(g[r]->doc, same[k].key)))
+				return pl_error_set(PL_EINVALID, "%s and %s come from %s",
+				                    g[0]->name, g[r]->name, same[k].what);
+		if (json_array_size(sr) != json_array_size(s0))
+			return pl_error_set(PL_EINVALID, "%s and %s did not check the same shards",
+			                    g[0]->name, g[r]->name);
+		json_array_foreach(s0, j, s)
+		{
+			if (!same_but(s, json_array_get(sr, j), "matches", "ignored"))
+				return pl_error_set(PL_EINVALID,
+				                    "%s and %s did not check the same shards",
+				                    g[0]->name, g[r]->name);
+		}
+	}
+	if (!shards || !(doc = without(g[0]->doc, "registry_part", "digest")))
+		goto nomem;
+	json_array_foreach(s0, j, s)
+	{
+		json_t *ns = json_copy(s), *ms = json_array(), *m;
+		uint64_t ignored = 0, x = 0;
+		size_t nv = 0, k;
+		for (uint32_t r = 0; r < q; r++) {
+			json_t *sr = json_array_get(json_object_get(g[r]->doc, "shards"), j);
+			json_t *mr = json_object_get(sr, "matches");
+			get_uint(&x, sr, "ignored");
+			ignored += x;
+			json_array_foreach(mr, k, m)
+			{
+				json_t *o = json_object_get(m, "order");
+				if (nv == cap) {
+					omatch *nv2 =
+					    realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+					if (!nv2) {
+						json_decref(ns);
+						json_decref(ms);
+						goto nomem;
+					}
+					v = nv2;
+				}
+				v[nv].m = m;
+				v[nv].key[0] =
+				    (uint64_t)json_integer_value(json_object_get(m, "record"));
+				v[nv].key[1] = (uint64_t)json_integer_value(json_array_get(o, 0));
+				v[nv].key[2] = (uint64_t)json_integer_value(json_array_get(o, 1));
+				v[nv].key[3] = (uint64_t)json_integer_value(
+				    json_array_get(json_object_get(m, "work_span"), 0));
+				v[nv].seq = nv;
+				nv++;
+			}
+		}
+		if (nv > 1)
+			qsort(v, nv, sizeof(*v), cmp_omatch);
+		for (k = 0; ms && k < nv; k++)
+			if (json_array_append_new(ms, without(v[k].m, "order", NULL)) < 0) {
+				json_decref(ms);
+				ms = NULL;
+			}
+		if (!ns || !ms || json_object_set_new(ns, "matches", ms) < 0 ||
+		    json_object_set_new(ns, "ignored", json_integer((json_int_t)ignored)) < 0 ||
+		    json_array_append_new(shards, ns) < 0)
+			goto nomem;
+	}
+	if (json_object_set(doc, "shards", shards) < 0 || !(p = calloc(1, sizeof(*p))) ||
+	    !(p->name = strdup(g[0]->name)) ||
+	    (g[0]->fps_path && !(p->fps_path = strdup(g[0]->fps_path))))
+		goto nomem;
+	p->index = g[0]->index;
+	p->count = g[0]->count;
+	p->fps_count = g[0]->fps_count;
+	memcpy(p->fps_sha256, g[0]->fps_sha256, PL_HASH_LEN);
+	p->doc = doc;
+	doc = NULL;
+	*out = p;
+	p = NULL;
+	goto done;
+nomem:
+	error = pl_error_set(PL_ENOMEM, "out of memory");
+done:
+	pl_check_part_free(p);
+	json_decref(doc);
+	json_decref(shards);
+	free(v);
+	return error;
+}
+
+static int cmp_part(const void *a, const void *b)
+{
+	const pl_check_part *x = *(pl_check_part *const *)a, *y = *(pl_check_part *const *)b;
+	if (x->index != y->index)
+		return x->index < y->index ? -1 : 1;
+	return (x->rindex > y->rindex) - (x->rindex < y->rindex);
+}
+
+int pl_check_merge(pl_check_result *out, pl_check_part *const *parts, size_t n)
+{
+	pl_check_part **v = NULL, **comb = NULL;
+	size_t nc = 0;
+	uint32_t q;
+	int error = PL_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0)
+		return pl_error_set(PL_EUSAGE, "no part given");
+	q = parts[0]->rcount;
+	for (size_t i = 1; i < n; i++)
+		if (parts[i]->rcount != q || parts[i]->count != parts[0]->count ||
+		    parts[i]->rworks != parts[0]->rworks) {
+			char a[64], b[64];
+			snprintf(a, sizeof(a), "part %u/%u", parts[0]->index, parts[0]->count);
+			snprintf(b, sizeof(b), "part %u/%u", parts[i]->index, parts[i]->count);
+			if (q > 1)
+				snprintf(a + strlen(a), sizeof(a) - strlen(a),
+				         " of registry part %u/%u", parts[0]->rindex, q);
+			if (parts[i]->rcount > 1)
+				snprintf(b + strlen(b), sizeof(b) - strlen(b),
+				         " of registry part %u/%u", parts[i]->rindex,
+				         parts[i]->rcount);
+			/* "(the whole registry)" only beside a registry part */
+			int mixed = (q > 1) != (parts[i]->rcount > 1);
+			return pl_error_set(
+			    PL_EINVALID, "%s is %s%s but %s is %s%s", parts[0]->name, a,
+			    mixed && q < 2 ? " (the whole registry)" : "", parts[i]->name, b,
+			    mixed && parts[i]->rcount < 2 ? " (the whole registry)" : "");
+		}
+	if (q < 2)
+		return merge_whole(out, parts, n);
+	if (!(v = malloc(n * sizeof(*v))) || !(comb = calloc(n, sizeof(*comb)))) {
+		error = pl_error_set(PL_ENOMEM, "out of memory");
+		goto done;
+	}
+	memcpy(v, parts, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_part);
+	for (size_t i = 0; i < n;) {
+		size_t e = i;
+		while (e < n && v[e]->index == v[i]->index)
+			e++;
+		for (size_t k = i; k < e; k++) {
+			if (k > i && v[k]->rindex == v[k - 1]->rindex) {
+				error = pl_error_set(
+				    PL_EINVALID,
+				    "registry part %u/%u of part %u/%u is given twice: %s and %s",
+				    v[k]->rindex, q, v[k]->index, v[k]->count, v[k - 1]->name,
+				    v[k]->name);
+				goto done;
+			}
+		}
+		for (uint32_t r = 0, k = (uint32_t)i; r < q; r++, k++)
+			if (k >= e || v[k]->rindex != r) {
+				error = pl_error_set(
+				    PL_EINVALID,
+				    "registry part %u/%u of part %u/%u is missing (%zu of %u "
+				    "registry parts of it given)",
+				    r, q, v[i]->index, v[i]->count, e - i, q);
+				goto done;
+			}
+		if ((error = combine(&comb[nc], v + i, q)) < 0)
+			goto done;
+		nc++;
+		i = e;
+	}
+	error = merge_whole(out, comb, nc);
+done:
+	for (size_t i = 0; i < nc; i++)
+		pl_check_part_free(comb[i]);
+	free(comb);
+	free(v);
 	return error;
 }

@@ -102,6 +102,68 @@ int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char
 	return PL_OK;
 }
 
+int pl_matcher_set_part(pl_matcher *m, uint32_t index, uint32_t count, uint64_t total_works,
+                        const pl_match_df *df, size_t ndf, const uint64_t *ghost, size_t nghost)
+{
+	if (m->sealed || m->map)
+		return pl_error_set(PL_EUSAGE, "matcher: set_part after seal");
+	if (count < 2 || index >= count)
+		return pl_error_set(PL_EUSAGE,
+		                    "registry part %u/%u: the index must be below the count", index,
+		                    count);
+	free(m->df);
+	free(m->ghost);
+	m->df = NULL;
+	m->ghost = NULL;
+	if ((ndf && !(m->df = malloc(ndf * sizeof(*m->df)))) ||
+	    (nghost && !(m->ghost = malloc(nghost * sizeof(*m->ghost)))))
+		return pl_error_set(PL_ENOMEM, "out of memory");
+	if (ndf)
+		memcpy(m->df, df, ndf * sizeof(*df));
+	if (nghost)
+		memcpy(m->ghost, ghost, nghost * sizeof(*ghost));
+	m->ndf = ndf;
+	m->nghost = nghost;
+	m->part_index = index;
+	m->part_count = count;
+	m->part_works = total_works;
+	return PL_OK;
+}
+
+uint32_t pl_match_owner(uint64_t hash, uint32_t count)
+{
+	return count ? (uint32_t)(fp_key(hash) % count) : 0;
+}
+
+int pl_matcher_part(const pl_matcher *m, uint32_t *index, uint32_t *count, uint64_t *total_works)
+{
+	if (m->part_count < 2)
+		return 0;
+	*index = m->part_index;
+	*count = m->part_count;
+	*total_works = m->part_works;
+	return 1;
+}
+
+uint64_t pl_matcher_global_work(const pl_matcher *m, uint32_t i)
+{
+	return m->part_count < 2 ? i : (uint64_t)i * m->part_count + m->part_index;
+}
+
+/* The number of works of the whole registry that hold hash (a part's). */
+static uint32_t part_df(const pl_matcher *m, uint64_t hash)
+{
+	size_t lo = 0, hi = m->ndf;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->df[mid].hash < hash)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->ndf && m->df[lo].hash == hash ? m->df[lo].df : 1;
+}
+
 void pl_matcher_set_spans(pl_matcher *m, pl_span_fn fn, void *ctx)
 {
 	m->span_fn = fn;
@@ -172,6 +234,8 @@ static int build_table(pl_matcher *m)
 	for (size_t w = 0; w < m->nworks; w++)
 		for (size_t i = 0; i < m->works[w].nfps; i++)
 			pstart[(fp_key(pl_match__rec_hash(m->fps[w], i)) >> (64 - pb)) + 1]++;
+	for (size_t g = 0; g < m->nghost; g++)
+		pstart[(fp_key(m->ghost[g]) >> (64 - pb)) + 1]++;
 	for (size_t p = 0; p < np; p++) {
 		if (pstart[p + 1] > big)
 			big = pstart[p + 1];
@@ -191,6 +255,14 @@ static int build_table(pl_matcher *m)
 			m->table[at].pos = pl_match__rec_pos(m->fps[w], i);
 			subof[at] = (uint32_t)((key >> (64 - m->bits)) & (sub - 1));
 		}
+	for (size_t g = 0; g < m->nghost; g++) { /* after every work: last in their key */
+		uint64_t key = fp_key(m->ghost[g]);
+		size_t at = cur[key >> (64 - pb)]++;
+		m->table[at].lo = (uint32_t)key;
+		m->table[at].work = PL_MATCH_GHOST;
+		m->table[at].pos = 0;
+		subof[at] = (uint32_t)((key >> (64 - m->bits)) & (sub - 1));
+	}
 	for (size_t p = 0; p < np; p++) {
 		size_t b0 = p * sub, e0 = pstart[p], ne = pstart[p + 1] - e0;
 		uint32_t at = (uint32_t)e0;
@@ -247,13 +319,15 @@ int pl_matcher_seal(pl_matcher *m)
 		return PL_OK;
 	}
 	m->bits = 1;
-	while (m->bits < 40 && ((size_t)1 << m->bits) < m->nfps_total / 4 + 1)
+	while (m->bits < 40 && ((size_t)1 << m->bits) < (m->nfps_total + m->nghost) / 4 + 1)
 		m->bits++;
-	m->nentries = m->nfps_total;
+	m->nentries = m->nfps_total + m->nghost;
 	if (m->nentries > UINT32_MAX)
 		return pl_error_set(PL_ELIMIT, "matcher: more than 2^32 fingerprints");
 	if ((error = build_table(m)) < 0)
 		return error;
+	free(m->ghost); /* in the table now */
+	m->ghost = NULL;
 	if (m->nworks && (m->by_sha = malloc(m->nworks * sizeof(*m->by_sha))) == NULL)
 		return pl_error_set(PL_ENOMEM, "out of memory");
 	for (size_t i = 0; i < m->nworks; i++)
@@ -316,6 +390,8 @@ void pl_matcher_free(pl_matcher *m)
 	free(m->bloom);
 	free(m->by_sha);
 	free(m->lengths);
+	free(m->df);
+	free(m->ghost);
 	pl_match__spans_free(m);
 	free(m);
 }
@@ -694,12 +770,18 @@ int pl_matcher_match(const pl_matcher *m, pl_matches *out, pl_match_scratch *s, 
 		}
 		if (first == UINT32_MAX)
 			continue;
+		if (m->part_count > 1) /* the whole registry's count, not the part's */
+			nworks = part_df(m, fps->v[i].hash);
 		if (nworks > o->max_df) {
-			out->ignored++;
+			/* a part counts the fingerprints of its own key range */
+			if (m->part_count < 2 ||
+			    pl_match_owner(fps->v[i].hash, m->part_count) == m->part_index)
+				out->ignored++;
 			continue;
 		}
 		for (uint32_t e = first; e < z; e++) {
-			if (m->table[e].lo != lo || (long)m->table[e].work == exact)
+			if (m->table[e].lo != lo || (long)m->table[e].work == exact ||
+			    m->table[e].work == PL_MATCH_GHOST)
 				continue;
 			if ((error =
 			         push_hit(s, m->table[e].work, fps->v[i].pos, m->table[e].pos)) < 0)

@@ -13,6 +13,10 @@ typedef struct {
 	uint32_t lo, work, pos;
 } pl_match__entry;
 
+/* The work of a ghost entry: a fingerprint of the part's key range that none
+ * of its works holds (pl_matcher_set_part). */
+#define PL_MATCH_GHOST UINT32_MAX
+
 #include <string.h>
 
 /* A work's fingerprints are kept as the attachment stores them: 12-byte
@@ -70,6 +74,13 @@ struct pl_matcher {
 	pl_span_fn span_fn;
 	void *span_ctx;
 	pl_match__span_cache *sc; /* allocated by seal when span_fn is set */
+	/* A part of the registry (pl_matcher_set_part); part_count 0: whole. */
+	uint32_t part_index, part_count;
+	uint64_t part_works;
+	pl_match_df *df; /* sorted by hash */
+	size_t ndf;
+	uint64_t *ghost; /* before seal: hashes to add as ghost entries */
+	size_t nghost;   /* ghost entries in the table (work PL_MATCH_GHOST) */
 	/* A matcher over a registry file (regfile.c): works, the fingerprint
 	 * records, table, buckets, Bloom, by_sha and lengths point into this
 	 * read-only mapping; only fps (the pointer array) is allocated. */

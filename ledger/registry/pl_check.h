@@ -40,6 +40,12 @@ typedef struct {
 	 * read-only; see pl_registry_matcher_file) instead of one built from
 	 * the index. NULL: built. The report is the same. */
 	const char *registry_file;
+	/* Registry part index of count (`--registry-part`, pl_matcher_set_part):
+	 * matched against that part's works only, each match with "order"
+	 * ([record token, the work's index among all works]) for
+	 * pl_check_merge. count 0 or 1: the whole registry (or the part the
+	 * registry file is). */
+	uint32_t registry_part_index, registry_part_count;
 } pl_check_opts;
 
 typedef struct {
@@ -61,6 +67,9 @@ typedef struct {
 	double load_seconds; /* time to load the registry */
 	size_t table_bytes;  /* size of its lookup table */
 	size_t registry_works;
+	/* the registry part checked against (pl_matcher_part); count 0: whole */
+	uint32_t registry_part_index, registry_part_count;
+	uint64_t registry_total_works;
 } pl_check_result;
 
 /* Check paths[0..n) against l's registry. Errors in a shard (as for `hash`)

@@ -10,7 +10,11 @@
  *    report), "shards": [{"position", "path", "field", "sha256", "records",
  *    "bytes", "stream_bytes", "tokens", "ignored", "merkle", "format",
  *    "compression", "matches": [...]}], "fingerprints": null or {"file",
- *    "count", "sha256"}, "digest"}
+ *    "count", "sha256"}, "registry_part" (only when checked against one:
+ *    {"index", "count", "works": the whole registry's}), "digest"}
+ * where a registry part's matches carry "order": [the record token the
+ * match starts at, the work's index among the registry's works], the keys
+ * that put the parts' matches in the order of a check of the whole registry.
  * where "list.sha256" is the SHA-256 of the canonical JSON of the list as
  * given, [[name, field or null], ...], and "digest" the SHA-256 (hex) of the
  * canonical JSON of the document without "digest". Its completion marker,
@@ -78,14 +82,20 @@ uint32_t pl_check_part_count(const pl_check_part *p);
  * digest; 0 when the part has none. */
 int pl_check_part_fps(const pl_check_part *p, const char **path, uint64_t *count,
                       unsigned char sha256[PL_HASH_LEN]);
+/* The part's registry part (`check --registry-part`): 1 and its index and
+ * count; 0 when it was checked against the whole registry. */
+int pl_check_part_registry(const pl_check_part *p, uint32_t *index, uint32_t *count);
 /* The value of options.robust (the slice was checked with --robust). */
 int pl_check_part_robust(const pl_check_part *p);
 
 /* Merge parts[0..n) (any order) into out: report, shards (in list order,
  * with info and tokens), totals, as pl_check_run over the whole list gives
- * them. PL_EINVALID, naming the parts, when one is missing or given twice,
- * or they come from different lists, options or registry states, or their
- * shards do not make up the list. */
+ * them. Parts of registry parts (every shard part checked against each of
+ * the Q registry parts) are first combined per shard part: matches in the
+ * whole registry's order by their "order", ignored fingerprints summed.
+ * PL_EINVALID, naming the parts, when one is missing or given twice, or they
+ * come from different lists, options, registry states or registry part
+ * counts, or their shards do not make up the list. */
 int pl_check_merge(pl_check_result *out, pl_check_part *const *parts, size_t n);
 
 #endif

@@ -74,6 +74,27 @@ int pl_matcher_add(pl_matcher *m, const pl_match_work *work, const unsigned char
 #define PL_MATCH_SPAN_CACHE ((size_t)256 << 20)
 void pl_matcher_set_spans(pl_matcher *m, pl_span_fn fn, void *ctx);
 
+/* A part of the registry (`--registry-part P/Q`): the matcher holds only the
+ * works whose index among all works is P mod Q (pl_matcher_add them in
+ * order), and, for the boilerplate rule (max_df), the number of works that
+ * hold a fingerprint in the whole registry: df[0..ndf) every fingerprint hash
+ * of its works, or of its own key range, that total_works' registry holds in
+ * two works or more (sorted by hash; absent: one), and ghost[0..nghost) the
+ * hashes of its key range held by none of its works with a df >= 2 (so that
+ * it counts them as ignored, once, for every part). Call before seal; copies. */
+typedef struct {
+	uint64_t hash;
+	uint32_t df, pad;
+} pl_match_df;
+int pl_matcher_set_part(pl_matcher *m, uint32_t index, uint32_t count, uint64_t total_works,
+                        const pl_match_df *df, size_t ndf, const uint64_t *ghost, size_t nghost);
+/* The part a fingerprint hash's key range belongs to, of count. */
+uint32_t pl_match_owner(uint64_t hash, uint32_t count);
+/* The matcher's part: 1 and index, count, total works if it is one; else 0. */
+int pl_matcher_part(const pl_matcher *m, uint32_t *index, uint32_t *count, uint64_t *total_works);
+/* A work's index among all works (its own index unless the matcher is a part). */
+uint64_t pl_matcher_global_work(const pl_matcher *m, uint32_t i);
+
 /* Build the lookup table; no pl_matcher_add after this. */
 int pl_matcher_seal(pl_matcher *m);
 

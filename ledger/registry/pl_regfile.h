@@ -12,16 +12,19 @@
  *   56   u64 ledger size      the ledger state it was built from
  *   64   root[32]             that state's Merkle root
  *   96   u64 offsets of: works, per-work fingerprint offsets, fingerprints,
- *        table, buckets, Bloom filter, works by SHA-256, sorted lengths;
- *        then the file size (9 x u64)
- *   168  digest[32]           SHA-256 of the whole file with these 32 bytes zero
- *   200  zero up to 256
+ *        table, buckets, Bloom filter, works by SHA-256, sorted lengths,
+ *        document frequencies; then the file size (10 x u64)
+ *   176  digest[32]           SHA-256 of the whole file with these 32 bytes zero
+ *   208  u32 part index, part count (0: the whole registry), u64 the whole
+ *        registry's works, u64 ghost entries, u64 document frequencies
+ *   240  zero up to 256
  * works: 72 bytes each (id[24] NUL-padded, normalized_sha256[32], u32 tokens,
  * nfps, nspans, has_spans); fingerprint records as SPEC §6.2 attachments
  * (u64 hash, u32 position); table entries 12 bytes (u32 key low bits, work,
  * position); buckets u32 x (2^bits + 1); Bloom u64 words; u32 by_sha and
- * lengths x works. Everything is validated on open: a file that passes gives
- * the same matches as the table built from SQLite.
+ * lengths x works; document frequencies 16 bytes (u64 hash, u32 works, u32
+ * zero; see pl_matcher_set_part), a part's only. Everything is validated on open: a file that
+ * passes gives the same matches as the table built from SQLite.
  */
 #ifndef PL_REGFILE_H
 #define PL_REGFILE_H
@@ -29,7 +32,7 @@
 #include "pl_match.h"
 
 #define PL_REGFILE_MAGIC "PLREGTB\n"
-#define PL_REGFILE_VERSION 1
+#define PL_REGFILE_VERSION 2
 #define PL_REGFILE_HEADER 256
 
 typedef struct {
@@ -37,6 +40,8 @@ typedef struct {
 	unsigned char root[PL_HASH_LEN];
 	uint64_t works, entries, file_bytes;
 	unsigned k, w;
+	uint32_t part_index, part_count; /* part_count 0: the whole registry */
+	uint64_t total_works;            /* the whole registry's */
 } pl_regfile_info;
 
 /* Write sealed matcher m, built from the ledger state (size, root), to path
@@ -50,5 +55,10 @@ int pl_regfile_write(pl_regfile_info *out, const pl_matcher *m, const char *path
  * for a missing file; PL_EINVALID naming the file for a truncated, corrupt or
  * foreign one, or another version. */
 int pl_regfile_map(pl_matcher **out, pl_regfile_info *info, const char *path);
+
+/* What path's header says of its registry part, unvalidated (pl_regfile_map
+ * validates it): 1 and index, count for a part; 0 for the whole registry or
+ * a file that is not one of this version (*index, *count 0). */
+int pl_regfile_part(uint32_t *index, uint32_t *count, const char *path);
 
 #endif

@@ -83,9 +83,19 @@ uint64_t pl_registry_count(pl_ledger *l);
  * first hits them (from any thread), so l must outlive the matcher. */
 int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust);
 
+/* The matcher of registry part index of count (`--registry-part`, see
+ * pl_matcher_set_part): the works whose index among the scheme's works is
+ * index mod count, and the whole registry's document frequencies where the
+ * part needs them. Reads every work's fingerprints twice; holds the part's
+ * table and a count for each distinct fingerprint of its works or its key
+ * range. count 1: the whole registry, as pl_registry_matcher. */
+int pl_registry_matcher_part(pl_matcher **out, pl_ledger *l, int robust, uint32_t index,
+                             uint32_t count);
+
 /* Build that matcher once into a registry file at path (pl_regfile.h), with
  * the ledger's state (size, root); *info (may be NULL) what its header says. */
-int pl_registry_build(pl_regfile_info *info, pl_ledger *l, const char *path, int robust);
+int pl_registry_build(pl_regfile_info *info, pl_ledger *l, const char *path, int robust,
+                      uint32_t index, uint32_t count);
 
 /* The matcher of a registry file, mapped read-only: refused (PL_EINVALID,
  * naming the file) when it is not valid (pl_regfile_map), is for the other

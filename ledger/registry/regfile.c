@@ -19,9 +19,23 @@
 _Static_assert(sizeof(pl_match_work) == 72, "pl_match_work is the file's 72-byte work record");
 _Static_assert(sizeof(pl_match__entry) == 12, "a table entry is 12 bytes");
 
-enum { S_WORKS, S_FPOFF, S_FPS, S_TABLE, S_BUCKET, S_BLOOM, S_BYSHA, S_LENGTHS, S_END, NSECT };
+enum {
+	S_WORKS,
+	S_FPOFF,
+	S_FPS,
+	S_TABLE,
+	S_BUCKET,
+	S_BLOOM,
+	S_BYSHA,
+	S_LENGTHS,
+	S_DF,
+	S_END,
+	NSECT
+};
 #define OFF_SECT 96
-#define OFF_DIGEST 168
+#define OFF_DIGEST 176
+#define OFF_PART 208
+_Static_assert(sizeof(pl_match_df) == 16, "a df record is 16 bytes");
 
 static void put32(unsigned char *p, uint32_t v)
 {
@@ -51,16 +65,17 @@ static uint64_t align64(uint64_t x)
 
 /* Section sizes of a table of this shape. */
 static void sizes(uint64_t sz[NSECT], uint64_t nworks, uint64_t nentries, unsigned bits,
-                  uint64_t bloom_words)
+                  uint64_t bloom_words, uint64_t nghost, uint64_t ndf)
 {
 	sz[S_WORKS] = nworks * sizeof(pl_match_work);
 	sz[S_FPOFF] = nworks * 8;
-	sz[S_FPS] = nentries * PL_MATCH_REC;
+	sz[S_FPS] = (nentries - nghost) * PL_MATCH_REC;
 	sz[S_TABLE] = nentries * sizeof(pl_match__entry);
 	sz[S_BUCKET] = (((uint64_t)1 << bits) + 1) * 4;
 	sz[S_BLOOM] = bloom_words * 8;
 	sz[S_BYSHA] = nworks * 4;
 	sz[S_LENGTHS] = nworks * 4;
+	sz[S_DF] = ndf * sizeof(pl_match_df);
 	sz[S_END] = 0;
 }
 
@@ -75,7 +90,7 @@ int pl_regfile_write(pl_regfile_info *out, const pl_matcher *m, const char *path
 	if (!m->sealed || m->map)
 		return pl_error_set(PL_EUSAGE,
 		                    "registry file: the matcher must be built and sealed");
-	sizes(sz, m->nworks, m->nentries, m->bits, bloom_words);
+	sizes(sz, m->nworks, m->nentries, m->bits, bloom_words, m->nghost, m->ndf);
 	for (int i = 0; i < NSECT; i++) {
 		off[i] = at;
 		at = align64(at + sz[i]);
@@ -98,6 +113,13 @@ int pl_regfile_write(pl_regfile_info *out, const pl_matcher *m, const char *path
 	memcpy(f + 64, root, PL_HASH_LEN);
 	for (int i = 0; i < NSECT; i++)
 		put64(f + OFF_SECT + 8 * i, off[i]);
+	put32(f + OFF_PART, m->part_count > 1 ? m->part_index : 0);
+	put32(f + OFF_PART + 4, m->part_count > 1 ? m->part_count : 0);
+	put64(f + OFF_PART + 8, m->part_count > 1 ? m->part_works : m->nworks);
+	put64(f + OFF_PART + 16, m->nghost);
+	put64(f + OFF_PART + 24, m->ndf);
+	if (m->ndf)
+		memcpy(f + off[S_DF], m->df, (size_t)sz[S_DF]);
 	if (m->nworks)
 		memcpy(f + off[S_WORKS], m->works, (size_t)sz[S_WORKS]);
 	for (size_t w = 0; w < m->nworks; w++) {
@@ -128,6 +150,9 @@ int pl_regfile_write(pl_regfile_info *out, const pl_matcher *m, const char *path
 		out->file_bytes = at;
 		out->k = m->k;
 		out->w = m->w;
+		out->part_index = m->part_count > 1 ? m->part_index : 0;
+		out->part_count = m->part_count > 1 ? m->part_count : 0;
+		out->total_works = m->part_count > 1 ? m->part_works : m->nworks;
 	}
 	return error;
 }
@@ -139,8 +164,11 @@ static int corrupt(const char *path, const char *what)
 
 /* Everything a matcher follows from the file stays inside it. */
 static int check_content(const char *path, const unsigned char *f, const uint64_t off[NSECT],
-                         uint64_t nworks, uint64_t nentries, unsigned bits)
+                         uint64_t nworks, uint64_t nentries, unsigned bits, uint64_t nghost,
+                         uint64_t ndf)
 {
+	const pl_match_df *df = (const pl_match_df *)(f + off[S_DF]);
+	uint64_t ghosts = 0;
 	const pl_match_work *works = (const pl_match_work *)(f + off[S_WORKS]);
 	const pl_match__entry *t = (const pl_match__entry *)(f + off[S_TABLE]);
 	const uint32_t *bucket = (const uint32_t *)(f + off[S_BUCKET]);
@@ -164,16 +192,26 @@ static int check_content(const char *path, const unsigned char *f, const uint64_
 		if (w && lengths[w] < lengths[w - 1])
 			return corrupt(path, "the works' lengths are not sorted");
 	}
-	if (fpat != nentries * PL_MATCH_REC)
+	if (fpat != (nentries - nghost) * PL_MATCH_REC)
 		return corrupt(path, "the works' fingerprints do not add up to the table");
 	if (bucket[0] != 0 || bucket[nb] != nentries)
 		return corrupt(path, "the buckets do not cover the table");
 	for (uint64_t b = 0; b < nb; b++)
 		if (bucket[b + 1] < bucket[b])
 			return corrupt(path, "the buckets are out of order");
-	for (uint64_t e = 0; e < nentries; e++)
+	for (uint64_t e = 0; e < nentries; e++) {
+		if (t[e].work == PL_MATCH_GHOST) {
+			ghosts++;
+			continue;
+		}
 		if (t[e].work >= nworks || t[e].pos >= works[t[e].work].tokens)
 			return corrupt(path, "a table entry names no work or lies beyond its work");
+	}
+	if (ghosts != nghost)
+		return corrupt(path, "the table's ghost entries are not the header's");
+	for (uint64_t i = 0; i < ndf; i++)
+		if (df[i].df < 2 || (i && df[i].hash <= df[i - 1].hash))
+			return corrupt(path, "the document frequencies are not sorted");
 	for (uint64_t w = 0, at = 0; w < nworks; w++)
 		for (uint32_t i = 0; i < works[w].nfps; i++, at++)
 			if (pl_match__rec_pos(f + off[S_FPS], (size_t)at) >= works[w].tokens)
@@ -181,11 +219,28 @@ static int check_content(const char *path, const unsigned char *f, const uint64_
 	return PL_OK;
 }
 
+int pl_regfile_part(uint32_t *index, uint32_t *count, const char *path)
+{
+	unsigned char h[PL_REGFILE_HEADER];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(h, 1, sizeof(h), f) : 0;
+	if (f)
+		fclose(f);
+	*index = *count = 0;
+	if (n != sizeof(h) || memcmp(h, PL_REGFILE_MAGIC, 8) != 0 ||
+	    get32(h + 8) != PL_REGFILE_VERSION || get32(h + OFF_PART + 4) < 2)
+		return 0;
+	*index = get32(h + OFF_PART);
+	*count = get32(h + OFF_PART + 4);
+	return 1;
+}
+
 int pl_regfile_map(pl_matcher **out, pl_regfile_info *info, const char *path)
 {
 	pl_matcher *m = NULL;
 	unsigned char *f = MAP_FAILED, d[PL_HASH_LEN], want[PL_HASH_LEN];
-	uint64_t sz[NSECT], off[NSECT], nworks, nentries, bloom_words, len;
+	uint64_t sz[NSECT], off[NSECT], nworks, nentries, bloom_words, len, nghost, ndf, total;
+	uint32_t pidx, pcount;
 	unsigned k, w, bits, shift;
 	struct stat st;
 	int fd, error = PL_OK;
@@ -227,9 +282,17 @@ int pl_regfile_map(pl_matcher **out, pl_regfile_info *info, const char *path)
 	nworks = get64(f + 32);
 	nentries = get64(f + 40);
 	bloom_words = get64(f + 48);
+	pidx = get32(f + OFF_PART);
+	pcount = get32(f + OFF_PART + 4);
+	total = get64(f + OFF_PART + 8);
+	nghost = get64(f + OFF_PART + 16);
+	ndf = get64(f + OFF_PART + 24);
 	if (k == 0 || w == 0 || bits == 0 || bits > 40 || shift > bits ||
 	    bloom_words != (uint64_t)8 << (bits - shift) || nworks >= UINT32_MAX ||
-	    nentries > UINT32_MAX) {
+	    nentries > UINT32_MAX || nghost > nentries || pcount == 1 ||
+	    (pcount == 0 && (pidx || nghost || ndf || total != nworks)) ||
+	    (pcount > 1 && (pidx >= pcount || nworks > total / pcount + 1)) ||
+	    ndf > len / sizeof(pl_match_df)) {
 		error = corrupt(path, "the header's table shape is impossible");
 		goto done;
 	}
@@ -240,7 +303,7 @@ int pl_regfile_map(pl_matcher **out, pl_regfile_info *info, const char *path)
 		    (unsigned long long)get64(f + OFF_SECT + 8 * S_END));
 		goto done;
 	}
-	sizes(sz, nworks, nentries, bits, bloom_words);
+	sizes(sz, nworks, nentries, bits, bloom_words, nghost, ndf);
 	for (int i = 0; i < NSECT; i++) {
 		off[i] = get64(f + OFF_SECT + 8 * i);
 		if (off[i] % 64 ||
@@ -272,7 +335,7 @@ int pl_regfile_map(pl_matcher **out, pl_regfile_info *info, const char *path)
 			goto done;
 		}
 	}
-	if ((error = check_content(path, f, off, nworks, nentries, bits)) < 0)
+	if ((error = check_content(path, f, off, nworks, nentries, bits, nghost, ndf)) < 0)
 		goto done;
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (nworks && (m->fps = calloc((size_t)nworks, sizeof(*m->fps))) == NULL)) {
@@ -297,6 +360,15 @@ int pl_regfile_map(pl_matcher **out, pl_regfile_info *info, const char *path)
 	m->lengths = (uint32_t *)(f + off[S_LENGTHS]);
 	m->map = f;
 	m->map_len = (size_t)len;
+	m->nfps_total = (size_t)(nentries - nghost);
+	m->nghost = (size_t)nghost;
+	if (pcount > 1) {
+		m->part_index = pidx;
+		m->part_count = pcount;
+		m->part_works = total;
+		m->df = (pl_match_df *)(f + off[S_DF]);
+		m->ndf = (size_t)ndf;
+	}
 	if (info) {
 		memset(info, 0, sizeof(*info));
 		info->ledger_size = get64(f + 56);
@@ -306,6 +378,9 @@ int pl_regfile_map(pl_matcher **out, pl_regfile_info *info, const char *path)
 		info->file_bytes = len;
 		info->k = k;
 		info->w = w;
+		info->part_index = pidx;
+		info->part_count = pcount;
+		info->total_works = total;
 	}
 	*out = m;
 	f = MAP_FAILED;

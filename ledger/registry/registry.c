@@ -494,14 +494,16 @@ static int load_spans(void *ctx, pl_buf *out, const pl_match_work *w)
 	return error;
 }
 
-int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
+/* Called for each work that has fingerprints in the scheme, in order of
+ * registration: g its index among them, fp its nfps records. */
+typedef int (*scheme_work_fn)(void *ctx, uint64_t g, const pl_match_work *w,
+                              const unsigned char *fp, size_t nfps);
+
+static int each_scheme_work(pl_ledger *l, int robust, scheme_work_fn fn, void *ctx)
 {
-	pl_matcher *m = NULL;
 	sqlite3_stmt *st = NULL, *fp = NULL;
-	int rc, error;
-	if ((error = pl_matcher_new(&m, robust ? PL_WINNOW_ROBUST_K : PL_WINNOW_K,
-	                            robust ? PL_WINNOW_ROBUST_W : PL_WINNOW_W)) < 0)
-		return error;
+	uint64_t g = 0;
+	int rc, error = PL_OK;
 	/* The works by seq (small rows, sorted), then each one's fingerprints by
 	 * key: sorting the blobs with the rows would copy them through a temporary
 	 * file. length() reads a blob's size from its header, not its pages: the
@@ -544,34 +546,228 @@ int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
 			error = pl_ledger__db_error(pl_ledger__db(l), "work_fps");
 			goto done;
 		}
-		if ((error = pl_matcher_add(m, &w, sqlite3_column_blob(fp, 0),
-		                            (size_t)sqlite3_column_bytes(fp, 0) / 12)) < 0)
+		if ((error = fn(ctx, g++, &w, sqlite3_column_blob(fp, 0),
+		                (size_t)sqlite3_column_bytes(fp, 0) / 12)) < 0)
 			goto done;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE)
 		error = pl_ledger__db_error(pl_ledger__db(l), "works");
-		goto done;
-	}
-	pl_matcher_set_spans(m, load_spans, l);
-	if ((error = pl_matcher_seal(m)) < 0)
-		goto done;
-	*out = m;
-	m = NULL;
 done:
 	sqlite3_finalize(st);
 	sqlite3_finalize(fp);
-	pl_matcher_free(m);
 	return error;
 }
 
-int pl_registry_build(pl_regfile_info *info, pl_ledger *l, const char *path, int robust)
+/* The document frequencies of a registry part: an open-addressing table of
+ * fingerprint hashes, each with its count of works (bit 31: slot used, bit
+ * 30: held by one of the part's works) and the last work counted. */
+#define DF_USED 0x80000000U
+#define DF_HELD 0x40000000U
+#define DF_COUNT 0x3fffffffU
+typedef struct {
+	uint64_t h;
+	uint32_t df, last;
+} df_slot;
+
+typedef struct {
+	pl_matcher *m;
+	uint32_t index, count;
+	df_slot *v;
+	size_t cap, n; /* cap a power of two */
+	uint64_t works;
+} part_ctx;
+
+static size_t df_hash(uint64_t h, size_t cap)
+{
+	h ^= h >> 31;
+	h *= UINT64_C(0x9e3779b97f4a7c15);
+	return (size_t)(h >> 17) & (cap - 1);
+}
+
+static int df_grow(part_ctx *c)
+{
+	size_t cap = c->cap ? c->cap * 2 : 1024;
+	df_slot *v = calloc(cap, sizeof(*v));
+	if (!v)
+		return pl_error_set(PL_ENOMEM,
+		                    "out of memory: the registry part's fingerprint counts");
+	for (size_t i = 0; i < c->cap; i++) {
+		size_t j;
+		if (!(c->v[i].df & DF_USED))
+			continue;
+		for (j = df_hash(c->v[i].h, cap); v[j].df & DF_USED; j = (j + 1) & (cap - 1))
+			;
+		v[j] = c->v[i];
+	}
+	free(c->v);
+	c->v = v;
+	c->cap = cap;
+	return PL_OK;
+}
+
+/* The slot of h; with add, a new one if it has none (else NULL). */
+static int df_find(df_slot **out, part_ctx *c, uint64_t h, int add)
+{
+	size_t j;
+	int error;
+	*out = NULL;
+	if (c->cap) {
+		for (j = df_hash(h, c->cap); c->v[j].df & DF_USED; j = (j + 1) & (c->cap - 1))
+			if (c->v[j].h == h) {
+				*out = &c->v[j];
+				return PL_OK;
+			}
+	}
+	if (!add)
+		return PL_OK;
+	if (2 * (c->n + 1) > c->cap && (error = df_grow(c)) < 0)
+		return error;
+	for (j = df_hash(h, c->cap); c->v[j].df & DF_USED; j = (j + 1) & (c->cap - 1))
+		;
+	c->v[j].h = h;
+	c->v[j].df = DF_USED;
+	c->v[j].last = 0;
+	c->n++;
+	*out = &c->v[j];
+	return PL_OK;
+}
+
+/* Pass 1: the part's works into the matcher, their fingerprints held. */
+static int part_add(void *ctx, uint64_t g, const pl_match_work *w, const unsigned char *fp,
+                    size_t nfps)
+{
+	part_ctx *c = ctx;
+	int error;
+	c->works = g + 1;
+	if (c->count > 1 && g % c->count != c->index)
+		return PL_OK;
+	if ((error = pl_matcher_add(c->m, w, fp, nfps)) < 0)
+		return error;
+	for (size_t i = 0; c->count > 1 && i < nfps; i++) {
+		df_slot *sl;
+		uint64_t h = 0;
+		for (int b = 0; b < 8; b++)
+			h |= (uint64_t)fp[12 * i + b] << (8 * b);
+		if ((error = df_find(&sl, c, h, 1)) < 0)
+			return error;
+		sl->df |= DF_HELD;
+	}
+	return PL_OK;
+}
+
+/* Pass 2: every work's fingerprints counted, where the part needs them. */
+static int part_count(void *ctx, uint64_t g, const pl_match_work *w, const unsigned char *fp,
+                      size_t nfps)
+{
+	part_ctx *c = ctx;
+	int error;
+	(void)w;
+	if (g >= (uint64_t)UINT32_MAX)
+		return pl_error_set(PL_ELIMIT, "registry part: too many works");
+	for (size_t i = 0; i < nfps; i++) {
+		df_slot *sl;
+		uint64_t h = 0;
+		for (int b = 0; b < 8; b++)
+			h |= (uint64_t)fp[12 * i + b] << (8 * b);
+		if ((error = df_find(&sl, c, h, pl_match_owner(h, c->count) == c->index)) < 0)
+			return error;
+		if (sl && sl->last != (uint32_t)(g + 1)) {
+			if ((sl->df & DF_COUNT) < DF_COUNT)
+				sl->df++;
+			sl->last = (uint32_t)(g + 1);
+		}
+	}
+	return PL_OK;
+}
+
+static int cmp_df(const void *a, const void *b)
+{
+	const pl_match_df *x = a, *y = b;
+	return (x->hash > y->hash) - (x->hash < y->hash);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+int pl_registry_matcher_part(pl_matcher **out, pl_ledger *l, int robust, uint32_t index,
+                             uint32_t count)
+{
+	part_ctx c = {0};
+	pl_match_df *df = NULL;
+	uint64_t *ghost = NULL;
+	size_t ndf = 0, nghost = 0;
+	int error;
+	if (count == 0 || index >= count)
+		return pl_error_set(PL_EUSAGE,
+		                    "registry part %u/%u: the index must be below the count", index,
+		                    count);
+	if ((error = pl_matcher_new(&c.m, robust ? PL_WINNOW_ROBUST_K : PL_WINNOW_K,
+	                            robust ? PL_WINNOW_ROBUST_W : PL_WINNOW_W)) < 0)
+		return error;
+	c.index = index;
+	c.count = count;
+	if ((error = each_scheme_work(l, robust, part_add, &c)) < 0)
+		goto done;
+	if (count > 1) {
+		if ((error = each_scheme_work(l, robust, part_count, &c)) < 0)
+			goto done;
+		for (size_t i = 0; i < c.cap; i++)
+			if ((c.v[i].df & DF_USED) && (c.v[i].df & DF_COUNT) >= 2) {
+				ndf++;
+				nghost += !(c.v[i].df & DF_HELD);
+			}
+		if ((ndf && !(df = malloc(ndf * sizeof(*df)))) ||
+		    (nghost && !(ghost = malloc(nghost * sizeof(*ghost))))) {
+			error = pl_error_set(PL_ENOMEM, "out of memory");
+			goto done;
+		}
+		ndf = nghost = 0;
+		for (size_t i = 0; i < c.cap; i++)
+			if ((c.v[i].df & DF_USED) && (c.v[i].df & DF_COUNT) >= 2) {
+				df[ndf++] = (pl_match_df){c.v[i].h, c.v[i].df & DF_COUNT, 0};
+				if (!(c.v[i].df & DF_HELD))
+					ghost[nghost++] = c.v[i].h;
+			}
+		free(c.v);
+		c.v = NULL;
+		if (ndf > 1)
+			qsort(df, ndf, sizeof(*df), cmp_df);
+		if (nghost > 1) /* the table's order must not depend on the hash table's */
+			qsort(ghost, nghost, sizeof(*ghost), cmp_u64);
+		if ((error = pl_matcher_set_part(c.m, index, count, c.works, df, ndf, ghost,
+		                                 nghost)) < 0)
+			goto done;
+	}
+	pl_matcher_set_spans(c.m, load_spans, l);
+	if ((error = pl_matcher_seal(c.m)) < 0)
+		goto done;
+	*out = c.m;
+	c.m = NULL;
+done:
+	free(c.v);
+	free(df);
+	free(ghost);
+	pl_matcher_free(c.m);
+	return error;
+}
+
+int pl_registry_matcher(pl_matcher **out, pl_ledger *l, int robust)
+{
+	return pl_registry_matcher_part(out, l, robust, 0, 1);
+}
+
+int pl_registry_build(pl_regfile_info *info, pl_ledger *l, const char *path, int robust,
+                      uint32_t index, uint32_t count)
 {
 	pl_matcher *m = NULL;
 	unsigned char root[PL_HASH_LEN];
 	uint64_t size = pl_ledger_size(l);
 	int error;
 	if ((error = pl_ledger_root(l, root, size)) == PL_OK &&
-	    (error = pl_registry_matcher(&m, l, robust)) == PL_OK)
+	    (error = pl_registry_matcher_part(&m, l, robust, index, count)) == PL_OK)
 		error = pl_regfile_write(info, m, path, size, root);
 	pl_matcher_free(m);
 	return error;

@@ -279,11 +279,11 @@ cp reg.tbl corrupt.tbl
 printf 'X' | dd of=corrupt.tbl bs=1 seek=700 conv=notrunc 2>/dev/null
 pl $L check --registry-file corrupt.tbl $SHARDS
 expect "corrupt registry file" 3 "corrupt.tbl: corrupt registry file: its digest does not match its content"
-cp reg.tbl v2.tbl
-printf '\002' | dd of=v2.tbl bs=1 seek=8 conv=notrunc 2>/dev/null
-pl $L check --registry-file v2.tbl $SHARDS
+cp reg.tbl v3.tbl
+printf '\003' | dd of=v3.tbl bs=1 seek=8 conv=notrunc 2>/dev/null
+pl $L check --registry-file v3.tbl $SHARDS
 expect "registry file of another version" 3 \
-	"v2.tbl: registry file version 2; this provledger reads version 1"
+	"v3.tbl: registry file version 3; this provledger reads version 2"
 pl $L check --registry-file single.json $SHARDS
 expect "not a registry file" 3 "single.json: not a provledger registry file"
 pl $L check --registry-file none.tbl $SHARDS

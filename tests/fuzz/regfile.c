@@ -6,7 +6,7 @@
 #include "pl_hash.h"
 #include "pl_regfile.h"
 
-#define OFF_DIGEST 168
+#define OFF_DIGEST 176
 
 static void map_and_match(const uint8_t *data, size_t size)
 {

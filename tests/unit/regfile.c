@@ -148,3 +148,75 @@ PL_TEST(regfile, refusals)
 	pl_matcher_free(m);
 	pl_buf_free(&f);
 }
+
+/* A registry part (pl_matcher_set_part) survives the file: its part, the
+ * whole registry's document frequencies and its ghost entries, so that a
+ * fingerprint held by works of other parts is boilerplate, and counted, as
+ * in the whole registry. */
+PL_TEST(regfile, part_round_trip)
+{
+	pl_matcher *m, *mm = NULL;
+	pl_regfile_info wi, ri;
+	unsigned char root[PL_HASH_LEN] = {0};
+	pl_buf text = PL_BUF_INIT;
+	pl_tokens t = {0};
+	pl_fps f = {0};
+	pl_matches ms = {0};
+	pl_match_scratch sc = {0};
+	pl_match_opts o = {50, 1};
+	pl_match_df df[2];
+	uint64_t ghost[1];
+	uint32_t pi, pc;
+	uint64_t tw;
+
+	gen(&text, 1003u, 400);
+	prints(&t, &f, text.ptr, text.len);
+	CHECK(f.count >= 3);
+	/* part 1 of 2 holds work 3's text; its first fingerprint is in 2 works
+	 * of the registry, its second in 3; a hash of none of its works is a
+	 * ghost (in 2 works elsewhere) */
+	df[0] = (pl_match_df){f.v[0].hash, 2, 0};
+	df[1] = (pl_match_df){f.v[1].hash, 3, 0};
+	if (df[1].hash < df[0].hash) {
+		pl_match_df x = df[0];
+		df[0] = df[1];
+		df[1] = x;
+	}
+	ghost[0] = UINT64_C(0x0123456789abcdef);
+	CHECK_OK(pl_matcher_new(&m, PL_WINNOW_K, PL_WINNOW_W));
+	pl_test_add_work(m, 3, text.ptr, text.len, PL_WINNOW_K, PL_WINNOW_W, NULL);
+	CHECK_ERR(pl_matcher_set_part(m, 2, 2, 4, df, 2, ghost, 1), PL_EUSAGE);
+	CHECK_OK(pl_matcher_set_part(m, 1, 2, 4, df, 2, ghost, 1));
+	CHECK_OK(pl_matcher_seal(m));
+	CHECK_OK(pl_regfile_write(&wi, m, path_of("p.tbl"), 7, root));
+	CHECK_EQ_INT(wi.part_index, 1);
+	CHECK_EQ_INT(wi.part_count, 2);
+	CHECK_EQ_INT(wi.total_works, 4);
+	CHECK_OK(pl_regfile_map(&mm, &ri, path_of("p.tbl")));
+	CHECK_OK(pl_matcher_seal(mm));
+	CHECK_EQ_INT(ri.part_index, 1);
+	CHECK_EQ_INT(ri.part_count, 2);
+	CHECK_EQ_INT(ri.total_works, 4);
+	CHECK_EQ_INT(ri.works, 1);
+	CHECK(pl_regfile_part(&pi, &pc, path_of("p.tbl")) == 1 && pi == 1 && pc == 2);
+	CHECK(pl_matcher_part(mm, &pi, &pc, &tw) == 1 && pi == 1 && pc == 2 && tw == 4);
+	CHECK_EQ_INT(pl_matcher_global_work(mm, 0), 1);
+	for (int k = 0; k < 2; k++) {
+		const pl_matcher *x = k ? mm : m;
+		uint64_t own = 0;
+		CHECK_OK(pl_matcher_match(x, &ms, &sc, &t, &f, NULL, &o));
+		/* --max-df 1: the two shared fingerprints are boilerplate, counted
+		 * by the part that owns their key range */
+		for (int d = 0; d < 2; d++)
+			own += pl_match_owner(df[d].hash, 2) == 1;
+		CHECK_EQ_INT(ms.ignored, own);
+		CHECK(ms.count >= 1);
+	}
+	pl_matcher_free(m);
+	pl_matcher_free(mm);
+	pl_buf_free(&text);
+	pl_tokens_free(&t);
+	pl_fps_free(&f);
+	pl_matches_free(&ms);
+	pl_match_scratch_free(&sc);
+}
