@@ -720,7 +720,7 @@ static int same_but(json_t *x, json_t *y, const char *a, const char *b)
 static int combine(pl_check_part **out, pl_check_part *const *g, uint32_t q)
 {
 	pl_check_part *p = NULL;
-	json_t *doc = NULL, *shards = json_array(), *s0 = json_object_get(g[0]->doc, "shards");
+	json_t *doc = NULL, *shards = NULL, *s0 = json_object_get(g[0]->doc, "shards");
 	omatch *v = NULL;
 	size_t cap = 0, j;
 	json_t *s;
@@ -744,7 +744,7 @@ static int combine(pl_check_part **out, pl_check_part *const *g, uint32_t q)
 				                    g[0]->name, g[r]->name);
 		}
 	}
-	if (!shards || !(doc = without(g[0]->doc, "registry_part", "digest")))
+	if (!(shards = json_array()) || !(doc = without(g[0]->doc, "registry_part", "digest")))
 		goto nomem;
 	json_array_foreach(s0, j, s)
 	{
